@@ -1,0 +1,127 @@
+package mosaic
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Viewer is the authenticated user on whose behalf a request runs. Every read
+// and write of content takes one; the policy package decides what it may do.
+type Viewer struct {
+	UserID       int64
+	User         string
+	OrgID        int64
+	Org          string
+	OrgKind      OrgKind
+	Role         Role
+	ContentGrant bool
+}
+
+// Record is one originator's contribution of one version of a STIX object,
+// keyed by (ID, ModifiedKey, originator), ready to be stored.
+type Record struct {
+	ID   string // the STIX id
+	Type string
+	// CreatedKey and ModifiedKey are the timestamps as comparison keys (see
+	// stix.TimeKey): equal keys are equal instants, whatever the number of
+	// fraction digits. ModifiedKey is "" for objects without versions (SCOs)
+	// and the created key for those that never change (marking definitions).
+	CreatedKey  string
+	ModifiedKey string
+	Envelope    Envelope
+	// Explicit marks the envelope fields the submitter set, by query
+	// parameter or per-object extension; only those can conflict with a
+	// record already stored.
+	Explicit EnvelopeFields
+	// Object is the STIX object as canonical JSON (keys sorted, no
+	// insignificant white space), without Mosaic's envelope extension.
+	Object json.RawMessage
+	// Hash is the SHA-256 of Object.
+	Hash [32]byte
+	// Words and Observables are the search terms (see package search).
+	Words       []string
+	Observables []string
+}
+
+// EnvelopeFields is a set of envelope fields.
+type EnvelopeFields struct {
+	Audience, ORCON, LegalBasis, ReviewBy bool
+}
+
+// StoredObject is a record as a reader receives it.
+type StoredObject struct {
+	Object   json.RawMessage `json:"object"`
+	Envelope Envelope        `json:"envelope"`
+	Seq      int64           `json:"-"` // storage order, for cursors
+}
+
+// ObjectFilter selects records. Empty fields select everything. Time bounds
+// are comparison keys (stix.TimeKey) and exclusive.
+type ObjectFilter struct {
+	Types          []string
+	Originators    []string
+	TLPs           []TLP
+	Audience       string // "", "originator", "cell" or "compartment:NAME"
+	CreatedAfter   string
+	CreatedBefore  string
+	ModifiedAfter  string
+	ModifiedBefore string
+	Query          string // plain text, see package search
+	Limit          int
+	// Before continues a listing: only records stored before this
+	// sequence number. Zero starts at the newest.
+	Before int64
+}
+
+// ObjectPage is one page of a listing, newest stored first. Next is zero on
+// the last page.
+type ObjectPage struct {
+	Objects []StoredObject
+	Next    int64
+}
+
+// Stats counts the objects a viewer can see: for each (STIX id, originator),
+// the newest version visible to the viewer counts once.
+type Stats struct {
+	Total        int64            `json:"total"`
+	ByType       map[string]int64 `json:"by_type"`
+	ByTLP        map[TLP]int64    `json:"by_tlp"`
+	ByOriginator map[string]int64 `json:"by_originator"`
+}
+
+// IngestResult counts what a batch did: records for an (id, originator)
+// never seen before, identical resubmissions, and new versions of known ones.
+type IngestResult struct {
+	New         int `json:"new"`
+	Unchanged   int `json:"unchanged"`
+	NewVersions int `json:"new_versions"`
+}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	Seq       int64     `json:"seq"`
+	Time      time.Time `json:"time"`
+	UserID    int64     `json:"-"`
+	User      string    `json:"user"`
+	Org       string    `json:"org"`
+	Action    string    `json:"action"`
+	ObjectIDs []string  `json:"object_ids,omitempty"`
+	Decision  Decision  `json:"decision"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+// Decision is the outcome an audit entry records.
+type Decision string
+
+// The decisions.
+const (
+	Allowed  Decision = "allow"
+	Denied   Decision = "deny"
+	NotFound Decision = "not-found"
+	Failed   Decision = "error"
+)
+
+// NewAuditEntry starts an entry for v at t.
+func NewAuditEntry(v Viewer, t time.Time, action string) AuditEntry {
+	return AuditEntry{Time: t, UserID: v.UserID, User: v.User, Org: v.Org, Action: action, Decision: Allowed}
+}
