@@ -1,0 +1,126 @@
+// Package postgres opens Mosaic's scale-out store: a PostgreSQL database
+// reached through jackc/pgx. Several mosaic serve processes may share one.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"mosaic"
+	"mosaic/search"
+	"mosaic/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Open connects to the database at dsn (postgres://...) and applies the
+// migrations.
+func Open(ctx context.Context, dsn string, clock mosaic.Clock) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s, err := sqlstore.New(ctx, db, db, Dialect{}, clock)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect is PostgreSQL's sqlstore.Dialect.
+type Dialect struct{}
+
+// Name returns "postgres".
+func (Dialect) Name() string { return "postgres" }
+
+// Rebind numbers the ? placeholders $1, $2, ... outside string literals.
+func (Dialect) Rebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n, quoted := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted:
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// IsUnique reports a unique violation (SQLSTATE 23505).
+func (Dialect) IsUnique(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// Migrations returns the embedded schema migrations.
+func (Dialect) Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// LockMigrations takes a transaction-scoped advisory lock, so replicas that
+// start together migrate one after the other.
+func (Dialect) LockMigrations(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7418880)`)
+	return err
+}
+
+const observablePrefix = "="
+
+// InsertText stores a record's terms as a tsvector.
+func (Dialect) InsertText(ctx context.Context, tx *sql.Tx, seq int64, words, observables []string) error {
+	terms := make([]string, 0, len(words)+len(observables))
+	terms = append(terms, words...)
+	for _, o := range observables {
+		terms = append(terms, observablePrefix+o)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO record_text (seq, terms) VALUES ($1, array_to_tsvector($2::text[]))`, seq, terms)
+	return err
+}
+
+// TextSearch matches every word as a prefix and every observable exactly,
+// with a tsquery written lexeme by lexeme (never parsed from user text).
+func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any) {
+	var parts []string
+	for _, w := range q.Words {
+		parts = append(parts, quoteLexeme(w)+":*")
+	}
+	for _, o := range q.Observables {
+		parts = append(parts, quoteLexeme(observablePrefix+o))
+	}
+	return `JOIN record_text t ON t.seq = r.seq`, `t.terms @@ CAST(? AS tsquery)`, `r.seq`, []any{strings.Join(parts, " & ")}
+}
+
+// quoteLexeme quotes a lexeme for tsquery input: inside single quotes a quote
+// is doubled and a backslash escaped.
+func quoteLexeme(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

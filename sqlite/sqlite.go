@@ -1,0 +1,137 @@
+// Package sqlite opens Mosaic's embedded store: a SQLite database in the
+// data directory, through the pure-Go modernc.org/sqlite driver.
+//
+// Durability: the database runs in WAL mode with synchronous=FULL, so a
+// transaction is on disk (the WAL fsynced) before Commit returns, and an
+// acknowledged write survives a crash or a power loss. Writes go through one
+// connection (BEGIN IMMEDIATE, so a writer never has to upgrade a read lock
+// and deadlock), reads through a pool that WAL lets run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"mosaic"
+	"mosaic/search"
+	"mosaic/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// FileName is the database's file name inside the data directory.
+const FileName = "mosaic.db"
+
+// Open opens (creating when needed) the store in directory dir.
+func Open(ctx context.Context, dir string, clock mosaic.Clock) (*sqlstore.Store, error) {
+	if strings.ContainsAny(dir, "?#") {
+		return nil, fmt.Errorf("data directory %q: the name may not contain ? or #", dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	// SQLite gives the WAL and shared-memory files the database file's mode:
+	// creating it 0600 first keeps token and password hashes private.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("database file: %w", err)
+	}
+	f.Close()
+	common := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	w, err := sql.Open("sqlite", common+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=cache_size(-65536)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	// The writer's first connection sets WAL mode before any reader opens.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", common+"&_pragma=query_only(1)&_pragma=cache_size(-16384)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s, err := sqlstore.New(ctx, w, r, Dialect{}, clock)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect is SQLite's sqlstore.Dialect.
+type Dialect struct{}
+
+// Name returns "sqlite".
+func (Dialect) Name() string { return "sqlite" }
+
+// Rebind keeps ? placeholders, which SQLite understands.
+func (Dialect) Rebind(q string) string { return q }
+
+// IsUnique reports a unique or primary-key violation.
+func (Dialect) IsUnique(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Migrations returns the embedded schema migrations.
+func (Dialect) Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// LockMigrations does nothing: the single write connection and BEGIN
+// IMMEDIATE already serialise writers.
+func (Dialect) LockMigrations(context.Context, *sql.Tx) error { return nil }
+
+// InsertText adds a record's terms to the FTS5 index under its seq.
+func (Dialect) InsertText(ctx context.Context, tx *sql.Tx, seq int64, words, observables []string) error {
+	obs := make([]string, len(observables))
+	for i, o := range observables {
+		obs[i] = hex.EncodeToString([]byte(o))
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO record_text (rowid, words, obs) VALUES (?, ?, ?)`, seq, strings.Join(words, " "), strings.Join(obs, " "))
+	return err
+}
+
+// TextSearch matches every word as a prefix and every observable exactly. The
+// query string is built from search terms only: words are letters and
+// digits, observables hex, so nothing a user types reaches FTS5's syntax.
+func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any) {
+	var parts []string
+	for _, w := range q.Words {
+		parts = append(parts, `words : "`+w+`"*`)
+	}
+	for _, o := range q.Observables {
+		parts = append(parts, `obs : "`+hex.EncodeToString([]byte(o))+`"`)
+	}
+	return `JOIN record_text t ON t.rowid = r.seq`, `record_text MATCH ?`, `t.rowid`, []any{strings.Join(parts, " AND ")}
+}

@@ -1,0 +1,544 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mosaic"
+	"mosaic/policy"
+	"mosaic/search"
+)
+
+// An audience row is a visibility class: who besides the originator sees
+// the records that point at it. Rows never change once written, so they are
+// cached by id and by key.
+type audience struct {
+	id, originator int64
+	cell           bool
+	compartments   []string // names, sorted
+}
+
+type audienceKey struct {
+	originator   int64
+	cell         bool
+	compartments string // compartment ids, sorted, comma-separated
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// ensureAudience returns the id of the audience row for (originator, a),
+// creating it inside tx when needed. fresh is non-nil when the row is not yet
+// known to be committed.
+func (s *Store) ensureAudience(ctx context.Context, tx *sql.Tx, originator int64, a mosaic.Audience) (int64, *audience, error) {
+	ids := make([]int64, 0, len(a.Compartments))
+	if len(a.Compartments) > 0 {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM compartments WHERE name IN (`+placeholders(len(a.Compartments))+`)`), anys(a.Compartments)...)
+		if err != nil {
+			return 0, nil, mosaic.Internal(err, "query compartments")
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, nil, mosaic.Internal(err, "scan compartment")
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) != len(a.Compartments) {
+			return 0, nil, mosaic.Errorf(mosaic.CodeInvalid, "audience %s names a compartment that does not exist", a)
+		}
+		slices.Sort(ids)
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = itoa(id)
+	}
+	key := audienceKey{originator, a.Cell, strings.Join(parts, ",")}
+	s.mu.Lock()
+	id, ok := s.byKey[key]
+	s.mu.Unlock()
+	if ok {
+		return id, nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO audiences (originator, cell, compartments) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), originator, boolInt(a.Cell), key.compartments); err != nil {
+		return 0, nil, mosaic.Internal(err, "insert audience")
+	}
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM audiences WHERE originator = ? AND cell = ? AND compartments = ?`), originator, boolInt(a.Cell), key.compartments).Scan(&id); err != nil {
+		return 0, nil, mosaic.Internal(err, "query audience")
+	}
+	for _, cid := range ids {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO audience_compartments (audience_id, compartment_id) VALUES (?, ?) ON CONFLICT DO NOTHING`), id, cid); err != nil {
+			return 0, nil, mosaic.Internal(err, "insert audience compartment")
+		}
+	}
+	return id, &audience{id: id, originator: originator, cell: a.Cell, compartments: a.Compartments}, nil
+}
+
+func (s *Store) remember(auds ...audience) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range auds {
+		s.audiences[a.id] = a
+	}
+}
+
+// audienceRows returns the audience rows with the given ids.
+func (s *Store) audienceRows(ctx context.Context, ids []int64) (map[int64]audience, error) {
+	out := make(map[int64]audience, len(ids))
+	var missing []int64
+	s.mu.Lock()
+	for _, id := range ids {
+		if a, ok := s.audiences[id]; ok {
+			out[id] = a
+		} else if !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	s.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT a.id, a.originator, a.cell, c.name FROM audiences a
+		LEFT JOIN audience_compartments ac ON ac.audience_id = a.id LEFT JOIN compartments c ON c.id = ac.compartment_id
+		WHERE a.id IN (`+placeholders(len(missing))+`) ORDER BY a.id, c.name`), anys(missing)...)
+	if err != nil {
+		return nil, mosaic.Internal(err, "query audiences")
+	}
+	defer rows.Close()
+	var loaded []audience
+	for rows.Next() {
+		var a audience
+		var cell int
+		var comp sql.NullString
+		if err := rows.Scan(&a.id, &a.originator, &cell, &comp); err != nil {
+			return nil, mosaic.Internal(err, "scan audience")
+		}
+		if n := len(loaded); n == 0 || loaded[n-1].id != a.id {
+			a.cell = cell == 1
+			loaded = append(loaded, a)
+		}
+		if comp.Valid {
+			loaded[len(loaded)-1].compartments = append(loaded[len(loaded)-1].compartments, comp.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mosaic.Internal(err, "scan audiences")
+	}
+	s.remember(loaded...)
+	for _, a := range loaded {
+		out[a.id] = a
+	}
+	return out, nil
+}
+
+// chainRow is one stored version in an (id, originator) chain.
+type chainRow struct {
+	modKey       string
+	audience     int64
+	tlp          string
+	hash         []byte
+	orcon        bool
+	legal, revBy string
+	multi        bool
+}
+
+type countKey struct {
+	audience int64
+	typ, tlp string
+}
+
+// Ingest stores a batch for v's organisation, all or nothing.
+//
+// Next to the records it keeps two things up to date that make reads cheap:
+// superseded marks every version with a newer one in its (id, originator)
+// chain, so "newest visible version" needs a look at older chains only; and
+// record_counts counts chain heads per audience for chains whose versions
+// all share one audience (multi = 0). Chains that span audiences (multi = 1)
+// are rare and counted exactly at read time.
+func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Record, a mosaic.AuditEntry) (mosaic.IngestResult, error) {
+	var res mosaic.IngestResult
+	if err := policy.MayContribute(v); err != nil {
+		return res, err
+	}
+	var fresh []audience
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		memberships, err := s.memberships(ctx, tx, v)
+		if err != nil {
+			return err
+		}
+		audIDs := map[string]int64{}
+		var problems []mosaic.Problem
+		for i := range recs {
+			r := &recs[i]
+			r.Envelope.Originator = v.Org
+			if err := policy.CheckEnvelope(r.Envelope); err != nil {
+				problems = append(problems, mosaic.Problem{Object: r.ID, Reason: mosaic.ErrorMessage(err)})
+				continue
+			}
+			key := r.Envelope.Audience.String()
+			if _, ok := audIDs[key]; ok {
+				continue
+			}
+			if err := policy.MayShareWith(v, r.Envelope.Audience, memberships); err != nil {
+				return err
+			}
+			id, f, err := s.ensureAudience(ctx, tx, v.OrgID, r.Envelope.Audience)
+			if err != nil {
+				return err
+			}
+			audIDs[key] = id
+			if f != nil {
+				fresh = append(fresh, *f)
+			}
+		}
+		if len(problems) > 0 {
+			return &mosaic.Error{Code: mosaic.CodeInvalid, Message: "the batch breaks a handling rule", Problems: problems}
+		}
+		chainStmt, err := tx.PrepareContext(ctx, s.q(`SELECT modified_key, audience_id, tlp, hash, orcon, legal_basis, review_by, multi FROM records WHERE stix_id = ? AND originator = ?`))
+		if err != nil {
+			return mosaic.Internal(err, "prepare chain")
+		}
+		defer chainStmt.Close()
+		insertStmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO records (stix_id, type, originator, audience_id, modified_key, created_key, tlp, orcon, legal_basis, review_by, added, hash, object, superseded, multi)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`))
+		if err != nil {
+			return mosaic.Internal(err, "prepare insert")
+		}
+		defer insertStmt.Close()
+		added := micros(s.clock.Now())
+		deltas := map[countKey]int64{}
+		for i := range recs {
+			r := &recs[i]
+			aud := audIDs[r.Envelope.Audience.String()]
+			chain, err := s.chain(ctx, chainStmt, r.ID, v.OrgID)
+			if err != nil {
+				return err
+			}
+			var head *chainRow
+			var same *chainRow
+			for j := range chain {
+				c := &chain[j]
+				if c.modKey == r.ModifiedKey {
+					same = c
+				}
+				if head == nil || c.modKey > head.modKey {
+					head = c
+				}
+			}
+			if same != nil {
+				if p := sameKeyProblem(*same, *r, aud); p != "" {
+					problems = append(problems, mosaic.Problem{Object: r.ID, Reason: p})
+				} else {
+					res.Unchanged++
+				}
+				continue
+			}
+			if len(problems) > 0 {
+				continue // the batch fails; only look for further conflicts
+			}
+			newest := head == nil || r.ModifiedKey > head.modKey
+			multi := false
+			switch {
+			case head == nil:
+				deltas[countKey{aud, r.Type, string(r.Envelope.TLP)}]++
+				res.New++
+			case head.multi:
+				multi = true
+				res.NewVersions++
+			case head.audience != aud:
+				// The chain now spans audiences: from here on it is counted at
+				// read time.
+				deltas[countKey{head.audience, r.Type, head.tlp}]--
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET multi = 1 WHERE stix_id = ? AND originator = ?`), r.ID, v.OrgID); err != nil {
+					return mosaic.Internal(err, "mark multi")
+				}
+				multi = true
+				res.NewVersions++
+			default:
+				if newest {
+					deltas[countKey{aud, r.Type, head.tlp}]--
+					deltas[countKey{aud, r.Type, string(r.Envelope.TLP)}]++
+				}
+				res.NewVersions++
+			}
+			if head != nil && newest {
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET superseded = 1 WHERE stix_id = ? AND originator = ? AND superseded = 0`), r.ID, v.OrgID); err != nil {
+					return mosaic.Internal(err, "mark superseded")
+				}
+			}
+			var seq int64
+			e := r.Envelope
+			if err := insertStmt.QueryRowContext(ctx, r.ID, r.Type, v.OrgID, aud, r.ModifiedKey, r.CreatedKey, string(e.TLP), boolInt(e.ORCON), e.LegalBasis, e.ReviewBy,
+				added, r.Hash[:], []byte(r.Object), boolInt(!newest), boolInt(multi)).Scan(&seq); err != nil {
+				return mosaic.Internal(err, "insert record")
+			}
+			if err := s.d.InsertText(ctx, tx, seq, r.Words, r.Observables); err != nil {
+				return mosaic.Internal(err, "index record")
+			}
+		}
+		if len(problems) > 0 {
+			return &mosaic.Error{Code: mosaic.CodeConflict, Message: fmt.Sprintf("%d objects conflict with objects your organisation already holds", len(problems)), Problems: problems}
+		}
+		for k, n := range deltas {
+			if n == 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO record_counts (audience_id, type, tlp, n) VALUES (?, ?, ?, ?)
+				ON CONFLICT (audience_id, type, tlp) DO UPDATE SET n = record_counts.n + excluded.n`), k.audience, k.typ, k.tlp, n); err != nil {
+				return mosaic.Internal(err, "update counts")
+			}
+		}
+		return s.appendAudit(ctx, tx, a)
+	})
+	if err != nil {
+		return mosaic.IngestResult{}, err
+	}
+	s.remember(fresh...)
+	return res, nil
+}
+
+func (s *Store) chain(ctx context.Context, stmt *sql.Stmt, id string, originator int64) ([]chainRow, error) {
+	rows, err := stmt.QueryContext(ctx, id, originator)
+	if err != nil {
+		return nil, mosaic.Internal(err, "query chain")
+	}
+	defer rows.Close()
+	var out []chainRow
+	for rows.Next() {
+		var c chainRow
+		var orcon, multi int
+		if err := rows.Scan(&c.modKey, &c.audience, &c.tlp, &c.hash, &orcon, &c.legal, &c.revBy, &multi); err != nil {
+			return nil, mosaic.Internal(err, "scan chain")
+		}
+		c.orcon, c.multi = orcon == 1, multi == 1
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// sameKeyProblem compares a submitted record with the stored one under the
+// same key. Only fields the submitter set explicitly can conflict: a default
+// that differs from what was chosen before is not a request to change it.
+func sameKeyProblem(stored chainRow, r mosaic.Record, aud int64) string {
+	e, x := r.Envelope, r.Explicit
+	switch {
+	case !bytes.Equal(stored.hash, r.Hash[:]):
+		return "your organisation already holds different content under this id and modified timestamp; submit a new version with a later modified"
+	case x.Audience && stored.audience != aud:
+		return "your organisation already holds this object with another audience; the audience of a stored record does not change"
+	case x.ORCON && stored.orcon != e.ORCON:
+		return "your organisation already holds this object with another orcon setting"
+	case x.LegalBasis && stored.legal != e.LegalBasis:
+		return fmt.Sprintf("your organisation already holds this object under legal basis %s", stored.legal)
+	case x.ReviewBy && stored.revBy != e.ReviewBy:
+		return fmt.Sprintf("your organisation already holds this object with review date %s", stored.revBy)
+	}
+	return ""
+}
+
+// listQuery builds the SELECT for Objects. The visibility clause appears
+// twice: once for the record itself and once for the newer versions that
+// would hide it.
+func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (string, []any, error) {
+	var extra []string
+	var extraArgs []any
+	if len(f.Originators) > 0 {
+		extra = append(extra, `va.originator IN (SELECT id FROM orgs WHERE name IN (`+placeholders(len(f.Originators))+`))`)
+		extraArgs = append(extraArgs, anys(f.Originators)...)
+	}
+	switch {
+	case f.Audience == "":
+	case f.Audience == mosaic.AudienceOriginator:
+		extra = append(extra, `va.cell = 0 AND NOT EXISTS (SELECT 1 FROM audience_compartments xac WHERE xac.audience_id = va.id)`)
+	case f.Audience == mosaic.AudienceCell:
+		extra = append(extra, `va.cell = 1`)
+	case strings.HasPrefix(f.Audience, "compartment:"):
+		var cid int64
+		err := s.r.QueryRowContext(ctx, s.q(`SELECT id FROM compartments WHERE name = ?`), strings.TrimPrefix(f.Audience, "compartment:")).Scan(&cid)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", nil, mosaic.Internal(err, "query compartment")
+		}
+		// An unknown compartment selects nothing, like one the viewer is
+		// not in: the answer must not tell them apart.
+		cond, args := policy.CompartmentFilterClause(v, cid)
+		extra = append(extra, cond)
+		extraArgs = append(extraArgs, args...)
+	default:
+		return "", nil, mosaic.Errorf(mosaic.CodeInvalid, "audience filter %q is not originator, cell or compartment:NAME", f.Audience)
+	}
+	vis, args := policy.VisibleClause(v, "r.audience_id", strings.Join(extra, " AND "), extraArgs...)
+	newerVis, newerArgs := policy.VisibleClause(v, "n.audience_id", "")
+
+	join, order := "", "r.seq"
+	where := []string{vis}
+	if f.Query != "" {
+		q := search.ParseQuery(f.Query)
+		if q.Empty() {
+			where = append(where, "1 = 0")
+		} else {
+			j, w, o, targs := s.d.TextSearch(q)
+			join, order = j, o
+			where = append(where, w)
+			args = append(args, targs...)
+		}
+	}
+	if len(f.Types) > 0 {
+		where = append(where, `r.type IN (`+placeholders(len(f.Types))+`)`)
+		args = append(args, anys(f.Types)...)
+	}
+	if len(f.TLPs) > 0 {
+		where = append(where, `r.tlp IN (`+placeholders(len(f.TLPs))+`)`)
+		args = append(args, anys(f.TLPs)...)
+	}
+	for _, b := range []struct {
+		col, op, val string
+	}{{"created_key", ">", f.CreatedAfter}, {"created_key", "<", f.CreatedBefore}, {"modified_key", ">", f.ModifiedAfter}, {"modified_key", "<", f.ModifiedBefore}} {
+		if b.val != "" {
+			// Objects without the timestamp (SCOs) fall outside every range.
+			where = append(where, `r.`+b.col+` <> '' AND r.`+b.col+` `+b.op+` ?`)
+			args = append(args, b.val)
+		}
+	}
+	if f.Before > 0 {
+		where = append(where, order+` < ?`)
+		args = append(args, f.Before)
+	}
+	where = append(where, `(r.superseded = 0 OR NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key > r.modified_key AND `+newerVis+`))`)
+	args = append(args, newerArgs...)
+	query := `SELECT r.seq, r.object, o.name, r.tlp, r.audience_id, r.orcon, r.legal_basis, r.review_by, r.added FROM records r ` + join +
+		` JOIN orgs o ON o.id = r.originator WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` DESC LIMIT ?`
+	args = append(args, f.Limit+1)
+	return query, args, nil
+}
+
+// Objects lists the newest visible version of each (id, originator).
+func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (mosaic.ObjectPage, error) {
+	var page mosaic.ObjectPage
+	if f.Limit <= 0 {
+		return page, mosaic.Errorf(mosaic.CodeInvalid, "limit must be positive")
+	}
+	if !policy.SeesContent(v) {
+		page.Objects = []mosaic.StoredObject{}
+		return page, nil
+	}
+	query, args, err := s.listQuery(ctx, v, f)
+	if err != nil {
+		return page, err
+	}
+	objs, err := s.scanObjects(ctx, v, s.q(query), args...)
+	if err != nil {
+		return page, err
+	}
+	if len(objs) > f.Limit {
+		objs = objs[:f.Limit]
+		page.Next = objs[len(objs)-1].Seq
+	}
+	page.Objects = objs
+	return page, nil
+}
+
+// Object returns the visible versions of id, newest first.
+func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool) ([]mosaic.StoredObject, error) {
+	vis, args := policy.VisibleClause(v, "r.audience_id", "")
+	query := `SELECT r.seq, r.object, o.name, r.tlp, r.audience_id, r.orcon, r.legal_basis, r.review_by, r.added FROM records r
+		JOIN orgs o ON o.id = r.originator WHERE r.stix_id = ? AND ` + vis + ` ORDER BY r.modified_key DESC, o.name`
+	if !all {
+		query += ` LIMIT 1`
+	}
+	objs, err := s.scanObjects(ctx, v, s.q(query), append([]any{id}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return nil, mosaic.Errorf(mosaic.CodeNotFound, "object %s not found", id)
+	}
+	return objs, nil
+}
+
+func (s *Store) scanObjects(ctx context.Context, v mosaic.Viewer, query string, args ...any) ([]mosaic.StoredObject, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mosaic.Internal(err, "query objects")
+	}
+	defer rows.Close()
+	out := []mosaic.StoredObject{}
+	var auds []int64
+	for rows.Next() {
+		var o mosaic.StoredObject
+		var obj []byte
+		var tlp string
+		var aud, added int64
+		var orcon int
+		if err := rows.Scan(&o.Seq, &obj, &o.Envelope.Originator, &tlp, &aud, &orcon, &o.Envelope.LegalBasis, &o.Envelope.ReviewBy, &added); err != nil {
+			return nil, mosaic.Internal(err, "scan object")
+		}
+		o.Object, o.Envelope.TLP, o.Envelope.ORCON, o.Envelope.Added = obj, mosaic.TLP(tlp), orcon == 1, fromMicros(added)
+		out = append(out, o)
+		auds = append(auds, aud)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mosaic.Internal(err, "scan objects")
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	rowsByID, err := s.audienceRows(ctx, auds)
+	if err != nil {
+		return nil, err
+	}
+	memberships, err := s.memberships(ctx, s.r, v)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		a := rowsByID[auds[i]]
+		out[i].Envelope.Audience = mosaic.Audience{Cell: a.cell, Compartments: policy.ShownCompartments(v, out[i].Envelope.Originator, a.compartments, memberships)}
+	}
+	return out, nil
+}
+
+// Stats counts what v can see: the per-audience counts of single-audience
+// chains, plus an exact count of the chains that span audiences.
+func (s *Store) Stats(ctx context.Context, v mosaic.Viewer) (mosaic.Stats, error) {
+	st := mosaic.Stats{ByType: map[string]int64{}, ByTLP: map[mosaic.TLP]int64{}, ByOriginator: map[string]int64{}}
+	if !policy.SeesContent(v) {
+		return st, nil
+	}
+	vis, args := policy.VisibleClause(v, "c.audience_id", "")
+	rvis, rargs := policy.VisibleClause(v, "r.audience_id", "")
+	nvis, nargs := policy.VisibleClause(v, "n.audience_id", "")
+	query := `SELECT o.name, c.type, c.tlp, SUM(c.n) FROM record_counts c JOIN audiences a ON a.id = c.audience_id JOIN orgs o ON o.id = a.originator
+		WHERE ` + vis + ` GROUP BY o.name, c.type, c.tlp
+		UNION ALL
+		SELECT o.name, r.type, r.tlp, COUNT(*) FROM records r JOIN orgs o ON o.id = r.originator
+		WHERE r.multi = 1 AND ` + rvis + ` AND (r.superseded = 0 OR NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key > r.modified_key AND ` + nvis + `))
+		GROUP BY o.name, r.type, r.tlp`
+	all := append(append(args, rargs...), nargs...)
+	rows, err := s.r.QueryContext(ctx, s.q(query), all...)
+	if err != nil {
+		return st, mosaic.Internal(err, "query stats")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var org, typ, tlp string
+		var n int64
+		if err := rows.Scan(&org, &typ, &tlp, &n); err != nil {
+			return st, mosaic.Internal(err, "scan stats")
+		}
+		if n == 0 {
+			continue
+		}
+		st.Total += n
+		st.ByType[typ] += n
+		st.ByTLP[mosaic.TLP(tlp)] += n
+		st.ByOriginator[org] += n
+	}
+	return st, rows.Err()
+}

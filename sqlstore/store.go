@@ -1,0 +1,182 @@
+// Package sqlstore implements mosaic.Store on database/sql for both SQLite
+// and PostgreSQL. The SQL is written once, with ? placeholders, in the
+// subset both databases share; a Dialect supplies the rest (placeholders,
+// error codes, the text index, migrations). Packages sqlite and postgres
+// open the connections and pick the dialect.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mosaic"
+	"mosaic/search"
+)
+
+// Dialect is what differs between the databases.
+type Dialect interface {
+	// Name is "sqlite" or "postgres".
+	Name() string
+	// Rebind rewrites ? placeholders into the database's own.
+	Rebind(query string) string
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique(err error) bool
+	// Migrations holds the numbered schema migrations, NNNN_name.sql.
+	Migrations() fs.FS
+	// LockMigrations serialises migrations between processes sharing the
+	// database, inside tx.
+	LockMigrations(ctx context.Context, tx *sql.Tx) error
+	// InsertText indexes a record's search terms.
+	InsertText(ctx context.Context, tx *sql.Tx, seq int64, words, observables []string) error
+	// TextSearch returns what a listing adds for a text query: a join with
+	// the text index and a condition, with ? placeholders. The records table
+	// is aliased r. order is the expression to order and page by, which for
+	// SQLite's FTS5 must be the index's own rowid to walk it in order.
+	TextSearch(q search.Query) (join, where, order string, args []any)
+}
+
+// Store is a mosaic.Store on a SQL database.
+type Store struct {
+	w, r  *sql.DB // writes go to w (a single connection on SQLite), reads to r
+	d     Dialect
+	clock mosaic.Clock
+
+	rebound sync.Map // query → rebound query
+
+	mu        sync.Mutex
+	audiences map[int64]audience // guarded by mu; only rows known to be committed
+	byKey     map[audienceKey]int64
+}
+
+var _ mosaic.Store = (*Store)(nil)
+
+// New returns a store on w (writes) and r (reads), which may be the same
+// pool, after applying the dialect's migrations.
+func New(ctx context.Context, w, r *sql.DB, d Dialect, clock mosaic.Clock) (*Store, error) {
+	if clock == nil {
+		clock = mosaic.SystemClock{}
+	}
+	s := &Store{w: w, r: r, d: d, clock: clock, audiences: map[int64]audience{}, byKey: map[audienceKey]int64{}}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// DB returns the write pool, for tests and tools that inspect the database.
+func (s *Store) DB() *sql.DB { return s.w }
+
+// q returns query with the dialect's placeholders.
+func (s *Store) q(query string) string {
+	if v, ok := s.rebound.Load(query); ok {
+		return v.(string)
+	}
+	r := s.d.Rebind(query)
+	s.rebound.Store(query, r)
+	return r
+}
+
+// write runs fn in a write transaction and commits it when fn succeeds.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mosaic.Internal(err, "begin")
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mosaic.Internal(err, "commit")
+	}
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	files, err := fs.Glob(s.d.Migrations(), "*.sql")
+	if err != nil {
+		return mosaic.Internal(err, "list migrations")
+	}
+	sort.Strings(files)
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+		return mosaic.Internal(err, "create schema_migrations")
+	}
+	for _, name := range files {
+		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", name)
+		}
+		body, err := fs.ReadFile(s.d.Migrations(), name)
+		if err != nil {
+			return mosaic.Internal(err, "read migration")
+		}
+		err = s.write(ctx, func(tx *sql.Tx) error {
+			if err := s.d.LockMigrations(ctx, tx); err != nil {
+				return mosaic.Internal(err, "lock migrations")
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
+				return mosaic.Internal(err, "read schema_migrations")
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return mosaic.Internal(err, "migration "+name)
+			}
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`), version, micros(s.clock.Now()))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
