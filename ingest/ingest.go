@@ -1,0 +1,199 @@
+// Package ingest turns submitted STIX content into records: it decodes and
+// validates a bundle, resolves each object's envelope from the batch
+// defaults, the object's own Mosaic extension and the organisation's
+// settings, extracts the search terms, and hands the batch to the store,
+// which keeps it all or nothing.
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"mosaic"
+	"mosaic/policy"
+	"mosaic/search"
+	"mosaic/stix"
+)
+
+// Config is what ingest needs from the installation's configuration.
+type Config struct {
+	DefaultTLP mosaic.TLP
+	// LegalBases maps each accepted legal basis to its review period.
+	LegalBases map[string]time.Duration
+	Limits     stix.Limits
+}
+
+// Params are a batch's envelope defaults, as given with the request. Nil
+// fields were not given.
+type Params struct {
+	Audience   *mosaic.Audience
+	ORCON      *bool
+	LegalBasis *string
+	ReviewBy   *string
+}
+
+// Ingester stores submitted content.
+type Ingester struct {
+	store mosaic.Store
+	cfg   Config
+	clock mosaic.Clock
+}
+
+// New returns an Ingester on store.
+func New(store mosaic.Store, cfg Config, clock mosaic.Clock) *Ingester {
+	return &Ingester{store: store, cfg: cfg, clock: clock}
+}
+
+// Config returns the ingester's configuration.
+func (in *Ingester) Config() Config { return in.cfg }
+
+// Bundle decodes a STIX bundle and stores it for v's organisation. Errors:
+// CodeForbidden (v may not contribute), CodeInvalid with every problem,
+// CodeTooLarge, CodeConflict (see mosaic.Objects.Ingest).
+func (in *Ingester) Bundle(ctx context.Context, v mosaic.Viewer, body []byte, p Params) (mosaic.IngestResult, []string, error) {
+	if err := policy.MayContribute(v); err != nil {
+		return mosaic.IngestResult{}, nil, err
+	}
+	objs, err := stix.DecodeBundle(body, in.cfg.Limits)
+	if err != nil {
+		return mosaic.IngestResult{}, nil, err
+	}
+	return in.Objects(ctx, v, objs, p)
+}
+
+// Objects stores decoded objects for v's organisation. It also returns the
+// ids of the batch, for the caller's own records.
+func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Object, p Params) (mosaic.IngestResult, []string, error) {
+	if err := policy.MayContribute(v); err != nil {
+		return mosaic.IngestResult{}, nil, err
+	}
+	if err := in.checkParams(p); err != nil {
+		return mosaic.IngestResult{}, nil, err
+	}
+	org, err := in.store.Org(ctx, v.Org)
+	if err != nil {
+		return mosaic.IngestResult{}, nil, err
+	}
+	now := in.clock.Now()
+	recs := make([]mosaic.Record, 0, len(objs))
+	ids := make([]string, 0, len(objs))
+	var problems []mosaic.Problem
+	for i := range objs {
+		o := &objs[i]
+		env, explicit, probs := in.envelope(org, o, p, now)
+		if len(probs) > 0 {
+			problems = append(problems, probs...)
+			continue
+		}
+		words, obs := search.ObjectTerms(o.Type, o.Props)
+		recs = append(recs, mosaic.Record{
+			ID: o.ID, Type: o.Type, CreatedKey: o.CreatedKey, ModifiedKey: o.ModifiedKey,
+			Envelope: env, Explicit: explicit, Object: o.Canonical, Hash: o.Hash,
+			Words: words, Observables: obs,
+		})
+		ids = append(ids, o.ID)
+	}
+	if len(problems) > 0 {
+		return mosaic.IngestResult{}, ids, &mosaic.Error{Code: mosaic.CodeInvalid, Message: fmt.Sprintf("%d problems in the bundle; nothing was stored", len(problems)), Problems: problems}
+	}
+	a := mosaic.NewAuditEntry(v, now, "objects.ingest")
+	a.ObjectIDs = ids
+	res, err := in.store.Ingest(ctx, v, recs, a)
+	return res, ids, err
+}
+
+func (in *Ingester) checkParams(p Params) error {
+	var problems []mosaic.Problem
+	if p.LegalBasis != nil {
+		if _, ok := in.cfg.LegalBases[*p.LegalBasis]; !ok {
+			problems = append(problems, mosaic.Problem{Property: "legal_basis", Reason: in.legalBasisReason(*p.LegalBasis)})
+		}
+	}
+	if p.ReviewBy != nil {
+		if r := in.reviewReason(*p.ReviewBy, in.clock.Now()); r != "" {
+			problems = append(problems, mosaic.Problem{Property: "review_by", Reason: r})
+		}
+	}
+	if len(problems) > 0 {
+		return &mosaic.Error{Code: mosaic.CodeInvalid, Message: "invalid envelope parameters; nothing was stored", Problems: problems}
+	}
+	return nil
+}
+
+func (in *Ingester) legalBasisReason(b string) string {
+	known := make([]string, 0, len(in.cfg.LegalBases))
+	for k := range in.cfg.LegalBases {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	return fmt.Sprintf("legal basis %q is not one of %v", b, known)
+}
+
+func (in *Ingester) reviewReason(s string, now time.Time) string {
+	d, err := mosaic.ParseDate(s)
+	if err != nil {
+		return mosaic.ErrorMessage(err)
+	}
+	if d.Before(today(now)) {
+		return fmt.Sprintf("review date %s is in the past", s)
+	}
+	return ""
+}
+
+func today(now time.Time) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// envelope resolves one object's envelope: the object's own extension wins,
+// then the batch parameters, then the organisation's and installation's
+// defaults.
+func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, p Params, now time.Time) (mosaic.Envelope, mosaic.EnvelopeFields, []mosaic.Problem) {
+	env := mosaic.Envelope{Originator: org.Name, TLP: in.cfg.DefaultTLP, Audience: org.DefaultAudience, ORCON: true, LegalBasis: org.LegalRegime}
+	var x mosaic.EnvelopeFields
+	if o.HasTLP {
+		env.TLP = o.TLP
+	}
+	ext := o.Ext
+	if ext == nil {
+		ext = &stix.EnvelopeExt{}
+	}
+	if a := firstOf(ext.Audience, p.Audience); a != nil {
+		env.Audience, x.Audience = *a, true
+	}
+	if b := firstOf(ext.ORCON, p.ORCON); b != nil {
+		env.ORCON, x.ORCON = *b, true
+	}
+	if l := firstOf(ext.LegalBasis, p.LegalBasis); l != nil {
+		env.LegalBasis, x.LegalBasis = *l, true
+	}
+	var problems []mosaic.Problem
+	prop := "extensions." + stix.ExtensionID
+	if _, ok := in.cfg.LegalBases[env.LegalBasis]; !ok {
+		problems = append(problems, mosaic.Problem{Object: o.ID, Property: prop + ".legal_basis", Reason: in.legalBasisReason(env.LegalBasis)})
+	}
+	if r := firstOf(ext.ReviewBy, p.ReviewBy); r != nil {
+		env.ReviewBy, x.ReviewBy = *r, true
+		if ext.ReviewBy != nil {
+			if reason := in.reviewReason(*r, now); reason != "" {
+				problems = append(problems, mosaic.Problem{Object: o.ID, Property: prop + ".review_by", Reason: reason})
+			}
+		}
+	} else if period, ok := in.cfg.LegalBases[env.LegalBasis]; ok {
+		env.ReviewBy = today(now).Add(period).Format(mosaic.DateLayout)
+	}
+	if err := policy.CheckEnvelope(env); err != nil {
+		problems = append(problems, mosaic.Problem{Object: o.ID, Property: "object_marking_refs", Reason: mosaic.ErrorMessage(err)})
+	}
+	return env, x, problems
+}
+
+func firstOf[T any](xs ...*T) *T {
+	if i := slices.IndexFunc(xs, func(x *T) bool { return x != nil }); i >= 0 {
+		return xs[i]
+	}
+	return nil
+}
