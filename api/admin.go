@@ -1,0 +1,466 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"mosaic"
+	"mosaic/config"
+	"mosaic/credential"
+	"mosaic/policy"
+)
+
+// admin checks that v administers and the query is empty, and returns the
+// audit entry for the change.
+func (s *Server) admin(r *http.Request, v mosaic.Viewer, action string) (mosaic.AuditEntry, error) {
+	if err := policy.MayAdminister(v); err != nil {
+		return mosaic.AuditEntry{}, err
+	}
+	if _, err := queryParams(r); err != nil {
+		return mosaic.AuditEntry{}, err
+	}
+	return mosaic.NewAuditEntry(v, s.clock.Now(), action), nil
+}
+
+func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := s.admin(r, v, ""); err != nil {
+		return err
+	}
+	orgs, err := s.store.Orgs(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orgs": orgs})
+	return nil
+}
+
+// OrgRequest creates or changes an organisation.
+type OrgRequest struct {
+	Name            string           `json:"name"`
+	FullName        *string          `json:"full_name"`
+	Kind            mosaic.OrgKind   `json:"kind"`
+	LegalRegime     string           `json:"legal_regime"`
+	Sectors         *[]string        `json:"sectors"`
+	Contact         *string          `json:"contact"`
+	DefaultAudience *mosaic.Audience `json:"default_audience"`
+}
+
+func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	a, err := s.admin(r, v, "orgs.create")
+	if err != nil {
+		return err
+	}
+	var req OrgRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Kind == mosaic.Partner {
+		if _, ok := s.ingest.Config().LegalBases[req.LegalRegime]; !ok {
+			return mosaic.Errorf(mosaic.CodeInvalid, "legal_regime %q is not one of the configured legal bases", req.LegalRegime)
+		}
+	}
+	o := mosaic.Organisation{Name: req.Name, Kind: req.Kind, LegalRegime: req.LegalRegime}
+	applyOrg(&o, req)
+	a.Detail = "org " + o.Name
+	if err := s.store.CreateOrg(r.Context(), &o, a); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, o)
+	return nil
+}
+
+func applyOrg(o *mosaic.Organisation, req OrgRequest) {
+	if req.FullName != nil {
+		o.FullName = *req.FullName
+	}
+	if req.Sectors != nil {
+		o.Sectors = *req.Sectors
+	}
+	if req.Contact != nil {
+		o.Contact = *req.Contact
+	}
+	if req.DefaultAudience != nil {
+		o.DefaultAudience = *req.DefaultAudience
+	}
+}
+
+func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := s.admin(r, v, ""); err != nil {
+		return err
+	}
+	o, err := s.store.Org(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	a, err := s.admin(r, v, "orgs.update")
+	if err != nil {
+		return err
+	}
+	var req OrgRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Name != "" || req.Kind != "" || req.LegalRegime != "" {
+		return mosaic.Errorf(mosaic.CodeInvalid, "name, kind and legal_regime of an organisation do not change")
+	}
+	o, err := s.store.Org(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	applyOrg(&o, req)
+	a.Detail = "org " + o.Name
+	if err := s.store.UpdateOrg(r.Context(), o, a); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, o)
+	return nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if err := policy.MayAdminister(v); err != nil {
+		return err
+	}
+	q, err := queryParams(r, "org")
+	if err != nil {
+		return err
+	}
+	users, err := s.store.Users(r.Context(), q.Get("org"))
+	if err != nil {
+		return err
+	}
+	if users == nil {
+		users = []mosaic.User{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": users})
+	return nil
+}
+
+// UserRequest creates or changes a user.
+type UserRequest struct {
+	Name         string       `json:"name"`
+	Org          string       `json:"org"`
+	Role         *mosaic.Role `json:"role"`
+	DisplayName  *string      `json:"display_name"`
+	Email        *string      `json:"email"`
+	ContentGrant *bool        `json:"content_grant"`
+	Disabled     *bool        `json:"disabled"`
+	Password     *string      `json:"password"`
+}
+
+func applyUser(u *mosaic.User, req UserRequest) {
+	if req.Role != nil {
+		u.Role = *req.Role
+	}
+	if req.DisplayName != nil {
+		u.DisplayName = *req.DisplayName
+	}
+	if req.Email != nil {
+		u.Email = *req.Email
+	}
+	if req.ContentGrant != nil {
+		u.ContentGrant = *req.ContentGrant
+	}
+	if req.Disabled != nil {
+		u.Disabled = *req.Disabled
+	}
+}
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 12
+
+func checkPassword(p *string) error {
+	if p != nil && len(*p) < MinPasswordLength {
+		return mosaic.Errorf(mosaic.CodeInvalid, "a password needs at least %d characters", MinPasswordLength)
+	}
+	return nil
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	a, err := s.admin(r, v, "users.create")
+	if err != nil {
+		return err
+	}
+	var req UserRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := checkPassword(req.Password); err != nil {
+		return err
+	}
+	u := mosaic.User{Name: req.Name, Org: req.Org}
+	applyUser(&u, req)
+	hash := ""
+	if req.Password != nil {
+		hash = credential.HashPassword(*req.Password)
+	}
+	a.Detail = "user " + u.Name
+	if err := s.store.CreateUser(r.Context(), &u, hash, a); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, u)
+	return nil
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := s.admin(r, v, ""); err != nil {
+		return err
+	}
+	u, err := s.store.User(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	a, err := s.admin(r, v, "users.update")
+	if err != nil {
+		return err
+	}
+	var req UserRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Name != "" || req.Org != "" {
+		return mosaic.Errorf(mosaic.CodeInvalid, "name and org of a user do not change")
+	}
+	if err := checkPassword(req.Password); err != nil {
+		return err
+	}
+	u, err := s.store.User(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	applyUser(&u, req)
+	a.Detail = "user " + u.Name
+	if err := s.store.UpdateUser(r.Context(), u, a); err != nil {
+		return err
+	}
+	if req.Password != nil {
+		pa := a
+		pa.Action = "users.password"
+		if err := s.store.SetPassword(r.Context(), u.Name, credential.HashPassword(*req.Password), pa); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := s.admin(r, v, ""); err != nil {
+		return err
+	}
+	ts, err := s.store.Tokens(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []mosaic.Token{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": ts})
+	return nil
+}
+
+// TokenRequest creates a token.
+type TokenRequest struct {
+	Label   string `json:"label"`
+	Expires string `json:"expires"` // a duration such as 90d or 12h; empty: the configured lifetime
+}
+
+// NewToken is the answer of POST /api/v1/users/{name}/tokens: the only time
+// the secret is shown.
+type NewToken struct {
+	mosaic.Token
+	Secret string `json:"token"`
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	a, err := s.admin(r, v, "tokens.create")
+	if err != nil {
+		return err
+	}
+	var req TokenRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	life := s.limits.TokenLifetime
+	if req.Expires != "" {
+		d, err := config.ParseDuration(req.Expires)
+		if err != nil || d <= 0 {
+			return mosaic.Errorf(mosaic.CodeInvalid, "expires: want a positive duration such as 90d or 12h")
+		}
+		life = d
+	}
+	secret, hash := credential.NewToken()
+	user := r.PathValue("name")
+	a.Detail = "user " + user
+	t, err := s.store.CreateToken(r.Context(), user, hash, req.Label, s.clock.Now().Add(life), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, NewToken{Token: t, Secret: secret})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	a, err := s.admin(r, v, "tokens.revoke")
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return mosaic.Errorf(mosaic.CodeInvalid, "token id must be a positive number")
+	}
+	a.Detail = "token " + strconv.FormatInt(id, 10)
+	if err := s.store.RevokeToken(r.Context(), id, a); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listCompartments(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := s.admin(r, v, ""); err != nil {
+		return err
+	}
+	cs, err := s.store.Compartments(r.Context())
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []mosaic.Compartment{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"compartments": cs})
+	return nil
+}
+
+// CompartmentRequest creates a compartment.
+type CompartmentRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+func (s *Server) createCompartment(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	a, err := s.admin(r, v, "compartments.create")
+	if err != nil {
+		return err
+	}
+	var req CompartmentRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	c := mosaic.Compartment{Name: req.Name, Description: req.Description, Orgs: []string{}, Users: []string{}}
+	a.Detail = "compartment " + c.Name
+	if err := s.store.CreateCompartment(r.Context(), &c, a); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) getCompartment(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := s.admin(r, v, ""); err != nil {
+		return err
+	}
+	c, err := s.store.Compartment(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) member(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, add bool, org, user string) error {
+	action := "compartments.remove-member"
+	if add {
+		action = "compartments.add-member"
+	}
+	a, err := s.admin(r, v, action)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	a.Detail = "compartment " + name + " org " + org + " user " + user
+	if add {
+		// PUT is idempotent: adding a member twice leaves one membership.
+		if err = s.store.AddMember(r.Context(), name, org, user, a); mosaic.ErrorCode(err) == mosaic.CodeConflict {
+			err = nil
+		}
+	} else {
+		err = s.store.RemoveMember(r.Context(), name, org, user, a)
+	}
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Compartment(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) addCompartmentOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	return s.member(w, r, v, true, r.PathValue("org"), "")
+}
+
+func (s *Server) removeCompartmentOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	return s.member(w, r, v, false, r.PathValue("org"), "")
+}
+
+func (s *Server) addCompartmentUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	return s.member(w, r, v, true, "", r.PathValue("user"))
+}
+
+func (s *Server) removeCompartmentUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	return s.member(w, r, v, false, "", r.PathValue("user"))
+}
+
+// AuditPage is the answer of GET /api/v1/audit.
+type AuditPage struct {
+	Entries []mosaic.AuditEntry `json:"entries"`
+	Next    string              `json:"next,omitempty"`
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if err := policy.MayReadAudit(v); err != nil {
+		return err
+	}
+	q, err := queryParams(r, "after", "limit")
+	if err != nil {
+		return err
+	}
+	var after int64
+	if q.Has("after") {
+		if after, err = strconv.ParseInt(q.Get("after"), 10, 64); err != nil || after < 0 {
+			return invalidParam("after", "want the seq of the last entry seen")
+		}
+	}
+	limit, err := s.limitParam(q)
+	if err != nil {
+		return err
+	}
+	es, err := s.store.AuditEntries(r.Context(), after, limit)
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []mosaic.AuditEntry{}
+	}
+	if err := s.recordRead(v, "audit.read", nil, mosaic.Allowed, r.URL.RawQuery); err != nil {
+		return err
+	}
+	page := AuditPage{Entries: es}
+	if len(es) == limit {
+		page.Next = strconv.FormatInt(es[len(es)-1].Seq, 10)
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}

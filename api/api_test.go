@@ -1,0 +1,431 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"mosaic"
+	"mosaic/api"
+	"mosaic/storetest"
+)
+
+// seed creates partners pa and pb with analysts, an admin, a stakeholder
+// and an auditor, and compartment ops with pa.
+func seed(t testing.TB, h *harness) {
+	ctx := context.Background()
+	a := mosaic.AuditEntry{Action: "setup"}
+	for _, o := range []mosaic.Organisation{
+		{Name: "pa", FullName: "A", Kind: mosaic.Partner, LegalRegime: "wpg"},
+		{Name: "pb", FullName: "B", Kind: mosaic.Partner, LegalRegime: "wbni"},
+		{Name: "sh", FullName: "S", Kind: mosaic.Stakeholder, Sectors: []string{"energy"}},
+		{Name: "ov", FullName: "O", Kind: mosaic.Oversight},
+	} {
+		if err := h.store.CreateOrg(ctx, &o, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []mosaic.User{
+		{Name: "pa-analyst", Org: "pa", Role: mosaic.Analyst},
+		{Name: "pb-analyst", Org: "pb", Role: mosaic.Analyst},
+		{Name: "pa-admin", Org: "pa", Role: mosaic.Admin},
+		{Name: "sh-user", Org: "sh", Role: mosaic.StakeholderViewer},
+		{Name: "ov-auditor", Org: "ov", Role: mosaic.Auditor},
+	} {
+		if err := h.store.CreateUser(ctx, &u, "", a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.store.CreateCompartment(ctx, &mosaic.Compartment{Name: "ops"}, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.AddMember(ctx, "ops", "pa", "", a); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ind(n int, extra string) string {
+	return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"n%d","pattern":"[ipv4-addr:value = '10.0.0.%d']","pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"%s}`,
+		storetest.UUID(n), n, n%250, extra)
+}
+
+const redMarking = `,"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]`
+
+func problem(t testing.TB, r response) api.Problem {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type %q, want application/problem+json; body %s", ct, r.body)
+	}
+	var p api.Problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBundleErrors(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	deep := strings.Repeat(`{"a":`, 1000) + "1" + strings.Repeat("}", 1000)
+	big := strings.Repeat("x", 10<<20)
+	for _, tc := range []struct {
+		name, user, ctype string
+		q                 url.Values
+		body              string
+		status            int
+		problem           string // a fragment of the detail or of a problem's reason
+	}{
+		{"no token", "", "application/json", nil, string(bundle(ind(1, ""))), 401, "Bearer"},
+		{"stakeholder", "sh-user", "application/json", nil, string(bundle(ind(1, ""))), 403, "may not contribute"},
+		{"admin", "pa-admin", "application/json", nil, string(bundle(ind(1, ""))), 403, "may not contribute"},
+		{"auditor", "ov-auditor", "application/json", nil, string(bundle(ind(1, ""))), 403, "may not contribute"},
+		{"wrong content type", "pa-analyst", "text/plain", nil, string(bundle(ind(1, ""))), 415, "application/stix+json"},
+		{"stix 2.0 media type", "pa-analyst", "application/stix+json;version=2.0", nil, string(bundle(ind(1, ""))), 415, "version=2.1"},
+		{"malformed json", "pa-analyst", "application/json", nil, `{"type":"bundle",`, 400, ""},
+		{"not a bundle", "pa-analyst", "application/json", nil, `[1,2]`, 400, ""},
+		{"wrong type", "pa-analyst", "application/json", nil, string(bundle(strings.Replace(ind(1, ""), `"name":"n1"`, `"name":5`, 1))), 400, "name"},
+		{"unknown type", "pa-analyst", "application/json", nil, string(bundle(`{"type":"spaceship","spec_version":"2.1","id":"spaceship--` + storetest.UUID(1) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z"}`)), 400, "spaceship"},
+		{"deep nesting", "pa-analyst", "application/json", nil, string(bundle(ind(1, `,"x_deep":`+deep))), 400, "deep"},
+		{"10 MB string", "pa-analyst", "application/json", nil, string(bundle(ind(1, `,"description":"`+big+`"`))), 400, ""},
+		{"same id and modified twice", "pa-analyst", "application/json", nil, string(bundle(ind(1, ""), strings.Replace(ind(1, ""), `"n1"`, `"other"`, 1))), 400, ""},
+		{"timestamp out of range", "pa-analyst", "application/json", nil, string(bundle(strings.Replace(ind(1, ""), "2026-10-01T00:00:00.000Z", "2026-13-01T00:00:00.000Z", 2))), 400, "created"},
+		{"red to the cell", "pa-analyst", "application/json", url.Values{"audience": {"cell"}}, string(bundle(ind(1, redMarking))), 400, "TLP:RED"},
+		{"bad audience", "pa-analyst", "application/json", url.Values{"audience": {"everyone"}}, string(bundle(ind(1, ""))), 400, "everyone"},
+		{"misspelt parameter", "pa-analyst", "application/json", url.Values{"audiance": {"cell"}}, string(bundle(ind(1, ""))), 400, "unknown query parameter"},
+		{"unknown legal basis", "pa-analyst", "application/json", url.Values{"legal_basis": {"gdpr"}}, string(bundle(ind(1, ""))), 400, "gdpr"},
+		{"review date in the past", "pa-analyst", "application/json", url.Values{"review_by": {"2020-01-01"}}, string(bundle(ind(1, ""))), 400, "past"},
+		{"compartment not mine", "pb-analyst", "application/json", url.Values{"audience": {"compartment:ops"}}, string(bundle(ind(1, ""))), 400, "no such compartment among yours"},
+		{"too large", "pa-analyst", "application/json", nil, `{"type":"bundle","id":"bundle--` + storetest.UUID(1) + `","objects":[` + strings.Repeat(`"`+strings.Repeat("x", 1<<20)+`",`, 17) + `1]}`, 413, "limit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.do(tc.user, "POST", "/api/v1/bundles", tc.q, tc.ctype, []byte(tc.body))
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d; body %.500s", r.status, tc.status, r.body)
+			}
+			p := problem(t, r)
+			if p.Status != tc.status || !strings.HasPrefix(p.Type, api.ProblemTypeBase) {
+				t.Errorf("problem %+v", p)
+			}
+			text := p.Detail
+			for _, pr := range p.Problems {
+				text += " | " + pr.Object + " " + pr.Property + " " + pr.Reason
+			}
+			if !strings.Contains(text, tc.problem) {
+				t.Errorf("problem %q does not mention %q", text, tc.problem)
+			}
+			if tc.status == 401 && r.header.Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+	// Nothing of any of those was stored.
+	var page api.ObjectPage
+	h.get("pa-analyst", "/api/v1/objects", nil, &page)
+	if len(page.Objects) != 0 {
+		t.Errorf("%d objects stored by failed requests", len(page.Objects))
+	}
+}
+
+func TestBundleAllOrNothing(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	// One invalid object among valid ones: 400 listing every problem.
+	bad1 := strings.Replace(ind(2, ""), `"pattern_type":"stix"`, `"pattern_type":7`, 1)
+	bad2 := strings.Replace(ind(3, ""), `"spec_version":"2.1"`, `"spec_version":"2.0"`, 1)
+	r := h.post("pa-analyst", nil, ind(1, ""), bad1, bad2, ind(4, ""))
+	if r.status != 400 {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	p := problem(t, r)
+	var objs []string
+	for _, pr := range p.Problems {
+		objs = append(objs, pr.Object)
+	}
+	if len(p.Problems) < 2 || !strings.Contains(strings.Join(objs, " "), storetest.UUID(2)) || !strings.Contains(strings.Join(objs, " "), storetest.UUID(3)) {
+		t.Errorf("problems %+v do not name both bad objects", p.Problems)
+	}
+	var page api.ObjectPage
+	h.get("pa-analyst", "/api/v1/objects", nil, &page)
+	if len(page.Objects) != 0 {
+		t.Fatalf("%d objects stored from a refused bundle", len(page.Objects))
+	}
+	// Counts of new, unchanged and new versions.
+	var res mosaic.IngestResult
+	r = h.post("pa-analyst", url.Values{"audience": {"cell"}}, ind(1, ""), ind(2, ""))
+	json.Unmarshal(r.body, &res)
+	if r.status != 201 || res != (mosaic.IngestResult{New: 2}) {
+		t.Fatalf("first: %d %s", r.status, r.body)
+	}
+	v2 := strings.Replace(ind(1, ""), `"modified":"2026-10-01T00:00:00.000Z"`, `"modified":"2026-10-02T00:00:00.000Z"`, 1)
+	r = h.post("pa-analyst", nil, ind(1, ""), ind(2, ""), v2, ind(3, ""))
+	res = mosaic.IngestResult{}
+	json.Unmarshal(r.body, &res)
+	if r.status != 201 || res != (mosaic.IngestResult{New: 1, Unchanged: 2, NewVersions: 1}) {
+		t.Fatalf("second: %d %s", r.status, r.body)
+	}
+	// 409 for different content, naming the object; another partner's
+	// identical key is not a conflict.
+	changed := strings.Replace(ind(2, ""), `"n2"`, `"changed"`, 1)
+	r = h.post("pa-analyst", nil, changed)
+	if r.status != 409 || !strings.Contains(string(r.body), storetest.UUID(2)) {
+		t.Errorf("conflict: %d %s", r.status, r.body)
+	}
+	if r = h.post("pb-analyst", nil, changed); r.status != 201 {
+		t.Errorf("other partner: %d %s", r.status, r.body)
+	}
+}
+
+func TestEnvelopeFromExtension(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	ext := func(props string) string {
+		return `,"extensions":{"` + "extension-definition--" + strings.TrimPrefix(extID(t, h), "extension-definition--") + `":{"extension_type":"property-extension",` + props + `}}`
+	}
+	r := h.post("pa-analyst", url.Values{"audience": {"cell"}, "orcon": {"true"}},
+		ind(1, ""),
+		ind(2, ext(`"audience":["compartment:ops"],"orcon":false,"legal_basis":"wbni","review_by":"2030-01-01"`)),
+		ind(3, redMarking),
+	)
+	if r.status != 400 || !strings.Contains(string(r.body), "TLP:RED") {
+		t.Fatalf("RED with cell default: %d %s", r.status, r.body)
+	}
+	r = h.post("pa-analyst", url.Values{"audience": {"cell"}, "orcon": {"true"}},
+		ind(1, ""),
+		ind(2, ext(`"audience":["compartment:ops"],"orcon":false,"legal_basis":"wbni","review_by":"2030-01-01"`)),
+		ind(3, redMarking+ext(`"audience":["originator"]`)),
+	)
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	env := func(n int) mosaic.Envelope {
+		var o api.ObjectVersions
+		if r := h.get("pa-analyst", "/api/v1/objects/indicator--"+storetest.UUID(n), nil, &o); r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if strings.Contains(string(o.Object.Object), "extension-definition--") {
+			t.Errorf("stored object keeps the envelope extension: %s", o.Object.Object)
+		}
+		return o.Object.Envelope
+	}
+	if e := env(1); !e.Audience.Cell || !e.ORCON || e.LegalBasis != "wpg" || e.TLP != mosaic.TLPAmber {
+		t.Errorf("defaults: %+v", e)
+	}
+	if e := env(2); e.Audience.String() != "compartment:ops" || e.ORCON || e.LegalBasis != "wbni" || e.ReviewBy != "2030-01-01" {
+		t.Errorf("extension: %+v", e)
+	}
+	if e := env(3); !e.Audience.IsOriginator() || e.TLP != mosaic.TLPRed {
+		t.Errorf("red: %+v", e)
+	}
+	// The review date defaults by legal basis.
+	if e := env(1); e.ReviewBy != storetest.Epoch.AddDate(1, 0, 0).Format(mosaic.DateLayout) {
+		t.Errorf("default review date %s", e.ReviewBy)
+	}
+}
+
+func extID(t testing.TB, h *harness) string {
+	var b struct {
+		Objects []struct{ ID, Type string }
+	}
+	if r := h.get("", "/api/v1/extension-definition", nil, &b); r.status != 200 {
+		t.Fatalf("extension-definition: %d", r.status)
+	}
+	for _, o := range b.Objects {
+		if o.Type == "extension-definition" {
+			return o.ID
+		}
+	}
+	t.Fatal("no extension-definition published")
+	return ""
+}
+
+func TestReadErrors(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	for _, tc := range []struct {
+		name, user, path string
+		q                url.Values
+		status           int
+	}{
+		{"no token", "", "/api/v1/objects", nil, 401},
+		{"unknown parameter", "pa-analyst", "/api/v1/objects", url.Values{"colour": {"red"}}, 400},
+		{"bad limit", "pa-analyst", "/api/v1/objects", url.Values{"limit": {"0"}}, 400},
+		{"limit too large", "pa-analyst", "/api/v1/objects", url.Values{"limit": {"1001"}}, 400},
+		{"bad cursor", "pa-analyst", "/api/v1/objects", url.Values{"cursor": {"abc"}}, 400},
+		{"bad tlp", "pa-analyst", "/api/v1/objects", url.Values{"tlp": {"purple"}}, 400},
+		{"bad time", "pa-analyst", "/api/v1/objects", url.Values{"created_after": {"yesterday"}}, 400},
+		{"bad id", "pa-analyst", "/api/v1/objects/not-an-id", nil, 400},
+		{"missing", "pa-analyst", "/api/v1/objects/indicator--" + storetest.UUID(77), nil, 404},
+		{"no such endpoint", "pa-analyst", "/api/v1/nothing", nil, 404},
+		{"admin only", "pa-analyst", "/api/v1/users", nil, 403},
+		{"auditor only", "pa-admin", "/api/v1/audit", nil, 403},
+		{"stakeholder list", "sh-user", "/api/v1/objects", nil, 200},
+		{"date bound", "pa-analyst", "/api/v1/objects", url.Values{"created_after": {"2026-10-01"}}, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := h.get(tc.user, tc.path, tc.q, nil)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			}
+			if r.header.Get("X-Request-Id") == "" {
+				t.Error("no X-Request-Id")
+			}
+			if tc.status >= 400 {
+				problem(t, r)
+			}
+		})
+	}
+}
+
+func TestTokenLifecycle(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	var nt api.NewToken
+	r := h.do("pa-admin", "POST", "/api/v1/users/pb-analyst/tokens", nil, "application/json", []byte(`{"label":"feed","expires":"1h"}`))
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	json.Unmarshal(r.body, &nt)
+	call := func() int {
+		req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+nt.Secret)
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := call(); s != 200 {
+		t.Fatalf("new token: %d", s)
+	}
+	h.clock.Add(2 * time.Hour)
+	if s := call(); s != 401 {
+		t.Errorf("expired token: %d", s)
+	}
+	h.clock.Add(-2 * time.Hour)
+	if r := h.do("pa-admin", "DELETE", fmt.Sprintf("/api/v1/tokens/%d", nt.ID), nil, "", nil); r.status != 204 {
+		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	if s := call(); s != 401 {
+		t.Errorf("revoked token: %d", s)
+	}
+	// The secret is stored only as a hash.
+	var tokens struct{ Tokens []map[string]any }
+	h.get("pa-admin", "/api/v1/users/pb-analyst/tokens", nil, &tokens)
+	if b, _ := json.Marshal(tokens); strings.Contains(string(b), nt.Secret) || len(tokens.Tokens) != 1 {
+		t.Errorf("token listing %s", b)
+	}
+}
+
+func TestAdminAPI(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"POST", "/api/v1/orgs", `{"name":"pc","full_name":"C","kind":"partner","legal_regime":"wbni","default_audience":["cell"]}`, 201},
+		{"POST", "/api/v1/orgs", `{"name":"pc","full_name":"C","kind":"partner","legal_regime":"wbni"}`, 409},
+		{"POST", "/api/v1/orgs", `{"name":"pd","kind":"partner","legal_regime":"wbni","colour":"red"}`, 400},
+		{"PATCH", "/api/v1/orgs/pc", `{"contact":"desk@pc.example"}`, 200},
+		{"PATCH", "/api/v1/orgs/pc", `{"kind":"stakeholder"}`, 400},
+		{"GET", "/api/v1/orgs/nowhere", ``, 404},
+		{"POST", "/api/v1/users", `{"name":"pc-analyst","org":"pc","role":"analyst","password":"correct horse battery"}`, 201},
+		{"POST", "/api/v1/users", `{"name":"pc-x","org":"pc","role":"stakeholder"}`, 400},
+		{"POST", "/api/v1/users", `{"name":"pc-y","org":"pc","role":"analyst","password":"short"}`, 400},
+		{"PATCH", "/api/v1/users/pc-analyst", `{"role":"liaison"}`, 200},
+		{"POST", "/api/v1/compartments", `{"name":"c2","description":"x"}`, 201},
+		{"PUT", "/api/v1/compartments/c2/orgs/pc", ``, 200},
+		{"PUT", "/api/v1/compartments/c2/orgs/sh", ``, 400},
+		{"PUT", "/api/v1/compartments/c2/users/pb-analyst", ``, 200},
+		{"DELETE", "/api/v1/compartments/c2/users/pb-analyst", ``, 200},
+		{"DELETE", "/api/v1/compartments/c2/users/pb-analyst", ``, 404},
+		{"GET", "/api/v1/compartments/c2", ``, 200},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			ctype := ""
+			if tc.body != "" {
+				ctype = "application/json"
+			}
+			r := h.do("pa-admin", tc.method, tc.path, nil, ctype, []byte(tc.body))
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			}
+		})
+	}
+	// The new org's default audience applies to its contributions.
+	r := h.post("pc-analyst", nil, ind(9, ""))
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var o api.ObjectVersions
+	h.get("pb-analyst", "/api/v1/objects/indicator--"+storetest.UUID(9), nil, &o)
+	if !o.Object.Envelope.Audience.Cell {
+		t.Errorf("org default audience not applied: %+v", o.Object.Envelope)
+	}
+	// The admin sees no content.
+	var page api.ObjectPage
+	h.get("pa-admin", "/api/v1/objects", nil, &page)
+	if len(page.Objects) != 0 {
+		t.Error("admin sees content")
+	}
+	// Changes are audited.
+	if err := h.audit.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ap api.AuditPage
+	if r := h.get("ov-auditor", "/api/v1/audit", url.Values{"limit": {"1000"}}, &ap); r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	actions := map[string]int{}
+	for _, e := range ap.Entries {
+		actions[e.Action]++
+	}
+	for _, a := range []string{"orgs.create", "orgs.update", "users.create", "users.update", "compartments.create", "compartments.add-member", "compartments.remove-member", "objects.ingest", "objects.get", "objects.list"} {
+		if actions[a] == 0 {
+			t.Errorf("no audit entry for %s (have %v)", a, actions)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	// Failed authentications from one address are limited.
+	limited := false
+	for range 1100 {
+		req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer wrong")
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 429 {
+			limited = resp.Header.Get("Retry-After") != ""
+			break
+		}
+	}
+	if !limited {
+		t.Error("failed authentications are not rate-limited with Retry-After")
+	}
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	r := h.do("pa-analyst", "DELETE", "/api/v1/objects", nil, "", nil)
+	if r.status != 405 || r.header.Get("Allow") != "GET" {
+		t.Errorf("DELETE /api/v1/objects: %d Allow=%q", r.status, r.header.Get("Allow"))
+	}
+	problem(t, r)
+	r = h.do("pa-analyst", "GET", "/api/v1/bundles", nil, "", nil)
+	if r.status != 405 || r.header.Get("Allow") != "POST" {
+		t.Errorf("GET /api/v1/bundles: %d Allow=%q", r.status, r.header.Get("Allow"))
+	}
+}

@@ -1,0 +1,43 @@
+package api
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestOpenAPIMatchesRoutes fails when a route exists without documentation
+// or the document describes a route that does not exist.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
+		t.Errorf("openapi = %q, want 3.1.x", doc.OpenAPI)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			switch method {
+			case "get", "put", "post", "delete", "patch", "head", "options", "trace":
+				documented = append(documented, strings.ToUpper(method)+" "+path)
+			}
+		}
+	}
+	var served []string
+	for _, rt := range (&Server{}).routes() {
+		served = append(served, rt.pattern())
+	}
+	slices.Sort(documented)
+	slices.Sort(served)
+	if diff := cmp.Diff(served, documented); diff != "" {
+		t.Errorf("routes (-served +documented):\n%s", diff)
+	}
+}

@@ -1,0 +1,195 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"mosaic"
+	"mosaic/stix"
+)
+
+// queryParams returns the request's query parameters after checking that
+// each is one of allowed and given once. A misspelt parameter is an error,
+// not silently ignored: a typo in "audience" must not share nothing, or
+// everything, by accident.
+func queryParams(r *http.Request, allowed ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, mosaic.Errorf(mosaic.CodeInvalid, "malformed query string")
+	}
+	var problems []mosaic.Problem
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		switch {
+		case !slices.Contains(allowed, k):
+			problems = append(problems, mosaic.Problem{Property: k, Reason: "unknown query parameter; known: " + strings.Join(allowed, ", ")})
+		case len(q[k]) > 1:
+			problems = append(problems, mosaic.Problem{Property: k, Reason: "given more than once; join several values with commas"})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &mosaic.Error{Code: mosaic.CodeInvalid, Message: "invalid query parameters", Problems: problems}
+	}
+	return q, nil
+}
+
+func invalidParam(name, reason string) error {
+	return &mosaic.Error{Code: mosaic.CodeInvalid, Message: "invalid query parameter " + name, Problems: []mosaic.Problem{{Property: name, Reason: reason}}}
+}
+
+// list splits a comma-separated parameter.
+func list(q url.Values, name string) []string {
+	v := q.Get(name)
+	if v == "" {
+		return nil
+	}
+	parts := strings.Split(v, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+func boolParam(q url.Values, name string) (*bool, error) {
+	if !q.Has(name) {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(q.Get(name))
+	if err != nil {
+		return nil, invalidParam(name, "want true or false")
+	}
+	return &b, nil
+}
+
+// timeParam reads a time bound as a STIX timestamp, an RFC 3339 time or a
+// date, and returns its comparison key.
+func timeParam(q url.Values, name string) (string, error) {
+	v := q.Get(name)
+	if v == "" {
+		return "", nil
+	}
+	if k, err := stix.TimeKey(v); err == nil {
+		return k, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return stix.TimeKey(stix.FormatTime(t.UTC()))
+	}
+	if t, err := time.Parse(mosaic.DateLayout, v); err == nil {
+		return stix.TimeKey(stix.FormatTime(t))
+	}
+	return "", invalidParam(name, "want a timestamp such as 2026-11-01T00:00:00Z or a date such as 2026-11-01")
+}
+
+// Cursors are opaque to clients; inside is the storage position to continue
+// before.
+const cursorPrefix = "c1:"
+
+func encodeCursor(seq int64) string {
+	if seq == 0 {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(seq, 10)))
+}
+
+func decodeCursor(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		if n, ok := strings.CutPrefix(string(b), cursorPrefix); ok {
+			if seq, err := strconv.ParseInt(n, 10, 64); err == nil && seq > 0 {
+				return seq, nil
+			}
+		}
+	}
+	return 0, invalidParam("cursor", "not a cursor this server issued; use the next value of the previous page")
+}
+
+func (s *Server) limitParam(q url.Values) (int, error) {
+	if !q.Has("limit") {
+		return DefaultPageSize, nil
+	}
+	n, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || n < 1 || n > s.limits.MaxPageSize {
+		return 0, invalidParam("limit", "want a whole number from 1 to "+strconv.Itoa(s.limits.MaxPageSize))
+	}
+	return n, nil
+}
+
+// readBody reads a request body of at most the configured size. A body
+// announced as larger is refused before a byte of it is read.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.limits.MaxBodyBytes {
+		return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body of %d bytes exceeds the limit of %d bytes", r.ContentLength, s.limits.MaxBodyBytes)
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body exceeds the limit of %d bytes", s.limits.MaxBodyBytes)
+	}
+	if err != nil {
+		return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
+	}
+	return b, nil
+}
+
+// decodeJSON reads a small JSON request body into v, rejecting unknown
+// fields.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := jsonContentType(r); err != nil {
+		return err
+	}
+	b, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var me *mosaic.Error
+		if errors.As(err, &me) {
+			return me
+		}
+		return mosaic.Errorf(mosaic.CodeInvalid, "request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if dec.More() {
+		return mosaic.Errorf(mosaic.CodeInvalid, "request body: trailing data after the JSON value")
+	}
+	return nil
+}
+
+func jsonContentType(r *http.Request) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" || (params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+		return mosaic.Errorf(mosaic.CodeUnsupported, "send the body as application/json")
+	}
+	return nil
+}
+
+// stixContentType accepts the media types of a STIX bundle upload.
+func stixContentType(r *http.Request) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil {
+		switch {
+		case mt == "application/json" && (params["charset"] == "" || strings.EqualFold(params["charset"], "utf-8")):
+			return nil
+		case mt == "application/stix+json" && (params["version"] == "" || params["version"] == "2.1"):
+			return nil
+		}
+	}
+	return mosaic.Errorf(mosaic.CodeUnsupported, "send a STIX bundle as application/json or application/stix+json;version=2.1")
+}

@@ -1,0 +1,290 @@
+// Package api is Mosaic's REST API under /api/v1: JSON in and out, bearer
+// tokens, RFC 9457 problem details for errors. Every handler reads and
+// writes through the store with the caller's viewer, so the visibility policy
+// applies to everything it returns.
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mosaic"
+	"mosaic/audit"
+	"mosaic/credential"
+	"mosaic/ingest"
+)
+
+// Limits are the API's size and rate limits.
+type Limits struct {
+	MaxBodyBytes  int64   // request bodies; larger ones get 413 unread
+	MaxPageSize   int     // the largest limit of a listing
+	RatePerSecond float64 // sustained requests per user
+	RateBurst     int
+	AuthFailures  int // failed authentications per minute per client address
+	TokenLifetime time.Duration
+}
+
+// DefaultPageSize is the page size of a listing without limit.
+const DefaultPageSize = 100
+
+// Server serves the API.
+type Server struct {
+	store  mosaic.Store
+	ingest *ingest.Ingester
+	audit  *audit.Log
+	limits Limits
+	clock  mosaic.Clock
+	log    *slog.Logger
+
+	users    *limiter // requests per user
+	failures *limiter // failed authentications per client address
+	// uploads bounds the bundles being read and decoded at once: each may
+	// take many times its size in memory while it is decoded.
+	uploads chan struct{}
+	mux     *http.ServeMux
+}
+
+// MaxConcurrentUploads is how many bundle uploads are read and decoded at
+// once; more wait their turn.
+const MaxConcurrentUploads = 2
+
+// New returns a Server.
+func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, limits Limits, clock mosaic.Clock, log *slog.Logger) *Server {
+	s := &Server{
+		store: store, ingest: in, audit: al, limits: limits, clock: clock, log: log,
+		users:    newLimiter(limits.RatePerSecond, float64(limits.RateBurst)),
+		failures: newLimiter(float64(limits.AuthFailures)/60, float64(limits.AuthFailures)),
+		uploads:  make(chan struct{}, MaxConcurrentUploads),
+		mux:      http.NewServeMux(),
+	}
+	allow := map[string][]string{}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.pattern(), s.wrap(rt))
+		allow[rt.path] = append(allow[rt.path], rt.method)
+	}
+	// A known path with another method is a 405 naming the methods it has.
+	for path, methods := range allow {
+		s.mux.Handle(path, s.wrap(route{public: true, h: func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			return mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed here; use %s", r.Method, strings.Join(methods, " or "))
+		}}))
+	}
+	s.mux.Handle("/api/", s.wrap(route{public: true, h: func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
+		return mosaic.Errorf(mosaic.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	}}))
+	return s
+}
+
+// Handler returns the API's handler, to be mounted at the root.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// route is one endpoint. The OpenAPI document lists exactly these.
+type route struct {
+	method, path string
+	public       bool // no authentication
+	h            func(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error
+}
+
+func (rt route) pattern() string { return rt.method + " " + rt.path }
+
+func (s *Server) routes() []route {
+	return []route{
+		{method: "GET", path: "/api/v1/openapi.json", public: true, h: s.openAPI},
+		{method: "GET", path: "/api/v1/extension-definition", public: true, h: s.extensionDefinition},
+		{method: "GET", path: "/api/v1/me", h: s.me},
+		{method: "POST", path: "/api/v1/bundles", h: s.postBundle},
+		{method: "GET", path: "/api/v1/objects", h: s.listObjects},
+		{method: "GET", path: "/api/v1/objects/{id}", h: s.getObject},
+		{method: "GET", path: "/api/v1/stats", h: s.stats},
+		{method: "GET", path: "/api/v1/orgs", h: s.listOrgs},
+		{method: "POST", path: "/api/v1/orgs", h: s.createOrg},
+		{method: "GET", path: "/api/v1/orgs/{name}", h: s.getOrg},
+		{method: "PATCH", path: "/api/v1/orgs/{name}", h: s.updateOrg},
+		{method: "GET", path: "/api/v1/users", h: s.listUsers},
+		{method: "POST", path: "/api/v1/users", h: s.createUser},
+		{method: "GET", path: "/api/v1/users/{name}", h: s.getUser},
+		{method: "PATCH", path: "/api/v1/users/{name}", h: s.updateUser},
+		{method: "GET", path: "/api/v1/users/{name}/tokens", h: s.listTokens},
+		{method: "POST", path: "/api/v1/users/{name}/tokens", h: s.createToken},
+		{method: "DELETE", path: "/api/v1/tokens/{id}", h: s.revokeToken},
+		{method: "GET", path: "/api/v1/compartments", h: s.listCompartments},
+		{method: "POST", path: "/api/v1/compartments", h: s.createCompartment},
+		{method: "GET", path: "/api/v1/compartments/{name}", h: s.getCompartment},
+		{method: "PUT", path: "/api/v1/compartments/{name}/orgs/{org}", h: s.addCompartmentOrg},
+		{method: "DELETE", path: "/api/v1/compartments/{name}/orgs/{org}", h: s.removeCompartmentOrg},
+		{method: "PUT", path: "/api/v1/compartments/{name}/users/{user}", h: s.addCompartmentUser},
+		{method: "DELETE", path: "/api/v1/compartments/{name}/users/{user}", h: s.removeCompartmentUser},
+		{method: "GET", path: "/api/v1/audit", h: s.listAudit},
+	}
+}
+
+// wrap adds what every endpoint needs: a request id, headers that keep
+// answers out of caches and sniffers, authentication, the per-user rate
+// limit, and recovery from a panic.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := requestID()
+		h := w.Header()
+		h.Set("X-Request-Id", id)
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic", slog.String("request_id", id), slog.Any("panic", p))
+				s.writeError(w, r, mosaic.Internal(errPanic, rt.pattern()))
+			}
+		}()
+		var v mosaic.Viewer
+		if !rt.public {
+			var err error
+			if v, err = s.authenticate(r); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if ok, wait := s.users.allow("u"+strconv.FormatInt(v.UserID, 10), s.clock.Now()); !ok {
+				s.writeError(w, r, &rateLimited{wait: wait, msg: fmt.Sprintf("rate limit of %g requests per second exceeded", s.limits.RatePerSecond)})
+				return
+			}
+		}
+		if err := rt.h(w, r, v); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+type panicError struct{}
+
+func (panicError) Error() string { return "handler panicked" }
+
+var errPanic = panicError{}
+
+func requestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func retryAfter(d time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
+}
+
+// authenticate resolves the bearer token. Failed attempts count against the
+// client's address, so tokens cannot be guessed at speed.
+func (s *Server) authenticate(r *http.Request) (mosaic.Viewer, error) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	now := s.clock.Now()
+	if wait := s.failures.wait(host, now); wait > 0 {
+		return mosaic.Viewer{}, &rateLimited{wait: wait, msg: "too many failed authentications from this address"}
+	}
+	fail := func(err error) (mosaic.Viewer, error) {
+		s.failures.allow(host, now)
+		return mosaic.Viewer{}, err
+	}
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return fail(mosaic.Errorf(mosaic.CodeUnauth, "send an API token as Authorization: Bearer TOKEN"))
+	}
+	v, err := s.store.Authenticate(r.Context(), credential.HashToken(strings.TrimSpace(token)), now)
+	if err != nil {
+		if mosaic.ErrorCode(err) == mosaic.CodeUnauth {
+			return fail(err)
+		}
+		return mosaic.Viewer{}, err
+	}
+	return v, nil
+}
+
+// limiter is a set of token buckets.
+type limiter struct {
+	rate, burst float64
+	mu          sync.Mutex
+	buckets     map[string]*bucket // guarded by mu
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(rate, burst float64) *limiter {
+	return &limiter{rate: rate, burst: burst, buckets: map[string]*bucket{}}
+}
+
+func (l *limiter) refill(key string, now time.Time) *bucket {
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) > 100_000 {
+			// Full buckets carry no state worth keeping.
+			for k, b := range l.buckets {
+				if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+					delete(l.buckets, k)
+				}
+			}
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[key] = b
+	}
+	// A clock that steps back must not take tokens away.
+	if now.After(b.last) {
+		b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+		b.last = now
+	}
+	return b
+}
+
+// allow takes a token for key, or says how long until one is available.
+func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.refill(key, now)
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+}
+
+// wait says how long until key has a token, without taking one.
+func (l *limiter) wait(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.refill(key, now); b.tokens < 1 {
+		return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	}
+	return 0
+}
+
+// rateLimited is a CodeRateLimited error that knows when to come back.
+type rateLimited struct {
+	wait time.Duration
+	msg  string
+}
+
+func (e *rateLimited) Error() string { return e.msg }
+
+func (e *rateLimited) Unwrap() error {
+	return mosaic.Errorf(mosaic.CodeRateLimited, "%s; retry in %s s", e.msg, retryAfter(e.wait))
+}
+
+// recordRead audits a read. When the audit log cannot take it the read
+// fails: the caller must not send what it read.
+func (s *Server) recordRead(v mosaic.Viewer, action string, ids []string, d mosaic.Decision, detail string) error {
+	e := mosaic.NewAuditEntry(v, s.clock.Now(), action)
+	e.ObjectIDs, e.Decision, e.Detail = ids, d, detail
+	return s.audit.Record(e)
+}
