@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"mosaic"
+	"mosaic/credential"
+	"mosaic/demo"
+	"mosaic/ingest"
+)
+
+// CredentialsFile is where demo writes the demo users' secrets: the one
+// place a secret is kept in clear, and only for the demo.
+const CredentialsFile = "demo-credentials.json"
+
+// DemoCredential is one demo user's entry in CredentialsFile.
+type DemoCredential struct {
+	User     string      `json:"user"`
+	Org      string      `json:"org"`
+	Role     mosaic.Role `json:"role"`
+	Token    string      `json:"token"`
+	Password string      `json:"password"`
+}
+
+// demoTokenLifetime keeps demo tokens working for a year of demos.
+const demoTokenLifetime = 365 * 24 * time.Hour
+
+func demoCmd(ctx context.Context, args []string, e env) error {
+	c, rest, err := loadConfig("demo", args, e)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments %q", rest)
+	}
+	m := &Main{Config: c, Log: newLogger(c, e)}
+	defer m.Close()
+	if err := m.OpenStore(ctx); err != nil {
+		return err
+	}
+	if err := SeedDemo(ctx, m, e); err != nil {
+		return err
+	}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Mosaic demo is running at %s/\n", m.URL())
+	fmt.Fprintf(e.stdout, "  API:          %s/api/v1 (OpenAPI description at /api/v1/openapi.json)\n", m.URL())
+	fmt.Fprintf(e.stdout, "  Credentials:  %s (user, org, role, token, password of every demo user)\n", filepath.Join(c.Data, CredentialsFile))
+	fmt.Fprintf(e.stdout, "  Try:          export MOSAIC_URL=%s MOSAIC_TOKEN=<token of ncsc-analyst>; mosaic search ransomware\n", m.URL())
+	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
+	return m.Wait(ctx)
+}
+
+// SeedDemo fills an empty store with the demo organisations, users,
+// compartments and data, and writes the credentials file. A store that
+// already has organisations is reused; only a lost credentials file is made
+// anew, with fresh tokens and passwords.
+func SeedDemo(ctx context.Context, m *Main, e env) error {
+	orgs, err := m.Store.Orgs(ctx)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(m.Config.Data, CredentialsFile)
+	if len(orgs) > 0 {
+		if _, err := os.Stat(path); err == nil {
+			fmt.Fprintf(e.stderr, "reusing the demo data in %s\n", m.Config.Data)
+			return nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "%s is missing: issuing new demo tokens and passwords\n", path)
+		creds, err := demoSecrets(ctx, m)
+		if err != nil {
+			return err
+		}
+		return writeCredentials(path, creds)
+	}
+	fmt.Fprintln(e.stderr, "creating the demo installation ...")
+	entry := func(action, detail string) mosaic.AuditEntry {
+		return mosaic.AuditEntry{Time: m.Clock.Now(), User: "cli:demo", Action: action, Decision: mosaic.Allowed, Detail: detail}
+	}
+	for _, o := range demo.Organisations() {
+		if err := m.Store.CreateOrg(ctx, &o, entry("orgs.create", "org "+o.Name)); err != nil {
+			return fmt.Errorf("demo organisation %s: %w", o.Name, err)
+		}
+	}
+	for _, u := range demo.Users() {
+		mu := mosaic.User{Name: u.Name, Org: u.Org, Role: u.Role, DisplayName: u.DisplayName, Email: u.Email, ContentGrant: u.ContentGrant}
+		if err := m.Store.CreateUser(ctx, &mu, "", entry("users.create", "user "+u.Name)); err != nil {
+			return fmt.Errorf("demo user %s: %w", u.Name, err)
+		}
+	}
+	for _, c := range demo.Compartments() {
+		mc := mosaic.Compartment{Name: c.Name, Description: c.Description}
+		if err := m.Store.CreateCompartment(ctx, &mc, entry("compartments.create", "compartment "+c.Name)); err != nil {
+			return err
+		}
+		for _, o := range c.Orgs {
+			if err := m.Store.AddMember(ctx, c.Name, o, "", entry("compartments.add-member", "compartment "+c.Name+" org "+o)); err != nil {
+				return err
+			}
+		}
+		for _, u := range c.Users {
+			if err := m.Store.AddMember(ctx, c.Name, "", u, entry("compartments.add-member", "compartment "+c.Name+" user "+u)); err != nil {
+				return err
+			}
+		}
+	}
+	creds, err := demoSecrets(ctx, m)
+	if err != nil {
+		return err
+	}
+	batches := demo.Batches(m.Clock.Now())
+	var total mosaic.IngestResult
+	objects := 0
+	for i, b := range batches {
+		v, err := viewerOf(ctx, m, b.User)
+		if err != nil {
+			return err
+		}
+		var p ingest.Params
+		if b.Audience != "" {
+			a, err := mosaic.ParseAudience(b.Audience)
+			if err != nil {
+				return fmt.Errorf("demo batch %d: %w", i+1, err)
+			}
+			p.Audience = &a
+		}
+		if b.LegalBasis != "" {
+			p.LegalBasis = &b.LegalBasis
+		}
+		p.ORCON = b.ORCON
+		res, ids, err := m.Ingester.Bundle(ctx, v, b.Bundle, p)
+		if err != nil {
+			return fmt.Errorf("demo batch %d of %s: %w", i+1, b.User, err)
+		}
+		objects += len(ids)
+		total.New += res.New
+		total.NewVersions += res.NewVersions
+	}
+	fmt.Fprintf(e.stderr, "demo data: %d organisations, %d users, %d objects in %d batches (%d records, %d of them new versions)\n",
+		len(demo.Organisations()), len(creds), objects, len(batches), total.New+total.NewVersions, total.NewVersions)
+	return writeCredentials(path, creds)
+}
+
+// viewerOf acts as a demo user without a token.
+func viewerOf(ctx context.Context, m *Main, name string) (mosaic.Viewer, error) {
+	u, err := m.Store.User(ctx, name)
+	if err != nil {
+		return mosaic.Viewer{}, err
+	}
+	o, err := m.Store.Org(ctx, u.Org)
+	if err != nil {
+		return mosaic.Viewer{}, err
+	}
+	return mosaic.Viewer{UserID: u.ID, User: u.Name, OrgID: o.ID, Org: o.Name, OrgKind: o.Kind, Role: u.Role, ContentGrant: u.ContentGrant}, nil
+}
+
+// demoSecrets gives every demo user a new password and token.
+func demoSecrets(ctx context.Context, m *Main) ([]DemoCredential, error) {
+	users := demo.Users()
+	creds := make([]DemoCredential, len(users))
+	hashes := make([]string, len(users))
+	// argon2id is slow on purpose; two at a time on two cores.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for i, u := range users {
+		creds[i] = DemoCredential{User: u.Name, Org: u.Org, Role: u.Role, Password: credential.NewPassword()}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			hashes[i] = credential.HashPassword(creds[i].Password)
+			<-sem
+		}()
+	}
+	wg.Wait()
+	for i, u := range users {
+		a := mosaic.AuditEntry{Time: m.Clock.Now(), User: "cli:demo", Action: "users.password", Decision: mosaic.Allowed, Detail: "user " + u.Name}
+		if err := m.Store.SetPassword(ctx, u.Name, hashes[i], a); err != nil {
+			return nil, err
+		}
+		secret, hash := credential.NewToken()
+		a.Action = "tokens.create"
+		if _, err := m.Store.CreateToken(ctx, u.Name, hash, "demo", m.Clock.Now().Add(demoTokenLifetime), a); err != nil {
+			return nil, err
+		}
+		creds[i].Token = secret
+	}
+	return creds, nil
+}
+
+// writeCredentials writes the file with mode 0600, atomically.
+func writeCredentials(path string, creds []DemoCredential) error {
+	b, err := json.MarshalIndent(creds, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".demo-credentials-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,80 @@
+// Command mosaic is the information system of a joint cyber intel/info cell:
+// the server (serve, demo), administration of a data directory or database
+// (org, user, token, compartment), and a client for a running server
+// (import, export, get, search).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Usage: mosaic COMMAND [flags]
+
+Server:
+  serve        run Mosaic (--addr, --data or --db, --config; see mosaic serve -h)
+  demo         run Mosaic with demo organisations, users and data (--addr, --data)
+
+Administration (on --data DIR or --db postgres://...):
+  org          add, list, set organisations
+  user         add, list, set users; set a password
+  token        create, list, revoke API tokens
+  compartment  add, list compartments; add-member, remove-member
+
+Client (MOSAIC_URL and MOSAIC_TOKEN name the server and your token):
+  import       import STIX bundles from files
+  export       export what you can see as a STIX bundle
+  get          show one object
+  search       search objects
+
+Run mosaic COMMAND -h for a command's flags.
+`
+
+// env is what a command gets from the outside world; tests supply their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	environ        []string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, environ: os.Environ()}))
+}
+
+// run executes one command and returns the exit code.
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(e.stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmds := map[string]func(context.Context, []string, env) error{
+		"serve": serveCmd, "demo": demoCmd,
+		"org": orgCmd, "user": userCmd, "token": tokenCmd, "compartment": compartmentCmd,
+		"import": importCmd, "export": exportCmd, "get": getCmd, "search": searchCmd,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "mosaic: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err := cmd(ctx, args[1:], e); err != nil {
+		if err != errUsage {
+			fmt.Fprintf(e.stderr, "mosaic %s: %v\n", args[0], err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// errUsage reports a usage error whose message the flag package has already
+// printed.
+var errUsage = fmt.Errorf("usage")

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"mosaic"
+	"mosaic/config"
+	"mosaic/credential"
+	"mosaic/storetest"
+)
+
+// runCmd runs a mosaic command in-process and returns its output.
+func runCmd(t testing.TB, environ []string, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, environ: environ})
+	return out.String(), errb.String(), code
+}
+
+func mustRun(t testing.TB, environ []string, stdin string, args ...string) string {
+	t.Helper()
+	out, errs, code := runCmd(t, environ, stdin, args...)
+	if code != 0 {
+		t.Fatalf("mosaic %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// startServer starts Main on port 0 with data in dir.
+func startServer(t testing.TB, dir string) *Main {
+	t.Helper()
+	c := config.Default()
+	c.Addr, c.Data = "127.0.0.1:0", dir
+	m := &Main{Config: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func TestAdminAndClientCommands(t *testing.T) {
+	dir := t.TempDir()
+	data := []string{"MOSAIC_DATA=" + dir}
+	mustRun(t, data, "", "org", "add", "pa", "--kind", "partner", "--legal-regime", "wpg", "--full-name", "Partner A")
+	mustRun(t, data, "", "org", "add", "pb", "--kind=partner", "--legal-regime=wbni", "--default-audience", "cell")
+	mustRun(t, data, "", "org", "add", "hospital", "--kind", "stakeholder", "--sector", "healthcare")
+	if _, errs, code := runCmd(t, data, "", "org", "add", "pc", "--kind", "partner", "--legal-regime", "gdpr"); code == 0 || !strings.Contains(errs, "gdpr") {
+		t.Errorf("unknown legal regime accepted: %s", errs)
+	}
+	mustRun(t, data, "correct horse battery\n", "user", "add", "alice", "--org", "pa", "--role", "analyst", "--password-stdin")
+	mustRun(t, data, "", "user", "add", "bob", "--org", "pb", "--role", "analyst")
+	if _, errs, code := runCmd(t, data, "", "user", "add", "eve", "--org", "hospital", "--role", "analyst"); code == 0 || !strings.Contains(errs, "does not fit") {
+		t.Errorf("analyst at a stakeholder accepted: %s", errs)
+	}
+	mustRun(t, data, "", "compartment", "add", "ops", "--description", "need to know")
+	mustRun(t, data, "", "compartment", "add-member", "ops", "--org", "pa")
+	mustRun(t, data, "", "compartment", "add-member", "ops", "--user", "bob")
+	list := mustRun(t, data, "", "compartment", "list")
+	if !strings.Contains(list, "ops") || !strings.Contains(list, "bob") {
+		t.Errorf("compartment list:\n%s", list)
+	}
+	tokA := strings.TrimSpace(mustRun(t, data, "", "token", "create", "alice", "--expires", "30d", "--label", "laptop"))
+	tokB := strings.TrimSpace(mustRun(t, data, "", "token", "create", "bob"))
+	if !strings.HasPrefix(tokA, "mosaic_") {
+		t.Fatalf("token %q", tokA)
+	}
+	if out := mustRun(t, data, "", "token", "list", "alice"); !strings.Contains(out, "valid") || !strings.Contains(out, "laptop") || strings.Contains(out, tokA) {
+		t.Errorf("token list:\n%s", out)
+	}
+	if out := mustRun(t, data, "", "user", "list", "--org", "pa"); !strings.Contains(out, "alice") || strings.Contains(out, "bob") {
+		t.Errorf("user list:\n%s", out)
+	}
+	if out := mustRun(t, data, "", "org", "list"); !strings.Contains(out, "hospital") || !strings.Contains(out, "healthcare") {
+		t.Errorf("org list:\n%s", out)
+	}
+
+	m := startServer(t, dir)
+	alice := []string{"MOSAIC_URL=" + m.URL(), "MOSAIC_TOKEN=" + tokA}
+	bob := []string{"MOSAIC_URL=" + m.URL(), "MOSAIC_TOKEN=" + tokB}
+
+	// Import in batches of 3: a file larger than a request goes in parts.
+	var objs []string
+	for i := 1; i <= 10; i++ {
+		objs = append(objs, fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"Marshlock beacon %d","pattern":"[ipv4-addr:value = '198.51.100.%d']","pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"}`, storetest.UUID(i), i, i))
+	}
+	file := filepath.Join(t.TempDir(), "in.json")
+	os.WriteFile(file, []byte(`{"objects":[`+strings.Join(objs, ",")+`],"type":"bundle","id":"bundle--`+storetest.UUID(1)+`"}`), 0o600)
+	out, errs, code := runCmd(t, alice, "", "import", "--audience", "compartment:ops", "--batch", "3", file)
+	if code != 0 || !strings.Contains(out, "10 objects in 4 batches: 10 new") {
+		t.Fatalf("import: %d\n%s\n%s", code, out, errs)
+	}
+	if out := mustRun(t, alice, "", "import", file); !strings.Contains(out, "10 unchanged") {
+		t.Errorf("re-import: %s", out)
+	}
+	// A batch that fails names the batches that landed.
+	bad := strings.Replace(strings.Join(objs, ","), `"name":"Marshlock beacon 7"`, `"name":7`, 1)
+	os.WriteFile(file, []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(1)+`","objects":[`+bad+`]}`), 0o600)
+	_, errs, code = runCmd(t, alice, "", "import", "--batch", "4", file)
+	if code == 0 || !strings.Contains(errs, "batches 1 to 1 (objects 1 to 4) are stored") || !strings.Contains(errs, "batch 2 (objects 5 to 8) was refused") {
+		t.Errorf("failed import:\n%s", errs)
+	}
+
+	// Search and get, as a compartment member by name.
+	if out := mustRun(t, bob, "", "search", "marshlock", "beacon"); strings.Count(out, "indicator--") != 10 {
+		t.Errorf("search:\n%s", out)
+	}
+	if out := mustRun(t, bob, "", "search", "198.51.100.7"); strings.Count(out, "indicator--") != 1 {
+		t.Errorf("search by IP:\n%s", out)
+	}
+	got := mustRun(t, bob, "", "get", "indicator--"+storetest.UUID(7))
+	if !strings.Contains(got, `"originator": "pa"`) || !strings.Contains(got, `"compartment:ops"`) {
+		t.Errorf("get:\n%s", got)
+	}
+	if _, errs, code := runCmd(t, bob, "", "get", "indicator--"+storetest.UUID(99)); code == 0 || !strings.Contains(errs, "404") {
+		t.Errorf("get missing: %s", errs)
+	}
+
+	// Export round trip: the bundle carries the envelope extension and the
+	// TLP marking, and imports again as unchanged.
+	exported := filepath.Join(t.TempDir(), "out.json")
+	_, errs, code = runCmd(t, alice, "", "export", "-o", exported, "--type", "indicator")
+	if code != 0 || !strings.Contains(errs, "exported 10 objects") {
+		t.Fatalf("export: %s", errs)
+	}
+	b, _ := os.ReadFile(exported)
+	var bundle struct {
+		Type    string
+		Objects []map[string]any
+	}
+	if err := json.Unmarshal(b, &bundle); err != nil {
+		t.Fatalf("export is not JSON: %v", err)
+	}
+	var types []string
+	for _, o := range bundle.Objects {
+		types = append(types, o["type"].(string))
+	}
+	if bundle.Type != "bundle" || len(bundle.Objects) != 13 || !slices.Contains(types, "extension-definition") || !slices.Contains(types, "marking-definition") {
+		t.Errorf("export holds %v", types)
+	}
+	if out := mustRun(t, alice, "", "import", exported); !strings.Contains(out, "13 objects in 1 batches: 0 new, 0 new versions, 13 unchanged") {
+		t.Errorf("re-import of export: %s", out)
+	}
+
+	// Client errors are clear.
+	if _, errs, code := runCmd(t, []string{"MOSAIC_URL=" + m.URL()}, "", "search", "x"); code == 0 || !strings.Contains(errs, "MOSAIC_TOKEN") {
+		t.Errorf("no token: %s", errs)
+	}
+	if _, errs, code := runCmd(t, []string{"MOSAIC_URL=" + m.URL(), "MOSAIC_TOKEN=nope"}, "", "search", "x"); code == 0 || !strings.Contains(errs, "401") {
+		t.Errorf("bad token: %s", errs)
+	}
+}
+
+func TestDemoSeed(t *testing.T) {
+	dir := t.TempDir()
+	c := config.Default()
+	c.Data = dir
+	m := &Main{Config: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.OpenStore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Store.Close()
+	var stderr bytes.Buffer
+	e := env{stdout: io.Discard, stderr: &stderr}
+	if err := SeedDemo(context.Background(), m, e); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, CredentialsFile)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("credentials file mode %v, want 0600", st.Mode().Perm())
+	}
+	var creds []DemoCredential
+	b, _ := os.ReadFile(path)
+	if err := json.Unmarshal(b, &creds); err != nil {
+		t.Fatal(err)
+	}
+	roles := map[mosaic.Role]bool{}
+	partnerRoles := map[string]map[mosaic.Role]bool{}
+	for _, c := range creds {
+		roles[c.Role] = true
+		if partnerRoles[c.Org] == nil {
+			partnerRoles[c.Org] = map[mosaic.Role]bool{}
+		}
+		partnerRoles[c.Org][c.Role] = true
+		if c.User == "" || c.Org == "" || c.Token == "" || len(c.Password) < 12 {
+			t.Errorf("incomplete credential %+v", c)
+		}
+	}
+	for _, r := range mosaic.Roles {
+		if !roles[r] {
+			t.Errorf("no demo user with role %s", r)
+		}
+	}
+	orgs, _ := m.Store.Orgs(context.Background())
+	partners, stakeholders := 0, 0
+	for _, o := range orgs {
+		switch o.Kind {
+		case mosaic.Partner:
+			partners++
+			if !partnerRoles[o.Name][mosaic.Analyst] || !partnerRoles[o.Name][mosaic.Liaison] {
+				t.Errorf("partner %s lacks an analyst or a liaison", o.Name)
+			}
+		case mosaic.Stakeholder:
+			stakeholders++
+			if !partnerRoles[o.Name][mosaic.StakeholderViewer] {
+				t.Errorf("stakeholder %s has no stakeholder user", o.Name)
+			}
+		}
+	}
+	if partners != 5 || stakeholders < 6 {
+		t.Errorf("%d partners and %d stakeholders", partners, stakeholders)
+	}
+	// Every token works and the data is there.
+	for _, c := range creds {
+		v, err := m.Store.Authenticate(context.Background(), hashOf(c.Token), m.Clock.Now())
+		if err != nil || v.User != c.User || v.Role != c.Role || v.Org != c.Org {
+			t.Errorf("token of %s: %+v %v", c.User, v, err)
+		}
+	}
+	v, _ := viewerOf(context.Background(), m, "ncsc-analyst")
+	st2, err := m.Store.Stats(context.Background(), v)
+	if err != nil || st2.Total < 300 {
+		t.Errorf("ncsc-analyst sees %d objects (%v)", st2.Total, err)
+	}
+	// Run again: the data is reused.
+	stderr.Reset()
+	if err := SeedDemo(context.Background(), m, e); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "reusing") {
+		t.Errorf("second start: %s", stderr.String())
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mosaic.json")
+	os.WriteFile(file, []byte(`{"addr":"127.0.0.1:9000","data":"from-file","default_tlp":"green","max_page_size":50}`), 0o600)
+	fs := newFlagSet()
+	c, _, err := config.Load(fs, []string{"--config", file, "--addr", "127.0.0.1:9100"}, []string{"MOSAIC_DATA=from-env", "MOSAIC_DEFAULT_TLP=red"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9100" || c.Data != "from-env" || c.DefaultTLP != "red" || c.MaxPageSize != 50 || c.MaxBodyBytes != 32<<20 {
+		t.Errorf("config %+v", c)
+	}
+	for _, tc := range []struct {
+		name, file string
+		args, env  []string
+		want       string
+	}{
+		{"unknown file key", `{"adress":"x"}`, nil, nil, "adress"},
+		{"unknown env", `{}`, nil, []string{"MOSAIC_ADRESS=x"}, "MOSAIC_ADRESS"},
+		{"unknown flag", `{}`, []string{"--adress", "x"}, nil, "adress"},
+		{"bad value", `{}`, []string{"--default-tlp", "purple"}, nil, "purple"},
+		{"bad number", `{}`, nil, []string{"MOSAIC_MAX_DEPTH=deep"}, "MOSAIC_MAX_DEPTH"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.WriteFile(file, []byte(tc.file), 0o600)
+			fs := newFlagSet()
+			_, _, err := config.Load(fs, append([]string{"--config", file}, tc.args...), tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func newFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func hashOf(token string) [32]byte { return credential.HashToken(token) }

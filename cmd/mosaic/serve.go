@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"mosaic"
+	"mosaic/api"
+	"mosaic/audit"
+	"mosaic/config"
+	"mosaic/ingest"
+	"mosaic/postgres"
+	"mosaic/sqlite"
+	"mosaic/sqlstore"
+	"mosaic/stix"
+)
+
+// Main is a running Mosaic server. Open starts it, Close stops it; tests
+// start one on port 0 with a temporary data directory.
+type Main struct {
+	Config config.Config
+	Log    *slog.Logger
+	Clock  mosaic.Clock
+
+	Store    *sqlstore.Store
+	Ingester *ingest.Ingester
+	audit    *audit.Log
+	listener net.Listener
+	server   *http.Server
+	served   chan error
+}
+
+// openStore opens the configured store.
+func openStore(ctx context.Context, c config.Config, clock mosaic.Clock) (*sqlstore.Store, error) {
+	if c.DB != "" {
+		return postgres.Open(ctx, c.DB, clock)
+	}
+	return sqlite.Open(ctx, c.Data, clock)
+}
+
+func ingestConfig(c config.Config) ingest.Config {
+	bases := map[string]time.Duration{}
+	for k, days := range c.LegalBases {
+		bases[k] = time.Duration(days) * 24 * time.Hour
+	}
+	tlp, _ := mosaic.ParseTLP(c.DefaultTLP) // checked by Config.Validate
+	return ingest.Config{
+		DefaultTLP: tlp,
+		LegalBases: bases,
+		Limits: stix.Limits{
+			MaxObjects: c.MaxBundleObjects, MaxDepth: c.MaxDepth,
+			MaxStringBytes: c.MaxStringBytes, MaxObjectBytes: c.MaxObjectBytes,
+		},
+	}
+}
+
+// OpenStore opens the store and the ingester, without serving.
+func (m *Main) OpenStore(ctx context.Context) error {
+	if m.Clock == nil {
+		m.Clock = mosaic.SystemClock{}
+	}
+	s, err := openStore(ctx, m.Config, m.Clock)
+	if err != nil {
+		return err
+	}
+	m.Store = s
+	m.Ingester = ingest.New(s, ingestConfig(m.Config), m.Clock)
+	return nil
+}
+
+// Open opens the store (unless OpenStore did) and starts serving.
+func (m *Main) Open(ctx context.Context) error {
+	if m.Store == nil {
+		if err := m.OpenStore(ctx); err != nil {
+			return err
+		}
+	}
+	m.audit = audit.New(m.Store, time.Duration(m.Config.AuditFlush), m.Log)
+	a := api.New(m.Store, m.Ingester, m.audit, api.Limits{
+		MaxBodyBytes: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize,
+		RatePerSecond: m.Config.RatePerSecond, RateBurst: m.Config.RateBurst,
+		AuthFailures: m.Config.AuthFailures, TokenLifetime: time.Duration(m.Config.TokenLifetime),
+	}, m.Clock, m.Log)
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.Handler())
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, "Mosaic\n\nAPI: /api/v1 (send Authorization: Bearer TOKEN)\nAPI description: /api/v1/openapi.json\n")
+	})
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // a 32 MiB bundle over a slow link
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() {
+		var err error
+		if m.Config.TLSCert != "" {
+			err = m.server.ServeTLS(ln, m.Config.TLSCert, m.Config.TLSKey)
+		} else {
+			err = m.server.Serve(ln)
+		}
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		m.served <- err
+	}()
+	return nil
+}
+
+// URL is where the server listens.
+func (m *Main) URL() string {
+	scheme := "http"
+	if m.Config.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + m.listener.Addr().String()
+}
+
+// Wait blocks until ctx ends or the server fails.
+func (m *Main) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-m.served:
+		return err
+	}
+}
+
+// Close stops serving, writes the queued audit entries and closes the
+// store.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var errs []error
+	if m.server != nil {
+		errs = append(errs, m.server.Shutdown(ctx))
+	}
+	if m.audit != nil {
+		errs = append(errs, m.audit.Close(ctx))
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(c config.Config, e env) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(c.LogLevel)))
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// loadConfig parses a server command's configuration.
+func loadConfig(name string, args []string, e env) (config.Config, []string, error) {
+	fs := flag.NewFlagSet("mosaic "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	c, rest, err := config.Load(fs, args, e.environ)
+	if errors.Is(err, flag.ErrHelp) {
+		return c, nil, errUsage
+	}
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "flag provided but not defined") {
+			return c, nil, errUsage
+		}
+		return c, nil, err
+	}
+	return c, rest, nil
+}
+
+func serveCmd(ctx context.Context, args []string, e env) error {
+	c, rest, err := loadConfig("serve", args, e)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments %q", rest)
+	}
+	m := &Main{Config: c, Log: newLogger(c, e)}
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	store := "SQLite in " + c.Data
+	if c.DB != "" {
+		store = "PostgreSQL"
+	}
+	m.Log.Info("mosaic serving", slog.String("url", m.URL()), slog.String("store", store))
+	err = m.Wait(ctx)
+	return errors.Join(err, m.Close())
+}
