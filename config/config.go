@@ -57,7 +57,7 @@ func Default() Config {
 		Data:             "mosaic-data",
 		DefaultTLP:       string(mosaic.TLPAmber),
 		LegalBases:       map[string]int{"wiv2017": 365, "wpg": 365, "wjsg": 730, "wbni": 365},
-		MaxBodyBytes:     64 << 20,
+		MaxBodyBytes:     32 << 20,
 		MaxBundleObjects: 100_000,
 		MaxObjectBytes:   4 << 20,
 		MaxStringBytes:   1 << 20,

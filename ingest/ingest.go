@@ -81,8 +81,25 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 	recs := make([]mosaic.Record, 0, len(objs))
 	ids := make([]string, 0, len(objs))
 	var problems []mosaic.Problem
+	unchanged := 0
 	for i := range objs {
 		o := &objs[i]
+		if h, ok := publishedHash[o.ID]; ok {
+			// Mosaic's own published objects and the TLP 2.0 marking
+			// definitions arrive with exports; they belong to nobody's
+			// contribution and are not stored.
+			if o.Hash != h {
+				problems = append(problems, mosaic.Problem{Object: o.ID, Reason: "this id belongs to an object Mosaic publishes and the content differs from it"})
+			} else {
+				unchanged++
+			}
+			continue
+		}
+		if !o.HasTLP && o.Type != "marking-definition" {
+			// The level Mosaic handles the object under travels with it,
+			// in standard STIX, to every reader and export.
+			o.MarkTLP(in.cfg.DefaultTLP)
+		}
 		env, explicit, probs := in.envelope(org, o, p, now)
 		if len(probs) > 0 {
 			problems = append(problems, probs...)
@@ -102,8 +119,28 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 	a := mosaic.NewAuditEntry(v, now, "objects.ingest")
 	a.ObjectIDs = ids
 	res, err := in.store.Ingest(ctx, v, recs, a)
+	res.Unchanged += unchanged
 	return res, ids, err
 }
+
+// publishedHash holds the hashes of the canonical forms of Mosaic's
+// published identity and extension definition and of the TLP 2.0 marking
+// definitions.
+var publishedHash = func() map[string][32]byte {
+	out := map[string][32]byte{}
+	raws := [][]byte{stix.Identity(), stix.ExtensionDefinition()}
+	for _, t := range mosaic.TLPLevels {
+		raws = append(raws, stix.TLPMarkingDefinition(t))
+	}
+	for _, raw := range raws {
+		o, probs := stix.DecodeObject(raw, stix.DefaultLimits())
+		if len(probs) > 0 {
+			panic(fmt.Sprintf("Mosaic's own published object is invalid: %v", probs))
+		}
+		out[o.ID] = o.Hash
+	}
+	return out
+}()
 
 func (in *Ingester) checkParams(p Params) error {
 	var problems []mosaic.Problem

@@ -124,3 +124,9 @@ func quoteLexeme(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// Unindexed returns "": PostgreSQL's planner has statistics of its own.
+func (Dialect) Unindexed(string) string { return "" }
+
+// Optimize does nothing: autovacuum keeps PostgreSQL's statistics.
+func (Dialect) Optimize(context.Context, *sql.DB) error { return nil }

@@ -135,3 +135,14 @@ func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any
 	}
 	return `JOIN record_text t ON t.rowid = r.seq`, `record_text MATCH ?`, `t.rowid`, []any{strings.Join(parts, " AND ")}
 }
+
+// Unindexed puts SQLite's unary plus before expr, which keeps the planner
+// from using an index on it.
+func (Dialect) Unindexed(expr string) string { return "+" + expr }
+
+// Optimize runs PRAGMA optimize, which analyses the tables whose statistics
+// have gone stale, within a bounded amount of work.
+func (Dialect) Optimize(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`)
+	return err
+}

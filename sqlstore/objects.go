@@ -214,6 +214,11 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 		defer insertStmt.Close()
 		added := micros(s.clock.Now())
 		deltas := map[countKey]int64{}
+		type text struct {
+			seq int64
+			r   *mosaic.Record
+		}
+		var texts []text
 		for i := range recs {
 			r := &recs[i]
 			aud := audIDs[r.Envelope.Audience.String()]
@@ -279,9 +284,7 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 				added, r.Hash[:], []byte(r.Object), boolInt(!newest), boolInt(multi)).Scan(&seq); err != nil {
 				return mosaic.Internal(err, "insert record")
 			}
-			if err := s.d.InsertText(ctx, tx, seq, r.Words, r.Observables); err != nil {
-				return mosaic.Internal(err, "index record")
-			}
+			texts = append(texts, text{seq, r})
 		}
 		if len(problems) > 0 {
 			return &mosaic.Error{Code: mosaic.CodeConflict, Message: fmt.Sprintf("%d objects conflict with objects your organisation already holds", len(problems)), Problems: problems}
@@ -295,12 +298,39 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 				return mosaic.Internal(err, "update counts")
 			}
 		}
-		return s.appendAudit(ctx, tx, a)
+		if err := s.appendAudit(ctx, tx, a); err != nil {
+			return err
+		}
+		// The text index comes last. On SQLite every statement that may
+		// need a statement journal makes FTS5 flush its pending terms into
+		// a new segment, and merging thousands of one-record segments
+		// would cost more than the rest of the batch together.
+		for _, t := range texts {
+			if err := s.d.InsertText(ctx, tx, t.seq, t.r.Words, t.r.Observables); err != nil {
+				return mosaic.Internal(err, "index record")
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return mosaic.IngestResult{}, err
 	}
 	s.remember(fresh...)
+	s.mu.Lock()
+	if s.heads >= 0 {
+		s.heads += int64(res.New)
+	}
+	s.ingested += int64(res.New + res.NewVersions)
+	refresh := s.ingested >= optimizeEvery
+	if refresh {
+		s.ingested = 0
+	}
+	s.mu.Unlock()
+	if refresh {
+		// The batch is committed whatever happens here: statistics only
+		// guide plans, and a failure to refresh them is not the caller's.
+		_ = s.d.Optimize(ctx, s.w)
+	}
 	return res, nil
 }
 
@@ -373,7 +403,22 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	default:
 		return "", nil, mosaic.Errorf(mosaic.CodeInvalid, "audience filter %q is not originator, cell or compartment:NAME", f.Audience)
 	}
-	vis, args := policy.VisibleClause(v, "r.audience_id", strings.Join(extra, " AND "), extraArgs...)
+	extraCond := strings.Join(extra, " AND ")
+	// On SQLite, pick the plan: walk the records in storage order when the
+	// viewer may see much of what the filters select (the page fills
+	// quickly), or let an index narrow them down when little (see
+	// mostlyVisible). PostgreSQL's planner decides by itself.
+	col := func(expr string) string { return expr }
+	if f.Query == "" && s.d.Unindexed("x") != "" {
+		walk, err := s.mostlyVisible(ctx, v, f, extraCond, extraArgs)
+		if err != nil {
+			return "", nil, err
+		}
+		if walk {
+			col = s.d.Unindexed
+		}
+	}
+	vis, args := policy.VisibleClause(v, col("r.audience_id"), extraCond, extraArgs...)
 	newerVis, newerArgs := policy.VisibleClause(v, "n.audience_id", "")
 
 	join, order := "", "r.seq"
@@ -390,11 +435,11 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 		}
 	}
 	if len(f.Types) > 0 {
-		where = append(where, `r.type IN (`+placeholders(len(f.Types))+`)`)
+		where = append(where, col("r.type")+` IN (`+placeholders(len(f.Types))+`)`)
 		args = append(args, anys(f.Types)...)
 	}
 	if len(f.TLPs) > 0 {
-		where = append(where, `r.tlp IN (`+placeholders(len(f.TLPs))+`)`)
+		where = append(where, col("r.tlp")+` IN (`+placeholders(len(f.TLPs))+`)`)
 		args = append(args, anys(f.TLPs)...)
 	}
 	for _, b := range []struct {
@@ -417,6 +462,55 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	args = append(args, f.Limit+1)
 	return query, args, nil
 }
+
+// mostlyVisible estimates, from the per-audience counts, whether walking the
+// records in storage order fills a page sooner than an index would: the
+// walk reads about limit × total / matching rows, an index about matching
+// rows plus a sort.
+func (s *Store) mostlyVisible(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter, extra string, extraArgs []any) (bool, error) {
+	total, err := s.headCount(ctx)
+	if err != nil {
+		return false, err
+	}
+	vis, args := policy.VisibleClause(v, "c.audience_id", extra, extraArgs...)
+	query := `SELECT COALESCE(SUM(c.n), 0) FROM record_counts c WHERE ` + vis
+	if len(f.Types) > 0 {
+		query += ` AND c.type IN (` + placeholders(len(f.Types)) + `)`
+		args = append(args, anys(f.Types)...)
+	}
+	if len(f.TLPs) > 0 {
+		query += ` AND c.tlp IN (` + placeholders(len(f.TLPs)) + `)`
+		args = append(args, anys(f.TLPs)...)
+	}
+	var matching int64
+	if err := s.r.QueryRowContext(ctx, s.q(query), args...).Scan(&matching); err != nil {
+		return false, mosaic.Internal(err, "estimate listing")
+	}
+	return matching*matching >= int64(f.Limit+1)*total, nil
+}
+
+// headCount returns the number of chain heads in record_counts, read once
+// and then kept up to date by Ingest. It only guides plans, so a count that
+// drifts with other processes' writes is good enough.
+func (s *Store) headCount(ctx context.Context) (int64, error) {
+	s.mu.Lock()
+	n := s.heads
+	s.mu.Unlock()
+	if n >= 0 {
+		return n, nil
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM record_counts`).Scan(&n); err != nil {
+		return 0, mosaic.Internal(err, "count records")
+	}
+	s.mu.Lock()
+	s.heads = n
+	s.mu.Unlock()
+	return n, nil
+}
+
+// optimizeEvery is how many stored records make the planner's statistics
+// worth refreshing.
+const optimizeEvery = 100_000
 
 // Objects lists the newest visible version of each (id, originator).
 func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (mosaic.ObjectPage, error) {

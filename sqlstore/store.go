@@ -41,6 +41,11 @@ type Dialect interface {
 	// is aliased r. order is the expression to order and page by, which for
 	// SQLite's FTS5 must be the index's own rowid to walk it in order.
 	TextSearch(q search.Query) (join, where, order string, args []any)
+	// Unindexed returns expr so that the planner does not use an index for
+	// it, or "" when the database plans well by itself and needs no hint.
+	Unindexed(expr string) string
+	// Optimize refreshes the planner's statistics when they are stale.
+	Optimize(ctx context.Context, db *sql.DB) error
 }
 
 // Store is a mosaic.Store on a SQL database.
@@ -53,7 +58,9 @@ type Store struct {
 
 	mu        sync.Mutex
 	audiences map[int64]audience // guarded by mu; only rows known to be committed
-	byKey     map[audienceKey]int64
+	byKey     map[audienceKey]int64 // guarded by mu
+	heads     int64                 // guarded by mu; chain heads counted in record_counts, -1 until read
+	ingested  int64                 // guarded by mu; records stored since the statistics were refreshed
 }
 
 var _ mosaic.Store = (*Store)(nil)
@@ -64,9 +71,12 @@ func New(ctx context.Context, w, r *sql.DB, d Dialect, clock mosaic.Clock) (*Sto
 	if clock == nil {
 		clock = mosaic.SystemClock{}
 	}
-	s := &Store{w: w, r: r, d: d, clock: clock, audiences: map[int64]audience{}, byKey: map[audienceKey]int64{}}
+	s := &Store{w: w, r: r, d: d, clock: clock, audiences: map[int64]audience{}, byKey: map[audienceKey]int64{}, heads: -1}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
+	}
+	if err := d.Optimize(ctx, w); err != nil {
+		return nil, mosaic.Internal(err, "optimize")
 	}
 	return s, nil
 }
