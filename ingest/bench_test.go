@@ -15,8 +15,8 @@ import (
 	"mosaic/ingest"
 	"mosaic/postgres/pgtest"
 	"mosaic/sqlite"
-	"mosaic/storetest"
 	"mosaic/stix"
+	"mosaic/storetest"
 )
 
 const benchObjects = 10_000

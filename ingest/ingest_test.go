@@ -11,8 +11,8 @@ import (
 	"mosaic"
 	"mosaic/ingest"
 	"mosaic/sqlite"
-	"mosaic/storetest"
 	"mosaic/stix"
+	"mosaic/storetest"
 )
 
 func setup(t *testing.T) (*ingest.Ingester, mosaic.Store, mosaic.Viewer) {

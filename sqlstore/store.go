@@ -57,7 +57,7 @@ type Store struct {
 	rebound sync.Map // query → rebound query
 
 	mu        sync.Mutex
-	audiences map[int64]audience // guarded by mu; only rows known to be committed
+	audiences map[int64]audience    // guarded by mu; only rows known to be committed
 	byKey     map[audienceKey]int64 // guarded by mu
 	heads     int64                 // guarded by mu; chain heads counted in record_counts, -1 until read
 	ingested  int64                 // guarded by mu; records stored since the statistics were refreshed

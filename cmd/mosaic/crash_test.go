@@ -43,7 +43,9 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 var servingURL = regexp.MustCompile(`url=(http://\S+)`)
 
 // startProcess runs mosaic serve on dir and returns it with its URL.
-func startProcess(t *testing.T, bin, dir string) (*exec.Cmd, string) { return startProcessB(t, bin, dir) }
+func startProcess(t *testing.T, bin, dir string) (*exec.Cmd, string) {
+	return startProcessB(t, bin, dir)
+}
 
 func startProcessB(t testing.TB, bin, dir string, flags ...string) (*exec.Cmd, string) {
 	t.Helper()
