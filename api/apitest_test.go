@@ -58,12 +58,15 @@ func newHarness(t testing.TB, open storetest.Opener) *harness {
 		Limits:     stix.DefaultLimits(),
 	}, clock)
 	a := api.New(s, in, al, api.Limits{MaxBodyBytes: 16 << 20, MaxPageSize: 1000, RatePerSecond: 1e6, RateBurst: 1e6, AuthFailures: 1000, TokenLifetime: 24 * time.Hour}, clock, quietLog())
-	h := &harness{t: t, store: s, clock: clock, srv: httptest.NewServer(a.Handler()), audit: al, tokens: map[string]string{}}
-	t.Cleanup(func() {
-		h.srv.Close()
-		al.Close(context.Background())
-	})
+	h := &harness{t: t, store: s, clock: clock, srv: newServer(t, a), audit: al, tokens: map[string]string{}}
+	t.Cleanup(func() { al.Close(context.Background()) })
 	return h
+}
+
+func newServer(t testing.TB, a *api.Server) *httptest.Server {
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // token gives user an API token.

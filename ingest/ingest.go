@@ -8,8 +8,11 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"mosaic"
@@ -82,6 +85,7 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 	ids := make([]string, 0, len(objs))
 	var problems []mosaic.Problem
 	unchanged := 0
+	var terms []*stix.Object // the object of each record, for its search terms
 	for i := range objs {
 		o := &objs[i]
 		if h, ok := publishedHash[o.ID]; ok {
@@ -105,17 +109,17 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 			problems = append(problems, probs...)
 			continue
 		}
-		words, obs := search.ObjectTerms(o.Type, o.Props)
 		recs = append(recs, mosaic.Record{
 			ID: o.ID, Type: o.Type, CreatedKey: o.CreatedKey, ModifiedKey: o.ModifiedKey,
 			Envelope: env, Explicit: explicit, Object: o.Canonical, Hash: o.Hash,
-			Words: words, Observables: obs,
 		})
+		terms = append(terms, o)
 		ids = append(ids, o.ID)
 	}
 	if len(problems) > 0 {
 		return mosaic.IngestResult{}, ids, &mosaic.Error{Code: mosaic.CodeInvalid, Message: fmt.Sprintf("%d problems in the bundle; nothing was stored", len(problems)), Problems: problems}
 	}
+	searchTerms(recs, terms)
 	a := mosaic.NewAuditEntry(v, now, "objects.ingest")
 	a.ObjectIDs = ids
 	res, err := in.store.Ingest(ctx, v, recs, a)
@@ -233,4 +237,26 @@ func firstOf[T any](xs ...*T) *T {
 		return xs[i]
 	}
 	return nil
+}
+
+// searchTerms fills in the records' search terms, on every core: after
+// decoding it is the largest share of the work before the store's.
+func searchTerms(recs []mosaic.Record, objs []*stix.Object) {
+	const chunk = 256
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (len(recs)+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= len(recs) {
+					return
+				}
+				for i := lo; i < min(lo+chunk, len(recs)); i++ {
+					recs[i].Words, recs[i].Observables = search.ObjectTerms(objs[i].Type, objs[i].Props)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -94,14 +94,44 @@ func (Dialect) LockMigrations(ctx context.Context, tx *sql.Tx) error {
 
 const observablePrefix = "="
 
-// InsertText stores a record's terms as a tsvector.
-func (Dialect) InsertText(ctx context.Context, tx *sql.Tx, seq int64, words, observables []string) error {
-	terms := make([]string, 0, len(words)+len(observables))
-	terms = append(terms, words...)
-	for _, o := range observables {
-		terms = append(terms, observablePrefix+o)
+// NextSeqs draws from the records' identity sequence.
+func (Dialect) NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('records', 'seq')) FROM generate_series(1, $1)`, n)
+	if err != nil {
+		return nil, err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO record_text (seq, terms) VALUES ($1, array_to_tsvector($2::text[]))`, seq, terms)
+	defer rows.Close()
+	out := make([]int64, 0, n)
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// InsertTexts stores records' terms as tsvectors.
+func (Dialect) InsertTexts(ctx context.Context, tx *sql.Tx, rows []sqlstore.TextRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, 2*len(rows))
+	for i, r := range rows {
+		terms := make([]string, 0, len(r.Words)+len(r.Observables))
+		terms = append(terms, r.Words...)
+		for _, o := range r.Observables {
+			terms = append(terms, observablePrefix+o)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "($%d, array_to_tsvector($%d::text[]))", 2*i+1, 2*i+2)
+		args = append(args, r.Seq, terms)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO record_text (seq, terms) VALUES `+b.String(), args...)
 	return err
 }
 
@@ -110,7 +140,11 @@ func (Dialect) InsertText(ctx context.Context, tx *sql.Tx, seq int64, words, obs
 func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any) {
 	var parts []string
 	for _, w := range q.Words {
-		parts = append(parts, quoteLexeme(w)+":*")
+		if sqlstore.PrefixWord(w) {
+			parts = append(parts, quoteLexeme(w)+":*")
+		} else {
+			parts = append(parts, quoteLexeme(w))
+		}
 	}
 	for _, o := range q.Observables {
 		parts = append(parts, quoteLexeme(observablePrefix+o))

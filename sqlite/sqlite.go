@@ -112,26 +112,63 @@ func (Dialect) Migrations() fs.FS {
 // IMMEDIATE already serialise writers.
 func (Dialect) LockMigrations(context.Context, *sql.Tx) error { return nil }
 
-// InsertText adds a record's terms to the FTS5 index under its seq.
-func (Dialect) InsertText(ctx context.Context, tx *sql.Tx, seq int64, words, observables []string) error {
-	obs := make([]string, len(observables))
-	for i, o := range observables {
-		obs[i] = hex.EncodeToString([]byte(o))
+// NextSeqs continues after the largest seq: the write lock that BEGIN
+// IMMEDIATE holds keeps any other writer out until the commit.
+func (Dialect) NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&last); err != nil {
+		return nil, err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO record_text (rowid, words, obs) VALUES (?, ?, ?)`, seq, strings.Join(words, " "), strings.Join(obs, " "))
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = last + 1 + int64(i)
+	}
+	return out, nil
+}
+
+// observableMark starts the FTS5 token of an observable.
+const observableMark = "§"
+
+func observableToken(o string) string { return observableMark + hex.EncodeToString([]byte(o)) }
+
+// InsertTexts adds records' terms to the FTS5 index under their seq.
+func (Dialect) InsertTexts(ctx context.Context, tx *sql.Tx, rows []sqlstore.TextRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 2*len(rows))
+	var b strings.Builder
+	for _, r := range rows {
+		b.Reset()
+		for _, w := range r.Words {
+			b.WriteString(w)
+			b.WriteByte(' ')
+		}
+		for _, o := range r.Observables {
+			b.WriteString(observableToken(o))
+			b.WriteByte(' ')
+		}
+		args = append(args, r.Seq, b.String())
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO record_text (rowid, terms) VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(rows)), ", "), args...)
 	return err
 }
 
-// TextSearch matches every word as a prefix and every observable exactly. The
-// query string is built from search terms only: words are letters and
-// digits, observables hex, so nothing a user types reaches FTS5's syntax.
+// TextSearch matches every word (of at least sqlstore.MinPrefix letters) as
+// a prefix and every observable exactly. The query string is built from
+// search terms only: words are letters and digits, observables a mark and
+// hex, so nothing a user types reaches FTS5's syntax.
 func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any) {
 	var parts []string
 	for _, w := range q.Words {
-		parts = append(parts, `words : "`+w+`"*`)
+		if sqlstore.PrefixWord(w) {
+			parts = append(parts, `"`+w+`"*`)
+		} else {
+			parts = append(parts, `"`+w+`"`)
+		}
 	}
 	for _, o := range q.Observables {
-		parts = append(parts, `obs : "`+hex.EncodeToString([]byte(o))+`"`)
+		parts = append(parts, `"`+observableToken(o)+`"`)
 	}
 	return `JOIN record_text t ON t.rowid = r.seq`, `record_text MATCH ?`, `t.rowid`, []any{strings.Join(parts, " AND ")}
 }

@@ -138,7 +138,8 @@ func (s *Store) audienceRows(ctx context.Context, ids []int64) (map[int64]audien
 	return out, nil
 }
 
-// chainRow is one stored version in an (id, originator) chain.
+// chainRow is one version in an (id, originator) chain, stored or about to
+// be.
 type chainRow struct {
 	modKey       string
 	audience     int64
@@ -147,12 +148,18 @@ type chainRow struct {
 	orcon        bool
 	legal, revBy string
 	multi        bool
+	stored       bool // already in the database before this batch
 }
 
 type countKey struct {
 	audience int64
 	typ, tlp string
 }
+
+// insertRows is how many rows one multi-row INSERT carries: fewer
+// statements for the same work, well inside both databases' limits on
+// parameters.
+const insertRows = 100
 
 // Ingest stores a batch for v's organisation, all or nothing.
 //
@@ -162,6 +169,9 @@ type countKey struct {
 // record_counts counts chain heads per audience for chains whose versions
 // all share one audience (multi = 0). Chains that span audiences (multi = 1)
 // are rare and counted exactly at read time.
+//
+// The batch is planned in memory first, against the chains it touches read
+// in a few queries, and then written with multi-row statements.
 func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Record, a mosaic.AuditEntry) (mosaic.IngestResult, error) {
 	var res mosaic.IngestResult
 	if err := policy.MayContribute(v); err != nil {
@@ -201,33 +211,19 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 		if len(problems) > 0 {
 			return &mosaic.Error{Code: mosaic.CodeInvalid, Message: "the batch breaks a handling rule", Problems: problems}
 		}
-		chainStmt, err := tx.PrepareContext(ctx, s.q(`SELECT modified_key, audience_id, tlp, hash, orcon, legal_basis, review_by, multi FROM records WHERE stix_id = ? AND originator = ?`))
+		chains, err := s.chains(ctx, tx, v.OrgID, recs)
 		if err != nil {
-			return mosaic.Internal(err, "prepare chain")
+			return err
 		}
-		defer chainStmt.Close()
-		insertStmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO records (stix_id, type, originator, audience_id, modified_key, created_key, tlp, orcon, legal_basis, review_by, added, hash, object, superseded, multi)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`))
-		if err != nil {
-			return mosaic.Internal(err, "prepare insert")
-		}
-		defer insertStmt.Close()
-		added := micros(s.clock.Now())
 		deltas := map[countKey]int64{}
-		type text struct {
-			seq int64
-			r   *mosaic.Record
-		}
-		var texts []text
+		var inserts []*mosaic.Record
+		var insertAud []int64
+		grown := map[string]bool{} // stored chains that get a new version
 		for i := range recs {
 			r := &recs[i]
 			aud := audIDs[r.Envelope.Audience.String()]
-			chain, err := s.chain(ctx, chainStmt, r.ID, v.OrgID)
-			if err != nil {
-				return err
-			}
-			var head *chainRow
-			var same *chainRow
+			chain := chains[r.ID]
+			var head, same *chainRow
 			for j := range chain {
 				c := &chain[j]
 				if c.modKey == r.ModifiedKey {
@@ -245,9 +241,6 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 				}
 				continue
 			}
-			if len(problems) > 0 {
-				continue // the batch fails; only look for further conflicts
-			}
 			newest := head == nil || r.ModifiedKey > head.modKey
 			multi := false
 			switch {
@@ -261,8 +254,8 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 				// The chain now spans audiences: from here on it is counted at
 				// read time.
 				deltas[countKey{head.audience, r.Type, head.tlp}]--
-				if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET multi = 1 WHERE stix_id = ? AND originator = ?`), r.ID, v.OrgID); err != nil {
-					return mosaic.Internal(err, "mark multi")
+				for j := range chain {
+					chain[j].multi = true
 				}
 				multi = true
 				res.NewVersions++
@@ -273,21 +266,51 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 				}
 				res.NewVersions++
 			}
-			if head != nil && newest {
-				if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET superseded = 1 WHERE stix_id = ? AND originator = ? AND superseded = 0`), r.ID, v.OrgID); err != nil {
-					return mosaic.Internal(err, "mark superseded")
+			if head != nil {
+				for _, c := range chain {
+					if c.stored {
+						grown[r.ID] = true
+					}
 				}
 			}
-			var seq int64
 			e := r.Envelope
-			if err := insertStmt.QueryRowContext(ctx, r.ID, r.Type, v.OrgID, aud, r.ModifiedKey, r.CreatedKey, string(e.TLP), boolInt(e.ORCON), e.LegalBasis, e.ReviewBy,
-				added, r.Hash[:], []byte(r.Object), boolInt(!newest), boolInt(multi)).Scan(&seq); err != nil {
-				return mosaic.Internal(err, "insert record")
-			}
-			texts = append(texts, text{seq, r})
+			chains[r.ID] = append(chain, chainRow{modKey: r.ModifiedKey, audience: aud, tlp: string(e.TLP), hash: r.Hash[:], orcon: e.ORCON, legal: e.LegalBasis, revBy: e.ReviewBy, multi: multi})
+			inserts = append(inserts, r)
+			insertAud = append(insertAud, aud)
 		}
 		if len(problems) > 0 {
 			return &mosaic.Error{Code: mosaic.CodeConflict, Message: fmt.Sprintf("%d objects conflict with objects your organisation already holds", len(problems)), Problems: problems}
+		}
+		for id := range grown {
+			head := headKey(chains[id])
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET superseded = 1 WHERE stix_id = ? AND originator = ? AND modified_key < ? AND superseded = 0`), id, v.OrgID, head); err != nil {
+				return mosaic.Internal(err, "mark superseded")
+			}
+			if chains[id][0].multi {
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET multi = 1 WHERE stix_id = ? AND originator = ? AND multi = 0`), id, v.OrgID); err != nil {
+					return mosaic.Internal(err, "mark multi")
+				}
+			}
+		}
+		seqs, err := s.d.NextSeqs(ctx, tx, len(inserts))
+		if err != nil {
+			return mosaic.Internal(err, "reserve seqs")
+		}
+		added := micros(s.clock.Now())
+		const cols = 16
+		for lo := 0; lo < len(inserts); lo += insertRows {
+			hi := min(lo+insertRows, len(inserts))
+			args := make([]any, 0, (hi-lo)*cols)
+			for i := lo; i < hi; i++ {
+				r, e := inserts[i], inserts[i].Envelope
+				chain := chains[r.ID]
+				args = append(args, seqs[i], r.ID, r.Type, v.OrgID, insertAud[i], r.ModifiedKey, r.CreatedKey, string(e.TLP), boolInt(e.ORCON), e.LegalBasis, e.ReviewBy,
+					added, r.Hash[:], []byte(r.Object), boolInt(r.ModifiedKey < headKey(chain)), boolInt(chain[0].multi))
+			}
+			values := strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", hi-lo), ", ")
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO records (seq, stix_id, type, originator, audience_id, modified_key, created_key, tlp, orcon, legal_basis, review_by, added, hash, object, superseded, multi) VALUES `+values), args...); err != nil {
+				return mosaic.Internal(err, "insert records")
+			}
 		}
 		for k, n := range deltas {
 			if n == 0 {
@@ -305,9 +328,14 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 		// need a statement journal makes FTS5 flush its pending terms into
 		// a new segment, and merging thousands of one-record segments
 		// would cost more than the rest of the batch together.
-		for _, t := range texts {
-			if err := s.d.InsertText(ctx, tx, t.seq, t.r.Words, t.r.Observables); err != nil {
-				return mosaic.Internal(err, "index record")
+		for lo := 0; lo < len(inserts); lo += insertRows {
+			hi := min(lo+insertRows, len(inserts))
+			rows := make([]TextRow, 0, hi-lo)
+			for i := lo; i < hi; i++ {
+				rows = append(rows, TextRow{Seq: seqs[i], Words: inserts[i].Words, Observables: inserts[i].Observables})
+			}
+			if err := s.d.InsertTexts(ctx, tx, rows); err != nil {
+				return mosaic.Internal(err, "index records")
 			}
 		}
 		return nil
@@ -334,23 +362,51 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 	return res, nil
 }
 
-func (s *Store) chain(ctx context.Context, stmt *sql.Stmt, id string, originator int64) ([]chainRow, error) {
-	rows, err := stmt.QueryContext(ctx, id, originator)
-	if err != nil {
-		return nil, mosaic.Internal(err, "query chain")
+func headKey(chain []chainRow) string {
+	h := ""
+	for _, c := range chain {
+		h = max(h, c.modKey)
 	}
-	defer rows.Close()
-	var out []chainRow
-	for rows.Next() {
-		var c chainRow
-		var orcon, multi int
-		if err := rows.Scan(&c.modKey, &c.audience, &c.tlp, &c.hash, &orcon, &c.legal, &c.revBy, &multi); err != nil {
-			return nil, mosaic.Internal(err, "scan chain")
+	return h
+}
+
+// chainQueryIDs is how many ids one chain query asks for.
+const chainQueryIDs = 500
+
+// chains reads the stored versions of the batch's (id, originator) chains.
+func (s *Store) chains(ctx context.Context, tx *sql.Tx, originator int64, recs []mosaic.Record) (map[string][]chainRow, error) {
+	out := make(map[string][]chainRow, len(recs))
+	ids := make([]any, 0, len(recs))
+	seen := make(map[string]bool, len(recs))
+	for _, r := range recs {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			ids = append(ids, r.ID)
 		}
-		c.orcon, c.multi = orcon == 1, multi == 1
-		out = append(out, c)
 	}
-	return out, rows.Err()
+	for lo := 0; lo < len(ids); lo += chainQueryIDs {
+		part := ids[lo:min(lo+chainQueryIDs, len(ids))]
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT stix_id, modified_key, audience_id, tlp, hash, orcon, legal_basis, review_by, multi FROM records
+			WHERE originator = ? AND stix_id IN (`+placeholders(len(part))+`)`), append([]any{originator}, part...)...)
+		if err != nil {
+			return nil, mosaic.Internal(err, "query chains")
+		}
+		for rows.Next() {
+			var id string
+			var orcon, multi int
+			c := chainRow{stored: true}
+			if err := rows.Scan(&id, &c.modKey, &c.audience, &c.tlp, &c.hash, &orcon, &c.legal, &c.revBy, &multi); err != nil {
+				rows.Close()
+				return nil, mosaic.Internal(err, "scan chain")
+			}
+			c.orcon, c.multi = orcon == 1, multi == 1
+			out[id] = append(out[id], c)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, mosaic.Internal(err, "scan chains")
+		}
+	}
+	return out, nil
 }
 
 // sameKeyProblem compares a submitted record with the stored one under the

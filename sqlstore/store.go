@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"mosaic"
 	"mosaic/search"
@@ -34,8 +35,10 @@ type Dialect interface {
 	// LockMigrations serialises migrations between processes sharing the
 	// database, inside tx.
 	LockMigrations(ctx context.Context, tx *sql.Tx) error
-	// InsertText indexes a record's search terms.
-	InsertText(ctx context.Context, tx *sql.Tx, seq int64, words, observables []string) error
+	// NextSeqs reserves n record sequence numbers, ascending.
+	NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error)
+	// InsertTexts indexes records' search terms, in one statement.
+	InsertTexts(ctx context.Context, tx *sql.Tx, rows []TextRow) error
 	// TextSearch returns what a listing adds for a text query: a join with
 	// the text index and a condition, with ? placeholders. The records table
 	// is aliased r. order is the expression to order and page by, which for
@@ -46,6 +49,12 @@ type Dialect interface {
 	Unindexed(expr string) string
 	// Optimize refreshes the planner's statistics when they are stale.
 	Optimize(ctx context.Context, db *sql.DB) error
+}
+
+// TextRow is one record's search terms.
+type TextRow struct {
+	Seq                int64
+	Words, Observables []string
 }
 
 // Store is a mosaic.Store on a SQL database.
@@ -190,3 +199,11 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// MinPrefix is the shortest query word that also matches as a prefix.
+// Shorter words ("c2", "a") match whole words only: as prefixes they would
+// select much of the corpus for little meaning, on both stores alike.
+const MinPrefix = 3
+
+// PrefixWord reports whether a query word matches as a prefix.
+func PrefixWord(w string) bool { return utf8.RuneCountInString(w) >= MinPrefix }

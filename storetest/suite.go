@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -236,6 +237,13 @@ func testIngest(t *testing.T, open Opener) {
 	if m1, m2 := mosaic.ErrorMessage(err1), mosaic.ErrorMessage(err2); m1 != fmt.Sprintf("audience compartment:%s: no such compartment among yours", "other") || m2 != fmt.Sprintf("audience compartment:%s: no such compartment among yours", "zz-nonexistent") {
 		t.Errorf("messages differ beyond the name: %q, %q", m1, m2)
 	}
+	// Any JSON string is content, NUL characters included (PostgreSQL's
+	// text columns refuse them; objects are stored as bytes).
+	nul := Record(t, strings.Replace(Indicator(6, "2026-10-01T00:00:00.000Z", "nul", "[url:value = 'http://a.example/\\u0000']"), `"name":"nul"`, `"name":"nul\u0000byte","description":"x\u0000y"`, 1), env(cell))
+	w.Ingest(t, w.A, nul)
+	if got, err := s.Object(bg, w.C, nul.ID, false); err != nil || string(got[0].Object) != string(nul.Object) {
+		t.Errorf("object with NUL: %v %s", err, got)
+	}
 	// The stored object is the canonical JSON, byte for byte.
 	got, err := s.Object(bg, w.A, r1.ID, false)
 	if err != nil {
@@ -460,6 +468,8 @@ func testSearch(t *testing.T, open Opener) {
 		{"BLACK", w.C, []string{id(2), id(1)}},
 		{"blackfin utrecht", w.C, []string{id(1)}},
 		{"hosp", w.C, []string{id(1)}},
+		{"c2", w.C, []string{id(2)}}, // short words match whole words only
+		{"c", w.C, nil},
 		{"198.51.100.7", w.C, []string{id(1)}},
 		{"198.51.100.70", w.C, []string{"ipv4-addr--" + UUID(5) + "@pa"}},
 		{"evil.example.com", w.C, []string{id(2)}},
