@@ -242,7 +242,7 @@ func testIngest(t *testing.T, open Opener) {
 	nul := Record(t, strings.Replace(Indicator(6, "2026-10-01T00:00:00.000Z", "nul", "[url:value = 'http://a.example/\\u0000']"), `"name":"nul"`, `"name":"nul\u0000byte","description":"x\u0000y"`, 1), env(cell))
 	w.Ingest(t, w.A, nul)
 	if got, err := s.Object(bg, w.C, nul.ID, false); err != nil || string(got[0].Object) != string(nul.Object) {
-		t.Errorf("object with NUL: %v %s", err, got)
+		t.Errorf("object with NUL: %v %v", err, got)
 	}
 	// The stored object is the canonical JSON, byte for byte.
 	got, err := s.Object(bg, w.A, r1.ID, false)
