@@ -6,6 +6,7 @@ import (
 
 	"mosaic"
 	"mosaic/sqlite"
+	"mosaic/sqlstore"
 	"mosaic/storetest"
 )
 
@@ -19,6 +20,20 @@ func open(t testing.TB, clock mosaic.Clock) mosaic.Store {
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+// TestConformancePlans runs the suite with each listing plan forced, so
+// that both are checked on data too small for the store to choose them.
+func TestConformancePlans(t *testing.T) {
+	for _, plan := range []string{"walk", "merge"} {
+		t.Run(plan, func(t *testing.T) {
+			storetest.Run(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+				s := open(t, clock).(*sqlstore.Store)
+				s.ForcePlan(plan)
+				return s
+			})
+		})
+	}
+}
 
 func TestReopen(t *testing.T) {
 	dir := t.TempDir()

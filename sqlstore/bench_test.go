@@ -58,31 +58,42 @@ func latencies(b *testing.B, query func(i int) int) {
 	b.ReportMetric(float64(rows)/float64(b.N), "rows/op")
 }
 
-// BenchmarkList lists a page of 100 for rotating viewers and filters: none,
-// a common type, a rare type, a TLP, an originator, an audience, a time
-// range.
+// BenchmarkList lists a page of 100 for rotating viewers under each filter
+// (none, a common type, a rare type, a TLP, an originator, an audience, a
+// time range) and under all of them in turn ("mixed").
 func BenchmarkList(b *testing.B) {
-	filters := []mosaic.ObjectFilter{
-		{},
-		{Types: []string{"indicator"}},
-		{Types: []string{"campaign"}},
-		{TLPs: []mosaic.TLP{mosaic.TLPAmberStrict}},
-		{Originators: []string{"org07"}},
-		{Audience: "cell"},
-		{ModifiedAfter: "20260601"},
+	filters := []struct {
+		name string
+		f    mosaic.ObjectFilter
+	}{
+		{"none", mosaic.ObjectFilter{}},
+		{"type-indicator", mosaic.ObjectFilter{Types: []string{"indicator"}}},
+		{"type-campaign", mosaic.ObjectFilter{Types: []string{"campaign"}}},
+		{"tlp", mosaic.ObjectFilter{TLPs: []mosaic.TLP{mosaic.TLPAmberStrict}}},
+		{"originator", mosaic.ObjectFilter{Originators: []string{"org07"}}},
+		{"audience-cell", mosaic.ObjectFilter{Audience: "cell"}},
+		{"audience-originator", mosaic.ObjectFilter{Audience: "originator"}},
+		{"modified-after", mosaic.ObjectFilter{ModifiedAfter: "20260601"}},
 	}
 	for _, st := range benchStores {
 		b.Run(st.name, func(b *testing.B) {
 			s, f := st.open(b, benchdata.SpecFromEnv())
 			vs := viewers(b, s, f)
-			latencies(b, func(i int) int {
-				flt := filters[i%len(filters)]
+			list := func(v mosaic.Viewer, flt mosaic.ObjectFilter) int {
 				flt.Limit = 100
-				page, err := s.Objects(context.Background(), vs[i%len(vs)], flt)
+				page, err := s.Objects(context.Background(), v, flt)
 				if err != nil {
 					b.Fatal(err)
 				}
 				return len(page.Objects)
+			}
+			for _, fl := range filters {
+				b.Run(fl.name, func(b *testing.B) {
+					latencies(b, func(i int) int { return list(vs[i%len(vs)], fl.f) })
+				})
+			}
+			b.Run("mixed", func(b *testing.B) {
+				latencies(b, func(i int) int { return list(vs[i%len(vs)], filters[i%len(filters)].f) })
 			})
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 
 	"mosaic"
 	"mosaic/policy"
-	"mosaic/search"
 )
 
 // An audience row is a visibility class: who besides the originator sees
@@ -429,141 +427,6 @@ func sameKeyProblem(stored chainRow, r mosaic.Record, aud int64) string {
 	return ""
 }
 
-// listQuery builds the SELECT for Objects. The visibility clause appears
-// twice: once for the record itself and once for the newer versions that
-// would hide it.
-func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (string, []any, error) {
-	var extra []string
-	var extraArgs []any
-	if len(f.Originators) > 0 {
-		extra = append(extra, `va.originator IN (SELECT id FROM orgs WHERE name IN (`+placeholders(len(f.Originators))+`))`)
-		extraArgs = append(extraArgs, anys(f.Originators)...)
-	}
-	switch {
-	case f.Audience == "":
-	case f.Audience == mosaic.AudienceOriginator:
-		extra = append(extra, `va.cell = 0 AND NOT EXISTS (SELECT 1 FROM audience_compartments xac WHERE xac.audience_id = va.id)`)
-	case f.Audience == mosaic.AudienceCell:
-		extra = append(extra, `va.cell = 1`)
-	case strings.HasPrefix(f.Audience, "compartment:"):
-		var cid int64
-		err := s.r.QueryRowContext(ctx, s.q(`SELECT id FROM compartments WHERE name = ?`), strings.TrimPrefix(f.Audience, "compartment:")).Scan(&cid)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", nil, mosaic.Internal(err, "query compartment")
-		}
-		// An unknown compartment selects nothing, like one the viewer is
-		// not in: the answer must not tell them apart.
-		cond, args := policy.CompartmentFilterClause(v, cid)
-		extra = append(extra, cond)
-		extraArgs = append(extraArgs, args...)
-	default:
-		return "", nil, mosaic.Errorf(mosaic.CodeInvalid, "audience filter %q is not originator, cell or compartment:NAME", f.Audience)
-	}
-	extraCond := strings.Join(extra, " AND ")
-	// On SQLite, pick the plan: walk the records in storage order when the
-	// viewer may see much of what the filters select (the page fills
-	// quickly), or let an index narrow them down when little (see
-	// mostlyVisible). PostgreSQL's planner decides by itself.
-	col := func(expr string) string { return expr }
-	if f.Query == "" && s.d.Unindexed("x") != "" {
-		walk, err := s.mostlyVisible(ctx, v, f, extraCond, extraArgs)
-		if err != nil {
-			return "", nil, err
-		}
-		if walk {
-			col = s.d.Unindexed
-		}
-	}
-	vis, args := policy.VisibleClause(v, col("r.audience_id"), extraCond, extraArgs...)
-	newerVis, newerArgs := policy.VisibleClause(v, "n.audience_id", "")
-
-	join, order := "", "r.seq"
-	where := []string{vis}
-	if f.Query != "" {
-		q := search.ParseQuery(f.Query)
-		if q.Empty() {
-			where = append(where, "1 = 0")
-		} else {
-			j, w, o, targs := s.d.TextSearch(q)
-			join, order = j, o
-			where = append(where, w)
-			args = append(args, targs...)
-		}
-	}
-	if len(f.Types) > 0 {
-		where = append(where, col("r.type")+` IN (`+placeholders(len(f.Types))+`)`)
-		args = append(args, anys(f.Types)...)
-	}
-	if len(f.TLPs) > 0 {
-		where = append(where, col("r.tlp")+` IN (`+placeholders(len(f.TLPs))+`)`)
-		args = append(args, anys(f.TLPs)...)
-	}
-	for _, b := range []struct {
-		col, op, val string
-	}{{"created_key", ">", f.CreatedAfter}, {"created_key", "<", f.CreatedBefore}, {"modified_key", ">", f.ModifiedAfter}, {"modified_key", "<", f.ModifiedBefore}} {
-		if b.val != "" {
-			// Objects without the timestamp (SCOs) fall outside every range.
-			where = append(where, `r.`+b.col+` <> '' AND r.`+b.col+` `+b.op+` ?`)
-			args = append(args, b.val)
-		}
-	}
-	if f.Before > 0 {
-		where = append(where, order+` < ?`)
-		args = append(args, f.Before)
-	}
-	where = append(where, `(r.superseded = 0 OR NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key > r.modified_key AND `+newerVis+`))`)
-	args = append(args, newerArgs...)
-	query := `SELECT r.seq, r.object, o.name, r.tlp, r.audience_id, r.orcon, r.legal_basis, r.review_by, r.added FROM records r ` + join +
-		` JOIN orgs o ON o.id = r.originator WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` DESC LIMIT ?`
-	args = append(args, f.Limit+1)
-	return query, args, nil
-}
-
-// mostlyVisible estimates, from the per-audience counts, whether walking the
-// records in storage order fills a page sooner than an index would: the
-// walk reads about limit × total / matching rows, an index about matching
-// rows plus a sort.
-func (s *Store) mostlyVisible(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter, extra string, extraArgs []any) (bool, error) {
-	total, err := s.headCount(ctx)
-	if err != nil {
-		return false, err
-	}
-	vis, args := policy.VisibleClause(v, "c.audience_id", extra, extraArgs...)
-	query := `SELECT COALESCE(SUM(c.n), 0) FROM record_counts c WHERE ` + vis
-	if len(f.Types) > 0 {
-		query += ` AND c.type IN (` + placeholders(len(f.Types)) + `)`
-		args = append(args, anys(f.Types)...)
-	}
-	if len(f.TLPs) > 0 {
-		query += ` AND c.tlp IN (` + placeholders(len(f.TLPs)) + `)`
-		args = append(args, anys(f.TLPs)...)
-	}
-	var matching int64
-	if err := s.r.QueryRowContext(ctx, s.q(query), args...).Scan(&matching); err != nil {
-		return false, mosaic.Internal(err, "estimate listing")
-	}
-	return matching*matching >= int64(f.Limit+1)*total, nil
-}
-
-// headCount returns the number of chain heads in record_counts, read once
-// and then kept up to date by Ingest. It only guides plans, so a count that
-// drifts with other processes' writes is good enough.
-func (s *Store) headCount(ctx context.Context) (int64, error) {
-	s.mu.Lock()
-	n := s.heads
-	s.mu.Unlock()
-	if n >= 0 {
-		return n, nil
-	}
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM record_counts`).Scan(&n); err != nil {
-		return 0, mosaic.Internal(err, "count records")
-	}
-	s.mu.Lock()
-	s.heads = n
-	s.mu.Unlock()
-	return n, nil
-}
-
 // optimizeEvery is how many stored records make the planner's statistics
 // worth refreshing.
 const optimizeEvery = 100_000
@@ -597,7 +460,7 @@ func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFil
 // Object returns the visible versions of id, newest first.
 func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool) ([]mosaic.StoredObject, error) {
 	vis, args := policy.VisibleClause(v, "r.audience_id", "")
-	query := `SELECT r.seq, r.object, o.name, r.tlp, r.audience_id, r.orcon, r.legal_basis, r.review_by, r.added FROM records r
+	query := `SELECT ` + listColumns + `, o.name FROM records r
 		JOIN orgs o ON o.id = r.originator WHERE r.stix_id = ? AND ` + vis + ` ORDER BY r.modified_key DESC, o.name`
 	if !all {
 		query += ` LIMIT 1`
@@ -624,9 +487,9 @@ func (s *Store) scanObjects(ctx context.Context, v mosaic.Viewer, query string, 
 		var o mosaic.StoredObject
 		var obj []byte
 		var tlp string
-		var aud, added int64
+		var originator, aud, added int64
 		var orcon int
-		if err := rows.Scan(&o.Seq, &obj, &o.Envelope.Originator, &tlp, &aud, &orcon, &o.Envelope.LegalBasis, &o.Envelope.ReviewBy, &added); err != nil {
+		if err := rows.Scan(&o.Seq, &obj, &originator, &tlp, &aud, &orcon, &o.Envelope.LegalBasis, &o.Envelope.ReviewBy, &added, &o.Envelope.Originator); err != nil {
 			return nil, mosaic.Internal(err, "scan object")
 		}
 		o.Object, o.Envelope.TLP, o.Envelope.ORCON, o.Envelope.Added = obj, mosaic.TLP(tlp), orcon == 1, fromMicros(added)

@@ -64,6 +64,7 @@ type Store struct {
 	clock mosaic.Clock
 
 	rebound sync.Map // query → rebound query
+	forced  listPlan // see ForcePlan
 
 	mu        sync.Mutex
 	audiences map[int64]audience    // guarded by mu; only rows known to be committed

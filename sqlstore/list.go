@@ -1,0 +1,258 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"mosaic"
+	"mosaic/policy"
+	"mosaic/search"
+)
+
+// A listing is "the newest visible version of each (id, originator) that
+// matches the filters, newest stored first, one page". Three plans answer
+// it:
+//
+//   - walk: read the records in storage order and keep the matches. Cheap
+//     when most of what is read matches: the page fills after about
+//     limit × total / matching rows.
+//   - merge: for each audience the viewer may see and the filters allow,
+//     read that audience's newest records through the (audience_id, seq)
+//     index, at most a page each, and merge. Cheap when the matches sit in
+//     a few audiences, however far back in storage order they are.
+//   - the database's own plan, on PostgreSQL (whose planner has
+//     statistics) and for text searches (where the text index leads).
+//
+// The per-audience counts of record_counts tell the store which of the first
+// two reads fewer rows. The visibility clause is in the SQL of every plan.
+type listPlan int
+
+const (
+	planOwn listPlan = iota
+	planWalk
+	planMerge
+)
+
+// maxMergeAudiences bounds the branches of a merge; SQLite allows 500
+// SELECTs in one compound statement.
+const maxMergeAudiences = 400
+
+// audienceFilter turns the originator and audience filters into a condition
+// on the audience row va.
+func (s *Store) audienceFilter(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (string, []any, error) {
+	var extra []string
+	var args []any
+	if len(f.Originators) > 0 {
+		extra = append(extra, `va.originator IN (SELECT id FROM orgs WHERE name IN (`+placeholders(len(f.Originators))+`))`)
+		args = append(args, anys(f.Originators)...)
+	}
+	switch {
+	case f.Audience == "":
+	case f.Audience == mosaic.AudienceOriginator:
+		extra = append(extra, `va.cell = 0 AND NOT EXISTS (SELECT 1 FROM audience_compartments xac WHERE xac.audience_id = va.id)`)
+	case f.Audience == mosaic.AudienceCell:
+		extra = append(extra, `va.cell = 1`)
+	case strings.HasPrefix(f.Audience, "compartment:"):
+		var cid int64
+		err := s.r.QueryRowContext(ctx, s.q(`SELECT id FROM compartments WHERE name = ?`), strings.TrimPrefix(f.Audience, "compartment:")).Scan(&cid)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", nil, mosaic.Internal(err, "query compartment")
+		}
+		// An unknown compartment selects nothing, like one the viewer is
+		// not in: the answer must not tell them apart.
+		cond, cargs := policy.CompartmentFilterClause(v, cid)
+		extra = append(extra, cond)
+		args = append(args, cargs...)
+	default:
+		return "", nil, mosaic.Errorf(mosaic.CodeInvalid, "audience filter %q is not originator, cell or compartment:NAME", f.Audience)
+	}
+	return strings.Join(extra, " AND "), args, nil
+}
+
+// recordFilters returns the conditions on the record r besides visibility:
+// type, TLP, time ranges, the cursor and "no newer visible version". col
+// wraps the indexed columns when the plan must not use their indexes.
+func (s *Store) recordFilters(v mosaic.Viewer, f mosaic.ObjectFilter, order string, col func(string) string) ([]string, []any) {
+	var where []string
+	var args []any
+	if len(f.Types) > 0 {
+		where = append(where, col("r.type")+` IN (`+placeholders(len(f.Types))+`)`)
+		args = append(args, anys(f.Types)...)
+	}
+	if len(f.TLPs) > 0 {
+		where = append(where, col("r.tlp")+` IN (`+placeholders(len(f.TLPs))+`)`)
+		args = append(args, anys(f.TLPs)...)
+	}
+	for _, b := range []struct{ col, op, val string }{
+		{"created_key", ">", f.CreatedAfter}, {"created_key", "<", f.CreatedBefore},
+		{"modified_key", ">", f.ModifiedAfter}, {"modified_key", "<", f.ModifiedBefore},
+	} {
+		if b.val != "" {
+			// Objects without the timestamp (SCOs) fall outside every range.
+			where = append(where, `r.`+b.col+` <> '' AND r.`+b.col+` `+b.op+` ?`)
+			args = append(args, b.val)
+		}
+	}
+	if f.Before > 0 {
+		where = append(where, order+` < ?`)
+		args = append(args, f.Before)
+	}
+	newerVis, newerArgs := policy.VisibleClause(v, "n.audience_id", "")
+	where = append(where, `(r.superseded = 0 OR NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key > r.modified_key AND `+newerVis+`))`)
+	return where, append(args, newerArgs...)
+}
+
+const listColumns = `r.seq, r.object, r.originator, r.tlp, r.audience_id, r.orcon, r.legal_basis, r.review_by, r.added`
+
+// listQuery builds the SELECT for Objects; its columns are those scanObjects
+// reads.
+func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (string, []any, error) {
+	extra, extraArgs, err := s.audienceFilter(ctx, v, f)
+	if err != nil {
+		return "", nil, err
+	}
+	plan, auds := planOwn, []int64(nil)
+	if f.Query == "" && s.d.Unindexed("x") != "" {
+		if plan, auds, err = s.plan(ctx, v, f, extra, extraArgs); err != nil {
+			return "", nil, err
+		}
+	}
+	if s.forced != planOwn && f.Query == "" && s.d.Unindexed("x") != "" {
+		plan = s.forced
+		if plan == planMerge && len(auds) == 0 {
+			auds = []int64{0} // a merge over nothing still runs its SQL
+		}
+	}
+	col := func(expr string) string { return expr }
+	if plan != planOwn {
+		col = s.d.Unindexed
+	}
+	vis, args := policy.VisibleClause(v, col("r.audience_id"), extra, extraArgs...)
+	if plan == planMerge {
+		return s.mergeQuery(v, f, auds, vis, args)
+	}
+	join, order := "", "r.seq"
+	where := []string{vis}
+	if f.Query != "" {
+		q := search.ParseQuery(f.Query)
+		if q.Empty() {
+			where = append(where, "1 = 0")
+		} else {
+			j, w, o, targs := s.d.TextSearch(q)
+			join, order = j, o
+			where = append(where, w)
+			args = append(args, targs...)
+		}
+	}
+	fw, fargs := s.recordFilters(v, f, order, col)
+	where = append(where, fw...)
+	args = append(args, fargs...)
+	query := `SELECT ` + listColumns + `, o.name FROM records r ` + join + ` JOIN orgs o ON o.id = r.originator WHERE ` +
+		strings.Join(where, " AND ") + ` ORDER BY ` + order + ` DESC LIMIT ?`
+	return query, append(args, f.Limit+1), nil
+}
+
+// mergeQuery reads each audience's newest matching records through the
+// (audience_id, seq) index, a page at most from each, and merges them.
+func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64, vis string, visArgs []any) (string, []any, error) {
+	fw, fargs := s.recordFilters(v, f, "r.seq", s.d.Unindexed)
+	branch := `SELECT * FROM (SELECT ` + listColumns + ` FROM records r WHERE r.audience_id = ? AND ` + vis + ` AND ` +
+		strings.Join(fw, " AND ") + ` ORDER BY r.seq DESC LIMIT ?)`
+	branches := make([]string, len(auds))
+	var args []any
+	for i, a := range auds {
+		branches[i] = branch
+		args = append(args, a)
+		args = append(args, visArgs...)
+		args = append(args, fargs...)
+		args = append(args, f.Limit+1)
+	}
+	query := `SELECT m.*, o.name FROM (` + strings.Join(branches, " UNION ALL ") + `) m JOIN orgs o ON o.id = m.originator ORDER BY m.seq DESC LIMIT ?`
+	return query, append(args, f.Limit+1), nil
+}
+
+// plan picks walk or merge from the per-audience counts of the audiences v
+// may see through the filters (see listPlan).
+func (s *Store) plan(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter, extra string, extraArgs []any) (listPlan, []int64, error) {
+	total, err := s.headCount(ctx)
+	if err != nil {
+		return planOwn, nil, err
+	}
+	vis, args := policy.VisibleClause(v, "a.id", extra, extraArgs...)
+	match, margs := "1 = 1", []any{}
+	if len(f.Types) > 0 {
+		match += ` AND c.type IN (` + placeholders(len(f.Types)) + `)`
+		margs = append(margs, anys(f.Types)...)
+	}
+	if len(f.TLPs) > 0 {
+		match += ` AND c.tlp IN (` + placeholders(len(f.TLPs)) + `)`
+		margs = append(margs, anys(f.TLPs)...)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT a.id, COALESCE(SUM(c.n), 0), COALESCE(SUM(CASE WHEN `+match+` THEN c.n ELSE 0 END), 0)
+		FROM audiences a LEFT JOIN record_counts c ON c.audience_id = a.id WHERE `+vis+` GROUP BY a.id`), append(margs, args...)...)
+	if err != nil {
+		return planOwn, nil, mosaic.Internal(err, "plan listing")
+	}
+	defer rows.Close()
+	var auds []int64
+	var matching, mergeCost int64
+	k := int64(f.Limit + 1)
+	for rows.Next() {
+		var id, n, m int64
+		if err := rows.Scan(&id, &n, &m); err != nil {
+			return planOwn, nil, mosaic.Internal(err, "scan plan")
+		}
+		auds = append(auds, id)
+		matching += m
+		// Reading an audience until a page of matches is found, or to its
+		// end.
+		if m > 0 {
+			mergeCost += min(n, k*n/m)
+		} else {
+			mergeCost += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return planOwn, nil, mosaic.Internal(err, "scan plan")
+	}
+	if s.forced == planMerge && len(auds) <= maxMergeAudiences {
+		return planMerge, auds, nil
+	}
+	if len(auds) == 0 || len(auds) > maxMergeAudiences {
+		return planWalk, nil, nil
+	}
+	walkCost := k * total / max(matching, 1)
+	// Each merge branch costs a statement's worth of work besides its rows.
+	if mergeCost+int64(len(auds))*k/4 < walkCost {
+		return planMerge, auds, nil
+	}
+	return planWalk, nil, nil
+}
+
+// headCount returns the number of chain heads in record_counts, read once
+// and then kept up to date by Ingest. It only guides plans, so a count that
+// drifts with other processes' writes is good enough.
+func (s *Store) headCount(ctx context.Context) (int64, error) {
+	s.mu.Lock()
+	n := s.heads
+	s.mu.Unlock()
+	if n >= 0 {
+		return n, nil
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM record_counts`).Scan(&n); err != nil {
+		return 0, mosaic.Internal(err, "count records")
+	}
+	s.mu.Lock()
+	s.heads = n
+	s.mu.Unlock()
+	return n, nil
+}
+
+// ForcePlan makes listings use one plan, "walk" or "merge", where the
+// store would choose ("" restores the choice), so that tests cover every
+// plan on small data. Call it before the store is used.
+func (s *Store) ForcePlan(name string) {
+	s.forced = map[string]listPlan{"walk": planWalk, "merge": planMerge}[name]
+}
