@@ -16,6 +16,8 @@ import (
 
 	"mosaic"
 	"mosaic/api"
+	"mosaic/postgres"
+	"mosaic/postgres/pgtest"
 	"mosaic/sqlstore"
 	"mosaic/stix"
 	"mosaic/storetest"
@@ -312,6 +314,9 @@ func TestNoLeaks(t *testing.T) {
 			s.ForcePlan(plan)
 			return s
 		}
+	}
+	openers["postgres-common-text"] = func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+		return pgtest.OpenDialect(t, clock, postgres.Dialect{RareMatches: -1})
 	}
 	for name, open := range openers {
 		t.Run(name, func(t *testing.T) {

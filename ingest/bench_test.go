@@ -112,9 +112,10 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
-// openFloor returns the bare floor: encoding/json into maps, then one
-// prepared single-table insert per object in one transaction, durable as
-// the store is (SQLite: WAL, synchronous=FULL).
+// openFloor returns the bare floor: encoding/json decodes the bundle and
+// each object into a map, then one prepared single-table insert per object
+// (its id and raw JSON) in one transaction, durable as the store is
+// (SQLite: WAL, synchronous=FULL).
 func openFloor(b *testing.B, store, dir string) func([]byte) {
 	var db *sql.DB
 	var err error
@@ -138,7 +139,7 @@ func openFloor(b *testing.B, store, dir string) func([]byte) {
 	b.Cleanup(func() { db.Close() })
 	return func(body []byte) {
 		var bundle struct {
-			Objects []map[string]any `json:"objects"`
+			Objects []json.RawMessage `json:"objects"`
 		}
 		if err := json.Unmarshal(body, &bundle); err != nil {
 			b.Fatal(err)
@@ -151,9 +152,12 @@ func openFloor(b *testing.B, store, dir string) func([]byte) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, o := range bundle.Objects {
-			raw, _ := json.Marshal(o)
-			if _, err := stmt.Exec(o["id"], raw); err != nil {
+		for _, raw := range bundle.Objects {
+			var o map[string]any
+			if err := json.Unmarshal(raw, &o); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := stmt.Exec(o["id"], []byte(raw)); err != nil {
 				b.Fatal(err)
 			}
 		}

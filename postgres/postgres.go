@@ -26,6 +26,11 @@ var migrations embed.FS
 // Open connects to the database at dsn (postgres://...) and applies the
 // migrations.
 func Open(ctx context.Context, dsn string, clock mosaic.Clock) (*sqlstore.Store, error) {
+	return OpenDialect(ctx, dsn, clock, Dialect{})
+}
+
+// OpenDialect is Open with a dialect of the caller's settings.
+func OpenDialect(ctx context.Context, dsn string, clock mosaic.Clock, d Dialect) (*sqlstore.Store, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -36,7 +41,7 @@ func Open(ctx context.Context, dsn string, clock mosaic.Clock) (*sqlstore.Store,
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s, err := sqlstore.New(ctx, db, db, Dialect{}, clock)
+	s, err := sqlstore.New(ctx, db, db, d, clock)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -45,7 +50,12 @@ func Open(ctx context.Context, dsn string, clock mosaic.Clock) (*sqlstore.Store,
 }
 
 // Dialect is PostgreSQL's sqlstore.Dialect.
-type Dialect struct{}
+type Dialect struct {
+	// RareMatches is how many matches make a text search rare enough to
+	// collect all its matches first (see TextSearch); 0 means 5,000, and a
+	// negative number treats every search as common.
+	RareMatches int
+}
 
 // Name returns "postgres".
 func (Dialect) Name() string { return "postgres" }
@@ -135,9 +145,14 @@ func (Dialect) InsertTexts(ctx context.Context, tx *sql.Tx, rows []sqlstore.Text
 	return err
 }
 
-// TextSearch matches every word as a prefix and every observable exactly,
-// with a tsquery written lexeme by lexeme (never parsed from user text).
-func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any) {
+// TextSearch matches every word (of at least sqlstore.MinPrefix letters) as
+// a prefix and every observable exactly, with a tsquery written lexeme by
+// lexeme (never parsed from user text). PostgreSQL cannot estimate how many
+// records a prefix matches, and a wrong guess either walks the whole table
+// for a rare term or sorts a tenth of it for a common one; so the store asks
+// the GIN index first, up to RareMatches, and collects the matches of a rare
+// term before ordering them, leaving common terms to an ordered walk.
+func (d Dialect) TextSearch(ctx context.Context, db *sql.DB, q search.Query) (sqlstore.TextPlan, error) {
 	var parts []string
 	for _, w := range q.Words {
 		if sqlstore.PrefixWord(w) {
@@ -149,7 +164,27 @@ func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any
 	for _, o := range q.Observables {
 		parts = append(parts, quoteLexeme(observablePrefix+o))
 	}
-	return `JOIN record_text t ON t.seq = r.seq`, `t.terms @@ CAST(? AS tsquery)`, `r.seq`, []any{strings.Join(parts, " & ")}
+	tsq := strings.Join(parts, " & ")
+	rare := d.RareMatches
+	if rare == 0 {
+		rare = 5000
+	}
+	n := 0
+	if rare > 0 {
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM record_text WHERE terms @@ CAST($1 AS tsquery) LIMIT $2) m`, tsq, rare).Scan(&n); err != nil {
+			return sqlstore.TextPlan{}, err
+		}
+	}
+	if rare > 0 && n < rare {
+		return sqlstore.TextPlan{
+			With:     `WITH m AS MATERIALIZED (SELECT seq FROM record_text WHERE terms @@ CAST(? AS tsquery)) `,
+			WithArgs: []any{tsq},
+			Join:     `JOIN m ON m.seq = r.seq`,
+			Where:    `1 = 1`,
+			Order:    `r.seq`,
+		}, nil
+	}
+	return sqlstore.TextPlan{Join: `JOIN record_text t ON t.seq = r.seq`, Where: `t.terms @@ CAST(? AS tsquery)`, Order: `r.seq`, Args: []any{tsq}}, nil
 }
 
 // quoteLexeme quotes a lexeme for tsquery input: inside single quotes a quote
@@ -159,8 +194,8 @@ func quoteLexeme(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// Unindexed returns "": PostgreSQL's planner has statistics of its own.
-func (Dialect) Unindexed(string) string { return "" }
+// Unindexed returns expr: PostgreSQL takes no planner hints.
+func (Dialect) Unindexed(expr string) string { return expr }
 
 // Optimize does nothing: autovacuum keeps PostgreSQL's statistics.
 func (Dialect) Optimize(context.Context, *sql.DB) error { return nil }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"mosaic"
+	"mosaic/postgres"
 	"mosaic/postgres/pgtest"
 	"mosaic/storetest"
 )
@@ -13,3 +14,23 @@ func open(t testing.TB, clock mosaic.Clock) mosaic.Store {
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+// TestConformancePlans runs the suite with each listing plan forced and with
+// every text search taken for a common one, so that every plan is checked
+// on data too small for the store to choose it.
+func TestConformancePlans(t *testing.T) {
+	for _, plan := range []string{"walk", "merge"} {
+		t.Run(plan, func(t *testing.T) {
+			storetest.Run(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+				s := pgtest.Open(t, clock)
+				s.ForcePlan(plan)
+				return s
+			})
+		})
+	}
+	t.Run("common-text", func(t *testing.T) {
+		storetest.Run(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+			return pgtest.OpenDialect(t, clock, postgres.Dialect{RareMatches: -1})
+		})
+	})
+}

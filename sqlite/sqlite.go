@@ -157,8 +157,10 @@ func (Dialect) InsertTexts(ctx context.Context, tx *sql.Tx, rows []sqlstore.Text
 // TextSearch matches every word (of at least sqlstore.MinPrefix letters) as
 // a prefix and every observable exactly. The query string is built from
 // search terms only: words are letters and digits, observables a mark and
-// hex, so nothing a user types reaches FTS5's syntax.
-func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any) {
+// hex, so nothing a user types reaches FTS5's syntax. FTS5 leads the plan
+// and yields its matches newest first, so a page is read in order whether
+// the terms are rare or common.
+func (Dialect) TextSearch(_ context.Context, _ *sql.DB, q search.Query) (sqlstore.TextPlan, error) {
 	var parts []string
 	for _, w := range q.Words {
 		if sqlstore.PrefixWord(w) {
@@ -170,7 +172,7 @@ func (Dialect) TextSearch(q search.Query) (join, where, order string, args []any
 	for _, o := range q.Observables {
 		parts = append(parts, `"`+observableToken(o)+`"`)
 	}
-	return `JOIN record_text t ON t.rowid = r.seq`, `record_text MATCH ?`, `t.rowid`, []any{strings.Join(parts, " AND ")}
+	return sqlstore.TextPlan{Join: `JOIN record_text t ON t.rowid = r.seq`, Where: `record_text MATCH ?`, Order: `t.rowid`, Args: []any{strings.Join(parts, " AND ")}}, nil
 }
 
 // Unindexed puts SQLite's unary plus before expr, which keeps the planner

@@ -22,11 +22,11 @@ import (
 //     read that audience's newest records through the (audience_id, seq)
 //     index, at most a page each, and merge. Cheap when the matches sit in
 //     a few audiences, however far back in storage order they are.
-//   - the database's own plan, on PostgreSQL (whose planner has
-//     statistics) and for text searches (where the text index leads).
+//   - for text searches, the text index leads (see Dialect.TextSearch).
 //
-// The per-audience counts of record_counts tell the store which of the first
-// two reads fewer rows. The visibility clause is in the SQL of every plan.
+// The per-audience counts of record_counts tell the store which of the two
+// reads fewer rows; database planners cannot know, as the visible audiences
+// are a subquery to them. The visibility clause is in the SQL of every plan.
 type listPlan int
 
 const (
@@ -114,12 +114,12 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 		return "", nil, err
 	}
 	plan, auds := planOwn, []int64(nil)
-	if f.Query == "" && s.d.Unindexed("x") != "" {
+	if f.Query == "" {
 		if plan, auds, err = s.plan(ctx, v, f, extra, extraArgs); err != nil {
 			return "", nil, err
 		}
 	}
-	if s.forced != planOwn && f.Query == "" && s.d.Unindexed("x") != "" {
+	if s.forced != planOwn && f.Query == "" {
 		plan = s.forced
 		if plan == planMerge && len(auds) == 0 {
 			auds = []int64{0} // a merge over nothing still runs its SQL
@@ -133,25 +133,26 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	if plan == planMerge {
 		return s.mergeQuery(v, f, auds, vis, args)
 	}
-	join, order := "", "r.seq"
+	tp := TextPlan{Order: "r.seq"}
 	where := []string{vis}
 	if f.Query != "" {
 		q := search.ParseQuery(f.Query)
 		if q.Empty() {
 			where = append(where, "1 = 0")
 		} else {
-			j, w, o, targs := s.d.TextSearch(q)
-			join, order = j, o
-			where = append(where, w)
-			args = append(args, targs...)
+			if tp, err = s.d.TextSearch(ctx, s.r, q); err != nil {
+				return "", nil, mosaic.Internal(err, "plan text search")
+			}
+			where = append(where, tp.Where)
+			args = append(args, tp.Args...)
 		}
 	}
-	fw, fargs := s.recordFilters(v, f, order, col)
+	fw, fargs := s.recordFilters(v, f, tp.Order, col)
 	where = append(where, fw...)
 	args = append(args, fargs...)
-	query := `SELECT ` + listColumns + `, o.name FROM records r ` + join + ` JOIN orgs o ON o.id = r.originator WHERE ` +
-		strings.Join(where, " AND ") + ` ORDER BY ` + order + ` DESC LIMIT ?`
-	return query, append(args, f.Limit+1), nil
+	query := tp.With + `SELECT ` + listColumns + `, o.name FROM records r ` + tp.Join + ` JOIN orgs o ON o.id = r.originator WHERE ` +
+		strings.Join(where, " AND ") + ` ORDER BY ` + tp.Order + ` DESC LIMIT ?`
+	return query, append(append(tp.WithArgs, args...), f.Limit+1), nil
 }
 
 // mergeQuery reads each audience's newest matching records through the
@@ -159,7 +160,7 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64, vis string, visArgs []any) (string, []any, error) {
 	fw, fargs := s.recordFilters(v, f, "r.seq", s.d.Unindexed)
 	branch := `SELECT * FROM (SELECT ` + listColumns + ` FROM records r WHERE r.audience_id = ? AND ` + vis + ` AND ` +
-		strings.Join(fw, " AND ") + ` ORDER BY r.seq DESC LIMIT ?)`
+		strings.Join(fw, " AND ") + ` ORDER BY r.seq DESC LIMIT ?) b`
 	branches := make([]string, len(auds))
 	var args []any
 	for i, a := range auds {

@@ -39,16 +39,27 @@ type Dialect interface {
 	NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error)
 	// InsertTexts indexes records' search terms, in one statement.
 	InsertTexts(ctx context.Context, tx *sql.Tx, rows []TextRow) error
-	// TextSearch returns what a listing adds for a text query: a join with
-	// the text index and a condition, with ? placeholders. The records table
-	// is aliased r. order is the expression to order and page by, which for
-	// SQLite's FTS5 must be the index's own rowid to walk it in order.
-	TextSearch(q search.Query) (join, where, order string, args []any)
+	// TextSearch returns what a listing adds for a text query, with ?
+	// placeholders; the records table is aliased r. It may ask the
+	// database how common the terms are to choose its form.
+	TextSearch(ctx context.Context, db *sql.DB, q search.Query) (TextPlan, error)
 	// Unindexed returns expr so that the planner does not use an index for
-	// it, or "" when the database plans well by itself and needs no hint.
+	// it, where the database takes such hints.
 	Unindexed(expr string) string
 	// Optimize refreshes the planner's statistics when they are stale.
 	Optimize(ctx context.Context, db *sql.DB) error
+}
+
+// TextPlan is what a listing adds for a text query.
+type TextPlan struct {
+	With     string // a WITH clause to put before the SELECT, or ""
+	WithArgs []any
+	Join     string // a join with the text index
+	Where    string // a condition
+	Args     []any  // for Where
+	// Order is the expression to order and page by; for SQLite's FTS5 it
+	// must be the index's own rowid, to walk the index in order.
+	Order string
 }
 
 // TextRow is one record's search terms.

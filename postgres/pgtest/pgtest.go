@@ -60,7 +60,13 @@ func DSN(t testing.TB) string {
 // Open returns a store in a new schema.
 func Open(t testing.TB, clock mosaic.Clock) *sqlstore.Store {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), DSN(t), clock)
+	return OpenDialect(t, clock, postgres.Dialect{})
+}
+
+// OpenDialect returns a store in a new schema with dialect settings d.
+func OpenDialect(t testing.TB, clock mosaic.Clock, d postgres.Dialect) *sqlstore.Store {
+	t.Helper()
+	s, err := postgres.OpenDialect(context.Background(), DSN(t), clock, d)
 	if err != nil {
 		t.Fatal(err)
 	}
