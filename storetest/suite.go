@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"mosaic"
+	"mosaic/policy"
 )
 
 var bg = context.Background()
@@ -365,6 +366,21 @@ func testVisibility(t *testing.T, open Opener) {
 		}
 		if diff := cmp.Diff(want[v.User], got); diff != "" {
 			t.Errorf("%s sees (-want +got):\n%s", v.User, diff)
+		}
+		// The policy's explanation of one decision agrees with its SQL.
+		memberships, err := s.Memberships(bg, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{"own", "cell", "ops", "multi"} {
+			e := recs[n].Envelope
+			e.Originator = map[string]string{"multi": "pb"}[n]
+			if e.Originator == "" {
+				e.Originator = "pa"
+			}
+			if d := policy.Explain(v, e, memberships); d.Allowed != slices.Contains(got, n) {
+				t.Errorf("%s, %s: Explain says %v (%s), the store %v", v.User, n, d.Allowed, d.Reason, slices.Contains(got, n))
+			}
 		}
 		page, err := s.Objects(bg, v, mosaic.ObjectFilter{Limit: 100})
 		if err != nil {
