@@ -16,7 +16,9 @@ func TestExplain(t *testing.T) {
 	auditor := mosaic.Viewer{User: "o", Org: "ov", OrgKind: mosaic.Oversight, Role: mosaic.Auditor}
 	granted := auditor
 	granted.ContentGrant = true
-	env := func(orig string, a mosaic.Audience) mosaic.Envelope { return mosaic.Envelope{Originator: orig, Audience: a} }
+	env := func(orig string, a mosaic.Audience) mosaic.Envelope {
+		return mosaic.Envelope{Originator: orig, Audience: a}
+	}
 	own := env("pa", mosaic.Audience{})
 	cell := env("pb", mosaic.Audience{Cell: true})
 	theirs := env("pb", mosaic.Audience{})
