@@ -11,6 +11,9 @@ type Store interface {
 	Directory
 	Objects
 	AuditLog
+	// Secret returns the 32-byte random secret kept under name, made on
+	// first use; every process on the store gets the same one.
+	Secret(ctx context.Context, name string) ([]byte, error)
 	// Close releases the store's connections.
 	Close() error
 }

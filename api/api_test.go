@@ -429,3 +429,33 @@ func TestMethodNotAllowed(t *testing.T) {
 		t.Errorf("GET /api/v1/bundles: %d Allow=%q", r.status, r.header.Get("Allow"))
 	}
 }
+
+// TestCursorSealed checks that a cursor tells nothing of the storage
+// position (which counts every organisation's records) and that a forged
+// one is refused.
+func TestCursorSealed(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	for n := 1; n <= 3; n++ {
+		if r := h.post("pa-analyst", nil, ind(n, "")); r.status != 201 {
+			t.Fatal(r.status)
+		}
+	}
+	var p1, p2 api.ObjectPage
+	h.get("pa-analyst", "/api/v1/objects", url.Values{"limit": {"1"}}, &p1)
+	h.get("pa-analyst", "/api/v1/objects", url.Values{"limit": {"1"}}, &p2)
+	if p1.Next == "" || p1.Next == p2.Next {
+		t.Fatalf("cursors %q and %q for the same position", p1.Next, p2.Next)
+	}
+	var rest api.ObjectPage
+	if r := h.get("pa-analyst", "/api/v1/objects", url.Values{"limit": {"5"}, "cursor": {p2.Next}}, &rest); r.status != 200 || len(rest.Objects) != 2 {
+		t.Fatalf("continuing: %d, %d objects", r.status, len(rest.Objects))
+	}
+	forged := []byte(p1.Next)
+	forged[len(forged)-3] ^= 1
+	for _, c := range []string{string(forged), "YzE6Mw", "c1:3"} {
+		if r := h.get("pa-analyst", "/api/v1/objects", url.Values{"cursor": {c}}, nil); r.status != 400 {
+			t.Errorf("cursor %q: %d, want 400", c, r.status)
+		}
+	}
+}

@@ -133,7 +133,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if f.Limit, err = s.limitParam(q); err != nil {
 		return err
 	}
-	if f.Before, err = decodeCursor(q.Get("cursor")); err != nil {
+	if f.Before, err = s.decodeCursor(r.Context(), q.Get("cursor")); err != nil {
 		return err
 	}
 	page, err := s.store.Objects(r.Context(), v, f)
@@ -147,7 +147,11 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if err := s.recordRead(v, action, ids(page.Objects), mosaic.Allowed, r.URL.RawQuery); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ObjectPage{Objects: apiObjects(page.Objects), Next: encodeCursor(page.Next)})
+	next, err := s.encodeCursor(r.Context(), page.Next)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ObjectPage{Objects: apiObjects(page.Objects), Next: next})
 	return nil
 }
 

@@ -1,7 +1,12 @@
 package api
 
 import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -93,25 +98,58 @@ func timeParam(q url.Values, name string) (string, error) {
 	return "", invalidParam(name, "want a timestamp such as 2026-11-01T00:00:00Z or a date such as 2026-11-01")
 }
 
-// Cursors are opaque to clients; inside is the storage position to continue
-// before.
-const cursorPrefix = "c1:"
+// A cursor is the storage position a listing continues before, sealed with
+// AES-GCM under a key the store keeps: positions count every organisation's
+// records, so an open one would tell a viewer how many hidden records lie
+// between two it may see.
+var cursorAAD = []byte("mosaic cursor v1")
 
-func encodeCursor(seq int64) string {
-	if seq == 0 {
-		return ""
+func (s *Server) cursorAEAD(ctx context.Context) (cipher.AEAD, error) {
+	s.cursorMu.Lock()
+	defer s.cursorMu.Unlock()
+	if s.cursor != nil {
+		return s.cursor, nil
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(seq, 10)))
+	key, err := s.store.Secret(ctx, "cursor")
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, mosaic.Internal(err, "cursor key")
+	}
+	if s.cursor, err = cipher.NewGCM(block); err != nil {
+		return nil, mosaic.Internal(err, "cursor key")
+	}
+	return s.cursor, nil
 }
 
-func decodeCursor(s string) (int64, error) {
-	if s == "" {
+func (s *Server) encodeCursor(ctx context.Context, seq int64) (string, error) {
+	if seq == 0 {
+		return "", nil
+	}
+	aead, err := s.cursorAEAD(ctx)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+8+aead.Overhead())
+	_, _ = rand.Read(nonce)
+	sealed := aead.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(seq)), cursorAAD)
+	return base64.RawURLEncoding.EncodeToString(sealed), nil
+}
+
+func (s *Server) decodeCursor(ctx context.Context, c string) (int64, error) {
+	if c == "" {
 		return 0, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		if n, ok := strings.CutPrefix(string(b), cursorPrefix); ok {
-			if seq, err := strconv.ParseInt(n, 10, 64); err == nil && seq > 0 {
+	aead, err := s.cursorAEAD(ctx)
+	if err != nil {
+		return 0, err
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > aead.NonceSize() {
+		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], cursorAAD); err == nil && len(plain) == 8 {
+			if seq := int64(binary.BigEndian.Uint64(plain)); seq > 0 {
 				return seq, nil
 			}
 		}

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -51,6 +52,9 @@ type Server struct {
 	// take many times its size in memory while it is decoded.
 	uploads chan struct{}
 	mux     *http.ServeMux
+
+	cursorMu sync.Mutex
+	cursor   cipher.AEAD // guarded by cursorMu; nil until first used
 }
 
 // MaxConcurrentUploads is how many bundle uploads are read and decoded at

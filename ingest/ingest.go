@@ -213,6 +213,13 @@ func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, p Params, 
 	}
 	var problems []mosaic.Problem
 	prop := "extensions." + stix.ExtensionID
+	if ext.Originator != nil && *ext.Originator != org.Name {
+		// An export carries its records' originators. Importing another
+		// organisation's record as one's own would hand it to one's whole
+		// organisation and drop the originator's control over it.
+		problems = append(problems, mosaic.Problem{Object: o.ID, Property: prop + ".originator",
+			Reason: fmt.Sprintf("this object is organisation %s's contribution (exported from Mosaic); only %s can submit it with this envelope; remove Mosaic's extension to contribute the content as your own", *ext.Originator, *ext.Originator)})
+	}
 	if _, ok := in.cfg.LegalBases[env.LegalBasis]; !ok {
 		problems = append(problems, mosaic.Problem{Object: o.ID, Property: prop + ".legal_basis", Reason: in.legalBasisReason(env.LegalBasis)})
 	}

@@ -146,3 +146,16 @@ func TestPublishedObjectsAreNotStored(t *testing.T) {
 		t.Errorf("forged identity: %v", err)
 	}
 }
+
+func TestOthersExportIsRefused(t *testing.T) {
+	in, _, v := setup(t)
+	foreign := obj(1, ext(`"originator":"pb","audience":["cell"]`))
+	_, _, err := in.Bundle(context.Background(), v, bundleOf(foreign), ingest.Params{})
+	if e, ok := err.(*mosaic.Error); !ok || len(e.Problems) != 1 || !strings.Contains(e.Problems[0].Reason, "pb's contribution") {
+		t.Fatalf("importing pb's exported record as pa: %v", err)
+	}
+	// One's own export imports back.
+	if _, _, err := in.Bundle(context.Background(), v, bundleOf(obj(2, ext(`"originator":"pa","audience":["cell"]`))), ingest.Params{}); err != nil {
+		t.Errorf("own export: %v", err)
+	}
+}

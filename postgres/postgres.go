@@ -104,6 +104,15 @@ func (Dialect) LockMigrations(ctx context.Context, tx *sql.Tx) error {
 
 const observablePrefix = "="
 
+// LockOriginator takes a transaction-scoped advisory lock on the
+// organisation: its batches are stored one after the other, in every
+// process sharing the database, while other organisations' go on beside
+// them (their chains, audiences and counts are disjoint).
+func (Dialect) LockOriginator(ctx context.Context, tx *sql.Tx, org int64) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7418881, $1)`, int32(org))
+	return err
+}
+
 // NextSeqs draws from the records' identity sequence.
 func (Dialect) NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('records', 'seq')) FROM generate_series(1, $1)`, n)

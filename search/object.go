@@ -7,9 +7,15 @@ import (
 
 // MaxObjectWords is the most word terms an object gets; the first ones seen
 // (see ObjectTerms for the order of fields) are kept. It bounds the index row
-// of a huge report; its observables are not capped, so every indicator a
-// report mentions stays searchable.
+// of a huge report.
 const MaxObjectWords = 4000
+
+// MaxObjectObservables is the most observable terms an object gets; the
+// first distinct ones seen are kept (an SCO's value and a pattern's
+// constants come first). With MaxObjectWords it keeps an object's terms
+// well under PostgreSQL's 1 MB limit on a tsvector, so that both stores
+// index the same terms.
+const MaxObjectObservables = 2000
 
 // ObjectTerms returns the word terms and observable terms of a STIX object
 // of type typ, each sorted and without duplicates. props is the object as
@@ -46,29 +52,7 @@ const MaxObjectWords = 4000
 // (a URL ending in "."), so pasting the value always finds the object.
 func ObjectTerms(typ string, props map[string]any) (words, observables []string) {
 	c := collector{words: make([]string, 0, 64), observables: make([]string, 0, 8)}
-	c.text(props["name"])
-	c.text(props["description"])
-	c.texts(props["labels"])
-	c.texts(props["aliases"])
-	c.text(props["pattern"])
-	c.texts(props["x_mitre_aliases"])
-	if refs, ok := props["external_references"].([]any); ok {
-		for _, ref := range refs {
-			if ref, ok := ref.(map[string]any); ok {
-				c.text(ref["external_id"])
-			}
-		}
-	}
-	switch typ {
-	case "note":
-		c.text(props["abstract"])
-		c.text(props["content"])
-	case "opinion":
-		c.text(props["explanation"])
-	case "malware-analysis":
-		c.text(props["result"])
-	}
-
+	// Exact values first: they are what MaxObjectObservables keeps.
 	value, _ := props["value"].(string)
 	switch typ {
 	case "ipv4-addr":
@@ -100,6 +84,29 @@ func ObjectTerms(typ string, props map[string]any) (words, observables []string)
 			}
 		}
 	}
+	c.text(props["name"])
+	c.text(props["description"])
+	c.texts(props["labels"])
+	c.texts(props["aliases"])
+	c.text(props["pattern"])
+	c.texts(props["x_mitre_aliases"])
+	if refs, ok := props["external_references"].([]any); ok {
+		for _, ref := range refs {
+			if ref, ok := ref.(map[string]any); ok {
+				c.text(ref["external_id"])
+			}
+		}
+	}
+	switch typ {
+	case "note":
+		c.text(props["abstract"])
+		c.text(props["content"])
+	case "opinion":
+		c.text(props["explanation"])
+	case "malware-analysis":
+		c.text(props["result"])
+	}
+
 	return c.result()
 }
 
@@ -304,7 +311,22 @@ func (c *collector) add(k Kind, v string) {
 }
 
 func (c *collector) result() (words, observables []string) {
-	return sortedSet(c.words), sortedSet(c.observables)
+	obs := c.observables
+	if len(obs) > MaxObjectObservables {
+		seen := make(map[string]struct{}, MaxObjectObservables)
+		kept := make([]string, 0, MaxObjectObservables)
+		for _, o := range obs {
+			if _, ok := seen[o]; ok || o == "" {
+				continue
+			}
+			seen[o] = struct{}{}
+			if kept = append(kept, o); len(kept) == MaxObjectObservables {
+				break
+			}
+		}
+		obs = kept
+	}
+	return sortedSet(c.words), sortedSet(obs)
 }
 
 // sortedSet returns the non-empty strings of list sorted and without

@@ -316,3 +316,18 @@ func TestObjectTermsHuge(t *testing.T) {
 		})
 	}
 }
+
+func TestObservablesCapped(t *testing.T) {
+	var b strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&b, "10.%d.%d.1 ", i/256, i%256)
+	}
+	props := map[string]any{"name": "many", "description": b.String(), "pattern": "[ipv4-addr:value = '192.0.2.77']"}
+	_, obs := ObjectTerms("indicator", props)
+	if len(obs) != MaxObjectObservables {
+		t.Fatalf("%d observables, want the cap %d", len(obs), MaxObjectObservables)
+	}
+	if !slices.Contains(obs, "192.0.2.77") {
+		t.Error("the pattern's constant was dropped for the description's addresses")
+	}
+}

@@ -112,6 +112,10 @@ func (Dialect) Migrations() fs.FS {
 // IMMEDIATE already serialise writers.
 func (Dialect) LockMigrations(context.Context, *sql.Tx) error { return nil }
 
+// LockOriginator does nothing: BEGIN IMMEDIATE already lets one writer in
+// at a time.
+func (Dialect) LockOriginator(context.Context, *sql.Tx, int64) error { return nil }
+
 // NextSeqs continues after the largest seq: the write lock that BEGIN
 // IMMEDIATE holds keeps any other writer out until the commit.
 func (Dialect) NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {

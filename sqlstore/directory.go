@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"slices"
@@ -589,4 +590,28 @@ func (s *Store) memberships(ctx context.Context, q querier, v mosaic.Viewer) ([]
 	}
 	slices.Sort(out)
 	return out, rows.Err()
+}
+
+// Secret returns the secret kept under name, making it on first use.
+func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+	var v []byte
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT value FROM secrets WHERE name = ?`), name).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, mosaic.Internal(err, "query secret")
+	}
+	v = make([]byte, 32)
+	if _, err := rand.Read(v); err != nil {
+		return nil, mosaic.Internal(err, "make secret")
+	}
+	// Another process may make it at the same time: the first one stays.
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING`), name, v); err != nil {
+			return mosaic.Internal(err, "insert secret")
+		}
+		return tx.QueryRowContext(ctx, s.q(`SELECT value FROM secrets WHERE name = ?`), name).Scan(&v)
+	})
+	return v, err
 }

@@ -177,6 +177,9 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 	}
 	var fresh []audience
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.d.LockOriginator(ctx, tx, v.OrgID); err != nil {
+			return mosaic.Internal(err, "lock originator")
+		}
 		memberships, err := s.memberships(ctx, tx, v)
 		if err != nil {
 			return err

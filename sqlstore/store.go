@@ -35,6 +35,10 @@ type Dialect interface {
 	// LockMigrations serialises migrations between processes sharing the
 	// database, inside tx.
 	LockMigrations(ctx context.Context, tx *sql.Tx) error
+	// LockOriginator serialises ingests of one originating organisation,
+	// inside tx: Ingest plans a batch from the chains it reads, and two
+	// batches planned side by side would each miss the other's versions.
+	LockOriginator(ctx context.Context, tx *sql.Tx, org int64) error
 	// NextSeqs reserves n record sequence numbers, ascending.
 	NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error)
 	// InsertTexts indexes records' search terms, in one statement.

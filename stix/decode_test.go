@@ -763,6 +763,9 @@ func TestWithEnvelope(t *testing.T) {
 				t.Errorf("%s: round trip changed the object:\n%s\n%s", o.ID, o.Canonical, back.Canonical)
 			}
 			want := &EnvelopeExt{Audience: &env.Audience, ORCON: &env.ORCON}
+			if env.Originator != "" {
+				want.Originator = &env.Originator
+			}
 			if env.LegalBasis != "" {
 				want.LegalBasis = &env.LegalBasis
 			}

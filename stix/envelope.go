@@ -23,10 +23,12 @@ const IdentityID = "identity--65b1510e-f824-4cf9-ab65-458957372e5c"
 const published = "2026-11-27T00:00:00.000Z"
 
 // EnvelopeExt is Mosaic's envelope extension as submitted with an object.
-// Every field is optional; nil means not given. The extension's originator
-// and tlp are not here: the originator is always the submitter, and the
-// TLP comes from the object's markings.
+// Every field is optional; nil means not given. The extension's tlp is not
+// here: the TLP comes from the object's markings. Originator is what an
+// export wrote; the originator of a record is always its submitter, and
+// ingest refuses an object that says it is another organisation's.
 type EnvelopeExt struct {
+	Originator *string
 	Audience   *mosaic.Audience // JSON: list form, such as ["cell"] or ["compartment:a", "compartment:b"]
 	ORCON      *bool
 	LegalBasis *string
@@ -37,7 +39,7 @@ func (e *EnvelopeExt) equal(f *EnvelopeExt) bool {
 	if e == nil || f == nil {
 		return e == f
 	}
-	return eqPtr(e.ORCON, f.ORCON) && eqPtr(e.LegalBasis, f.LegalBasis) && eqPtr(e.ReviewBy, f.ReviewBy) &&
+	return eqPtr(e.Originator, f.Originator) && eqPtr(e.ORCON, f.ORCON) && eqPtr(e.LegalBasis, f.LegalBasis) && eqPtr(e.ReviewBy, f.ReviewBy) &&
 		(e.Audience == nil) == (f.Audience == nil) && (e.Audience == nil || e.Audience.Equal(*f.Audience))
 }
 
@@ -65,7 +67,11 @@ func (c *checker) envelopeExt(v any) *EnvelopeExt {
 			if s, _ := val.(string); s != "property-extension" {
 				c.addf(kp, `extension_type must be "property-extension", not %s`, short(val))
 			}
-		case "originator", "tlp":
+		case "originator":
+			if o, ok := c.str(kp, val); ok {
+				e.Originator = &o
+			}
+		case "tlp":
 			// Set by the server on export, so ignored on input; the type
 			// is still checked, so that nothing malformed passes silently.
 			c.str(kp, val)

@@ -1,0 +1,6 @@
+-- Secrets the server itself makes and keeps, such as the key that seals
+-- listing cursors; shared by every process on the database.
+CREATE TABLE secrets (
+	name TEXT COLLATE "C" PRIMARY KEY,
+	value BYTEA NOT NULL
+);
