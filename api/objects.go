@@ -112,8 +112,18 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if err != nil {
 		return err
 	}
-	f := mosaic.ObjectFilter{Types: list(q, "type"), Originators: list(q, "originator"), Audience: strings.TrimSpace(q.Get("audience")), Query: q.Get("q")}
-	for _, t := range list(q, "tlp") {
+	f := mosaic.ObjectFilter{Audience: strings.TrimSpace(q.Get("audience")), Query: q.Get("q")}
+	if f.Types, err = list(q, "type"); err != nil {
+		return err
+	}
+	if f.Originators, err = list(q, "originator"); err != nil {
+		return err
+	}
+	tlps, err := list(q, "tlp")
+	if err != nil {
+		return err
+	}
+	for _, t := range tlps {
 		tlp, err := mosaic.ParseTLP(t)
 		if err != nil {
 			return invalidParam("tlp", mosaic.ErrorMessage(err))
@@ -121,7 +131,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 		f.TLPs = append(f.TLPs, tlp)
 	}
 	if f.Audience != "" {
-		if _, err := mosaic.ParseAudience(f.Audience); err != nil || len(list(q, "audience")) > 1 {
+		if _, err := mosaic.ParseAudience(f.Audience); err != nil || strings.Contains(f.Audience, ",") {
 			return invalidParam("audience", "want one of originator, cell or compartment:NAME")
 		}
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -55,17 +56,24 @@ func invalidParam(name, reason string) error {
 	return &mosaic.Error{Code: mosaic.CodeInvalid, Message: "invalid query parameter " + name, Problems: []mosaic.Problem{{Property: name, Reason: reason}}}
 }
 
+// MaxListValues is the most values one list parameter (type, originator,
+// tlp) takes.
+const MaxListValues = 50
+
 // list splits a comma-separated parameter.
-func list(q url.Values, name string) []string {
+func list(q url.Values, name string) ([]string, error) {
 	v := q.Get(name)
 	if v == "" {
-		return nil
+		return nil, nil
 	}
 	parts := strings.Split(v, ",")
+	if len(parts) > MaxListValues {
+		return nil, invalidParam(name, fmt.Sprintf("at most %d values", MaxListValues))
+	}
 	for i := range parts {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
-	return parts
+	return parts, nil
 }
 
 func boolParam(q url.Values, name string) (*bool, error) {

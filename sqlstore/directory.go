@@ -85,6 +85,22 @@ func checkOrg(o mosaic.Organisation) error {
 	return nil
 }
 
+// checkDefaultCompartments refuses a default audience with a compartment
+// the organisation is not a member of: every contribution under it would
+// be refused.
+func (s *Store) checkDefaultCompartments(ctx context.Context, tx *sql.Tx, o mosaic.Organisation) error {
+	for _, c := range o.DefaultAudience.Compartments {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM compartments c JOIN compartment_members m ON m.compartment_id = c.id WHERE c.name = ? AND m.org_id = ?`), c, o.ID).Scan(&n); err != nil {
+			return mosaic.Internal(err, "query membership")
+		}
+		if n == 0 {
+			return mosaic.Errorf(mosaic.CodeInvalid, "default audience compartment:%s: organisation %s is not a member of such a compartment", c, o.Name)
+		}
+	}
+	return nil
+}
+
 // CreateOrg stores o.
 func (s *Store) CreateOrg(ctx context.Context, o *mosaic.Organisation, a mosaic.AuditEntry) error {
 	if err := checkOrg(*o); err != nil {
@@ -92,6 +108,9 @@ func (s *Store) CreateOrg(ctx context.Context, o *mosaic.Organisation, a mosaic.
 	}
 	if o.Created.IsZero() {
 		o.Created = s.clock.Now().UTC()
+	}
+	if len(o.DefaultAudience.Compartments) > 0 {
+		return mosaic.Errorf(mosaic.CodeInvalid, "a new organisation is in no compartment yet: add it to one, then make that its default audience")
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO orgs (name, full_name, kind, legal_regime, sectors, contact, default_audience, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
@@ -113,8 +132,11 @@ func (s *Store) UpdateOrg(ctx context.Context, o mosaic.Organisation, a mosaic.A
 		if err != nil {
 			return err
 		}
-		o.Kind, o.LegalRegime = cur.Kind, cur.LegalRegime
+		o.ID, o.Kind, o.LegalRegime = cur.ID, cur.Kind, cur.LegalRegime
 		if err := checkOrg(o); err != nil {
+			return err
+		}
+		if err := s.checkDefaultCompartments(ctx, tx, o); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE orgs SET full_name = ?, sectors = ?, contact = ?, default_audience = ? WHERE id = ?`),

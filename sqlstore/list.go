@@ -131,7 +131,9 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	}
 	vis, args := policy.VisibleClause(v, col("r.audience_id"), extra, extraArgs...)
 	if plan == planMerge {
-		return s.mergeQuery(v, f, auds, vis, args)
+		if query, margs, ok := s.mergeQuery(v, f, auds, vis, args); ok {
+			return query, margs, nil
+		}
 	}
 	tp := TextPlan{Order: "r.seq"}
 	where := []string{vis}
@@ -155,10 +157,19 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	return query, append(append(tp.WithArgs, args...), f.Limit+1), nil
 }
 
+// maxParams bounds the parameters of one statement, under SQLite's 32,766
+// and PostgreSQL's 65,535.
+const maxParams = 30_000
+
 // mergeQuery reads each audience's newest matching records through the
-// (audience_id, seq) index, a page at most from each, and merges them.
-func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64, vis string, visArgs []any) (string, []any, error) {
+// (audience_id, seq) index, a page at most from each, and merges them. It
+// reports false when the statement would take too many parameters; the
+// caller then walks.
+func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64, vis string, visArgs []any) (string, []any, bool) {
 	fw, fargs := s.recordFilters(v, f, "r.seq", s.d.Unindexed)
+	if (2+len(visArgs)+len(fargs))*len(auds) > maxParams {
+		return "", nil, false
+	}
 	branch := `SELECT * FROM (SELECT ` + listColumns + ` FROM records r WHERE r.audience_id = ? AND ` + vis + ` AND ` +
 		strings.Join(fw, " AND ") + ` ORDER BY r.seq DESC LIMIT ?) b`
 	branches := make([]string, len(auds))
@@ -171,7 +182,7 @@ func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64,
 		args = append(args, f.Limit+1)
 	}
 	query := `SELECT m.*, o.name FROM (` + strings.Join(branches, " UNION ALL ") + `) m JOIN orgs o ON o.id = m.originator ORDER BY m.seq DESC LIMIT ?`
-	return query, append(args, f.Limit+1), nil
+	return query, append(args, f.Limit+1), true
 }
 
 // plan picks walk or merge from the per-audience counts of the audiences v

@@ -19,7 +19,8 @@ import (
 type audience struct {
 	id, originator int64
 	cell           bool
-	compartments   []string // names, sorted
+	compartments   []string    // names, sorted
+	key            audienceKey // set when the row was made or looked up by key
 }
 
 type audienceKey struct {
@@ -76,7 +77,7 @@ func (s *Store) ensureAudience(ctx context.Context, tx *sql.Tx, originator int64
 			return 0, nil, mosaic.Internal(err, "insert audience compartment")
 		}
 	}
-	return id, &audience{id: id, originator: originator, cell: a.Cell, compartments: a.Compartments}, nil
+	return id, &audience{id: id, originator: originator, cell: a.Cell, compartments: a.Compartments, key: key}, nil
 }
 
 func (s *Store) remember(auds ...audience) {
@@ -84,6 +85,9 @@ func (s *Store) remember(auds ...audience) {
 	defer s.mu.Unlock()
 	for _, a := range auds {
 		s.audiences[a.id] = a
+		if a.key.originator != 0 {
+			s.byKey[a.key] = a.id
+		}
 	}
 }
 
@@ -434,6 +438,11 @@ func sameKeyProblem(stored chainRow, r mosaic.Record, aud int64) string {
 // worth refreshing.
 const optimizeEvery = 100_000
 
+// MaxPageBytes bounds the STIX content of one page: a page ends early, with
+// a cursor to go on, once its objects pass this size, so that a page of a
+// thousand large objects is not held in memory whole.
+const MaxPageBytes = 16 << 20
+
 // Objects lists the newest visible version of each (id, originator).
 func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (mosaic.ObjectPage, error) {
 	var page mosaic.ObjectPage
@@ -448,16 +457,8 @@ func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFil
 	if err != nil {
 		return page, err
 	}
-	objs, err := s.scanObjects(ctx, v, s.q(query), args...)
-	if err != nil {
-		return page, err
-	}
-	if len(objs) > f.Limit {
-		objs = objs[:f.Limit]
-		page.Next = objs[len(objs)-1].Seq
-	}
-	page.Objects = objs
-	return page, nil
+	page.Objects, page.Next, err = s.scanObjects(ctx, v, f.Limit, s.q(query), args...)
+	return page, err
 }
 
 // Object returns the visible versions of id, newest first.
@@ -468,7 +469,7 @@ func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool
 	if !all {
 		query += ` LIMIT 1`
 	}
-	objs, err := s.scanObjects(ctx, v, s.q(query), append([]any{id}, args...)...)
+	objs, _, err := s.scanObjects(ctx, v, 0, s.q(query), append([]any{id}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -478,46 +479,66 @@ func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool
 	return objs, nil
 }
 
-func (s *Store) scanObjects(ctx context.Context, v mosaic.Viewer, query string, args ...any) ([]mosaic.StoredObject, error) {
+// scanObjects reads the records a query selects, in its order. With limit
+// above zero it reads at most limit records or MaxPageBytes of content and
+// returns the position to continue before when there are more.
+//
+// The viewer's memberships are read before the records: a record the
+// viewer sees through a compartment it has left since then is dropped
+// rather than shown with an audience that names none of its compartments.
+func (s *Store) scanObjects(ctx context.Context, v mosaic.Viewer, limit int, query string, args ...any) ([]mosaic.StoredObject, int64, error) {
+	memberships, err := s.memberships(ctx, s.r, v)
+	if err != nil {
+		return nil, 0, err
+	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, mosaic.Internal(err, "query objects")
+		return nil, 0, mosaic.Internal(err, "query objects")
 	}
 	defer rows.Close()
 	out := []mosaic.StoredObject{}
 	var auds []int64
+	var next, last int64
+	read, size := 0, 0
 	for rows.Next() {
+		if limit > 0 && (read == limit || size >= MaxPageBytes) {
+			next = last // there is more after the last record read
+			break
+		}
 		var o mosaic.StoredObject
 		var obj []byte
 		var tlp string
 		var originator, aud, added int64
 		var orcon int
 		if err := rows.Scan(&o.Seq, &obj, &originator, &tlp, &aud, &orcon, &o.Envelope.LegalBasis, &o.Envelope.ReviewBy, &added, &o.Envelope.Originator); err != nil {
-			return nil, mosaic.Internal(err, "scan object")
+			return nil, 0, mosaic.Internal(err, "scan object")
 		}
 		o.Object, o.Envelope.TLP, o.Envelope.ORCON, o.Envelope.Added = obj, mosaic.TLP(tlp), orcon == 1, fromMicros(added)
 		out = append(out, o)
 		auds = append(auds, aud)
+		read, size, last = read+1, size+len(obj), o.Seq
 	}
 	if err := rows.Err(); err != nil {
-		return nil, mosaic.Internal(err, "scan objects")
+		return nil, 0, mosaic.Internal(err, "scan objects")
 	}
 	if len(out) == 0 {
-		return out, nil
+		return out, next, nil
 	}
 	rowsByID, err := s.audienceRows(ctx, auds)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	memberships, err := s.memberships(ctx, s.r, v)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
+	kept := out[:0]
+	for i, o := range out {
 		a := rowsByID[auds[i]]
-		out[i].Envelope.Audience = mosaic.Audience{Cell: a.cell, Compartments: policy.ShownCompartments(v, out[i].Envelope.Originator, a.compartments, memberships)}
+		shown := policy.ShownCompartments(v, o.Envelope.Originator, a.compartments, memberships)
+		if !a.cell && o.Envelope.Originator != v.Org && len(shown) == 0 {
+			continue
+		}
+		o.Envelope.Audience = mosaic.Audience{Cell: a.cell, Compartments: shown}
+		kept = append(kept, o)
 	}
-	return out, nil
+	return kept, next, nil
 }
 
 // Stats counts what v can see: the per-audience counts of single-audience

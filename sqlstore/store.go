@@ -78,8 +78,7 @@ type Store struct {
 	d     Dialect
 	clock mosaic.Clock
 
-	rebound sync.Map // query → rebound query
-	forced  listPlan // see ForcePlan
+	forced listPlan // see ForcePlan
 
 	mu        sync.Mutex
 	audiences map[int64]audience    // guarded by mu; only rows known to be committed
@@ -121,15 +120,10 @@ func (s *Store) Dialect() Dialect { return s.d }
 // DB returns the write pool, for tests and tools that inspect the database.
 func (s *Store) DB() *sql.DB { return s.w }
 
-// q returns query with the dialect's placeholders.
-func (s *Store) q(query string) string {
-	if v, ok := s.rebound.Load(query); ok {
-		return v.(string)
-	}
-	r := s.d.Rebind(query)
-	s.rebound.Store(query, r)
-	return r
-}
+// q returns query with the dialect's placeholders. It keeps no cache:
+// listings build a different text for every combination of filters, and
+// rewriting is cheap next to a round trip.
+func (s *Store) q(query string) string { return s.d.Rebind(query) }
 
 // write runs fn in a write transaction and commits it when fn succeeds.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {

@@ -68,6 +68,13 @@ func testDirectory(t *testing.T, open Opener) {
 	if pa, _ := s.Org(bg, "pa"); !pa.DefaultAudience.Cell {
 		t.Errorf("default audience not updated: %+v", pa)
 	}
+	// A default audience must be one the organisation can use.
+	pa.DefaultAudience = mosaic.Audience{Compartments: []string{"other"}}
+	wantCode(t, s.UpdateOrg(bg, pa, setup()), mosaic.CodeInvalid)
+	pa.DefaultAudience = mosaic.Audience{Compartments: []string{"ops"}}
+	if err := s.UpdateOrg(bg, pa, setup()); err != nil {
+		t.Errorf("default audience of a compartment pa is in: %v", err)
+	}
 	_, err = s.Org(bg, "nowhere")
 	wantCode(t, err, mosaic.CodeNotFound)
 
