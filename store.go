@@ -37,8 +37,9 @@ type Directory interface {
 	// CodeInvalid.
 	CreateUser(ctx context.Context, u *User, passwordHash string, a AuditEntry) error
 	// UpdateUser changes display name, e-mail, role, content grant and
-	// disabled state. CodeNotFound, CodeInvalid.
-	UpdateUser(ctx context.Context, u User, a AuditEntry) error
+	// disabled state, and the password hash when passwordHash is not nil,
+	// in one transaction. CodeNotFound, CodeInvalid.
+	UpdateUser(ctx context.Context, u User, passwordHash *string, a AuditEntry) error
 	// SetPassword replaces a user's password hash. CodeNotFound.
 	SetPassword(ctx context.Context, user, hash string, a AuditEntry) error
 	// PasswordHash returns a user's password hash. CodeNotFound.

@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"mosaic"
 	"mosaic/config"
@@ -239,15 +241,13 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	}
 	applyUser(&u, req)
 	a.Detail = "user " + u.Name
-	if err := s.store.UpdateUser(r.Context(), u, a); err != nil {
-		return err
-	}
+	var hash *string
 	if req.Password != nil {
-		pa := a
-		pa.Action = "users.password"
-		if err := s.store.SetPassword(r.Context(), u.Name, credential.HashPassword(*req.Password), pa); err != nil {
-			return err
-		}
+		h := credential.HashPassword(*req.Password)
+		hash = &h
+	}
+	if err := s.store.UpdateUser(r.Context(), u, hash, a); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, u)
 	return nil
@@ -281,11 +281,27 @@ type NewToken struct {
 	Secret string `json:"token"`
 }
 
+// MaxTokenLifetime is the longest lifetime a token made through the API
+// may have.
+const MaxTokenLifetime = 366 * 24 * time.Hour
+
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
 	a, err := s.admin(r, v, "tokens.create")
 	if err != nil {
 		return err
 	}
+	// A token acts as its user: an admin who could make one for anyone
+	// could read what that user reads, and the admin role gives no content
+	// (DESIGN §2). Users make their own tokens (POST /api/v1/me/tokens);
+	// the operator of the installation can with mosaic token create.
+	if user := r.PathValue("name"); user != v.User {
+		return mosaic.Errorf(mosaic.CodeForbidden, "an admin makes tokens for itself only: %s makes its own with POST /api/v1/me/tokens, or the operator with mosaic token create", user)
+	}
+	return s.issueToken(w, r, v, a)
+}
+
+// issueToken makes a token for v from the request body.
+func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, a mosaic.AuditEntry) error {
 	var req TokenRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
@@ -293,19 +309,64 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	life := s.limits.TokenLifetime
 	if req.Expires != "" {
 		d, err := config.ParseDuration(req.Expires)
-		if err != nil || d <= 0 {
-			return mosaic.Errorf(mosaic.CodeInvalid, "expires: want a positive duration such as 90d or 12h")
+		if err != nil || d <= 0 || d > MaxTokenLifetime {
+			return mosaic.Errorf(mosaic.CodeInvalid, "expires: want a positive duration of at most 366d, such as 90d or 12h")
 		}
 		life = d
 	}
 	secret, hash := credential.NewToken()
-	user := r.PathValue("name")
-	a.Detail = "user " + user
-	t, err := s.store.CreateToken(r.Context(), user, hash, req.Label, s.clock.Now().Add(life), a)
+	a.Detail = "user " + v.User
+	t, err := s.store.CreateToken(r.Context(), v.User, hash, req.Label, s.clock.Now().Add(life), a)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, NewToken{Token: t, Secret: secret})
+	return nil
+}
+
+func (s *Server) createMyToken(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := queryParams(r); err != nil {
+		return err
+	}
+	return s.issueToken(w, r, v, mosaic.NewAuditEntry(v, s.clock.Now(), "tokens.create"))
+}
+
+func (s *Server) listMyTokens(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := queryParams(r); err != nil {
+		return err
+	}
+	ts, err := s.store.Tokens(r.Context(), v.User)
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []mosaic.Token{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": ts})
+	return nil
+}
+
+func (s *Server) revokeMyToken(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := queryParams(r); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return mosaic.Errorf(mosaic.CodeInvalid, "token id must be a positive number")
+	}
+	ts, err := s.store.Tokens(r.Context(), v.User)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ts, func(t mosaic.Token) bool { return t.ID == id }) {
+		return mosaic.Errorf(mosaic.CodeNotFound, "token %d not found or already revoked", id)
+	}
+	a := mosaic.NewAuditEntry(v, s.clock.Now(), "tokens.revoke")
+	a.Detail = "token " + strconv.FormatInt(id, 10)
+	if err := s.store.RevokeToken(r.Context(), id, a); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -284,12 +284,23 @@ func TestReadErrors(t *testing.T) {
 func TestTokenLifecycle(t *testing.T) {
 	h := newHarness(t, stores["sqlite"])
 	seed(t, h)
+	// An admin may not make a token that acts as another user.
+	if r := h.do("pa-admin", "POST", "/api/v1/users/pb-analyst/tokens", nil, "application/json", []byte(`{"label":"feed","expires":"1h"}`)); r.status != 403 {
+		t.Fatalf("admin making another user's token: %d %s", r.status, r.body)
+	}
+	if r := h.do("pa-admin", "POST", "/api/v1/users/pa-admin/tokens", nil, "application/json", []byte(`{"expires":"1h"}`)); r.status != 201 {
+		t.Fatalf("admin making its own token: %d %s", r.status, r.body)
+	}
+	// Users make their own.
 	var nt api.NewToken
-	r := h.do("pa-admin", "POST", "/api/v1/users/pb-analyst/tokens", nil, "application/json", []byte(`{"label":"feed","expires":"1h"}`))
+	r := h.do("pb-analyst", "POST", "/api/v1/me/tokens", nil, "application/json", []byte(`{"label":"feed","expires":"1h"}`))
 	if r.status != 201 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 	json.Unmarshal(r.body, &nt)
+	if r := h.do("pb-analyst", "POST", "/api/v1/me/tokens", nil, "application/json", []byte(`{"expires":"400d"}`)); r.status != 400 {
+		t.Errorf("a token for 400 days: %d", r.status)
+	}
 	call := func() int {
 		req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/me", nil)
 		req.Header.Set("Authorization", "Bearer "+nt.Secret)
@@ -308,16 +319,24 @@ func TestTokenLifecycle(t *testing.T) {
 		t.Errorf("expired token: %d", s)
 	}
 	h.clock.Add(-2 * time.Hour)
-	if r := h.do("pa-admin", "DELETE", fmt.Sprintf("/api/v1/tokens/%d", nt.ID), nil, "", nil); r.status != 204 {
+	// Nobody revokes another user's token through /me; the owner and an
+	// admin can.
+	if r := h.do("pa-analyst", "DELETE", fmt.Sprintf("/api/v1/me/tokens/%d", nt.ID), nil, "", nil); r.status != 404 {
+		t.Errorf("revoking someone else's token: %d", r.status)
+	}
+	if r := h.do("pb-analyst", "DELETE", fmt.Sprintf("/api/v1/me/tokens/%d", nt.ID), nil, "", nil); r.status != 204 {
 		t.Fatalf("revoke: %d %s", r.status, r.body)
 	}
 	if s := call(); s != 401 {
 		t.Errorf("revoked token: %d", s)
 	}
+	if r := h.do("pa-admin", "DELETE", fmt.Sprintf("/api/v1/tokens/%d", nt.ID), nil, "", nil); r.status != 404 {
+		t.Errorf("revoking twice: %d", r.status)
+	}
 	// The secret is stored only as a hash.
 	var tokens struct{ Tokens []map[string]any }
-	h.get("pa-admin", "/api/v1/users/pb-analyst/tokens", nil, &tokens)
-	if b, _ := json.Marshal(tokens); strings.Contains(string(b), nt.Secret) || len(tokens.Tokens) != 1 {
+	h.get("pb-analyst", "/api/v1/me/tokens", nil, &tokens)
+	if b, _ := json.Marshal(tokens); strings.Contains(string(b), nt.Secret) || len(tokens.Tokens) != 2 {
 		t.Errorf("token listing %s", b)
 	}
 }
@@ -413,6 +432,10 @@ func TestRateLimit(t *testing.T) {
 	}
 	if !limited {
 		t.Error("failed authentications are not rate-limited with Retry-After")
+	}
+	// A valid token from the same address still works.
+	if r := h.get("pa-analyst", "/api/v1/me", nil, nil); r.status != 200 {
+		t.Errorf("valid token after the limit: %d", r.status)
 	}
 }
 

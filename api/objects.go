@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"mosaic"
 	"mosaic/ingest"
@@ -83,16 +85,17 @@ func (s *Server) ingestBundle(w http.ResponseWriter, r *http.Request, v mosaic.V
 		d := q.Get("review_by")
 		p.ReviewBy = &d
 	}
-	select {
-	case s.uploads <- struct{}{}:
-		defer func() { <-s.uploads }()
-	case <-r.Context().Done():
-		return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+	if r.ContentLength > s.limits.MaxBodyBytes {
+		return s.tooLarge(r.ContentLength)
 	}
-	body, err := s.readBody(w, r)
+	body, err := s.readUpload(w, r)
 	if err != nil {
 		return err
 	}
+	if err := acquire(r.Context(), s.uploads); err != nil {
+		return err
+	}
+	defer func() { <-s.uploads }()
 	res, _, err := s.ingest.Bundle(r.Context(), v, body, p)
 	if err != nil {
 		return err
@@ -272,4 +275,28 @@ func (s *Server) extensionDefinition(w http.ResponseWriter, r *http.Request, _ m
 		"objects": []json.RawMessage{stix.Identity(), stix.ExtensionDefinition()},
 	})
 	return nil
+}
+
+// uploadReadTime is how long reading one upload's body may take, so that a
+// client trickling bytes cannot hold a reading slot for long.
+const uploadReadTime = 2 * time.Minute
+
+// readUpload reads an upload's body in one of the reading slots, within
+// uploadReadTime.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := acquire(r.Context(), s.reading); err != nil {
+		return nil, err
+	}
+	defer func() { <-s.reading }()
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTime))
+	return s.readBody(w, r)
+}
+
+func acquire(ctx context.Context, slots chan struct{}) error {
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+	}
 }

@@ -180,7 +180,7 @@ func (s *Server) limitParam(q url.Values) (int, error) {
 // announced as larger is refused before a byte of it is read.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > s.limits.MaxBodyBytes {
-		return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body of %d bytes exceeds the limit of %d bytes", r.ContentLength, s.limits.MaxBodyBytes)
+		return nil, s.tooLarge(r.ContentLength)
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.MaxBodyBytes))
 	var mbe *http.MaxBytesError
@@ -191,6 +191,10 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 		return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
 	}
 	return b, nil
+}
+
+func (s *Server) tooLarge(n int64) error {
+	return mosaic.Errorf(mosaic.CodeTooLarge, "the body of %d bytes exceeds the limit of %d bytes", n, s.limits.MaxBodyBytes)
 }
 
 // decodeJSON reads a small JSON request body into v, rejecting unknown

@@ -48,8 +48,10 @@ type Server struct {
 
 	users    *limiter // requests per user
 	failures *limiter // failed authentications per client address
-	// uploads bounds the bundles being read and decoded at once: each may
-	// take many times its size in memory while it is decoded.
+	// reading bounds the upload bodies being read at once, uploads the
+	// bundles being decoded and stored: a bundle takes several times its
+	// size in memory while it is decoded.
+	reading chan struct{}
 	uploads chan struct{}
 	mux     *http.ServeMux
 
@@ -57,9 +59,13 @@ type Server struct {
 	cursor   cipher.AEAD // guarded by cursorMu; nil until first used
 }
 
-// MaxConcurrentUploads is how many bundle uploads are read and decoded at
-// once; more wait their turn.
-const MaxConcurrentUploads = 2
+// MaxConcurrentUploads is how many bundle uploads are decoded and stored
+// at once, and MaxConcurrentReads how many have their bodies read; more
+// wait their turn.
+const (
+	MaxConcurrentUploads = 2
+	MaxConcurrentReads   = 8
+)
 
 // New returns a Server.
 func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, limits Limits, clock mosaic.Clock, log *slog.Logger) *Server {
@@ -67,6 +73,7 @@ func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, limits Limits, 
 		store: store, ingest: in, audit: al, limits: limits, clock: clock, log: log,
 		users:    newLimiter(limits.RatePerSecond, float64(limits.RateBurst)),
 		failures: newLimiter(float64(limits.AuthFailures)/60, float64(limits.AuthFailures)),
+		reading:  make(chan struct{}, MaxConcurrentReads),
 		uploads:  make(chan struct{}, MaxConcurrentUploads),
 		mux:      http.NewServeMux(),
 	}
@@ -105,6 +112,9 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/api/v1/openapi.json", public: true, h: s.openAPI},
 		{method: "GET", path: "/api/v1/extension-definition", public: true, h: s.extensionDefinition},
 		{method: "GET", path: "/api/v1/me", h: s.me},
+		{method: "GET", path: "/api/v1/me/tokens", h: s.listMyTokens},
+		{method: "POST", path: "/api/v1/me/tokens", h: s.createMyToken},
+		{method: "DELETE", path: "/api/v1/me/tokens/{id}", h: s.revokeMyToken},
 		{method: "POST", path: "/api/v1/bundles", h: s.postBundle},
 		{method: "GET", path: "/api/v1/objects", h: s.listObjects},
 		{method: "GET", path: "/api/v1/objects/{id}", h: s.getObject},
@@ -185,17 +195,22 @@ func retryAfter(d time.Duration) string {
 }
 
 // authenticate resolves the bearer token. Failed attempts count against the
-// client's address, so tokens cannot be guessed at speed.
+// client's address and are answered with 429 beyond the limit, so that a
+// client probing tokens is slowed down (a token has 256 random bits, so
+// guessing one is hopeless anyway).
 func (s *Server) authenticate(r *http.Request) (mosaic.Viewer, error) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	now := s.clock.Now()
-	if wait := s.failures.wait(host, now); wait > 0 {
-		return mosaic.Viewer{}, &rateLimited{wait: wait, msg: "too many failed authentications from this address"}
-	}
+	// Only failures count and only failures are refused: a client that
+	// keeps sending bad tokens must not lock out the valid ones of others
+	// behind the same address.
 	fail := func(err error) (mosaic.Viewer, error) {
+		if wait := s.failures.wait(host, now); wait > 0 {
+			return mosaic.Viewer{}, &rateLimited{wait: wait, msg: "too many failed authentications from this address"}
+		}
 		s.failures.allow(host, now)
 		return mosaic.Viewer{}, err
 	}

@@ -19,8 +19,19 @@ import (
 	"mosaic"
 )
 
-// MaxQueue is how many entries may wait before reads are refused.
-const MaxQueue = 100_000
+// MaxQueue is how many entries may wait before reads are refused, and
+// MaxQueueBytes how large they may be together.
+const (
+	MaxQueue      = 100_000
+	MaxQueueBytes = 64 << 20
+)
+
+// MaxDetail is the longest detail an entry keeps; a longer one is cut.
+const MaxDetail = 2048
+
+// flushTimeout is how long one write may take before the log counts as
+// failing: a database that hangs must not let reads go on unaccounted.
+const flushTimeout = 30 * time.Second
 
 // flushAt is the queue length that triggers a write before the interval.
 const flushAt = 5_000
@@ -33,6 +44,7 @@ type Log struct {
 
 	mu     sync.Mutex
 	queue  []mosaic.AuditEntry // guarded by mu
+	bytes  int                 // guarded by mu; the approximate size of queue
 	broken bool                // guarded by mu; the last write failed
 	closed bool                // guarded by mu
 
@@ -53,12 +65,16 @@ var errUnavailable = mosaic.Errorf(mosaic.CodeUnavailable, "the audit log cannot
 // Record queues e. It returns a CodeUnavailable error, and the caller must
 // not serve the read, when the log is failing, full or closed.
 func (l *Log) Record(e mosaic.AuditEntry) error {
+	if len(e.Detail) > MaxDetail {
+		e.Detail = e.Detail[:MaxDetail] + "…"
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.broken || l.closed || len(l.queue) >= MaxQueue {
+	if l.broken || l.closed || len(l.queue) >= MaxQueue || l.bytes >= MaxQueueBytes {
 		return errUnavailable
 	}
 	l.queue = append(l.queue, e)
+	l.bytes += size(e)
 	if len(l.queue) >= flushAt {
 		select {
 		case l.wake <- struct{}{}:
@@ -90,21 +106,32 @@ func (l *Log) run() {
 	}
 }
 
+func size(e mosaic.AuditEntry) int {
+	n := 128 + len(e.User) + len(e.Org) + len(e.Action) + len(e.Detail)
+	for _, id := range e.ObjectIDs {
+		n += len(id) + 1
+	}
+	return n
+}
+
 // Flush writes what is queued now.
 func (l *Log) Flush(ctx context.Context) error {
 	l.mu.Lock()
-	batch := l.queue
-	l.queue = nil
+	batch, bytes := l.queue, l.bytes
+	l.queue, l.bytes = nil, 0
 	l.mu.Unlock()
 	if len(batch) == 0 {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, flushTimeout)
+	defer cancel()
 	err := l.store.AppendAudit(ctx, batch)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
 		// Keep the entries, in order, for the next attempt.
 		l.queue = append(batch, l.queue...)
+		l.bytes += bytes
 		if !l.broken {
 			l.log.Error("audit log write failed; refusing reads until it succeeds", slog.Any("err", err), slog.Int("queued", len(l.queue)))
 		}

@@ -136,6 +136,12 @@ func (c Config) Validate() error {
 	if c.RatePerSecond <= 0 {
 		errs = append(errs, errors.New("rate_per_second must be positive"))
 	}
+	if c.AuditFlush <= 0 {
+		errs = append(errs, errors.New("audit_flush must be positive"))
+	}
+	if c.TokenLifetime <= 0 {
+		errs = append(errs, errors.New("token_lifetime must be positive"))
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("tls_cert and tls_key go together"))
 	}
@@ -252,6 +258,14 @@ func (c *Config) LoadFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("config file: %w", err)
 	}
+	// A map in the file replaces the default map rather than adding to it:
+	// a file must be able to leave a legal basis out.
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(b, &keys) == nil {
+		if _, ok := keys["legal_bases"]; ok {
+			c.LegalBases = nil
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
@@ -309,9 +323,16 @@ func Load(fs *flag.FlagSet, args, environ []string) (Config, []string, error) {
 		}
 	}
 	for i, a := range args {
-		if v, ok := strings.CutPrefix(a, "--config="); ok {
-			path = v
-		} else if (a == "--config" || a == "-config") && i+1 < len(args) {
+		if a == "--" {
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "config" {
+			continue
+		}
+		if hasVal {
+			path = val
+		} else if i+1 < len(args) {
 			path = args[i+1]
 		}
 	}

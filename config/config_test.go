@@ -1,6 +1,9 @@
 package config
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +35,27 @@ func TestDefaultsValid(t *testing.T) {
 	for _, want := range []string{"default_tlp", "max_depth", "tls_cert", "db", "legal_bases"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate does not name %s: %v", want, err)
+		}
+	}
+}
+
+func TestLoadFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mosaic.json")
+	os.WriteFile(path, []byte(`{"legal_bases":{"wbni":100},"addr":"127.0.0.1:9999"}`), 0o600)
+	for _, args := range [][]string{{"--config", path}, {"-config", path}, {"--config=" + path}, {"-config=" + path}} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		c, _, err := Load(fs, args, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != "127.0.0.1:9999" || len(c.LegalBases) != 1 || c.LegalBases["wbni"] != 100 {
+			t.Errorf("%v: addr %s, legal bases %v", args, c.Addr, c.LegalBases)
+		}
+	}
+	for _, bad := range []string{"--audit-flush=0s", "--token-lifetime=0d"} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		if _, _, err := Load(fs, []string{bad}, nil); err == nil {
+			t.Errorf("%s accepted", bad)
 		}
 	}
 }

@@ -262,7 +262,7 @@ func (s *Store) CreateUser(ctx context.Context, u *mosaic.User, passwordHash str
 }
 
 // UpdateUser changes a user's mutable fields.
-func (s *Store) UpdateUser(ctx context.Context, u mosaic.User, a mosaic.AuditEntry) error {
+func (s *Store) UpdateUser(ctx context.Context, u mosaic.User, passwordHash *string, a mosaic.AuditEntry) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		cur, kind, err := s.user(ctx, tx, u.Name)
 		if err != nil {
@@ -281,6 +281,12 @@ func (s *Store) UpdateUser(ctx context.Context, u mosaic.User, a mosaic.AuditEnt
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET role = ?, display_name = ?, email = ?, content_grant = ?, disabled = ? WHERE id = ?`),
 			string(u.Role), u.DisplayName, u.Email, boolInt(u.ContentGrant), boolInt(u.Disabled), cur.ID); err != nil {
 			return mosaic.Internal(err, "update user")
+		}
+		if passwordHash != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), *passwordHash, cur.ID); err != nil {
+				return mosaic.Internal(err, "set password")
+			}
+			a.Detail = strings.TrimSpace(a.Detail + " with a new password")
 		}
 		return s.appendAudit(ctx, tx, a)
 	})

@@ -174,11 +174,15 @@ func testTokens(t *testing.T, open Opener) {
 	}
 	u, _ := s.User(bg, "pb-analyst")
 	u.Disabled = true
-	if err := s.UpdateUser(bg, u, setup()); err != nil {
+	newHash := "new-hash"
+	if err := s.UpdateUser(bg, u, &newHash, setup()); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Authenticate(bg, h(4), w.Clock.Now())
 	wantCode(t, err, mosaic.CodeUnauth)
+	if got, _ := s.PasswordHash(bg, "pb-analyst"); got != newHash {
+		t.Errorf("password hash %q after UpdateUser, want %q", got, newHash)
+	}
 }
 
 func env(aud mosaic.Audience) mosaic.Envelope {

@@ -339,7 +339,7 @@ func userCmd(ctx context.Context, args []string, e env) error {
 				if disable || enable {
 					u.Disabled = disable
 				}
-				if err := a.m.Store.UpdateUser(ctx, u, a.auditEntry("users.update", "user "+u.Name)); err != nil {
+				if err := a.m.Store.UpdateUser(ctx, u, nil, a.auditEntry("users.update", "user "+u.Name)); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "user %s updated\n", u.Name)
