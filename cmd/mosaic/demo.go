@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,66 +61,68 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	return m.Wait(ctx)
 }
 
-// SeedDemo fills an empty store with the demo organisations, users,
-// compartments and data, and writes the credentials file. A store that
-// already has organisations is reused; only a lost credentials file is made
-// anew, with fresh tokens and passwords.
+// epochFile keeps the time the demo data was made for, so that a seeding
+// that was interrupted resumes with the same objects.
+const epochFile = "demo-epoch"
+
+// SeedDemo fills the store with the demo organisations, users,
+// compartments and data, and writes the credentials file last: a data
+// directory with that file is a finished demo and is reused as it is. One
+// without it (a first start, an interrupted one, a lost file) is seeded
+// again: what exists stays, what is missing is added (the data set is the
+// same, made for the time in epochFile, so stored objects come back
+// unchanged), and every demo user gets a new password and token.
 func SeedDemo(ctx context.Context, m *Main, e env) error {
-	orgs, err := m.Store.Orgs(ctx)
-	if err != nil {
+	path := filepath.Join(m.Config.Data, CredentialsFile)
+	if _, err := os.Stat(path); err == nil {
+		fmt.Fprintf(e.stderr, "reusing the demo installation in %s\n", m.Config.Data)
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	path := filepath.Join(m.Config.Data, CredentialsFile)
-	if len(orgs) > 0 {
-		if _, err := os.Stat(path); err == nil {
-			fmt.Fprintf(e.stderr, "reusing the demo data in %s\n", m.Config.Data)
-			return nil
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		fmt.Fprintf(e.stderr, "%s is missing: issuing new demo tokens and passwords\n", path)
-		creds, err := demoSecrets(ctx, m)
-		if err != nil {
-			return err
-		}
-		return writeCredentials(path, creds)
+	epoch, err := demoEpoch(m)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(e.stderr, "creating the demo installation ...")
 	entry := func(action, detail string) mosaic.AuditEntry {
 		return mosaic.AuditEntry{Time: m.Clock.Now(), User: "cli:demo", Action: action, Decision: mosaic.Allowed, Detail: detail}
 	}
+	// exists lets a resumed seeding pass over what the first one made.
+	exists := func(err error) error {
+		if mosaic.ErrorCode(err) == mosaic.CodeConflict {
+			return nil
+		}
+		return err
+	}
 	for _, o := range demo.Organisations() {
-		if err := m.Store.CreateOrg(ctx, &o, entry("orgs.create", "org "+o.Name)); err != nil {
+		if err := exists(m.Store.CreateOrg(ctx, &o, entry("orgs.create", "org "+o.Name))); err != nil {
 			return fmt.Errorf("demo organisation %s: %w", o.Name, err)
 		}
 	}
 	for _, u := range demo.Users() {
 		mu := mosaic.User{Name: u.Name, Org: u.Org, Role: u.Role, DisplayName: u.DisplayName, Email: u.Email, ContentGrant: u.ContentGrant}
-		if err := m.Store.CreateUser(ctx, &mu, "", entry("users.create", "user "+u.Name)); err != nil {
+		if err := exists(m.Store.CreateUser(ctx, &mu, "", entry("users.create", "user "+u.Name))); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Name, err)
 		}
 	}
 	for _, c := range demo.Compartments() {
 		mc := mosaic.Compartment{Name: c.Name, Description: c.Description}
-		if err := m.Store.CreateCompartment(ctx, &mc, entry("compartments.create", "compartment "+c.Name)); err != nil {
+		if err := exists(m.Store.CreateCompartment(ctx, &mc, entry("compartments.create", "compartment "+c.Name))); err != nil {
 			return err
 		}
 		for _, o := range c.Orgs {
-			if err := m.Store.AddMember(ctx, c.Name, o, "", entry("compartments.add-member", "compartment "+c.Name+" org "+o)); err != nil {
+			if err := exists(m.Store.AddMember(ctx, c.Name, o, "", entry("compartments.add-member", "compartment "+c.Name+" org "+o))); err != nil {
 				return err
 			}
 		}
 		for _, u := range c.Users {
-			if err := m.Store.AddMember(ctx, c.Name, "", u, entry("compartments.add-member", "compartment "+c.Name+" user "+u)); err != nil {
+			if err := exists(m.Store.AddMember(ctx, c.Name, "", u, entry("compartments.add-member", "compartment "+c.Name+" user "+u))); err != nil {
 				return err
 			}
 		}
 	}
-	creds, err := demoSecrets(ctx, m)
-	if err != nil {
-		return err
-	}
-	batches := demo.Batches(m.Clock.Now())
+	batches := demo.Batches(epoch)
 	var total mosaic.IngestResult
 	objects := 0
 	for i, b := range batches {
@@ -146,10 +149,29 @@ func SeedDemo(ctx context.Context, m *Main, e env) error {
 		objects += len(ids)
 		total.New += res.New
 		total.NewVersions += res.NewVersions
+		total.Unchanged += res.Unchanged
 	}
-	fmt.Fprintf(e.stderr, "demo data: %d organisations, %d users, %d objects in %d batches (%d records, %d of them new versions)\n",
-		len(demo.Organisations()), len(creds), objects, len(batches), total.New+total.NewVersions, total.NewVersions)
+	creds, err := demoSecrets(ctx, m)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "demo data: %d organisations, %d users, %d objects in %d batches (%d records stored now, %d of them new versions; %d were there already)\n",
+		len(demo.Organisations()), len(creds), objects, len(batches), total.New+total.NewVersions, total.NewVersions, total.Unchanged)
 	return writeCredentials(path, creds)
+}
+
+// demoEpoch returns the time the demo data is made for: the one kept in
+// epochFile, or now, which it then keeps.
+func demoEpoch(m *Main) (time.Time, error) {
+	path := filepath.Join(m.Config.Data, epochFile)
+	if b, err := os.ReadFile(path); err == nil {
+		return time.Parse(time.RFC3339, strings.TrimSpace(string(b)))
+	}
+	now := m.Clock.Now().UTC().Truncate(time.Second)
+	if err := os.MkdirAll(m.Config.Data, 0o700); err != nil {
+		return time.Time{}, err
+	}
+	return now, os.WriteFile(path, []byte(now.Format(time.RFC3339)+"\n"), 0o600)
 }
 
 // viewerOf acts as a demo user without a token.

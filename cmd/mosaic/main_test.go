@@ -38,10 +38,13 @@ func mustRun(t testing.TB, environ []string, stdin string, args ...string) strin
 }
 
 // startServer starts Main on port 0 with data in dir.
-func startServer(t testing.TB, dir string) *Main {
+func startServer(t testing.TB, dir string, change ...func(*config.Config)) *Main {
 	t.Helper()
 	c := config.Default()
 	c.Addr, c.Data = "127.0.0.1:0", dir
+	for _, f := range change {
+		f(&c)
+	}
 	m := &Main{Config: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatal(err)
@@ -112,6 +115,19 @@ func TestAdminAndClientCommands(t *testing.T) {
 		t.Errorf("failed import:\n%s", errs)
 	}
 
+	// A server whose body limit is smaller than a batch: the batch goes in
+	// halves.
+	small := startServer(t, dir, func(c *config.Config) { c.MaxBodyBytes = 2000 })
+	var more []string
+	for i := 11; i <= 20; i++ {
+		more = append(more, strings.Replace(objs[0], storetest.UUID(1), storetest.UUID(i), 1))
+	}
+	os.WriteFile(file, []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(1)+`","objects":[`+strings.Join(more, ",")+`]}`), 0o600)
+	out, errs, code = runCmd(t, []string{"MOSAIC_URL=" + small.URL(), "MOSAIC_TOKEN=" + tokA}, "", "import", "--batch", "10", file)
+	if code != 0 || !strings.Contains(out, "10 objects in 1 batches: 10 new") {
+		t.Errorf("import through a small body limit: %d\n%s\n%s", code, out, errs)
+	}
+
 	// Search and get, as a compartment member by name.
 	if out := mustRun(t, bob, "", "search", "marshlock", "beacon"); strings.Count(out, "indicator--") != 10 {
 		t.Errorf("search:\n%s", out)
@@ -131,7 +147,7 @@ func TestAdminAndClientCommands(t *testing.T) {
 	// TLP marking, and imports again as unchanged.
 	exported := filepath.Join(t.TempDir(), "out.json")
 	_, errs, code = runCmd(t, alice, "", "export", "-o", exported, "--type", "indicator")
-	if code != 0 || !strings.Contains(errs, "exported 10 objects") {
+	if code != 0 || !strings.Contains(errs, "exported 20 objects") {
 		t.Fatalf("export: %s", errs)
 	}
 	b, _ := os.ReadFile(exported)
@@ -146,11 +162,16 @@ func TestAdminAndClientCommands(t *testing.T) {
 	for _, o := range bundle.Objects {
 		types = append(types, o["type"].(string))
 	}
-	if bundle.Type != "bundle" || len(bundle.Objects) != 13 || !slices.Contains(types, "extension-definition") || !slices.Contains(types, "marking-definition") {
+	if bundle.Type != "bundle" || len(bundle.Objects) != 23 || !slices.Contains(types, "extension-definition") || !slices.Contains(types, "marking-definition") {
 		t.Errorf("export holds %v", types)
 	}
-	if out := mustRun(t, alice, "", "import", exported); !strings.Contains(out, "13 objects in 1 batches: 0 new, 0 new versions, 13 unchanged") {
+	if out := mustRun(t, alice, "", "import", exported); !strings.Contains(out, "23 objects in 1 batches: 0 new, 0 new versions, 23 unchanged") {
 		t.Errorf("re-import of export: %s", out)
+	}
+	// Export from a server with a smaller page limit.
+	tiny := startServer(t, dir, func(c *config.Config) { c.MaxPageSize = 100 })
+	if _, errs, code := runCmd(t, []string{"MOSAIC_URL=" + tiny.URL(), "MOSAIC_TOKEN=" + tokA}, "", "export", "-o", exported); code != 0 || !strings.Contains(errs, "exported 20 objects") {
+		t.Errorf("export with max_page_size 100: %s", errs)
 	}
 
 	// Client errors are clear.
@@ -244,6 +265,24 @@ func TestDemoSeed(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "reusing") {
 		t.Errorf("second start: %s", stderr.String())
+	}
+	// Without the credentials file (lost, or a first start that was
+	// interrupted), the seeding runs again: nothing is stored twice, and
+	// every user gets new secrets.
+	os.Remove(path)
+	stderr.Reset()
+	if err := SeedDemo(context.Background(), m, e); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "0 records stored now") {
+		t.Errorf("resumed seeding: %s", stderr.String())
+	}
+	st3, _ := m.Store.Stats(context.Background(), v)
+	if st3.Total != st2.Total {
+		t.Errorf("after resuming ncsc-analyst sees %d objects, before %d", st3.Total, st2.Total)
+	}
+	if _, err := m.Store.Authenticate(context.Background(), hashOf(creds[0].Token), m.Clock.Now()); err != nil {
+		t.Errorf("old token after new secrets: %v (old tokens stay valid)", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -94,6 +95,12 @@ func (m *Main) Open(ctx context.Context) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "Mosaic\n\nAPI: /api/v1 (send Authorization: Bearer TOKEN)\nAPI description: /api/v1/openapi.json\n")
 	})
+	if m.Config.TLSCert != "" {
+		// A bad certificate is an error now, not after "serving" is logged.
+		if _, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey); err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)

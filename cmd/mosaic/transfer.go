@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -156,12 +158,12 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 	var total mosaic.IngestResult
 	objects, batches := 0, 0
 	err = streamBundle(cr, batchSize, batchBytes, func(objs []json.RawMessage) error {
-		body, err := json.Marshal(map[string]any{"type": "bundle", "id": newBundleID(), "objects": objs})
-		if err != nil {
-			return err
+		res, stored, err := postBatch(ctx, c, q, objs)
+		if err != nil && stored > 0 {
+			return fmt.Errorf("batch %d (objects %d to %d): the server's body limit split it; objects %d to %d are stored, the rest was refused: %w",
+				batches+1, objects+1, objects+len(objs), objects+1, objects+stored, err)
 		}
-		var res mosaic.IngestResult
-		if err := c.do(ctx, "POST", "/api/v1/bundles", q, body, "application/stix+json;version=2.1", &res); err != nil {
+		if err != nil {
 			return fmt.Errorf("batch %d (objects %d to %d) was refused, nothing of it was stored: %w", batches+1, objects+1, objects+len(objs), err)
 		}
 		batches++
@@ -192,12 +194,52 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 	return nil
 }
 
+// postBatch posts objects as one bundle. A server whose body limit is
+// smaller than the batch answers 413; the batch is then sent in two halves,
+// and so on, each half all or nothing. stored counts the leading objects
+// that are stored when an error ends it part way.
+func postBatch(ctx context.Context, c *client, q url.Values, objs []json.RawMessage) (res mosaic.IngestResult, stored int, err error) {
+	// The objects go in as they were read: encoding/json would escape <, >
+	// and & and make the body larger than the batch was measured.
+	var body bytes.Buffer
+	fmt.Fprintf(&body, `{"type":"bundle","id":%q,"objects":[`, newBundleID())
+	for i, o := range objs {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		body.Write(o)
+	}
+	body.WriteString("]}")
+	err = c.do(ctx, "POST", "/api/v1/bundles", q, body.Bytes(), "application/stix+json;version=2.1", &res)
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.status != http.StatusRequestEntityTooLarge || len(objs) < 2 {
+		return res, 0, err
+	}
+	half := len(objs) / 2
+	first, stored, err := postBatch(ctx, c, q, objs[:half])
+	if err != nil {
+		return first, stored, err
+	}
+	second, stored, err := postBatch(ctx, c, q, objs[half:])
+	res = mosaic.IngestResult{New: first.New + second.New, Unchanged: first.Unchanged + second.Unchanged, NewVersions: first.NewVersions + second.NewVersions}
+	return res, half + stored, err
+}
+
 // fetchPages pages through GET /api/v1/objects and hands each page to fn.
 func fetchPages(ctx context.Context, c *client, q url.Values, pageSize int, fn func([]api.Object) error) error {
 	q.Set("limit", strconv.Itoa(pageSize))
 	for {
 		var page api.ObjectPage
-		if err := c.do(ctx, "GET", "/api/v1/objects", q, nil, "", &page); err != nil {
+		err := c.do(ctx, "GET", "/api/v1/objects", q, nil, "", &page)
+		var ae *apiError
+		if errors.As(err, &ae) && ae.status == http.StatusBadRequest && len(ae.p.Problems) > 0 && ae.p.Problems[0].Property == "limit" && pageSize > api.DefaultPageSize {
+			// A server with a smaller max_page_size: go on with the
+			// default page size, which every server takes.
+			pageSize = api.DefaultPageSize
+			q.Set("limit", strconv.Itoa(pageSize))
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		if err := fn(page.Objects); err != nil {
