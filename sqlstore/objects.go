@@ -521,6 +521,12 @@ func (s *Store) scanObjects(ctx context.Context, v mosaic.Viewer, limit int, que
 	if err := rows.Err(); err != nil {
 		return nil, 0, mosaic.Internal(err, "scan objects")
 	}
+	// Release the connection before asking for another: a page that ends
+	// early leaves rows unread, and readers each holding one connection
+	// while waiting for a second would starve the pool.
+	if err := rows.Close(); err != nil {
+		return nil, 0, mosaic.Internal(err, "scan objects")
+	}
 	if len(out) == 0 {
 		return out, next, nil
 	}

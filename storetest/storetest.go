@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Stats", func(t *testing.T) { testStats(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
+	t.Run("ConcurrentReads", func(t *testing.T) { testConcurrentReads(t, open) })
 }
 
 // Record builds a record from a STIX object's JSON the way ingest does.

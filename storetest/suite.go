@@ -718,3 +718,44 @@ func testConcurrent(t *testing.T, open Opener) {
 		t.Errorf("stats after concurrent ingest: %+v", st)
 	}
 }
+
+// testConcurrentReads runs many more readers than a store has connections,
+// with pages that leave rows unread: they must all finish.
+func testConcurrentReads(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	var recs []mosaic.Record
+	for n := range 50 {
+		recs = append(recs, Record(t, Indicator(n, "2026-10-01T00:00:00.000Z", "reader", "[ipv4-addr:value = '10.0.0.1']"), env(cell)))
+	}
+	w.Ingest(t, w.A, recs...)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for g := range 32 {
+			wg.Go(func() {
+				v := []mosaic.Viewer{w.A, w.B, w.C}[g%3]
+				for range 20 {
+					if _, err := w.Store.Objects(bg, v, mosaic.ObjectFilter{Limit: 2}); err != nil {
+						t.Error(err)
+						return
+					}
+					if _, err := w.Store.Objects(bg, v, mosaic.ObjectFilter{Limit: 3, Query: "reader"}); err != nil {
+						t.Error(err)
+						return
+					}
+					if _, err := w.Store.Object(bg, v, recs[g].ID, true); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("concurrent readers did not finish: the connection pool starves")
+	}
+}
