@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -86,16 +87,21 @@ func applyOrg(o *mosaic.Organisation, req OrgRequest) {
 	}
 }
 
-func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+// adminGet answers an admin's GET of one named thing.
+func adminGet[T any](s *Server, w http.ResponseWriter, r *http.Request, v mosaic.Viewer, get func(context.Context, string) (T, error)) error {
 	if _, err := s.admin(r, v, ""); err != nil {
 		return err
 	}
-	o, err := s.store.Org(r.Context(), r.PathValue("name"))
+	x, err := get(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, o)
+	writeJSON(w, http.StatusOK, x)
 	return nil
+}
+
+func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	return adminGet(s, w, r, v, s.store.Org)
 }
 
 func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -209,15 +215,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	if _, err := s.admin(r, v, ""); err != nil {
-		return err
-	}
-	u, err := s.store.User(r.Context(), r.PathValue("name"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	return adminGet(s, w, r, v, s.store.User)
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -427,15 +425,7 @@ func (s *Server) createCompartment(w http.ResponseWriter, r *http.Request, v mos
 }
 
 func (s *Server) getCompartment(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	if _, err := s.admin(r, v, ""); err != nil {
-		return err
-	}
-	c, err := s.store.Compartment(r.Context(), r.PathValue("name"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return adminGet(s, w, r, v, s.store.Compartment)
 }
 
 func (s *Server) member(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, add bool, org, user string) error {
