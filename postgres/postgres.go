@@ -105,30 +105,14 @@ func (Dialect) LockMigrations(ctx context.Context, tx *sql.Tx) error {
 const observablePrefix = "="
 
 // LockOriginator takes a transaction-scoped advisory lock on the
-// organisation: its batches are stored one after the other, in every
-// process sharing the database, while other organisations' go on beside
-// them (their chains, audiences and counts are disjoint).
+// organisation: its batches are planned and stored one after the other, in
+// every process sharing the database. Other organisations' batches are
+// planned beside them (their chains, audiences and counts are disjoint) and
+// wait only for the numbering of records, which goes in commit order
+// (migration 0003).
 func (Dialect) LockOriginator(ctx context.Context, tx *sql.Tx, org int64) error {
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7418881, $1)`, int32(org))
 	return err
-}
-
-// NextSeqs draws from the records' identity sequence.
-func (Dialect) NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('records', 'seq')) FROM generate_series(1, $1)`, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := make([]int64, 0, n)
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // InsertTexts stores records' terms as tsvectors.

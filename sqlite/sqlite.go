@@ -116,20 +116,6 @@ func (Dialect) LockMigrations(context.Context, *sql.Tx) error { return nil }
 // at a time.
 func (Dialect) LockOriginator(context.Context, *sql.Tx, int64) error { return nil }
 
-// NextSeqs continues after the largest seq: the write lock that BEGIN
-// IMMEDIATE holds keeps any other writer out until the commit.
-func (Dialect) NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
-	var last int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM records`).Scan(&last); err != nil {
-		return nil, err
-	}
-	out := make([]int64, n)
-	for i := range out {
-		out[i] = last + 1 + int64(i)
-	}
-	return out, nil
-}
-
 // observableMark starts the FTS5 token of an observable.
 const observableMark = "§"
 

@@ -297,11 +297,10 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 				}
 			}
 		}
-		seqs, err := s.d.NextSeqs(ctx, tx, len(inserts))
+		seq, added, err := s.reserve(ctx, tx, len(inserts))
 		if err != nil {
-			return mosaic.Internal(err, "reserve seqs")
+			return err
 		}
-		added := micros(s.clock.Now())
 		const cols = 16
 		for lo := 0; lo < len(inserts); lo += insertRows {
 			hi := min(lo+insertRows, len(inserts))
@@ -309,8 +308,8 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 			for i := lo; i < hi; i++ {
 				r, e := inserts[i], inserts[i].Envelope
 				chain := chains[r.ID]
-				args = append(args, seqs[i], r.ID, r.Type, v.OrgID, insertAud[i], r.ModifiedKey, r.CreatedKey, string(e.TLP), boolInt(e.ORCON), e.LegalBasis, e.ReviewBy,
-					added, r.Hash[:], []byte(r.Object), boolInt(r.ModifiedKey < headKey(chain)), boolInt(chain[0].multi))
+				args = append(args, seq+int64(i), r.ID, r.Type, v.OrgID, insertAud[i], r.ModifiedKey, r.CreatedKey, string(e.TLP), boolInt(e.ORCON), e.LegalBasis, e.ReviewBy,
+					added+int64(i), r.Hash[:], []byte(r.Object), boolInt(r.ModifiedKey < headKey(chain)), boolInt(chain[0].multi))
 			}
 			values := strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", hi-lo), ", ")
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO records (seq, stix_id, type, originator, audience_id, modified_key, created_key, tlp, orcon, legal_basis, review_by, added, hash, object, superseded, multi) VALUES `+values), args...); err != nil {
@@ -337,7 +336,7 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 			hi := min(lo+insertRows, len(inserts))
 			rows := make([]TextRow, 0, hi-lo)
 			for i := lo; i < hi; i++ {
-				rows = append(rows, TextRow{Seq: seqs[i], Words: inserts[i].Words, Observables: inserts[i].Observables})
+				rows = append(rows, TextRow{Seq: seq + int64(i), Words: inserts[i].Words, Observables: inserts[i].Observables})
 			}
 			if err := s.d.InsertTexts(ctx, tx, rows); err != nil {
 				return mosaic.Internal(err, "index records")
@@ -365,6 +364,24 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 		_ = s.d.Optimize(ctx, s.w)
 	}
 	return res, nil
+}
+
+// reserve numbers n records in commit order (see migration 0003): it
+// returns the first sequence number and the first added time, in
+// microseconds, of n consecutive ones. Added times are unique and never go
+// back, even when clocks of several processes differ. The lock on the
+// counter row is held until the transaction ends.
+func (s *Store) reserve(ctx context.Context, tx *sql.Tx, n int) (seq, added int64, err error) {
+	if n == 0 {
+		return 0, 0, nil
+	}
+	now := micros(s.clock.Now())
+	err = tx.QueryRowContext(ctx, s.q(`UPDATE counters SET value = value + CAST(? AS BIGINT), added = CASE WHEN added >= CAST(? AS BIGINT) THEN added + CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) + CAST(? AS BIGINT) - 1 END
+		WHERE name = 'records' RETURNING value, added`), n, now, n, now, n).Scan(&seq, &added)
+	if err != nil {
+		return 0, 0, mosaic.Internal(err, "number records")
+	}
+	return seq - int64(n) + 1, added - int64(n) + 1, nil
 }
 
 func headKey(chain []chainRow) string {

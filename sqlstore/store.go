@@ -39,8 +39,6 @@ type Dialect interface {
 	// inside tx: Ingest plans a batch from the chains it reads, and two
 	// batches planned side by side would each miss the other's versions.
 	LockOriginator(ctx context.Context, tx *sql.Tx, org int64) error
-	// NextSeqs reserves n record sequence numbers, ascending.
-	NextSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error)
 	// InsertTexts indexes records' search terms, in one statement.
 	InsertTexts(ctx context.Context, tx *sql.Tx, rows []TextRow) error
 	// TextSearch returns what a listing adds for a text query, with ?
