@@ -67,6 +67,11 @@ type ObjectFilter struct {
 	ModifiedAfter  string
 	ModifiedBefore string
 	Query          string // plain text, see package search
+	// AnyObservable selects records that hold at least one of these
+	// normalised observables (search.NormalizeObservable), for
+	// correlation; NotID leaves out the records of one STIX id.
+	AnyObservable []string
+	NotID         string
 	Limit          int
 	// Before continues a listing: only records stored before this
 	// sequence number. Zero starts at the newest.

@@ -265,6 +265,13 @@ func TestReadErrors(t *testing.T) {
 		{"auditor only", "pa-admin", "/api/v1/audit", nil, 403},
 		{"stakeholder list", "sh-user", "/api/v1/objects", nil, 200},
 		{"date bound", "pa-analyst", "/api/v1/objects", url.Values{"created_after": {"2026-10-01"}}, 200},
+		{"observable without value", "pa-analyst", "/api/v1/observables", nil, 400},
+		{"observable of unknown type", "pa-analyst", "/api/v1/observables", url.Values{"type": {"colour"}, "value": {"red"}}, 400},
+		{"not an observable", "pa-analyst", "/api/v1/observables", url.Values{"value": {"hello"}}, 400},
+		{"not an address", "pa-analyst", "/api/v1/observables", url.Values{"type": {"ipv4"}, "value": {"evil.example.com"}}, 400},
+		{"observable", "pa-analyst", "/api/v1/observables", url.Values{"type": {"domain-name"}, "value": {"EVIL.example.com."}}, 200},
+		{"correlations of a missing object", "pa-analyst", "/api/v1/objects/indicator--" + storetest.UUID(77) + "/correlations", nil, 404},
+		{"too many types", "pa-analyst", "/api/v1/objects", url.Values{"type": {strings.Repeat("indicator,", 60) + "x"}}, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.get(tc.user, tc.path, tc.q, nil)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -432,6 +433,66 @@ func checkNoLeaks(t *testing.T, open storetest.Opener, seed uint64) {
 			if k := gotKey(t, got.Object); k != wantKeys[0] {
 				t.Errorf("%s: latest of %s = %s, want %s", u.name, id, k, wantKeys[0])
 			}
+		}
+
+		// Correlations and occurrences: every indicator names 192.0.2.1.
+		var wantInd []string
+		for _, r := range visible {
+			if r.typ == "indicator" {
+				wantInd = append(wantInd, w.refKey(u, r))
+			}
+		}
+		sort.Strings(wantInd)
+		var occ api.Occurrences
+		if r := h.get(u.name, "/api/v1/observables", url.Values{"value": {"192.0.2.1"}, "limit": {"1000"}}, &occ); r.status != 200 {
+			t.Fatalf("observables: %d %s", r.status, r.body)
+		}
+		var gotOcc []string
+		for _, o := range occ.Objects {
+			gotOcc = append(gotOcc, gotKey(t, o))
+		}
+		sort.Strings(gotOcc)
+		if diff := cmp.Diff(wantInd, gotOcc); diff != "" {
+			t.Errorf("%s: occurrences of 192.0.2.1 (-reference +got):\n%s", u.name, diff)
+		}
+		for _, id := range ids {
+			if !strings.HasPrefix(id, "indicator--") {
+				continue
+			}
+			var cp api.CorrelationPage
+			resp := h.get(u.name, "/api/v1/objects/"+id+"/correlations", url.Values{"limit": {"1000"}}, &cp)
+			seen := false
+			for _, r := range visible {
+				seen = seen || r.id == id
+			}
+			if !seen {
+				if resp.status != 404 {
+					t.Errorf("%s: correlations of hidden %s: %d", u.name, id, resp.status)
+				}
+				hidden := bytes.ReplaceAll(resp.body, []byte(id), []byte("ID"))
+				missing := h.get(u.name, "/api/v1/objects/indicator--"+storetest.UUID(999999)+"/correlations", nil, nil)
+				if !bytes.Equal(hidden, bytes.ReplaceAll(missing.body, []byte("indicator--"+storetest.UUID(999999)), []byte("ID"))) {
+					t.Errorf("%s: correlations of a hidden and a missing object differ", u.name)
+				}
+				continue
+			}
+			var want, got []string
+			for _, k := range wantInd {
+				if !strings.HasPrefix(k, id+"@") {
+					want = append(want, k)
+				}
+			}
+			for _, o := range cp.Objects {
+				got = append(got, gotKey(t, o.Object))
+				if len(o.Shared) != 1 || o.Shared[0] != "192.0.2.1" {
+					t.Errorf("%s: shared %v", u.name, o.Shared)
+				}
+			}
+			sort.Strings(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: correlations of %s (-reference +got):\n%s", u.name, id, diff)
+			}
+			break // one indicator per user is enough: they all share the one address
 		}
 
 		// Counts.

@@ -32,11 +32,7 @@ func apiObjects(objs []mosaic.StoredObject) []Object {
 func ids(objs []mosaic.StoredObject) []string {
 	out := make([]string, len(objs))
 	for i, o := range objs {
-		var head struct {
-			ID string `json:"id"`
-		}
-		_ = json.Unmarshal(o.Object, &head)
-		out[i] = head.ID
+		out[i] = objectID(o.Object)
 	}
 	return out
 }

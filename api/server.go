@@ -118,6 +118,8 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/api/v1/bundles", h: s.postBundle},
 		{method: "GET", path: "/api/v1/objects", h: s.listObjects},
 		{method: "GET", path: "/api/v1/objects/{id}", h: s.getObject},
+		{method: "GET", path: "/api/v1/objects/{id}/correlations", h: s.correlations},
+		{method: "GET", path: "/api/v1/observables", h: s.observables},
 		{method: "GET", path: "/api/v1/stats", h: s.stats},
 		{method: "GET", path: "/api/v1/orgs", h: s.listOrgs},
 		{method: "POST", path: "/api/v1/orgs", h: s.createOrg},

@@ -145,7 +145,7 @@ func (Dialect) InsertTexts(ctx context.Context, tx *sql.Tx, rows []sqlstore.Text
 // for a rare term or sorts a tenth of it for a common one; so the store asks
 // the GIN index first, up to RareMatches, and collects the matches of a rare
 // term before ordering them, leaving common terms to an ordered walk.
-func (d Dialect) TextSearch(ctx context.Context, db *sql.DB, q search.Query) (sqlstore.TextPlan, error) {
+func (d Dialect) TextSearch(ctx context.Context, db *sql.DB, q search.Query, anyTerm bool) (sqlstore.TextPlan, error) {
 	var parts []string
 	for _, w := range q.Words {
 		if sqlstore.PrefixWord(w) {
@@ -157,7 +157,11 @@ func (d Dialect) TextSearch(ctx context.Context, db *sql.DB, q search.Query) (sq
 	for _, o := range q.Observables {
 		parts = append(parts, quoteLexeme(observablePrefix+o))
 	}
-	tsq := strings.Join(parts, " & ")
+	op := " & "
+	if anyTerm {
+		op = " | "
+	}
+	tsq := strings.Join(parts, op)
 	rare := d.RareMatches
 	if rare == 0 {
 		rare = 5000

@@ -150,7 +150,7 @@ func (Dialect) InsertTexts(ctx context.Context, tx *sql.Tx, rows []sqlstore.Text
 // hex, so nothing a user types reaches FTS5's syntax. FTS5 leads the plan
 // and yields its matches newest first, so a page is read in order whether
 // the terms are rare or common.
-func (Dialect) TextSearch(_ context.Context, _ *sql.DB, q search.Query) (sqlstore.TextPlan, error) {
+func (Dialect) TextSearch(_ context.Context, _ *sql.DB, q search.Query, anyTerm bool) (sqlstore.TextPlan, error) {
 	var parts []string
 	for _, w := range q.Words {
 		if sqlstore.PrefixWord(w) {
@@ -162,7 +162,11 @@ func (Dialect) TextSearch(_ context.Context, _ *sql.DB, q search.Query) (sqlstor
 	for _, o := range q.Observables {
 		parts = append(parts, `"`+observableToken(o)+`"`)
 	}
-	return sqlstore.TextPlan{Join: `JOIN record_text t ON t.rowid = r.seq`, Where: `record_text MATCH ?`, Order: `t.rowid`, Args: []any{strings.Join(parts, " AND ")}}, nil
+	op := " AND "
+	if anyTerm {
+		op = " OR "
+	}
+	return sqlstore.TextPlan{Join: `JOIN record_text t ON t.rowid = r.seq`, Where: `record_text MATCH ?`, Order: `t.rowid`, Args: []any{strings.Join(parts, op)}}, nil
 }
 
 // Unindexed puts SQLite's unary plus before expr, which keeps the planner

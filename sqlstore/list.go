@@ -113,13 +113,14 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	if err != nil {
 		return "", nil, err
 	}
+	textual := f.Query != "" || len(f.AnyObservable) > 0
 	plan, auds := planOwn, []int64(nil)
-	if f.Query == "" {
+	if !textual {
 		if plan, auds, err = s.plan(ctx, v, f, extra, extraArgs); err != nil {
 			return "", nil, err
 		}
 	}
-	if s.forced != planOwn && f.Query == "" {
+	if s.forced != planOwn && !textual {
 		plan = s.forced
 		if plan == planMerge && len(auds) == 0 {
 			auds = []int64{0} // a merge over nothing still runs its SQL
@@ -137,17 +138,29 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	}
 	tp := TextPlan{Order: "r.seq"}
 	where := []string{vis}
-	if f.Query != "" {
-		q := search.ParseQuery(f.Query)
+	if textual {
+		// A text query and an observable set may not come together: the
+		// text index answers one question at a time.
+		q, anyTerm := search.ParseQuery(f.Query), false
+		if len(f.AnyObservable) > 0 {
+			if f.Query != "" {
+				return "", nil, mosaic.Errorf(mosaic.CodeInvalid, "a text query and an observable search do not combine")
+			}
+			q, anyTerm = search.Query{Observables: f.AnyObservable}, true
+		}
 		if q.Empty() {
 			where = append(where, "1 = 0")
 		} else {
-			if tp, err = s.d.TextSearch(ctx, s.r, q); err != nil {
+			if tp, err = s.d.TextSearch(ctx, s.r, q, anyTerm); err != nil {
 				return "", nil, mosaic.Internal(err, "plan text search")
 			}
 			where = append(where, tp.Where)
 			args = append(args, tp.Args...)
 		}
+	}
+	if f.NotID != "" {
+		where = append(where, `r.stix_id <> ?`)
+		args = append(args, f.NotID)
 	}
 	fw, fargs := s.recordFilters(v, f, tp.Order, col)
 	where = append(where, fw...)

@@ -42,9 +42,10 @@ type Dialect interface {
 	// InsertTexts indexes records' search terms, in one statement.
 	InsertTexts(ctx context.Context, tx *sql.Tx, rows []TextRow) error
 	// TextSearch returns what a listing adds for a text query, with ?
-	// placeholders; the records table is aliased r. It may ask the
-	// database how common the terms are to choose its form.
-	TextSearch(ctx context.Context, db *sql.DB, q search.Query) (TextPlan, error)
+	// placeholders; the records table is aliased r. Every term must match,
+	// or with anyTerm at least one. It may ask the database how common the
+	// terms are to choose its form.
+	TextSearch(ctx context.Context, db *sql.DB, q search.Query, anyTerm bool) (TextPlan, error)
 	// Unindexed returns expr so that the planner does not use an index for
 	// it, where the database takes such hints.
 	Unindexed(expr string) string
