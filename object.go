@@ -72,7 +72,7 @@ type ObjectFilter struct {
 	// correlation; NotID leaves out the records of one STIX id.
 	AnyObservable []string
 	NotID         string
-	Limit          int
+	Limit         int
 	// Before continues a listing: only records stored before this
 	// sequence number. Zero starts at the newest.
 	Before int64
