@@ -128,3 +128,27 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCorrelate looks for the objects that share any of five
+// observables with a new object, as GET /api/v1/objects/{id}/correlations
+// does, on the corpus (every indicator and IPv4 SCO names an address).
+func BenchmarkCorrelate(b *testing.B) {
+	for _, st := range benchStores {
+		b.Run(st.name, func(b *testing.B) {
+			s, f := st.open(b, benchdata.SpecFromEnv())
+			vs := viewers(b, s, f)
+			latencies(b, func(i int) int {
+				var obs []string
+				for k := range 5 {
+					n := (i*7919 + k*104729) % f.Objects
+					obs = append(obs, fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255))
+				}
+				page, err := s.Objects(context.Background(), vs[i%len(vs)], mosaic.ObjectFilter{AnyObservable: obs, Limit: 100})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return len(page.Objects)
+			})
+		})
+	}
+}
