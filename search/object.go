@@ -3,6 +3,8 @@ package search
 import (
 	"slices"
 	"strings"
+
+	"mosaic/pattern"
 )
 
 // MaxObjectWords is the most word terms an object gets; the first ones seen
@@ -78,10 +80,8 @@ func ObjectTerms(typ string, props map[string]any) (words, observables []string)
 			}
 		}
 	case "indicator":
-		if pattern, ok := props["pattern"].(string); ok {
-			for _, lit := range PatternLiterals(pattern) {
-				c.exact(lit)
-			}
+		if src, ok := props["pattern"].(string); ok {
+			c.pattern(src, props["pattern_type"])
 		}
 	}
 	c.text(props["name"])
@@ -440,4 +440,22 @@ func hashAlgLen(alg string) int {
 		return 128
 	}
 	return 0
+}
+
+// pattern adds the observables a STIX pattern names by equality: what it
+// says an object is, not what it says an object is not or is like. Other
+// pattern languages, and STIX patterns that do not parse, give their
+// string constants.
+func (c *collector) pattern(src string, typ any) {
+	if typ == nil || typ == "stix" {
+		if p, err := pattern.Parse(src); err == nil {
+			for _, eq := range p.Equalities() {
+				c.exact(eq.Value)
+			}
+			return
+		}
+	}
+	for _, lit := range PatternLiterals(src) {
+		c.exact(lit)
+	}
 }
