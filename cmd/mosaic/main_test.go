@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -326,3 +327,69 @@ func newFlagSet() *flag.FlagSet {
 }
 
 func hashOf(token string) [32]byte { return credential.HashToken(token) }
+
+func TestExportFormats(t *testing.T) {
+	dir := t.TempDir()
+	data := []string{"MOSAIC_DATA=" + dir}
+	mustRun(t, data, "", "org", "add", "pa", "--kind", "partner", "--legal-regime", "wpg")
+	mustRun(t, data, "", "user", "add", "alice", "--org", "pa", "--role", "analyst")
+	tok := strings.TrimSpace(mustRun(t, data, "", "token", "create", "alice"))
+	m := startServer(t, dir)
+	env := []string{"MOSAIC_URL=" + m.URL(), "MOSAIC_TOKEN=" + tok}
+	ind := func(n int, pat, extra string) string {
+		return fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"i%d","pattern":%q,"pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"%s}`,
+			storetest.UUID(n), n, pat, extra)
+	}
+	red := `,"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]`
+	objs := []string{
+		ind(1, "[ipv4-addr:value = '198.51.100.7'] OR [domain-name:value = 'EVIL.example.com']", ""),
+		ind(2, "[file:hashes.'SHA-256' = 'AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899']", red),
+		ind(3, "[ipv4-addr:value != '203.0.113.1']", ""),
+		ind(4, "[ipv4-addr:value = '192.0.2.44']", `,"revoked":true`),
+		ind(5, "[ipv4-addr:value = '192.0.2.55']", `,"valid_until":"2026-10-02T00:00:00Z"`),
+		`{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--` + storetest.UUID(6) + `","value":"203.0.113.0/24"}`,
+		ind(7, "[url:value = 'HTTP://Evil.Example.com:80/x']", ""),
+	}
+	file := filepath.Join(t.TempDir(), "in.json")
+	os.WriteFile(file, []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(1)+`","objects":[`+strings.Join(objs, ",")+`]}`), 0o600)
+	mustRun(t, env, "", "import", file)
+	for _, tc := range []struct {
+		format, tlp string
+		want        []string
+	}{
+		{"ip", "TLP:AMBER", []string{"198.51.100.7", "203.0.113.0/24"}},
+		{"domain", "TLP:AMBER", []string{"evil.example.com"}},
+		{"url", "TLP:AMBER", []string{"http://evil.example.com/x"}},
+		{"hash", "TLP:RED", []string{"aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899"}},
+	} {
+		out, errs, code := runCmd(t, env, "", "export", "--format", tc.format)
+		if code != 0 {
+			t.Fatalf("%s: %s", tc.format, errs)
+		}
+		var entries []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			if !strings.HasPrefix(line, "#") {
+				entries = append(entries, line)
+			}
+		}
+		if strings.Join(entries, "|") != strings.Join(tc.want, "|") || !strings.Contains(out, "# "+tc.tlp+":") {
+			t.Errorf("%s blocklist:\n%s\nwant %v under %s", tc.format, out, tc.want, tc.tlp)
+		}
+	}
+	if _, errs, _ := runCmd(t, env, "", "export", "--format", "ip"); !strings.Contains(errs, "2 revoked or expired objects left out") {
+		t.Errorf("ip export summary: %s", errs)
+	}
+	out := mustRun(t, env, "", "export", "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A header, one row per observable of each object (two for the first
+	// indicator), one row for the indicator with a negated pattern.
+	if len(rows) != 1+8 || rows[0][5] != "observable" || rows[0][6] != "tlp" {
+		t.Errorf("csv has %d rows:\n%s", len(rows), out)
+	}
+	if _, errs, code := runCmd(t, env, "", "export", "--format", "xml"); code == 0 || !strings.Contains(errs, "xml") {
+		t.Errorf("unknown format: %s", errs)
+	}
+}

@@ -21,7 +21,6 @@ import (
 
 	"mosaic"
 	"mosaic/api"
-	"mosaic/stix"
 )
 
 // countingReader counts the bytes read, for progress.
@@ -254,17 +253,22 @@ func fetchPages(ctx context.Context, c *client, q url.Values, pageSize int, fn f
 
 func exportCmd(ctx context.Context, args []string, e env) error {
 	var ff filterFlags
-	var out, text string
+	var out, text, format string
 	fs, err := parseClientFlags("export", args, e, func(fs *flag.FlagSet) {
 		ff.define(fs)
 		fs.StringVar(&out, "o", "", "write to this file instead of standard output")
 		fs.StringVar(&text, "q", "", "only objects matching this text")
+		fs.StringVar(&format, "format", "stix", "stix (a STIX 2.1 bundle), csv, or a blocklist: ip, domain, url, hash")
 	})
 	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	newWriter, ok := exportFormats[format]
+	if !ok {
+		return fmt.Errorf("--format %q: want stix, csv, ip, domain, url or hash", format)
 	}
 	c, err := newClient(e)
 	if err != nil {
@@ -274,7 +278,7 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 	var file *os.File
 	if out != "" {
 		// Written beside the target and renamed, so a failed export leaves
-		// no half a bundle under the name asked for.
+		// no half a file under the name asked for.
 		if file, err = os.CreateTemp(dirOf(out), ".mosaic-export-*"); err != nil {
 			return err
 		}
@@ -292,50 +296,16 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("exporting"),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("objects"), progressbar.OptionClearOnFinish())
 	}
-	fmt.Fprintf(bw, `{"type":"bundle","id":%q,"objects":[`+"\n", newBundleID())
-	// Mosaic's identity and extension definition make the envelope
-	// extension self-describing for any other tool.
-	bw.Write(stix.Identity())
-	bw.WriteString(",\n")
-	bw.Write(stix.ExtensionDefinition())
-	seen := map[string]bool{}
-	tlps := map[mosaic.TLP]bool{}
-	// Objects every export writes itself: Mosaic's identity and extension
-	// definition, and the TLP marking definitions in use.
-	published := map[string]bool{stix.IdentityID: true, stix.ExtensionID: true}
-	for _, t := range mosaic.TLPLevels {
-		published[stix.TLPMarkingID(t)] = true
+	ew := newWriter(bw, time.Now())
+	if err := ew.begin(); err != nil {
+		return err
 	}
-	n, skipped := 0, 0
+	n := 0
 	err = fetchPages(ctx, c, q, 1000, func(objs []api.Object) error {
 		for _, o := range objs {
-			var head struct{ ID, Modified, Created string }
-			if err := json.Unmarshal(o.Object, &head); err != nil {
+			if err := ew.object(o); err != nil {
 				return err
 			}
-			// Two partners may hold different content under one id and
-			// version; a bundle may hold only one of them.
-			key := head.ID + "|" + head.Modified + "|" + head.Created
-			if seen[key] {
-				skipped++
-				continue
-			}
-			seen[key] = true
-			if published[head.ID] {
-				continue // written once, below and above
-			}
-			obj := o.Object
-			// An extension definition cannot carry extensions itself.
-			if !strings.HasPrefix(head.ID, "extension-definition--") {
-				withEnv, err := stix.WithEnvelope(o.Object, o.Envelope)
-				if err != nil {
-					return err
-				}
-				obj = withEnv
-			}
-			bw.WriteString(",\n")
-			bw.Write(obj)
-			tlps[o.Envelope.TLP] = true
 			n++
 		}
 		if bar != nil {
@@ -346,13 +316,10 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range mosaic.TLPLevels {
-		if tlps[t] {
-			bw.WriteString(",\n")
-			bw.Write(stix.TLPMarkingDefinition(t))
-		}
+	summary, err := ew.end()
+	if err != nil {
+		return err
 	}
-	bw.WriteString("\n]}\n")
 	if bar != nil {
 		_ = bar.Finish()
 	}
@@ -367,11 +334,7 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stderr, "exported %d objects", n)
-	if skipped > 0 {
-		fmt.Fprintf(e.stderr, " (%d further contributions with an id and version already in the bundle left out)", skipped)
-	}
-	fmt.Fprintln(e.stderr)
+	fmt.Fprintln(e.stderr, summary)
 	return nil
 }
 
