@@ -110,9 +110,9 @@ func (s *stixWriter) end() (string, error) {
 // exported is what the flat formats read from an object.
 type exported struct {
 	ID, Type, Name, Created, Modified, ValidUntil string
-	Revoked                                        bool
-	Labels                                         []string
-	observables                                    []observable
+	Revoked                                       bool
+	Labels                                        []string
+	observables                                   []observable
 }
 
 // observable is a value a defender can block, with its kind: ip, domain,
