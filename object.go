@@ -76,10 +76,31 @@ type ObjectFilter struct {
 	// Before continues a listing: only records stored before this
 	// sequence number. Zero starts at the newest.
 	Before int64
+
+	// IDs selects records of these STIX ids.
+	IDs []string
+	// Versions selects which versions of each (id, originator) come back:
+	// VersionLast (the newest the viewer may see; the default), VersionFirst,
+	// VersionAll, or modified keys (stix.TimeKey); several combine.
+	Versions []string
+	// Ascending lists oldest stored first (commit order), as TAXII does;
+	// After then continues a listing after a sequence number, and
+	// AddedAfter keeps records added after a time, in Unix microseconds.
+	Ascending  bool
+	After      int64
+	AddedAfter int64
 }
 
-// ObjectPage is one page of a listing, newest stored first. Next is zero on
-// the last page.
+// The version selectors of ObjectFilter.Versions.
+const (
+	VersionLast  = "last"
+	VersionFirst = "first"
+	VersionAll   = "all"
+)
+
+// ObjectPage is one page of a listing, newest stored first (oldest first
+// with ObjectFilter.Ascending). Next, the position to continue from, is
+// zero on the last page.
 type ObjectPage struct {
 	Objects []StoredObject
 	Next    int64

@@ -95,13 +95,58 @@ func (s *Store) recordFilters(v mosaic.Viewer, f mosaic.ObjectFilter, order stri
 			args = append(args, b.val)
 		}
 	}
-	if f.Before > 0 {
+	if f.Before > 0 && !f.Ascending {
 		where = append(where, order+` < ?`)
 		args = append(args, f.Before)
 	}
-	newerVis, newerArgs := policy.VisibleClause(v, "n.audience_id", "")
-	where = append(where, `(r.superseded = 0 OR NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key > r.modified_key AND `+newerVis+`))`)
-	return where, append(args, newerArgs...)
+	if f.After > 0 && f.Ascending {
+		where = append(where, order+` > ?`)
+		args = append(args, f.After)
+	}
+	if f.AddedAfter > 0 {
+		where = append(where, `r.added > ?`)
+		args = append(args, f.AddedAfter)
+	}
+	if len(f.IDs) > 0 {
+		where = append(where, `r.stix_id IN (`+placeholders(len(f.IDs))+`)`)
+		args = append(args, anys(f.IDs)...)
+	}
+	vw, vargs := versionFilter(v, f.Versions)
+	return append(where, vw), append(args, vargs...)
+}
+
+// versionFilter selects the versions of each (id, originator) chain a
+// listing returns, among those the viewer may see.
+func versionFilter(v mosaic.Viewer, versions []string) (string, []any) {
+	if len(versions) == 0 {
+		versions = []string{mosaic.VersionLast}
+	}
+	var alts []string
+	var args []any
+	var keys []any
+	for _, ver := range versions {
+		switch ver {
+		case mosaic.VersionAll:
+			return "1 = 1", nil
+		case mosaic.VersionLast:
+			// A record nothing newer has superseded is its chain's newest;
+			// otherwise look for a newer version the viewer may see.
+			vis, vargs := policy.VisibleClause(v, "n.audience_id", "")
+			alts = append(alts, `(r.superseded = 0 OR NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key > r.modified_key AND `+vis+`))`)
+			args = append(args, vargs...)
+		case mosaic.VersionFirst:
+			vis, vargs := policy.VisibleClause(v, "n.audience_id", "")
+			alts = append(alts, `NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key < r.modified_key AND `+vis+`)`)
+			args = append(args, vargs...)
+		default:
+			keys = append(keys, ver)
+		}
+	}
+	if len(keys) > 0 {
+		alts = append(alts, `r.modified_key IN (`+placeholders(len(keys))+`)`)
+		args = append(args, keys...)
+	}
+	return "(" + strings.Join(alts, " OR ") + ")", args
 }
 
 const listColumns = `r.seq, r.object, r.originator, r.tlp, r.audience_id, r.orcon, r.legal_basis, r.review_by, r.added`
@@ -166,8 +211,15 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	where = append(where, fw...)
 	args = append(args, fargs...)
 	query := tp.With + `SELECT ` + listColumns + `, o.name FROM records r ` + tp.Join + ` JOIN orgs o ON o.id = r.originator WHERE ` +
-		strings.Join(where, " AND ") + ` ORDER BY ` + tp.Order + ` DESC LIMIT ?`
+		strings.Join(where, " AND ") + ` ORDER BY ` + tp.Order + direction(f) + ` LIMIT ?`
 	return query, append(append(tp.WithArgs, args...), f.Limit+1), nil
+}
+
+func direction(f mosaic.ObjectFilter) string {
+	if f.Ascending {
+		return " ASC"
+	}
+	return " DESC"
 }
 
 // maxParams bounds the parameters of one statement, under SQLite's 32,766
@@ -184,7 +236,7 @@ func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64,
 		return "", nil, false
 	}
 	branch := `SELECT * FROM (SELECT ` + listColumns + ` FROM records r WHERE r.audience_id = ? AND ` + vis + ` AND ` +
-		strings.Join(fw, " AND ") + ` ORDER BY r.seq DESC LIMIT ?) b`
+		strings.Join(fw, " AND ") + ` ORDER BY r.seq` + direction(f) + ` LIMIT ?) b`
 	branches := make([]string, len(auds))
 	var args []any
 	for i, a := range auds {
@@ -194,7 +246,7 @@ func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64,
 		args = append(args, fargs...)
 		args = append(args, f.Limit+1)
 	}
-	query := `SELECT m.*, o.name FROM (` + strings.Join(branches, " UNION ALL ") + `) m JOIN orgs o ON o.id = m.originator ORDER BY m.seq DESC LIMIT ?`
+	query := `SELECT m.*, o.name FROM (` + strings.Join(branches, " UNION ALL ") + `) m JOIN orgs o ON o.id = m.originator ORDER BY m.seq` + direction(f) + ` LIMIT ?`
 	return query, append(args, f.Limit+1), true
 }
 

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open) })
 	t.Run("Versions", func(t *testing.T) { testVersions(t, open) })
+	t.Run("VersionFilters", func(t *testing.T) { testVersionFilters(t, open) })
 	t.Run("Visibility", func(t *testing.T) { testVisibility(t, open) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, open) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
@@ -59,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("ConcurrentReads", func(t *testing.T) { testConcurrentReads(t, open) })
+	t.Run("CommitOrder", func(t *testing.T) { testCommitOrder(t, open) })
 }
 
 // Record builds a record from a STIX object's JSON the way ingest does.
@@ -210,3 +212,5 @@ func objectID(obj []byte) string {
 	s = s[i+6:]
 	return s[:strings.IndexByte(s, '"')]
 }
+
+func stixTimeKey(s string) (string, error) { return stix.TimeKey(s) }

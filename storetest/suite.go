@@ -759,3 +759,140 @@ func testConcurrentReads(t *testing.T, open Opener) {
 		t.Fatal("concurrent readers did not finish: the connection pool starves")
 	}
 }
+
+func testVersionFilters(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	mk := func(n int, mod string, aud mosaic.Audience) mosaic.Record {
+		return Record(t, Indicator(n, mod, fmt.Sprintf("n%d %s", n, mod[5:10]), "[ipv4-addr:value = '10.0.0.1']"), env(aud))
+	}
+	w.Ingest(t, w.A, mk(1, "2026-10-01T00:00:00.000Z", cell), mk(2, "2026-10-01T00:00:00.000Z", cell))
+	w.Ingest(t, w.A, mk(1, "2026-10-02T00:00:00.000Z", cell), mk(1, "2026-10-03T00:00:00.000Z", originator))
+	w.Ingest(t, w.B, mk(1, "2026-10-02T00:00:00.000Z", cell))
+	key := func(mod string) string {
+		k, err := stixTimeKey(mod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	names := func(v mosaic.Viewer, f mosaic.ObjectFilter) []string {
+		f.Limit = 100
+		page, err := w.Store.Objects(bg, v, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range page.Objects {
+			out = append(out, nameOf(o.Object)+"@"+o.Envelope.Originator)
+		}
+		return out
+	}
+	id1 := "indicator--" + UUID(1)
+	for _, tc := range []struct {
+		name string
+		v    mosaic.Viewer
+		f    mosaic.ObjectFilter
+		want []string
+	}{
+		{"last, newest first", w.C, mosaic.ObjectFilter{IDs: []string{id1}}, []string{"n1 10-02@pb", "n1 10-02@pa"}},
+		{"last for the originator", w.A, mosaic.ObjectFilter{IDs: []string{id1}}, []string{"n1 10-02@pb", "n1 10-03@pa"}},
+		{"first", w.C, mosaic.ObjectFilter{IDs: []string{id1}, Versions: []string{mosaic.VersionFirst}, Ascending: true}, []string{"n1 10-01@pa", "n1 10-02@pb"}},
+		{"all, in commit order", w.C, mosaic.ObjectFilter{IDs: []string{id1}, Versions: []string{mosaic.VersionAll}, Ascending: true}, []string{"n1 10-01@pa", "n1 10-02@pa", "n1 10-02@pb"}},
+		{"all for the originator", w.A, mosaic.ObjectFilter{IDs: []string{id1}, Versions: []string{mosaic.VersionAll}, Ascending: true}, []string{"n1 10-01@pa", "n1 10-02@pa", "n1 10-03@pa", "n1 10-02@pb"}},
+		{"a timestamp", w.C, mosaic.ObjectFilter{IDs: []string{id1}, Versions: []string{key("2026-10-02T00:00:00Z")}, Ascending: true}, []string{"n1 10-02@pa", "n1 10-02@pb"}},
+		{"first and last", w.C, mosaic.ObjectFilter{Versions: []string{mosaic.VersionFirst, mosaic.VersionLast}, Ascending: true, Originators: []string{"pa"}}, []string{"n1 10-01@pa", "n2 10-01@pa", "n1 10-02@pa"}},
+		{"a hidden version is no timestamp match", w.C, mosaic.ObjectFilter{IDs: []string{id1}, Versions: []string{key("2026-10-03T00:00:00Z")}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, names(tc.v, tc.f)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Ascending pages continue with After; AddedAfter keeps later records.
+	var all []mosaic.StoredObject
+	f := mosaic.ObjectFilter{Ascending: true, Versions: []string{mosaic.VersionAll}, Limit: 1}
+	for {
+		page, err := w.Store.Objects(bg, w.C, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page.Objects...)
+		if page.Next == 0 {
+			break
+		}
+		f.After = page.Next
+	}
+	if len(all) != 4 {
+		t.Fatalf("paged through %d records, want 4", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].Seq <= all[i-1].Seq || !all[i].Envelope.Added.After(all[i-1].Envelope.Added) {
+			t.Errorf("record %d is not after record %d in commit order", i, i-1)
+		}
+	}
+	later, err := w.Store.Objects(bg, w.C, mosaic.ObjectFilter{Ascending: true, Versions: []string{mosaic.VersionAll}, Limit: 10, AddedAfter: all[1].Envelope.Added.UnixMicro()})
+	if err != nil || len(later.Objects) != 2 {
+		t.Errorf("added after the second record: %d records, %v", len(later.Objects), err)
+	}
+}
+
+// testCommitOrder polls for records added after the last one seen while
+// two organisations write: every record is seen once, none is skipped.
+func testCommitOrder(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	const batches, per = 12, 20
+	var wg sync.WaitGroup
+	for g, v := range []mosaic.Viewer{w.A, w.B} {
+		wg.Go(func() {
+			for b := range batches {
+				var recs []mosaic.Record
+				for i := range per {
+					n := (g*batches+b)*per + i + 1
+					recs = append(recs, Record(t, Indicator(n, "2026-10-01T00:00:00.000Z", "poll", "[ipv4-addr:value = '10.0.0.1']"), env(cell)))
+				}
+				if _, err := w.Store.Ingest(bg, v, recs, mosaic.NewAuditEntry(v, Epoch, "objects.ingest")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	seen := map[string]int{}
+	var after int64
+	poll := func() {
+		for {
+			page, err := w.Store.Objects(bg, w.C, mosaic.ObjectFilter{Ascending: true, AddedAfter: after, Limit: 7})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for _, o := range page.Objects {
+				seen[objectID(o.Object)]++
+				after = o.Envelope.Added.UnixMicro()
+			}
+			if len(page.Objects) < 7 {
+				return
+			}
+		}
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		poll()
+	}
+	poll()
+	if len(seen) != 2*batches*per {
+		t.Errorf("the poller saw %d records of %d", len(seen), 2*batches*per)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s seen %d times", id, n)
+		}
+	}
+}
