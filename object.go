@@ -151,3 +151,25 @@ const (
 func NewAuditEntry(v Viewer, t time.Time, action string) AuditEntry {
 	return AuditEntry{Time: t, UserID: v.UserID, User: v.User, Org: v.Org, Action: action, Decision: Allowed}
 }
+
+// UploadStatus is the outcome of one upload, as TAXII's status resource
+// reports it. Uploads are stored all or nothing, at once, so a status is
+// complete when it is made.
+type UploadStatus struct {
+	ID        string         `json:"id"`
+	User      string         `json:"-"` // who may read it
+	Created   time.Time      `json:"request_timestamp"`
+	Total     int            `json:"total_count"`
+	Success   int            `json:"success_count"`
+	Failure   int            `json:"failure_count"`
+	Pending   int            `json:"pending_count"`
+	Successes []StatusDetail `json:"successes,omitempty"`
+	Failures  []StatusDetail `json:"failures,omitempty"`
+}
+
+// StatusDetail is one object of an upload.
+type StatusDetail struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Message string `json:"message,omitempty"`
+}

@@ -11,6 +11,11 @@ type Store interface {
 	Directory
 	Objects
 	AuditLog
+	// PutStatus keeps an upload's status.
+	PutStatus(ctx context.Context, st UploadStatus) error
+	// Status returns the status with id if user made the upload.
+	// CodeNotFound otherwise.
+	Status(ctx context.Context, id, user string) (UploadStatus, error)
 	// Secret returns the 32-byte random secret kept under name, made on
 	// first use; every process on the store gets the same one.
 	Secret(ctx context.Context, name string) ([]byte, error)

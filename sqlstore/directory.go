@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -642,4 +643,37 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 		return tx.QueryRowContext(ctx, s.q(`SELECT value FROM secrets WHERE name = ?`), name).Scan(&v)
 	})
 	return v, err
+}
+
+// PutStatus keeps an upload's status.
+func (s *Store) PutStatus(ctx context.Context, st mosaic.UploadStatus) error {
+	body, err := json.Marshal(st)
+	if err != nil {
+		return mosaic.Internal(err, "encode status")
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO upload_statuses (id, user_name, created, body) VALUES (?, ?, ?, ?)`), st.ID, st.User, micros(st.Created), body)
+		if err != nil {
+			return mosaic.Internal(err, "insert status")
+		}
+		return nil
+	})
+}
+
+// Status returns an upload's status for the user who made it.
+func (s *Store) Status(ctx context.Context, id, user string) (mosaic.UploadStatus, error) {
+	var st mosaic.UploadStatus
+	var body []byte
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT body FROM upload_statuses WHERE id = ? AND user_name = ?`), id, user).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, mosaic.Errorf(mosaic.CodeNotFound, "status %s not found", id)
+	}
+	if err != nil {
+		return st, mosaic.Internal(err, "query status")
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		return st, mosaic.Internal(err, "decode status")
+	}
+	st.User = user
+	return st, nil
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("ConcurrentReads", func(t *testing.T) { testConcurrentReads(t, open) })
 	t.Run("CommitOrder", func(t *testing.T) { testCommitOrder(t, open) })
+	t.Run("Statuses", func(t *testing.T) { testStatuses(t, open) })
 }
 
 // Record builds a record from a STIX object's JSON the way ingest does.

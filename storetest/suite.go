@@ -896,3 +896,23 @@ func testCommitOrder(t *testing.T, open Opener) {
 		}
 	}
 }
+
+func testStatuses(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	st := mosaic.UploadStatus{ID: UUID(5), User: "pa-analyst", Created: Epoch, Total: 2, Success: 1, Failure: 1,
+		Successes: []mosaic.StatusDetail{{ID: "indicator--" + UUID(1), Version: "2026-10-01T00:00:00.000Z"}},
+		Failures:  []mosaic.StatusDetail{{ID: "indicator--" + UUID(2), Version: "2026-10-01T00:00:00.000Z", Message: "conflict"}}}
+	if err := w.Store.PutStatus(bg, st); err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.Store.Status(bg, UUID(5), "pa-analyst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(st, got); diff != "" {
+		t.Errorf("status (-put +got):\n%s", diff)
+	}
+	// Nobody else reads it, and to them it does not exist.
+	_, err = w.Store.Status(bg, UUID(5), "pb-analyst")
+	wantCode(t, err, mosaic.CodeNotFound)
+}
