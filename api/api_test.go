@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -487,5 +488,41 @@ func TestCursorSealed(t *testing.T) {
 		if r := h.get("pa-analyst", "/api/v1/objects", url.Values{"cursor": {c}}, nil); r.status != 400 {
 			t.Errorf("cursor %q: %d, want 400", c, r.status)
 		}
+	}
+}
+
+func TestMISPEvent(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	event, err := os.ReadFile("../misp/testdata/events/57c4445b-c548-4654-af0b-4be3950d210f.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.do("pa-analyst", "POST", "/api/v1/misp/events", url.Values{"audience": {"cell"}}, "application/json", event)
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var res api.MISPResult
+	json.Unmarshal(r.body, &res)
+	if res.New == 0 || res.Skipped == nil {
+		t.Errorf("result %+v", res)
+	}
+	// The event is a report; pb sees it through the cell.
+	var page api.ObjectPage
+	h.get("pb-analyst", "/api/v1/objects", url.Values{"type": {"report"}}, &page)
+	if len(page.Objects) != 1 {
+		t.Errorf("pb sees %d reports", len(page.Objects))
+	}
+	// Again: nothing new. A STIX bundle is not a MISP event.
+	r = h.do("pa-analyst", "POST", "/api/v1/misp/events", nil, "application/json", event)
+	json.Unmarshal(r.body, &res)
+	if r.status != 201 || res.New != 0 || res.NewVersions != 0 {
+		t.Errorf("resubmitted event: %d %s", r.status, r.body)
+	}
+	if r := h.do("pa-analyst", "POST", "/api/v1/misp/events", nil, "application/json", bundle(ind(1, ""))); r.status != 400 {
+		t.Errorf("a bundle as a MISP event: %d", r.status)
+	}
+	if r := h.do("sh-user", "POST", "/api/v1/misp/events", nil, "application/json", event); r.status != 403 {
+		t.Errorf("stakeholder: %d", r.status)
 	}
 }

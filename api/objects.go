@@ -58,28 +58,9 @@ func (s *Server) ingestBundle(w http.ResponseWriter, r *http.Request, v mosaic.V
 	if err := stixContentType(r); err != nil {
 		return err
 	}
-	q, err := queryParams(r, "audience", "orcon", "legal_basis", "review_by")
+	p, err := envelopeParams(r)
 	if err != nil {
 		return err
-	}
-	var p ingest.Params
-	if q.Has("audience") {
-		a, err := mosaic.ParseAudience(q.Get("audience"))
-		if err != nil {
-			return invalidParam("audience", mosaic.ErrorMessage(err))
-		}
-		p.Audience = &a
-	}
-	if p.ORCON, err = boolParam(q, "orcon"); err != nil {
-		return err
-	}
-	if q.Has("legal_basis") {
-		l := q.Get("legal_basis")
-		p.LegalBasis = &l
-	}
-	if q.Has("review_by") {
-		d := q.Get("review_by")
-		p.ReviewBy = &d
 	}
 	if r.ContentLength > s.limits.MaxBodyBytes {
 		return s.tooLarge(r.ContentLength)
@@ -98,6 +79,34 @@ func (s *Server) ingestBundle(w http.ResponseWriter, r *http.Request, v mosaic.V
 	}
 	writeJSON(w, http.StatusCreated, res)
 	return nil
+}
+
+// envelopeParams reads a batch's envelope defaults from the query.
+func envelopeParams(r *http.Request) (ingest.Params, error) {
+	var p ingest.Params
+	q, err := queryParams(r, "audience", "orcon", "legal_basis", "review_by")
+	if err != nil {
+		return p, err
+	}
+	if q.Has("audience") {
+		a, err := mosaic.ParseAudience(q.Get("audience"))
+		if err != nil {
+			return p, invalidParam("audience", mosaic.ErrorMessage(err))
+		}
+		p.Audience = &a
+	}
+	if p.ORCON, err = boolParam(q, "orcon"); err != nil {
+		return p, err
+	}
+	if q.Has("legal_basis") {
+		l := q.Get("legal_basis")
+		p.LegalBasis = &l
+	}
+	if q.Has("review_by") {
+		d := q.Get("review_by")
+		p.ReviewBy = &d
+	}
+	return p, nil
 }
 
 // ObjectPage is the answer of GET /api/v1/objects.

@@ -116,6 +116,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/api/v1/me/tokens", h: s.createMyToken},
 		{method: "DELETE", path: "/api/v1/me/tokens/{id}", h: s.revokeMyToken},
 		{method: "POST", path: "/api/v1/bundles", h: s.postBundle},
+		{method: "POST", path: "/api/v1/misp/events", h: s.postMISPEvent},
 		{method: "GET", path: "/api/v1/objects", h: s.listObjects},
 		{method: "GET", path: "/api/v1/objects/{id}", h: s.getObject},
 		{method: "GET", path: "/api/v1/objects/{id}/correlations", h: s.correlations},

@@ -393,3 +393,24 @@ func TestExportFormats(t *testing.T) {
 		t.Errorf("unknown format: %s", errs)
 	}
 }
+
+func TestImportMISP(t *testing.T) {
+	dir := t.TempDir()
+	data := []string{"MOSAIC_DATA=" + dir}
+	mustRun(t, data, "", "org", "add", "pa", "--kind", "partner", "--legal-regime", "wpg")
+	mustRun(t, data, "", "user", "add", "alice", "--org", "pa", "--role", "analyst")
+	tok := strings.TrimSpace(mustRun(t, data, "", "token", "create", "alice"))
+	m := startServer(t, dir)
+	env := []string{"MOSAIC_URL=" + m.URL(), "MOSAIC_TOKEN=" + tok}
+	for _, f := range []string{"galaxy_1.json", "existing_event.json", "mainly_objects_1.json", "57c4445b-c548-4654-af0b-4be3950d210f.json"} {
+		out, errs, code := runCmd(t, env, "", "import", filepath.Join("..", "..", "misp", "testdata", "events", f))
+		if code != 0 || !strings.Contains(out, "MISP event:") {
+			t.Errorf("%s: %d\n%s\n%s", f, code, out, errs)
+		}
+	}
+	out := mustRun(t, env, "", "export", "--format", "csv", "--type", "report")
+	reports := strings.Count(out, "\nreport--")
+	if reports != 4 {
+		t.Errorf("%d reports after importing four events:\n%s", reports, out)
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"mosaic"
 	"mosaic/api"
+	"mosaic/misp"
 )
 
 // countingReader counts the bytes read, for progress.
@@ -147,7 +148,20 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 	if err != nil {
 		return err
 	}
-	cr := &countingReader{r: bufio.NewReaderSize(f, 1<<20)}
+	// A MISP event is one document the server converts; STIX bundles are
+	// streamed in batches. Which one a file holds shows in its content.
+	br := bufio.NewReaderSize(f, 1<<20)
+	if head, _ := br.Peek(64 << 10); looksLikeMISP(head) {
+		doc, err := io.ReadAll(br)
+		if err != nil {
+			return err
+		}
+		if misp.IsEvent(doc) {
+			return importMISP(ctx, c, e, name, q, doc)
+		}
+		br = bufio.NewReader(bytes.NewReader(doc))
+	}
+	cr := &countingReader{r: br}
 	var bar *progressbar.ProgressBar
 	if isTerminal(e.stderr) {
 		bar = progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowBytes(true),
@@ -222,6 +236,26 @@ func postBatch(ctx context.Context, c *client, q url.Values, objs []json.RawMess
 	second, stored, err := postBatch(ctx, c, q, objs[half:])
 	res = mosaic.IngestResult{New: first.New + second.New, Unchanged: first.Unchanged + second.Unchanged, NewVersions: first.NewVersions + second.NewVersions}
 	return res, half + stored, err
+}
+
+// looksLikeMISP reports whether the start of a file may be a MISP event:
+// JSON without a STIX "type" before an "Event" or "Attribute" key. A
+// STIX bundle says "type" early; an event is read whole and checked.
+func looksLikeMISP(head []byte) bool {
+	s := string(head)
+	return strings.Contains(s, `"Event"`) || strings.Contains(s, `"Attribute"`) || (strings.Contains(s, `"info"`) && !strings.Contains(s, `"bundle"`))
+}
+
+func importMISP(ctx context.Context, c *client, e env, name string, q url.Values, doc []byte) error {
+	var res api.MISPResult
+	if err := c.do(ctx, "POST", "/api/v1/misp/events", q, doc, "application/json", &res); err != nil {
+		return fmt.Errorf("%s: the MISP event was refused, nothing of it was stored: %w", name, err)
+	}
+	fmt.Fprintf(e.stdout, "%s: MISP event: %d new, %d new versions, %d unchanged; %d parts not mapped to STIX\n", name, res.New, res.NewVersions, res.Unchanged, len(res.Skipped))
+	for _, sk := range res.Skipped {
+		fmt.Fprintf(e.stderr, "%s: not mapped: %s: %s\n", name, sk.What, sk.Reason)
+	}
+	return nil
 }
 
 // fetchPages pages through GET /api/v1/objects and hands each page to fn.

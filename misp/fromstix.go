@@ -1,0 +1,1055 @@
+package misp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mosaic"
+	"mosaic/pattern"
+	"mosaic/stix"
+)
+
+// FromSTIX turns STIX 2.1 objects into one MISP event, returned as JSON
+// with the {"Event": ...} wrapper, following misp-stix's STIX-to-MISP
+// mapping for what ToSTIX writes:
+//
+//   - an indicator with a STIX pattern becomes an attribute with to_ids
+//     set when its pattern is one observation of equalities that one
+//     attribute type can hold (its misp:type label chooses between types
+//     of one shape, such as url and link); any other pattern becomes a
+//     stix2-pattern attribute holding it whole, as misp-stix imports
+//     patterns it cannot take apart. yara, sigma, snort and suricata
+//     indicators become attributes of those types;
+//   - observed-data and the SCOs it refers to, and SCOs no observed-data
+//     refers to, become attributes with to_ids unset (an observed-data with
+//     an indicator based on it is that indicator's attribute);
+//   - the report, if any, gives the event's uuid, info and date (info is
+//     used when there is no report, or the report has no name), its labels
+//     become tags; TLP marking references become one tlp:* tag, the
+//     strictest; other labels become tags of the attribute;
+//   - threat-actor, intrusion-set, malware, tool, attack-pattern and
+//     course-of-action become galaxy clusters (the galaxy type from the
+//     misp:galaxy-type label ToSTIX writes, else misp-stix's default for
+//     the STIX type), with a misp-galaxy tag each; campaign and
+//     vulnerability become campaign-name and vulnerability attributes,
+//     notes text or comment attributes;
+//   - sightings become sightings of the attribute they refer to.
+//
+// Everything else (relationships other than based-on, identities other
+// than the report's creator and sighters, objects of other types) is
+// listed in the returned skips. The error is for input that is not JSON
+// objects.
+func FromSTIX(objects []json.RawMessage, info string) ([]byte, []Skip, error) {
+	f := &fromSTIX{byID: map[string]obj{}, attrByRef: map[string]*outAttr{}}
+	for i, raw := range objects {
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var o obj
+		if err := d.Decode(&o); err != nil {
+			return nil, nil, fmt.Errorf("objects[%d] is not a JSON object: %w", i, err)
+		}
+		id, _ := o["id"].(string)
+		if id == "" {
+			f.skip(fmt.Sprintf("objects[%d]", i), "it has no id")
+			continue
+		}
+		if _, dup := f.byID[id]; dup {
+			f.skip(id, "a second version of an object already converted; the first one given is used")
+			continue
+		}
+		f.byID[id] = o
+		f.order = append(f.order, id)
+	}
+	f.run(info)
+	b, err := f.marshal()
+	return b, f.skipped, err
+}
+
+type outAttr struct {
+	UUID      string     `json:"uuid"`
+	Type      string     `json:"type"`
+	Category  string     `json:"category"`
+	Value     string     `json:"value"`
+	ToIDs     bool       `json:"to_ids"`
+	Timestamp string     `json:"timestamp"`
+	Comment   string     `json:"comment,omitempty"`
+	FirstSeen string     `json:"first_seen,omitempty"`
+	LastSeen  string     `json:"last_seen,omitempty"`
+	Relation  string     `json:"object_relation,omitempty"`
+	Tag       []outTag   `json:"Tag,omitempty"`
+	Sighting  []outSight `json:"Sighting,omitempty"`
+}
+
+type outTag struct {
+	Name string `json:"name"`
+}
+
+type outSight struct {
+	UUID         string  `json:"uuid"`
+	Type         string  `json:"type"`
+	DateSighting string  `json:"date_sighting"`
+	Source       string  `json:"source,omitempty"`
+	Organisation *outOrg `json:"Organisation,omitempty"`
+}
+
+type outOrg struct {
+	UUID string `json:"uuid"`
+	Name string `json:"name"`
+}
+
+type outObject struct {
+	UUID         string     `json:"uuid"`
+	Name         string     `json:"name"`
+	MetaCategory string     `json:"meta-category"`
+	Timestamp    string     `json:"timestamp"`
+	Comment      string     `json:"comment,omitempty"`
+	Attribute    []*outAttr `json:"Attribute"`
+}
+
+type outCluster struct {
+	UUID        string         `json:"uuid"`
+	Type        string         `json:"type"`
+	Value       string         `json:"value"`
+	Description string         `json:"description,omitempty"`
+	TagName     string         `json:"tag_name"`
+	Meta        map[string]any `json:"meta,omitempty"`
+}
+
+type outGalaxy struct {
+	UUID          string        `json:"uuid,omitempty"`
+	Type          string        `json:"type"`
+	Name          string        `json:"name"`
+	GalaxyCluster []*outCluster `json:"GalaxyCluster"`
+}
+
+type fromSTIX struct {
+	byID    map[string]obj
+	order   []string
+	used    map[string]bool
+	skipped []Skip
+
+	ev        map[string]any
+	attrs     []*outAttr
+	objs      []*outObject
+	galaxies  []*outGalaxy
+	tags      []string
+	tlp       mosaic.TLP
+	attrByRef map[string]*outAttr // STIX id -> the attribute it became
+}
+
+func (f *fromSTIX) skip(what, why string) {
+	f.skipped = append(f.skipped, Skip{What: what, Reason: why})
+}
+
+func str(o obj, k string) string { s, _ := o[k].(string); return s }
+
+func idUUID(id string) string {
+	_, u, _ := strings.Cut(id, "--")
+	return normUUID(u)
+}
+
+// epochOf turns a STIX timestamp into MISP's Unix seconds.
+func epochOf(ts string) string {
+	if k, err := stix.TimeKey(ts); err == nil {
+		if t, err := stix.KeyTime(k); err == nil {
+			return strconv.FormatInt(t.Unix(), 10)
+		}
+	}
+	return "0"
+}
+
+func isoOf(ts string) string {
+	if k, err := stix.TimeKey(ts); err == nil {
+		if t, err := stix.KeyTime(k); err == nil {
+			return t.UTC().Format("2006-01-02T15:04:05.000000+00:00")
+		}
+	}
+	return ""
+}
+
+func labelsOf(o obj) (misp map[string]string, other []string) {
+	misp = map[string]string{}
+	l, _ := o["labels"].([]any)
+	for _, v := range l {
+		s, _ := v.(string)
+		if k, val, ok := strings.Cut(s, "="); ok && strings.HasPrefix(k, "misp:") {
+			if uq, err := strconv.Unquote(val); err == nil {
+				misp[strings.TrimPrefix(k, "misp:")] = uq
+				continue
+			}
+		}
+		if s != "" && s != "Threat-Report" {
+			other = append(other, s)
+		}
+	}
+	return misp, other
+}
+
+func (f *fromSTIX) noteTLP(o obj) {
+	refs, _ := o["object_marking_refs"].([]any)
+	for _, r := range refs {
+		if s, ok := r.(string); ok {
+			if t, ok := stix.TLPFromMarking(s); ok {
+				f.tlp = stricter(f.tlp, t)
+			}
+		}
+	}
+}
+
+func (f *fromSTIX) run(info string) {
+	f.used = map[string]bool{}
+	f.ev = map[string]any{"info": info, "published": false, "analysis": "0", "threat_level_id": "4"}
+	var reportTS string
+	for _, id := range f.order {
+		o := f.byID[id]
+		f.noteTLP(o)
+		if str(o, "type") != "report" || reportTS != "" {
+			continue
+		}
+		f.used[id] = true
+		if u := idUUID(id); u != "" {
+			f.ev["uuid"] = u
+		}
+		if n := str(o, "name"); n != "" && !strings.HasPrefix(n, "MISP event ") {
+			f.ev["info"] = n
+		}
+		reportTS = str(o, "modified")
+		if p := str(o, "published"); p != "" {
+			f.ev["date"] = isoOf(p)[:10]
+		}
+		_, other := labelsOf(o)
+		for _, l := range other {
+			if l != `misp:tool="MISP-STIX-Converter"` {
+				f.tags = append(f.tags, l)
+			}
+		}
+		if cb := str(o, "created_by_ref"); cb != "" {
+			if ident, ok := f.byID[cb]; ok {
+				f.ev["Orgc"] = outOrg{UUID: idUUID(cb), Name: str(ident, "name")}
+				f.used[cb] = true
+			}
+		}
+	}
+	if f.ev["info"] == "" {
+		f.ev["info"] = "STIX 2.1 import"
+	}
+	if reportTS == "" {
+		for _, id := range f.order {
+			if m := str(f.byID[id], "modified"); m != "" && m > reportTS {
+				reportTS = m
+			}
+		}
+	}
+	f.ev["timestamp"] = epochOf(reportTS)
+	if _, ok := f.ev["date"]; !ok {
+		if iso := isoOf(reportTS); iso != "" {
+			f.ev["date"] = iso[:10]
+		}
+	}
+	if _, ok := f.ev["uuid"]; !ok {
+		f.ev["uuid"] = uuid5("event - " + fmt.Sprint(f.ev["info"]) + " - " + reportTS)
+	}
+	// Indicators first, so an observed-data they are based on is known.
+	for _, id := range f.order {
+		if o := f.byID[id]; str(o, "type") == "indicator" {
+			f.indicator(id, o)
+		}
+	}
+	for _, id := range f.order {
+		if o := f.byID[id]; str(o, "type") == "observed-data" && !f.used[id] {
+			f.observedData(id, o)
+		}
+	}
+	for _, id := range f.order {
+		o := f.byID[id]
+		if f.used[id] {
+			continue
+		}
+		switch t := str(o, "type"); t {
+		case "threat-actor", "intrusion-set", "malware", "tool", "attack-pattern", "course-of-action":
+			f.cluster(id, o)
+		case "campaign", "vulnerability", "note":
+			f.sdoAttribute(id, o)
+		case "relationship":
+			if str(o, "relationship_type") == "based-on" && f.used[str(o, "source_ref")] && f.used[str(o, "target_ref")] {
+				f.used[id] = true
+			}
+		case "marking-definition":
+			if _, ok := stix.TLPFromMarking(id); ok {
+				f.used[id] = true
+			}
+		}
+	}
+	for _, id := range f.order {
+		if o := f.byID[id]; str(o, "type") == "sighting" {
+			f.sighting(id, o)
+		}
+	}
+	// SCOs no observed-data took are attributes of their own.
+	for _, id := range f.order {
+		o := f.byID[id]
+		if f.used[id] || str(o, "created") != "" || strings.HasPrefix(id, "relationship--") || strings.HasPrefix(id, "sighting--") {
+			continue
+		}
+		if a := f.scoAttribute(o, nil); a != nil {
+			f.used[id] = true
+			a.UUID = orNew(idUUID(id), id)
+			a.Timestamp = f.ev["timestamp"].(string)
+			f.attrs = append(f.attrs, a)
+		}
+	}
+	for _, id := range f.order {
+		if !f.used[id] {
+			f.skip(id, "misp-stix's mapping has no MISP equivalent for it that Mosaic exports")
+		}
+	}
+	if f.tlp != "" {
+		f.tags = append([]string{"tlp:" + string(f.tlp)}, f.tags...)
+	}
+}
+
+func orNew(u, seed string) string {
+	if u != "" {
+		return u
+	}
+	return uuid5("attribute - " + seed)
+}
+
+// newAttr starts the attribute of a STIX SDO, from its labels and times.
+func (f *fromSTIX) newAttr(id string, o obj) (*outAttr, map[string]string) {
+	ml, other := labelsOf(o)
+	a := &outAttr{UUID: orNew(idUUID(id), id), Type: ml["type"], Category: ml["category"],
+		Timestamp: epochOf(str(o, "modified")), Comment: str(o, "description")}
+	for _, t := range other {
+		a.Tag = append(a.Tag, outTag{t})
+	}
+	return a, ml
+}
+
+func (f *fromSTIX) indicator(id string, o obj) {
+	a, ml := f.newAttr(id, o)
+	a.ToIDs = true
+	if vf := str(o, "valid_from"); vf != "" && epochOf(vf) != a.Timestamp {
+		a.FirstSeen = isoOf(vf)
+	}
+	if vu := str(o, "valid_until"); vu != "" {
+		a.LastSeen = isoOf(vu)
+	}
+	pat, pt := str(o, "pattern"), str(o, "pattern_type")
+	switch pt {
+	case "yara", "sigma", "snort", "suricata":
+		a.Type, a.Value = pt, pat
+	case "stix":
+		cmps := equalities(pat)
+		if v, t, ok := attributeFromCmps(cmps, a.Type); ok {
+			a.Type, a.Value = t, v
+		} else if obj := objectFromCmps(cmps, ml["name"]); obj != nil {
+			obj.UUID, obj.Timestamp, obj.Comment = a.UUID, a.Timestamp, a.Comment
+			for _, oa := range obj.Attribute {
+				oa.ToIDs, oa.Timestamp = true, a.Timestamp
+				oa.UUID = uuid5(a.UUID + " - " + oa.Relation + " - " + oa.Value)
+			}
+			f.objs = append(f.objs, obj)
+			f.used[id] = true
+			f.attrByRef[id] = obj.Attribute[0]
+			f.useBasedOn(id, obj.Attribute[0])
+			return
+		} else {
+			a.Type, a.Value = "stix2-pattern", pat
+		}
+	default:
+		f.skip(id, fmt.Sprintf("pattern_type %q has no MISP attribute type", pt))
+		f.used[id] = true
+		return
+	}
+	if a.Category == "" {
+		a.Category = defaultCategory(a.Type)
+	}
+	f.used[id] = true
+	f.attrs = append(f.attrs, a)
+	f.attrByRef[id] = a
+	f.useBasedOn(id, a)
+}
+
+// useBasedOn marks the observed-data an indicator is based on (and its
+// SCOs) as converted with the indicator: ToSTIX writes both for one
+// attribute with to_ids.
+func (f *fromSTIX) useBasedOn(id string, a *outAttr) {
+	for _, rid := range f.order {
+		r := f.byID[rid]
+		if str(r, "type") != "relationship" || str(r, "relationship_type") != "based-on" || str(r, "source_ref") != id {
+			continue
+		}
+		od := str(r, "target_ref")
+		if o, ok := f.byID[od]; ok && str(o, "type") == "observed-data" {
+			f.used[od], f.used[rid] = true, true
+			f.attrByRef[od] = a
+			refs, _ := o["object_refs"].([]any)
+			for _, ref := range refs {
+				if s, ok := ref.(string); ok {
+					if _, ok := f.byID[s]; ok {
+						f.used[s] = true
+					}
+				}
+			}
+		}
+	}
+}
+
+// equalities returns the comparisons of a pattern that is one observation
+// of equalities joined by AND, or nil.
+func equalities(s string) []cmp {
+	p, err := pattern.Parse(s)
+	if err != nil {
+		return nil
+	}
+	ob, ok := p.Expr.(*pattern.Observation)
+	if !ok {
+		return nil
+	}
+	var out []cmp
+	var walk func(e pattern.ComparisonExpr) bool
+	walk = func(e pattern.ComparisonExpr) bool {
+		switch x := e.(type) {
+		case *pattern.Comparison:
+			if x.Not || x.Op != pattern.Equal {
+				return false
+			}
+			var v string
+			switch c := x.Value.(type) {
+			case pattern.String:
+				v = string(c)
+			case pattern.Int:
+				v = strconv.FormatInt(int64(c), 10)
+			default:
+				return false
+			}
+			out = append(out, cmp{x.Path.String(), v})
+			return true
+		case *pattern.BooleanExpr:
+			if x.Op != pattern.And {
+				return false
+			}
+			for _, o := range x.Operands {
+				if !walk(o) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	if !walk(ob.Expr) {
+		return nil
+	}
+	return out
+}
+
+// attributeFromCmps finds the one attribute a set of equalities describes,
+// preferring the type the misp:type label names.
+func attributeFromCmps(cmps []cmp, want string) (value, typ string, ok bool) {
+	if len(cmps) == 0 {
+		return "", "", false
+	}
+	m := map[string]string{}
+	for _, c := range cmps {
+		if _, dup := m[c.path]; dup {
+			return "", "", false
+		}
+		m[c.path] = c.val.(string)
+	}
+	candidates := attributeShapes(m)
+	for _, cd := range candidates {
+		if cd.typ == want {
+			return cd.value, cd.typ, true
+		}
+	}
+	if len(candidates) > 0 && (want == "" || want == "stix2-pattern") {
+		return candidates[0].value, candidates[0].typ, true
+	}
+	if len(candidates) > 0 {
+		// The label names a type of another shape: trust the pattern.
+		return candidates[0].value, candidates[0].typ, true
+	}
+	return "", "", false
+}
+
+type shape struct{ typ, value string }
+
+// attributeShapes lists the attribute types whose ToSTIX pattern has
+// exactly the paths of m, with the value each would have.
+func attributeShapes(m map[string]string) []shape {
+	only := func(paths ...string) bool {
+		if len(m) != len(paths) {
+			return false
+		}
+		for _, p := range paths {
+			if _, ok := m[p]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	var out []shape
+	for typ, k := range hashKeys {
+		if only("file:hashes." + comp(k)) {
+			out = append(out, shape{typ, m["file:hashes."+comp(k)]})
+		}
+		if only("file:name", "file:hashes."+comp(k)) {
+			out = append(out, shape{"filename|" + typ, m["file:name"] + "|" + m["file:hashes."+comp(k)]})
+		}
+	}
+	slices.SortFunc(out, func(a, b shape) int { return strings.Compare(a.typ, b.typ) })
+	for _, side := range []string{"dst", "src"} {
+		ref := "network-traffic:" + side + "_ref"
+		if only(ref+".type", ref+".value") || only(ref+".value") {
+			out = append(out, shape{"ip-" + side, m[ref+".value"]})
+		}
+		if only(ref+".type", ref+".value", "network-traffic:"+side+"_port") {
+			out = append(out, shape{"ip-" + side + "|port", m[ref+".value"] + "|" + m["network-traffic:"+side+"_port"]})
+		}
+	}
+	if only("network-traffic:dst_ref.type", "network-traffic:dst_ref.value", "network-traffic:dst_port") && m["network-traffic:dst_ref.type"] == "domain-name" {
+		out = append([]shape{{"hostname|port", m["network-traffic:dst_ref.value"] + "|" + m["network-traffic:dst_port"]}}, out...)
+	}
+	single := map[string][]string{
+		"domain-name:value": {"domain", "hostname"}, "url:value": {"url", "link", "uri"},
+		"email-addr:value": {"email"}, "ipv4-addr:value": {"ip-dst"}, "ipv6-addr:value": {"ip-dst"},
+		"mutex:name": {"mutex"}, "mac-addr:value": {"mac-address"}, "autonomous-system:number": {"AS"},
+		"windows-registry-key:key": {"regkey"}, "file:name": {"filename"},
+		"email-message:subject": {"email-subject"}, "email-message:from_ref.value": {"email-src"},
+		"email-message:to_refs[*].value": {"email-dst"}, "email-message:body": {"email-body"},
+		"email-message:message_id": {"email-message-id"}, "email-message:received_lines[*]": {"email-header"},
+		"email-message:additional_header_fields.'Reply-To'": {"email-reply-to"},
+		"email-message:additional_header_fields.'X-Mailer'": {"email-x-mailer"},
+		"email-message:body_multipart[*].body_raw_ref.name": {"email-attachment"},
+		"x509-certificate:hashes.MD5":                       {"x509-fingerprint-md5"}, "x509-certificate:hashes.'SHA-1'": {"x509-fingerprint-sha1"},
+		"x509-certificate:hashes.'SHA-256'": {"x509-fingerprint-sha256"},
+		"network-traffic:dst_port":          {"port"}, "file:size": {"size-in-bytes"},
+		"network-traffic:extensions.'http-request-ext'.request_method":              {"http-method"},
+		"network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'": {"user-agent"},
+	}
+	for p, types := range single {
+		if only(p) {
+			for _, t := range types {
+				out = append(out, shape{t, m[p]})
+			}
+		}
+	}
+	if only("domain-name:value", "domain-name:resolves_to_refs[*].value") {
+		out = append(out, shape{"domain|ip", m["domain-name:value"] + "|" + m["domain-name:resolves_to_refs[*].value"]})
+	}
+	if only("windows-registry-key:key", "windows-registry-key:values[*].data") {
+		out = append(out, shape{"regkey|value", m["windows-registry-key:key"] + "|" + m["windows-registry-key:values[*].data"]})
+	}
+	if only("user-account:account_type", "user-account:account_login") && m["user-account:account_type"] == "github" {
+		out = append(out, shape{"github-username", m["user-account:account_login"]})
+	}
+	return out
+}
+
+// objectFromCmps makes a MISP file, domain-ip or ip-port object of a
+// pattern on one object type whose paths all map to the template's
+// relations, as misp-stix imports such patterns; nil otherwise.
+func objectFromCmps(cmps []cmp, name string) *outObject {
+	if len(cmps) == 0 {
+		return nil
+	}
+	typ, _, _ := strings.Cut(cmps[0].path, ":")
+	var o *outObject
+	add := func(rel, attrType, v string) {
+		o.Attribute = append(o.Attribute, &outAttr{Type: attrType, Relation: rel, Value: v, Category: defaultCategory(attrType)})
+	}
+	switch typ {
+	case "file":
+		o = &outObject{Name: "file", MetaCategory: "file"}
+		for _, c := range cmps {
+			v := c.val.(string)
+			switch {
+			case c.path == "file:name":
+				add("filename", "filename", v)
+			case c.path == "file:size":
+				add("size-in-bytes", "size-in-bytes", v)
+			default:
+				found := false
+				for t, k := range hashKeys {
+					if c.path == "file:hashes."+comp(k) && !strings.Contains(t, "/") {
+						add(t, t, v)
+						found = true
+						break
+					}
+				}
+				if !found {
+					return nil
+				}
+			}
+		}
+	case "domain-name":
+		o = &outObject{Name: "domain-ip", MetaCategory: "network"}
+		for _, c := range cmps {
+			switch c.path {
+			case "domain-name:value":
+				add("domain", "domain", c.val.(string))
+			case "domain-name:resolves_to_refs[*].value":
+				add("ip", "ip-dst", c.val.(string))
+			default:
+				return nil
+			}
+		}
+	case "network-traffic":
+		o = &outObject{Name: "ip-port", MetaCategory: "network"}
+		for _, c := range cmps {
+			switch c.path {
+			case "network-traffic:dst_ref.value":
+				add("ip-dst", "ip-dst", c.val.(string))
+			case "network-traffic:src_ref.value":
+				add("ip-src", "ip-src", c.val.(string))
+			case "network-traffic:dst_port":
+				add("dst-port", "port", c.val.(string))
+			case "network-traffic:src_port":
+				add("src-port", "port", c.val.(string))
+			case "network-traffic:dst_ref.type", "network-traffic:src_ref.type":
+			default:
+				return nil
+			}
+		}
+	default:
+		return nil
+	}
+	if name != "" && name != o.Name {
+		return nil
+	}
+	if len(o.Attribute) == 0 {
+		return nil
+	}
+	return o
+}
+
+// observedData converts an observed-data (no indicator based on it) into
+// the attribute its misp:type label names, or one attribute per SCO.
+func (f *fromSTIX) observedData(id string, o obj) {
+	refs, _ := o["object_refs"].([]any)
+	var scos []obj
+	for _, r := range refs {
+		s, _ := r.(string)
+		if so, ok := f.byID[s]; ok {
+			scos = append(scos, so)
+		}
+	}
+	if len(scos) == 0 {
+		return
+	}
+	a, ml := f.newAttr(id, o)
+	if ml["name"] != "" {
+		return // a MISP object's observables: left to the per-SCO pass
+	}
+	if fo := str(o, "first_observed"); fo != "" && epochOf(fo) != a.Timestamp {
+		a.FirstSeen = isoOf(fo)
+	}
+	if lo := str(o, "last_observed"); lo != "" && epochOf(lo) != a.Timestamp {
+		a.LastSeen = isoOf(lo)
+	}
+	// The attribute is the one whose SCOs these are: try the main SCO
+	// with the others as its references.
+	var main *outAttr
+	for _, s := range scos {
+		if main = f.scoAttribute(s, scos); main != nil {
+			break
+		}
+	}
+	if main == nil {
+		return
+	}
+	if a.Type != "" {
+		if v, ok := valueFor(a.Type, scos); ok {
+			main.Type, main.Value = a.Type, v
+		} else if sameShape[a.Type] == main.Type {
+			main.Type = a.Type
+		}
+	}
+	main.UUID, main.Timestamp, main.FirstSeen, main.LastSeen, main.Tag = a.UUID, a.Timestamp, a.FirstSeen, a.LastSeen, a.Tag
+	if a.Category != "" {
+		main.Category = a.Category
+	}
+	f.used[id] = true
+	for _, s := range scos {
+		f.used[str(s, "id")] = true
+	}
+	f.attrs = append(f.attrs, main)
+	f.attrByRef[id] = main
+}
+
+// sameShape maps attribute types to the type whose SCO they share, which
+// their misp:type label tells apart.
+var sameShape = map[string]string{"hostname": "domain", "uri": "url", "link": "url", "email-attachment": "filename"}
+
+// valueFor rebuilds the value of an attribute of type typ from the SCOs
+// ToSTIX made of it.
+func valueFor(typ string, scos []obj) (string, bool) {
+	first := func(t string) obj {
+		for _, s := range scos {
+			if str(s, "type") == t {
+				return s
+			}
+		}
+		return nil
+	}
+	ip := func() string {
+		if s := first("ipv4-addr"); s != nil {
+			return str(s, "value")
+		}
+		if s := first("ipv6-addr"); s != nil {
+			return str(s, "value")
+		}
+		return ""
+	}
+	num := func(o obj, k string) string {
+		if o == nil {
+			return ""
+		}
+		if n, ok := o[k].(json.Number); ok {
+			return n.String()
+		}
+		return ""
+	}
+	var v string
+	switch {
+	case hashKeys[typ] != "":
+		if f := first("file"); f != nil {
+			h, _ := f["hashes"].(obj)
+			v, _ = h[hashKeys[typ]].(string)
+		}
+	case strings.HasPrefix(typ, "filename|") && hashKeys[strings.TrimPrefix(typ, "filename|")] != "":
+		if f := first("file"); f != nil {
+			h, _ := f["hashes"].(obj)
+			hv, _ := h[hashKeys[strings.TrimPrefix(typ, "filename|")]].(string)
+			if hv != "" && str(f, "name") != "" {
+				v = str(f, "name") + "|" + hv
+			}
+		}
+	case typ == "domain|ip":
+		if d := first("domain-name"); d != nil && ip() != "" {
+			v = str(d, "value") + "|" + ip()
+		}
+	case typ == "ip-dst|port" || typ == "ip-src|port":
+		side := typ[3:6]
+		if p := num(first("network-traffic"), side+"_port"); p != "" && ip() != "" {
+			v = ip() + "|" + p
+		}
+	case typ == "hostname|port":
+		if d := first("domain-name"); d != nil {
+			if p := num(first("network-traffic"), "dst_port"); p != "" {
+				v = str(d, "value") + "|" + p
+			}
+		}
+	case typ == "regkey|value":
+		if k := first("windows-registry-key"); k != nil {
+			vals, _ := k["values"].([]any)
+			if len(vals) > 0 {
+				if m, ok := vals[0].(obj); ok {
+					v = str(k, "key") + "|" + str(m, "data")
+				}
+			}
+		}
+	case typ == "malware-sample":
+		if f := first("file"); f != nil {
+			h, _ := f["hashes"].(obj)
+			md5, _ := h["MD5"].(string)
+			v = str(f, "name") + "|" + md5
+		}
+	}
+	return v, v != ""
+}
+
+// scoAttribute maps one SCO to the attribute misp-stix imports it as;
+// others are the SCOs beside it (for references), or nil.
+func (f *fromSTIX) scoAttribute(s obj, others []obj) *outAttr {
+	find := func(id string) obj {
+		for _, o := range others {
+			if str(o, "id") == id {
+				return o
+			}
+		}
+		return f.byID[id]
+	}
+	a := &outAttr{}
+	switch str(s, "type") {
+	case "file":
+		h, _ := s["hashes"].(obj)
+		var keys []string
+		for k := range h {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		hashType := ""
+		if len(keys) > 0 {
+			for t, k := range hashKeys {
+				if k == keys[0] && !strings.Contains(t, "/") {
+					hashType = t
+				}
+			}
+		}
+		switch name := str(s, "name"); {
+		case hashType != "" && name != "":
+			a.Type, a.Value = "filename|"+hashType, name+"|"+fmt.Sprint(h[keys[0]])
+		case hashType != "":
+			a.Type, a.Value = hashType, fmt.Sprint(h[keys[0]])
+		case name != "":
+			a.Type, a.Value = "filename", name
+		}
+	case "domain-name":
+		a.Type, a.Value = "domain", str(s, "value")
+		if r, _ := s["resolves_to_refs"].([]any); len(r) == 1 {
+			if ipo := find(fmt.Sprint(r[0])); ipo != nil && str(ipo, "value") != "" {
+				a.Type, a.Value = "domain|ip", a.Value+"|"+str(ipo, "value")
+			}
+		}
+	case "ipv4-addr", "ipv6-addr":
+		a.Type, a.Value = "ip-dst", str(s, "value")
+	case "network-traffic":
+		for _, side := range []string{"dst", "src"} {
+			if ref := str(s, side+"_ref"); ref != "" {
+				if ipo := find(ref); ipo != nil && strings.HasPrefix(ref, "ipv") {
+					a.Type, a.Value = "ip-"+side, str(ipo, "value")
+					if p, ok := s[side+"_port"].(json.Number); ok {
+						a.Type, a.Value = a.Type+"|port", a.Value+"|"+p.String()
+					}
+					break
+				}
+			}
+		}
+	case "url":
+		a.Type, a.Value = "url", str(s, "value")
+	case "email-addr":
+		a.Type, a.Value = "email", str(s, "value")
+	case "mutex":
+		a.Type, a.Value = "mutex", str(s, "name")
+	case "mac-addr":
+		a.Type, a.Value = "mac-address", str(s, "value")
+	case "autonomous-system":
+		if n, ok := s["number"].(json.Number); ok {
+			a.Type, a.Value = "AS", n.String()
+		}
+	case "windows-registry-key":
+		a.Type, a.Value = "regkey", str(s, "key")
+	case "x509-certificate":
+		h, _ := s["hashes"].(obj)
+		for _, t := range []string{"sha256", "sha1", "md5"} {
+			if v, ok := h[hashKeys[t]].(string); ok {
+				a.Type, a.Value = "x509-fingerprint-"+t, v
+				break
+			}
+		}
+	case "email-message":
+		switch {
+		case str(s, "subject") != "":
+			a.Type, a.Value = "email-subject", str(s, "subject")
+		case str(s, "from_ref") != "":
+			if e := find(str(s, "from_ref")); e != nil {
+				a.Type, a.Value = "email-src", str(e, "value")
+			}
+		case str(s, "message_id") != "":
+			a.Type, a.Value = "email-message-id", str(s, "message_id")
+		case str(s, "body") != "":
+			a.Type, a.Value = "email-body", str(s, "body")
+		case s["additional_header_fields"] != nil:
+			h, _ := s["additional_header_fields"].(obj)
+			if v := str(h, "Reply-To"); v != "" {
+				a.Type, a.Value = "email-reply-to", v
+			} else if v := str(h, "X-Mailer"); v != "" {
+				a.Type, a.Value = "email-x-mailer", v
+			}
+		case s["received_lines"] != nil:
+			if l, _ := s["received_lines"].([]any); len(l) > 0 {
+				a.Type, a.Value = "email-header", fmt.Sprint(l[0])
+			}
+		default:
+			if to, _ := s["to_refs"].([]any); len(to) > 0 {
+				if e := find(fmt.Sprint(to[0])); e != nil {
+					a.Type, a.Value = "email-dst", str(e, "value")
+				}
+			}
+		}
+	case "user-account":
+		if str(s, "account_type") == "github" && str(s, "account_login") != "" {
+			a.Type, a.Value = "github-username", str(s, "account_login")
+		}
+	}
+	if a.Type == "" || a.Value == "" {
+		return nil
+	}
+	a.Category = defaultCategory(a.Type)
+	return a
+}
+
+// defaultCategory is the MISP category for an attribute without one, as
+// MISP's describeTypes sane defaults give it.
+func defaultCategory(typ string) string {
+	switch {
+	case typ == "comment" || typ == "text" || typ == "other":
+		return "Other"
+	case typ == "vulnerability":
+		return "External analysis"
+	case typ == "campaign-name":
+		return "Attribution"
+	case typ == "regkey" || typ == "regkey|value" || typ == "mutex":
+		return "Persistence mechanism"
+	case typ == "link":
+		return "External analysis"
+	case strings.HasPrefix(typ, "email"), typ == "filename", hashKeys[typ] != "", strings.HasPrefix(typ, "filename|"),
+		typ == "malware-sample", typ == "attachment", typ == "mac-address", strings.HasPrefix(typ, "x509"):
+		return "Payload delivery"
+	case typ == "yara" || typ == "sigma" || typ == "snort" || typ == "suricata" || typ == "stix2-pattern":
+		return "Artifacts dropped"
+	case typ == "github-username":
+		return "Social network"
+	}
+	return "Network activity"
+}
+
+// galaxyDefaults is misp-stix's galaxy type for STIX objects that do not
+// say which galaxy they came from.
+var galaxyDefaults = map[string]string{"threat-actor": "threat-actor", "intrusion-set": "mitre-intrusion-set",
+	"malware": "mitre-malware", "tool": "mitre-tool", "attack-pattern": "mitre-attack-pattern",
+	"course-of-action": "mitre-course-of-action"}
+
+func (f *fromSTIX) cluster(id string, o obj) {
+	ml, _ := labelsOf(o)
+	gt := ml["galaxy-type"]
+	if galaxySDO[gt] != str(o, "type") {
+		gt = galaxyDefaults[str(o, "type")]
+	}
+	name := str(o, "name")
+	if name == "" {
+		f.skip(id, "it has no name to make a galaxy cluster value of")
+		f.used[id] = true
+		return
+	}
+	cl := &outCluster{UUID: orNew(idUUID(id), id), Type: gt, Value: name, Description: str(o, "description"), Meta: map[string]any{}}
+	if al, ok := o["aliases"].([]any); ok && len(al) > 0 {
+		cl.Meta["synonyms"] = al
+	}
+	refs, _ := o["external_references"].([]any)
+	var urls []any
+	for _, r := range refs {
+		m, _ := r.(obj)
+		if eid := str(m, "external_id"); eid != "" && cl.Meta["external_id"] == nil {
+			cl.Meta["external_id"] = []any{eid}
+			if strings.HasPrefix(gt, "mitre-") {
+				cl.Value = name + " - " + eid
+			}
+		}
+		if u := str(m, "url"); u != "" {
+			urls = append(urls, u)
+		}
+	}
+	if len(urls) > 0 {
+		cl.Meta["refs"] = urls
+	}
+	if kc, ok := o["kill_chain_phases"].([]any); ok {
+		var phases []any
+		for _, p := range kc {
+			m, _ := p.(obj)
+			phases = append(phases, str(m, "kill_chain_name")+":"+str(m, "phase_name"))
+		}
+		cl.Meta["kill_chain"] = phases
+	}
+	cl.TagName = fmt.Sprintf("misp-galaxy:%s=%q", gt, cl.Value)
+	var g *outGalaxy
+	for _, x := range f.galaxies {
+		if x.Type == gt {
+			g = x
+		}
+	}
+	if g == nil {
+		g = &outGalaxy{Type: gt, Name: ml["galaxy-name"]}
+		if g.Name == "" {
+			g.Name = gt
+		}
+		f.galaxies = append(f.galaxies, g)
+	}
+	g.GalaxyCluster = append(g.GalaxyCluster, cl)
+	f.tags = append(f.tags, cl.TagName)
+	f.used[id] = true
+}
+
+func (f *fromSTIX) sdoAttribute(id string, o obj) {
+	a, _ := f.newAttr(id, o)
+	switch str(o, "type") {
+	case "campaign":
+		a.Type, a.Value = "campaign-name", str(o, "name")
+	case "vulnerability":
+		a.Type, a.Value = "vulnerability", str(o, "name")
+	case "note":
+		if a.Type != "comment" {
+			a.Type = "text"
+		}
+		a.Value, a.Comment = str(o, "content"), str(o, "abstract")
+	}
+	if a.Value == "" {
+		return
+	}
+	if a.Category == "" {
+		a.Category = defaultCategory(a.Type)
+	}
+	f.used[id] = true
+	f.attrs = append(f.attrs, a)
+	f.attrByRef[id] = a
+}
+
+func (f *fromSTIX) sighting(id string, o obj) {
+	a := f.attrByRef[str(o, "sighting_of_ref")]
+	if a == nil {
+		f.skip(id, "it refers to "+str(o, "sighting_of_ref")+", which did not become an attribute")
+		f.used[id] = true
+		return
+	}
+	when := str(o, "first_seen")
+	if when == "" {
+		when = str(o, "created")
+	}
+	s := outSight{UUID: orNew(idUUID(id), id), Type: "0", DateSighting: epochOf(when), Source: str(o, "description")}
+	if w, _ := o["where_sighted_refs"].([]any); len(w) > 0 {
+		if ident, ok := f.byID[fmt.Sprint(w[0])]; ok {
+			s.Organisation = &outOrg{UUID: idUUID(fmt.Sprint(w[0])), Name: str(ident, "name")}
+			f.used[fmt.Sprint(w[0])] = true
+		}
+	}
+	a.Sighting = append(a.Sighting, s)
+	f.used[id] = true
+}
+
+func (f *fromSTIX) marshal() ([]byte, error) {
+	ev := f.ev
+	ev["Attribute"] = nonNil(f.attrs)
+	ev["Object"] = nonNil(f.objs)
+	ev["Galaxy"] = nonNil(f.galaxies)
+	tags := []outTag{}
+	seen := map[string]bool{}
+	for _, t := range f.tags {
+		if !seen[t] {
+			seen[t] = true
+			tags = append(tags, outTag{t})
+		}
+	}
+	ev["Tag"] = tags
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(map[string]any{"Event": ev}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
