@@ -11,6 +11,7 @@ import (
 
 	"mosaic"
 	"mosaic/pattern"
+	"mosaic/search"
 	"mosaic/stix"
 )
 
@@ -229,6 +230,10 @@ func (c *converter) commitTLP(what string, objs []obj, tlp mosaic.TLP) bool {
 			c.skip(what, fmt.Sprintf("its STIX %s would be invalid (%s: %s)", typ, strings.TrimSpace(where), p.Reason))
 			return false
 		}
+		if reason := valueProblem(typ, o); reason != "" {
+			c.skip(what, "its STIX "+typ+" would be invalid: "+reason)
+			return false
+		}
 		if typ == "indicator" && o["pattern_type"] == "stix" {
 			if _, err := pattern.Parse(o["pattern"].(string)); err != nil {
 				c.skip(what, "its STIX pattern would be invalid: "+err.Error())
@@ -378,4 +383,29 @@ func relationship(src, typ, dst string, ts time.Time) obj {
 	return obj{"type": "relationship", "spec_version": "2.1",
 		"id":      "relationship--" + uuid5(src+" - "+typ+" - "+dst),
 		"created": stamp(ts), "modified": stamp(ts), "relationship_type": typ, "source_ref": src, "target_ref": dst}
+}
+
+// valueProblem checks what STIX asks of SCO values beyond the shape of the
+// JSON: a URL is absolute (RFC 3986), a hash of a known algorithm has its
+// length in hex.
+func valueProblem(typ string, o obj) string {
+	switch typ {
+	case "url":
+		if v, _ := o["value"].(string); v != "" {
+			if _, ok := search.NormalizeObservable(search.KindURL, v); !ok {
+				return fmt.Sprintf("%q is not an absolute URL", v)
+			}
+		}
+	case "file", "artifact", "x509-certificate":
+		hashes, _ := o["hashes"].(map[string]any)
+		for alg, v := range hashes {
+			kind, known := map[string]search.Kind{"MD5": search.KindMD5, "SHA-1": search.KindSHA1, "SHA-256": search.KindSHA256, "SHA-512": search.KindSHA512}[alg]
+			if s, _ := v.(string); known {
+				if _, ok := search.NormalizeObservable(kind, s); !ok {
+					return fmt.Sprintf("%q is not a %s hash", s, alg)
+				}
+			}
+		}
+	}
+	return ""
 }
