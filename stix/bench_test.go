@@ -75,3 +75,46 @@ func BenchmarkStdlibBaseline(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/object")
 }
+
+// BenchmarkSchema measures the schema step alone (checkSchema on decoded
+// indicators of benchBundle), and for comparison the library's own
+// validation of the same objects.
+func BenchmarkSchema(b *testing.B) {
+	const n = 1000
+	var bundle struct{ Objects []json.RawMessage }
+	if err := json.Unmarshal(benchBundle(n), &bundle); err != nil {
+		b.Fatal(err)
+	}
+	checkers := make([]*checker, n)
+	for i, raw := range bundle.Objects {
+		o, probs := DecodeObject(raw, Limits{})
+		if len(probs) > 0 {
+			b.Fatal(probs)
+		}
+		checkers[i] = &checker{props: o.Props, typ: o.Type, spec: types[o.Type], cat: catOf(o.Type)}
+	}
+	s := stixSchemas().byType["indicator"]
+	b.Run("checkSchema", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, c := range checkers {
+				c.checkSchema()
+				if len(c.probs) > 0 {
+					b.Fatal(c.probs)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/object")
+	})
+	b.Run("library", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, c := range checkers {
+				if err := s.lib.Validate(c.props); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/object")
+	})
+}

@@ -552,9 +552,15 @@ func TestDecodeBundleValid(t *testing.T) {
 			`{"id":"extension-definition--71736db5-10db-43d3-b0e3-65cf81601fe1","type":"extension-definition","spec_version":"2.1","name":"Extension Foo 1a","created":"2014-02-20T09:16:08.989000Z","modified":"2014-02-20T09:16:08.989000Z","created_by_ref":"identity--11b76a96-5d2b-45e0-8a5a-f6994f370731","schema":"https://www.example.com/schema-foo-1a/v1/","version":"1.2.1","extension_types":["toplevel-property-extension"],"extension_properties":["toxicity","rank"]}`,
 			set(set(set(indicator, "rank", `1`), "toxicity", `2`), "extensions", `{"extension-definition--71736db5-10db-43d3-b0e3-65cf81601fe1":{"extension_type":"toplevel-property-extension"}}`),
 		}},
+		// request_header values are lists: STIX 2.1 §6.12.2 (HTTP Request
+		// Extension) says "The corresponding value for each dictionary key
+		// MUST always be a list of type string", and so does the schema.
+		// The specification's own example, which this object was taken
+		// from, has strings; that is an error in the example
+		// (oasis-tcs/cti-stix2 issues 277 and 325).
 		{name: "SCOs with extensions", objs: []string{
 			`{"type":"file","spec_version":"2.1","id":"file--1b40e321-ae73-5637-bd97-33c35a86b80d","hashes":{"MD5":"3773a88f65a5e780c8dff9cdc3a056f3"},"size":25537,"extensions":{"ntfs-ext":{"sid":"1234567"}},"defanged":false}`,
-			`{"type":"network-traffic","id":"network-traffic--f8ae967a-3dc3-5cdf-8f94-8505abff00c2","dst_ref":"ipv4-addr--6da8dad3-4de3-5f8e-ab23-45d0b8f12f16","protocols":["tcp","http"],"dst_port":80,"extensions":{"http-request-ext":{"request_method":"get","request_value":"/download.html","request_header":{"Accept-Encoding":"gzip,deflate","Host":"www.example.com"}}}}`,
+			`{"type":"network-traffic","id":"network-traffic--f8ae967a-3dc3-5cdf-8f94-8505abff00c2","dst_ref":"ipv4-addr--6da8dad3-4de3-5f8e-ab23-45d0b8f12f16","protocols":["tcp","http"],"dst_port":80,"extensions":{"http-request-ext":{"request_method":"get","request_value":"/download.html","request_header":{"Accept-Encoding":["gzip,deflate"],"Host":["www.example.com"]}}}}`,
 			`{"type":"artifact","spec_version":"2.1","id":"artifact--6f437177-6e48-5cf8-9d9e-872a2bddd641","mime_type":"application/zip","payload_bin":"UEsDBCB6aXAgYnl0ZXMgaGVyZQ=="}`,
 		}},
 		{name: "markings", objs: []string{

@@ -100,6 +100,9 @@ func (c *checker) check() {
 		}
 	}
 	c.checkRules()
+	if c.typ != "" {
+		c.checkSchema()
+	}
 }
 
 // checkType reads the type and works out the object's category.
@@ -228,9 +231,13 @@ func identifierReason(s string) (typ, reason string) {
 }
 
 // uuidReason checks an RFC 4122 UUID: 8-4-4-4-12 hexadecimal digits, the
-// RFC 4122 variant, and a version from 1 to 8. RFC 4122 reads hexadecimal
+// RFC 4122 variant, and a version from 1 to 5. RFC 4122 reads hexadecimal
 // digits in either case, and so do the STIX 2.1 JSON schemas and the OASIS
 // examples (one of which has an upper-case digit), so both are accepted.
+// STIX 2.1 §2.9 requires an "RFC 4122-compliant UUID", and RFC 4122
+// defines versions 1 to 5 (RFC 9562 added 6 to 8 in 2024); the schemas'
+// identifier pattern (common/identifier.json) says [1-5] as well, so both
+// checks agree.
 func uuidReason(u string) string {
 	if len(u) != 36 {
 		return "the UUID must have the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
@@ -247,8 +254,8 @@ func uuidReason(u string) string {
 			return "the UUID must have the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx with hexadecimal digits"
 		}
 	}
-	if v := u[14]; v < '1' || v > '8' {
-		return fmt.Sprintf("the UUID has version %c; RFC 4122 UUIDs have versions 1 to 8", v)
+	if v := u[14]; v < '1' || v > '5' {
+		return fmt.Sprintf("the UUID has version %c; RFC 4122 UUIDs have versions 1 to 5", v)
 	}
 	switch u[19] {
 	case '8', '9', 'a', 'b', 'A', 'B':
