@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"mosaic"
+	"mosaic/pattern"
 )
 
 // checker applies the STIX 2.1 rules to one decoded object.
@@ -987,6 +988,14 @@ func (c *checker) checkRules() {
 	switch c.typ {
 	case "indicator":
 		c.notBefore("valid_from", "valid_until", true)
+		// A STIX pattern must be one: the grammar and the rules of STIX
+		// 2.1 section 9 (package pattern), with the place and reason of
+		// the first fault.
+		if src, ok := p["pattern"].(string); ok && p["pattern_type"] == "stix" {
+			if _, err := pattern.Parse(src); err != nil {
+				c.addf("pattern", "not a valid STIX pattern: %v", err)
+			}
+		}
 	case "relationship":
 		c.notBefore("start_time", "stop_time", true)
 		if s, ok := p["relationship_type"].(string); ok && !isVocabTerm(s) {
