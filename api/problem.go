@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"mosaic"
+	"mosaic/gate"
 )
 
 // ProblemTypeBase starts the stable type URI of each kind of problem (RFC
@@ -78,9 +79,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case mosaic.CodeRateLimited:
 		wait := "1"
-		var rl *rateLimited
+		var rl *gate.RateLimited
 		if errors.As(err, &rl) {
-			wait = retryAfter(rl.wait)
+			wait = rl.RetryAfter()
 		}
 		w.Header().Set("Retry-After", wait)
 	case mosaic.CodeTooLarge:

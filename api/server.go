@@ -8,19 +8,15 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
-	"math"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"mosaic"
 	"mosaic/audit"
-	"mosaic/credential"
+	"mosaic/gate"
 	"mosaic/ingest"
 )
 
@@ -32,6 +28,9 @@ type Limits struct {
 	RateBurst     int
 	AuthFailures  int // failed authentications per minute per client address
 	TokenLifetime time.Duration
+	// Gate, when set, authenticates and rate-limits in place of a gate
+	// made from the rate fields above, so that other doors can share it.
+	Gate *gate.Gate
 }
 
 // DefaultPageSize is the page size of a listing without limit.
@@ -46,8 +45,7 @@ type Server struct {
 	clock  mosaic.Clock
 	log    *slog.Logger
 
-	users    *limiter // requests per user
-	failures *limiter // failed authentications per client address
+	gate *gate.Gate
 	// reading bounds the upload bodies being read at once, uploads the
 	// bundles being decoded and stored: a bundle takes several times its
 	// size in memory while it is decoded.
@@ -71,11 +69,13 @@ const (
 func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, limits Limits, clock mosaic.Clock, log *slog.Logger) *Server {
 	s := &Server{
 		store: store, ingest: in, audit: al, limits: limits, clock: clock, log: log,
-		users:    newLimiter(limits.RatePerSecond, float64(limits.RateBurst)),
-		failures: newLimiter(float64(limits.AuthFailures)/60, float64(limits.AuthFailures)),
-		reading:  make(chan struct{}, MaxConcurrentReads),
-		uploads:  make(chan struct{}, MaxConcurrentUploads),
-		mux:      http.NewServeMux(),
+		gate:    limits.Gate,
+		reading: make(chan struct{}, MaxConcurrentReads),
+		uploads: make(chan struct{}, MaxConcurrentUploads),
+		mux:     http.NewServeMux(),
+	}
+	if s.gate == nil {
+		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: limits.RatePerSecond, RateBurst: limits.RateBurst, AuthFailuresPerMinute: limits.AuthFailures})
 	}
 	allow := map[string][]string{}
 	for _, rt := range s.routes() {
@@ -166,12 +166,12 @@ func (s *Server) wrap(rt route) http.Handler {
 		var v mosaic.Viewer
 		if !rt.public {
 			var err error
-			if v, err = s.authenticate(r); err != nil {
+			if v, err = s.gate.Authenticate(r, gate.Bearer); err != nil {
 				s.writeError(w, r, err)
 				return
 			}
-			if ok, wait := s.users.allow("u"+strconv.FormatInt(v.UserID, 10), s.clock.Now()); !ok {
-				s.writeError(w, r, &rateLimited{wait: wait, msg: fmt.Sprintf("rate limit of %g requests per second exceeded", s.limits.RatePerSecond)})
+			if err := s.gate.Admit(v); err != nil {
+				s.writeError(w, r, err)
 				return
 			}
 		}
@@ -191,116 +191,6 @@ func requestID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func retryAfter(d time.Duration) string {
-	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
-}
-
-// authenticate resolves the bearer token. Failed attempts count against the
-// client's address and are answered with 429 beyond the limit, so that a
-// client probing tokens is slowed down (a token has 256 random bits, so
-// guessing one is hopeless anyway).
-func (s *Server) authenticate(r *http.Request) (mosaic.Viewer, error) {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	now := s.clock.Now()
-	// Only failures count and only failures are refused: a client that
-	// keeps sending bad tokens must not lock out the valid ones of others
-	// behind the same address.
-	fail := func(err error) (mosaic.Viewer, error) {
-		if wait := s.failures.wait(host, now); wait > 0 {
-			return mosaic.Viewer{}, &rateLimited{wait: wait, msg: "too many failed authentications from this address"}
-		}
-		s.failures.allow(host, now)
-		return mosaic.Viewer{}, err
-	}
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return fail(mosaic.Errorf(mosaic.CodeUnauth, "send an API token as Authorization: Bearer TOKEN"))
-	}
-	v, err := s.store.Authenticate(r.Context(), credential.HashToken(strings.TrimSpace(token)), now)
-	if err != nil {
-		if mosaic.ErrorCode(err) == mosaic.CodeUnauth {
-			return fail(err)
-		}
-		return mosaic.Viewer{}, err
-	}
-	return v, nil
-}
-
-// limiter is a set of token buckets.
-type limiter struct {
-	rate, burst float64
-	mu          sync.Mutex
-	buckets     map[string]*bucket // guarded by mu
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newLimiter(rate, burst float64) *limiter {
-	return &limiter{rate: rate, burst: burst, buckets: map[string]*bucket{}}
-}
-
-func (l *limiter) refill(key string, now time.Time) *bucket {
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) > 100_000 {
-			// Full buckets carry no state worth keeping.
-			for k, b := range l.buckets {
-				if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-					delete(l.buckets, k)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
-	}
-	// A clock that steps back must not take tokens away.
-	if now.After(b.last) {
-		b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-		b.last = now
-	}
-	return b
-}
-
-// allow takes a token for key, or says how long until one is available.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.refill(key, now)
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-}
-
-// wait says how long until key has a token, without taking one.
-func (l *limiter) wait(key string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b := l.refill(key, now); b.tokens < 1 {
-		return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	}
-	return 0
-}
-
-// rateLimited is a CodeRateLimited error that knows when to come back.
-type rateLimited struct {
-	wait time.Duration
-	msg  string
-}
-
-func (e *rateLimited) Error() string { return e.msg }
-
-func (e *rateLimited) Unwrap() error {
-	return mosaic.Errorf(mosaic.CodeRateLimited, "%s; retry in %s s", e.msg, retryAfter(e.wait))
 }
 
 // recordRead audits a read. When the audit log cannot take it the read

@@ -1,0 +1,153 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"mosaic"
+	"mosaic/credential"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time { return c.t }
+
+// tokens is an Authenticator with one token per user name.
+type tokens map[[32]byte]mosaic.Viewer
+
+func (ts tokens) Authenticate(_ context.Context, h [32]byte, _ time.Time) (mosaic.Viewer, error) {
+	if v, ok := ts[h]; ok {
+		return v, nil
+	}
+	return mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "invalid or expired token")
+}
+
+func setup() (*Gate, *clock) {
+	c := &clock{t: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	ts := tokens{
+		credential.HashToken("tok-ann"): {UserID: 1, User: "ann"},
+		credential.HashToken("tok-bob"): {UserID: 2, User: "bob"},
+	}
+	return New(ts, c, Limits{RatePerSecond: 2, RateBurst: 3, AuthFailuresPerMinute: 2}), c
+}
+
+func TestAuthenticate(t *testing.T) {
+	g, _ := setup()
+	cases := []struct {
+		name   string
+		accept Credentials
+		set    func(h map[string][]string)
+		user   string // "" when it must fail with CodeUnauth
+	}{
+		{"bearer", Bearer, func(h map[string][]string) { h["Authorization"] = []string{"Bearer tok-ann"} }, "ann"},
+		{"bearer lower-case scheme", Bearer, func(h map[string][]string) { h["Authorization"] = []string{"bearer  tok-bob "} }, "bob"},
+		{"unknown token", Bearer, func(h map[string][]string) { h["Authorization"] = []string{"Bearer nope"} }, ""},
+		{"nothing", BearerOrBasic, func(map[string][]string) {}, ""},
+		{"basic refused where only bearer is taken", Bearer, func(h map[string][]string) { h["Authorization"] = []string{basic("ann", "tok-ann")} }, ""},
+		{"basic", BearerOrBasic, func(h map[string][]string) { h["Authorization"] = []string{basic("ann", "tok-ann")} }, "ann"},
+		{"basic with another user's token", BearerOrBasic, func(h map[string][]string) { h["Authorization"] = []string{basic("ann", "tok-bob")} }, ""},
+		{"basic without password", BearerOrBasic, func(h map[string][]string) { h["Authorization"] = []string{basic("ann", "")} }, ""},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			// A distinct address per case keeps the failure limit out of it.
+			r.RemoteAddr = "192.0.2." + string(rune('1'+i)) + ":1234"
+			tc.set(r.Header)
+			v, err := g.Authenticate(r, tc.accept)
+			if tc.user == "" {
+				if mosaic.ErrorCode(err) != mosaic.CodeUnauth {
+					t.Fatalf("got %v, %v; want an authentication error", v, err)
+				}
+				return
+			}
+			if err != nil || v.User != tc.user {
+				t.Fatalf("got %v, %v; want %s", v, err, tc.user)
+			}
+		})
+	}
+}
+
+func basic(user, pass string) string {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.SetBasicAuth(user, pass)
+	return r.Header.Get("Authorization")
+}
+
+func TestFailuresAreLimitedPerAddress(t *testing.T) {
+	g, c := setup()
+	try := func(addr, token string) error {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = addr
+		r.Header.Set("Authorization", "Bearer "+token)
+		_, err := g.Authenticate(r, Bearer)
+		return err
+	}
+	for range 2 {
+		if err := try("198.51.100.1:1", "bad"); mosaic.ErrorCode(err) != mosaic.CodeUnauth {
+			t.Fatalf("failure within the limit: %v", err)
+		}
+	}
+	err := try("198.51.100.1:1", "bad")
+	var rl *RateLimited
+	if !errors.As(err, &rl) || mosaic.ErrorCode(err) != mosaic.CodeRateLimited || rl.RetryAfter() != "30" {
+		t.Fatalf("third failure in a minute: %v (%+v)", err, rl)
+	}
+	// Good credentials from the same address still work: only failures
+	// are refused.
+	if err := try("198.51.100.1:2", "tok-ann"); err != nil {
+		t.Fatalf("good token behind a failing address: %v", err)
+	}
+	// Another address is not affected.
+	if err := try("198.51.100.2:1", "bad"); mosaic.ErrorCode(err) != mosaic.CodeUnauth {
+		t.Fatalf("other address: %v", err)
+	}
+	c.t = c.t.Add(30 * time.Second)
+	if err := try("198.51.100.1:1", "bad"); mosaic.ErrorCode(err) != mosaic.CodeUnauth {
+		t.Fatalf("after the wait: %v", err)
+	}
+}
+
+func TestAdmit(t *testing.T) {
+	g, c := setup()
+	ann, bob := mosaic.Viewer{UserID: 1}, mosaic.Viewer{UserID: 2}
+	for i := range 3 {
+		if err := g.Admit(ann); err != nil {
+			t.Fatalf("request %d within the burst: %v", i, err)
+		}
+	}
+	err := g.Admit(ann)
+	var rl *RateLimited
+	if !errors.As(err, &rl) || rl.Wait != 500*time.Millisecond || rl.RetryAfter() != "1" {
+		t.Fatalf("beyond the burst: %v", err)
+	}
+	if err := g.Admit(bob); err != nil {
+		t.Fatalf("another user's budget: %v", err)
+	}
+	// A clock stepping back takes nothing away, and gives nothing either.
+	c.t = c.t.Add(-time.Hour)
+	if err := g.Admit(ann); err == nil {
+		t.Fatal("a clock stepping back refilled the bucket")
+	}
+	c.t = c.t.Add(time.Hour + 500*time.Millisecond)
+	if err := g.Admit(ann); err != nil {
+		t.Fatalf("after refill: %v", err)
+	}
+}
+
+func TestIdleBucketsAreDropped(t *testing.T) {
+	l := newLimiter(1, 1)
+	now := time.Unix(0, 0)
+	for i := range maxBuckets {
+		l.allow(strconv.Itoa(i), now)
+	}
+	// All are empty now; a second later all are full again and go.
+	l.allow("new", now.Add(time.Second))
+	if n := len(l.buckets); n != 1 {
+		t.Fatalf("%d buckets kept, want 1", n)
+	}
+}
