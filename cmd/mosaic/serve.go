@@ -16,11 +16,13 @@ import (
 	"mosaic/api"
 	"mosaic/audit"
 	"mosaic/config"
+	"mosaic/gate"
 	"mosaic/ingest"
 	"mosaic/postgres"
 	"mosaic/sqlite"
 	"mosaic/sqlstore"
 	"mosaic/stix"
+	"mosaic/taxii"
 )
 
 // Main is a running Mosaic server. Open starts it, Close stops it; tests
@@ -84,16 +86,26 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	m.audit = audit.New(m.Store, time.Duration(m.Config.AuditFlush), m.Log)
+	// One gate for both doors: a user's request budget and an address's
+	// failed sign-ins count the same through REST and TAXII.
+	g := gate.New(m.Store, m.Clock, gate.Limits{
+		RatePerSecond: m.Config.RatePerSecond, RateBurst: m.Config.RateBurst, AuthFailuresPerMinute: m.Config.AuthFailures,
+	})
 	a := api.New(m.Store, m.Ingester, m.audit, api.Limits{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize,
-		RatePerSecond: m.Config.RatePerSecond, RateBurst: m.Config.RateBurst,
-		AuthFailures: m.Config.AuthFailures, TokenLifetime: time.Duration(m.Config.TokenLifetime),
+		TokenLifetime: time.Duration(m.Config.TokenLifetime), Gate: g,
+	}, m.Clock, m.Log)
+	tx := taxii.New(m.Store, m.Ingester, m.audit, taxii.Options{
+		Title:            "Mosaic",
+		Description:      "STIX 2.1 intelligence of the joint cyber intel/info cell, as far as you may see it",
+		MaxContentLength: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize, Gate: g,
 	}, m.Clock, m.Log)
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
+	mux.Handle(taxii.DiscoveryPath, tx.Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, "Mosaic\n\nAPI: /api/v1 (send Authorization: Bearer TOKEN)\nAPI description: /api/v1/openapi.json\n")
+		fmt.Fprint(w, "Mosaic\n\nAPI: /api/v1 (send Authorization: Bearer TOKEN)\nAPI description: /api/v1/openapi.json\nTAXII 2.1: /taxii2/ (HTTP Basic with your user name and an API token, or Bearer)\n")
 	})
 	if m.Config.TLSCert != "" {
 		// A bad certificate is an error now, not after "serving" is logged.

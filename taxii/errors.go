@@ -1,0 +1,142 @@
+package taxii
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"mosaic"
+	"mosaic/gate"
+)
+
+// Error is a TAXII error message (TAXII §3.6.1), the body of every answer
+// with an error status. It carries no request id or time, so that the
+// answer about a hidden object or collection is byte-identical to the one
+// about a missing one; the request id travels in X-Request-Id.
+type Error struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	// ErrorCode is Mosaic's error code, such as "not-found"; it is stable
+	// across Mosaic's interfaces, not across TAXII servers.
+	ErrorCode  string `json:"error_code,omitempty"`
+	HTTPStatus string `json:"http_status,omitempty"`
+	// Details holds, for refused content, every problem found.
+	Details *ErrorDetails `json:"details,omitempty"`
+}
+
+// ErrorDetails are the details of an Error.
+type ErrorDetails struct {
+	Problems []mosaic.Problem `json:"problems,omitempty"`
+}
+
+// MaxProblems caps the problems one answer lists, so that a hostile upload
+// cannot make the answer larger than the request.
+const MaxProblems = 10_000
+
+var statusOf = map[mosaic.Code]struct {
+	status int
+	title  string
+}{
+	mosaic.CodeInvalid:     {http.StatusBadRequest, "Bad request"},
+	mosaic.CodeUnauth:      {http.StatusUnauthorized, "Not authenticated"},
+	mosaic.CodeForbidden:   {http.StatusForbidden, "Forbidden"},
+	mosaic.CodeNotFound:    {http.StatusNotFound, "Not found"},
+	mosaic.CodeConflict:    {http.StatusConflict, "Conflict"},
+	mosaic.CodeTooLarge:    {http.StatusRequestEntityTooLarge, "Request entity too large"},
+	mosaic.CodeMethod:      {http.StatusMethodNotAllowed, "Method not allowed"},
+	mosaic.CodeUnsupported: {http.StatusUnsupportedMediaType, "Unsupported media type"},
+	mosaic.CodeRateLimited: {http.StatusTooManyRequests, "Too many requests"},
+	mosaic.CodeUnavailable: {http.StatusServiceUnavailable, "Service unavailable"},
+	mosaic.CodeInternal:    {http.StatusInternalServerError, "Internal error"},
+}
+
+// statusError is an error with a status that Mosaic's codes do not name:
+// 406 for content negotiation and 422 for an upload that is not a TAXII
+// envelope, both TAXII's own.
+type statusError struct {
+	status      int
+	code, title string
+	msg         string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+var errNotAcceptable = &statusError{http.StatusNotAcceptable, "not-acceptable", "Not acceptable",
+	"this server answers in " + MediaType + "; send it (or application/taxii+json) in the Accept header"}
+
+func unprocessable(format string, args ...any) error {
+	return &statusError{http.StatusUnprocessableEntity, "unprocessable", "Unprocessable content", fmt.Sprintf(format, args...)}
+}
+
+// challenge is the WWW-Authenticate header of a 401: both schemes the
+// server takes.
+const challenge = `Basic realm="mosaic", Bearer realm="mosaic"`
+
+// writeError answers with err as a TAXII error message. It is the one place
+// that maps errors to HTTP; internal causes are logged and never sent.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var body Error
+	var status int
+	var se *statusError
+	if errors.As(err, &se) {
+		status = se.status
+		body = Error{Title: se.title, Description: se.msg, ErrorCode: se.code}
+	} else {
+		code := mosaic.ErrorCode(err)
+		m, ok := statusOf[code]
+		if !ok {
+			code, m = mosaic.CodeInternal, statusOf[mosaic.CodeInternal]
+		}
+		status = m.status
+		body = Error{Title: m.title, Description: mosaic.ErrorMessage(err), ErrorCode: string(code)}
+		var e *mosaic.Error
+		if errors.As(err, &e) && len(e.Problems) > 0 {
+			ps := e.Problems
+			if n := len(ps); n > MaxProblems {
+				ps = ps[:MaxProblems]
+				body.Description += fmt.Sprintf(" (the first %d of %d problems are listed)", MaxProblems, n)
+			}
+			body.Details = &ErrorDetails{Problems: ps}
+		}
+		switch code {
+		case mosaic.CodeInternal:
+			s.log.Error("internal error", slog.String("request_id", w.Header().Get("X-Request-Id")), slog.String("path", r.URL.Path), slog.Any("err", err))
+		case mosaic.CodeUnauth:
+			w.Header().Set("WWW-Authenticate", challenge)
+		case mosaic.CodeRateLimited:
+			wait := "1"
+			var rl *gate.RateLimited
+			if errors.As(err, &rl) {
+				wait = rl.RetryAfter()
+			}
+			w.Header().Set("Retry-After", wait)
+		case mosaic.CodeTooLarge:
+			// The rest of an oversized body is not read: close the
+			// connection rather than drain it.
+			w.Header().Set("Connection", "close")
+		}
+	}
+	body.HTTPStatus = strconv.Itoa(status)
+	b, _ := json.Marshal(body)
+	writeBody(w, status, b)
+}
+
+// writeJSON answers with v as a TAXII resource.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return mosaic.Internal(err, "encode answer")
+	}
+	writeBody(w, status, b)
+	return nil
+}
+
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", MediaType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,533 @@
+package taxii
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"mosaic"
+	"mosaic/stix"
+)
+
+// Envelope is the envelope resource (TAXII §3.7), the answer of the get
+// objects and get an object endpoints. An empty answer is an empty object.
+type Envelope struct {
+	More    bool              `json:"more,omitempty"`
+	Next    string            `json:"next,omitempty"`
+	Objects []json.RawMessage `json:"objects,omitempty"`
+}
+
+// Manifest is the manifest resource (TAXII §5.3.1). Next is not in the
+// resource's table in TAXII 2.1, but the endpoint takes a next parameter
+// (§5.3), and this is where a client finds its value.
+type Manifest struct {
+	More    bool             `json:"more,omitempty"`
+	Next    string           `json:"next,omitempty"`
+	Objects []ManifestRecord `json:"objects,omitempty"`
+}
+
+// ManifestRecord describes one version of an object (TAXII §5.3.1).
+type ManifestRecord struct {
+	ID        string `json:"id"`
+	DateAdded string `json:"date_added"`
+	Version   string `json:"version"`
+	MediaType string `json:"media_type"`
+}
+
+// Versions is the versions resource (TAXII §5.8.1), with Next as in
+// Manifest.
+type Versions struct {
+	More     bool     `json:"more,omitempty"`
+	Next     string   `json:"next,omitempty"`
+	Versions []string `json:"versions,omitempty"`
+}
+
+// The resources below leave out more when it is false and they are empty,
+// since TAXII wants an empty resource to be an empty object (§3.7, §5.3.1,
+// §5.8.1), and otherwise always say it, for clients that look for it.
+
+// MarshalJSON writes the envelope.
+func (e Envelope) MarshalJSON() ([]byte, error) {
+	if len(e.Objects) == 0 && !e.More {
+		return []byte("{}"), nil
+	}
+	type full struct {
+		More    bool              `json:"more"`
+		Next    string            `json:"next,omitempty"`
+		Objects []json.RawMessage `json:"objects,omitempty"`
+	}
+	return json.Marshal(full(e))
+}
+
+// MarshalJSON writes the manifest.
+func (m Manifest) MarshalJSON() ([]byte, error) {
+	if len(m.Objects) == 0 && !m.More {
+		return []byte("{}"), nil
+	}
+	type full struct {
+		More    bool             `json:"more"`
+		Next    string           `json:"next,omitempty"`
+		Objects []ManifestRecord `json:"objects,omitempty"`
+	}
+	return json.Marshal(full(m))
+}
+
+// MarshalJSON writes the versions.
+func (vs Versions) MarshalJSON() ([]byte, error) {
+	if len(vs.Versions) == 0 && !vs.More {
+		return []byte("{}"), nil
+	}
+	type full struct {
+		More     bool     `json:"more"`
+		Next     string   `json:"next,omitempty"`
+		Versions []string `json:"versions,omitempty"`
+	}
+	return json.Marshal(full(vs))
+}
+
+// The headers that carry the date_added of a page's first and last object
+// (TAXII §3.2).
+const (
+	HeaderDateAddedFirst = "X-TAXII-Date-Added-First"
+	HeaderDateAddedLast  = "X-TAXII-Date-Added-Last"
+)
+
+// page is one page of a listing.
+type page struct {
+	objs []mosaic.StoredObject
+	more bool
+	next string // the sealed cursor, when more
+}
+
+// list reads one page of collection c for v, oldest added first (TAXII
+// §3.3), through the store: what v may not see is not in the answer,
+// because the store's query does not return it. With object set, only that
+// object's versions; with all set, every version whatever q says.
+func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q query, object string, all bool) (page, error) {
+	if q.noMatch {
+		return page{}, nil
+	}
+	f := mosaic.ObjectFilter{Types: q.types, IDs: q.ids, Versions: q.versions, Ascending: true, After: q.after, Limit: q.limit}
+	if object != "" {
+		f.IDs = []string{object}
+	}
+	if all {
+		f.Versions = []string{mosaic.VersionAll}
+	}
+	if !q.addedAfter.IsZero() {
+		// Every record was added after 1970, so an earlier time filters
+		// nothing, which is what a bound of zero means to the store.
+		f.AddedAfter = max(0, q.addedAfter.UnixMicro())
+		if seq := s.hints.get(v.UserID, f.AddedAfter); seq > f.After {
+			f.After = seq
+		}
+	}
+	c.scope(&f)
+	p, err := s.store.Objects(ctx, v, f)
+	if err != nil {
+		return page{}, err
+	}
+	if n := len(p.Objects); n > 0 {
+		last := p.Objects[n-1]
+		s.hints.put(v.UserID, last.Envelope.Added.UnixMicro(), last.Seq)
+	}
+	out := page{objs: p.Objects, more: p.Next != 0}
+	if out.more {
+		if out.next, err = s.sealCursor(ctx, p.Next, q.binding); err != nil {
+			return page{}, err
+		}
+	}
+	return out, nil
+}
+
+// seqHints remembers, per user, the storage position of the last object
+// of the pages it was given, by that object's date_added: the
+// X-TAXII-Date-Added-Last the client will poll with next. The store finds
+// "added after t" by reading records from the oldest on, which on a large
+// store takes long; "stored after position p" it finds at once. Since
+// records are numbered and stamped in the order they commit, date_added
+// grows with the position, so every record stored after p was added after
+// t and every record added after t is stored after p: the hint changes how
+// long the query takes, never its answer. Hints are per user, so that how
+// long one user's poll takes does not depend on anyone else's.
+type seqHints struct {
+	mu sync.Mutex
+	m  map[hintKey]int64 // guarded by mu
+}
+
+type hintKey struct {
+	user  int64
+	added int64 // Unix microseconds
+}
+
+// maxHints bounds the hints kept; beyond it they are dropped, which costs
+// the next polls their speed, not their answers.
+const maxHints = 100_000
+
+func (h *seqHints) get(user, added int64) int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.m[hintKey{user, added}]
+}
+
+func (h *seqHints) put(user, added, seq int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil || len(h.m) >= maxHints {
+		h.m = make(map[hintKey]int64)
+	}
+	h.m[hintKey{user, added}] = seq
+}
+
+// inCollection reports whether v sees any version of object in c: the
+// per-object endpoints answer 404 for an object that is not there for v,
+// and an empty resource for one whose versions the filters all leave out.
+func (s *Server) inCollection(ctx context.Context, v mosaic.Viewer, c collection, object string) (bool, error) {
+	f := mosaic.ObjectFilter{IDs: []string{object}, Versions: []string{mosaic.VersionAll}, Ascending: true, Limit: 1}
+	c.scope(&f)
+	for range 1000 {
+		p, err := s.store.Objects(ctx, v, f)
+		if err != nil {
+			return false, err
+		}
+		if len(p.Objects) > 0 {
+			return true, nil
+		}
+		if p.Next == 0 {
+			return false, nil
+		}
+		// The store read a record and then dropped it (seen through a
+		// compartment v has just left); look further.
+		f.After = p.Next
+	}
+	return false, mosaic.Internal(fmt.Errorf("object %s: no end to the records", object), "find object")
+}
+
+// setDateHeaders sets X-TAXII-Date-Added-First and -Last, which TAXII §3.2
+// requires on every successful answer of the listing endpoints: the
+// date_added of the page's first and last object. A client polls with
+// added_after set to the last one; date_added is unique and in commit
+// order, and a record committed later is added later, so the client gets
+// exactly the rest. (Records stored before migration 0003 share the date
+// of their upload; a client that pages with next, as TAXII §3.5 has it do
+// while there is more, still gets each once.) A page without objects has
+// no dates of its own: it repeats the added_after it was asked with (or
+// the Unix epoch, which selects everything, like no added_after), never a
+// time of its own making, which could pass over records that are being
+// committed right now.
+func setDateHeaders(w http.ResponseWriter, p page, q query) {
+	var first, last string
+	switch {
+	case len(p.objs) > 0:
+		first, last = formatTime(p.objs[0].Envelope.Added), formatTime(p.objs[len(p.objs)-1].Envelope.Added)
+	case !q.addedAfter.IsZero():
+		first = formatTime(q.addedAfter)
+		last = first
+	default:
+		first = formatTime(time.Unix(0, 0))
+		last = first
+	}
+	// Spelt as TAXII spells them: Set would send X-Taxii-Date-Added-First,
+	// which is the same header to HTTP but not to every client.
+	w.Header()[HeaderDateAddedFirst] = []string{first}
+	w.Header()[HeaderDateAddedLast] = []string{last}
+}
+
+func objectIDs(objs []mosaic.StoredObject) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = readHead(o.Object).id
+	}
+	return out
+}
+
+func detail(c collection, r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return c.key
+	}
+	return c.key + " " + r.URL.RawQuery
+}
+
+// readable returns v's collection named in the path, if v may read it.
+func (s *Server) readable(r *http.Request, v mosaic.Viewer) (collection, error) {
+	c, err := s.collection(r.Context(), v, r.PathValue("id"))
+	if err != nil {
+		return c, err
+	}
+	if !c.CanRead {
+		return c, mosaic.Errorf(mosaic.CodeForbidden, "you may not read this collection")
+	}
+	return c, nil
+}
+
+// objectParam returns the object id in the path.
+func objectParam(r *http.Request) (string, error) {
+	id := r.PathValue("object")
+	if !stixID.MatchString(id) {
+		return "", mosaic.Errorf(mosaic.CodeInvalid, "%q is not a STIX identifier (type--UUID)", id)
+	}
+	return id, nil
+}
+
+func errNoObject(id string) error {
+	return mosaic.Errorf(mosaic.CodeNotFound, "no object %s in this collection", id)
+}
+
+func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	c, err := s.readable(r, v)
+	if err != nil {
+		return err
+	}
+	q, err := s.parseQuery(r, epObjects, c.ID, "")
+	if err != nil {
+		return err
+	}
+	p, err := s.list(r.Context(), v, c, q, "", false)
+	if err != nil {
+		return err
+	}
+	if err := s.recordRead(v, "taxii.objects", objectIDs(p.objs), mosaic.Allowed, detail(c, r)); err != nil {
+		return err
+	}
+	return s.writeEnvelope(w, p, q)
+}
+
+func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	c, err := s.readable(r, v)
+	if err != nil {
+		return err
+	}
+	id, err := objectParam(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.parseQuery(r, epObject, c.ID, id)
+	if err != nil {
+		return err
+	}
+	p, err := s.list(r.Context(), v, c, q, id, false)
+	if err != nil {
+		return err
+	}
+	if err := s.found(r.Context(), v, c, id, p, "taxii.object", r); err != nil {
+		return err
+	}
+	return s.writeEnvelope(w, p, q)
+}
+
+// found audits a read of one object and returns the 404 when the object is
+// not in the collection for v. A hidden object and a missing one get the
+// same answer.
+func (s *Server) found(ctx context.Context, v mosaic.Viewer, c collection, id string, p page, action string, r *http.Request) error {
+	ok := len(p.objs) > 0
+	if !ok {
+		var err error
+		if ok, err = s.inCollection(ctx, v, c, id); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		if err := s.recordRead(v, action, []string{id}, mosaic.NotFound, detail(c, r)); err != nil {
+			return err
+		}
+		return errNoObject(id)
+	}
+	return s.recordRead(v, action, []string{id}, mosaic.Allowed, detail(c, r))
+}
+
+// writeEnvelope answers with a page as an envelope. Each object carries
+// its handling data in Mosaic's envelope extension, as an export does: the
+// originator, audience (as far as the viewer may know it), originator
+// control, legal basis and review date travel with the object to whatever
+// the client does with it. The body is written by hand: encoding/json
+// would re-validate and copy every object.
+func (s *Server) writeEnvelope(w http.ResponseWriter, p page, q query) error {
+	objs, err := withEnvelopes(p.objs)
+	if err != nil {
+		return err
+	}
+	size := 64 + len(p.next)
+	for _, o := range objs {
+		size += len(o) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	if len(objs) > 0 || p.more {
+		b = append(b, `"more":`...)
+		b = strconv.AppendBool(b, p.more)
+		if p.next != "" {
+			b = append(b, `,"next":`...)
+			b = strconv.AppendQuote(b, p.next)
+		}
+		if len(objs) > 0 {
+			b = append(b, `,"objects":[`...)
+			for i, o := range objs {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, o...)
+			}
+			b = append(b, ']')
+		}
+	}
+	b = append(b, '}')
+	setDateHeaders(w, p, q)
+	writeBody(w, http.StatusOK, b)
+	return nil
+}
+
+// withEnvelopes adds the envelope extension to each object, on every core
+// for a large page: it re-encodes the object.
+func withEnvelopes(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, len(objs))
+	const chunk = 64
+	var next atomic.Int64
+	var failed atomic.Value
+	work := func() {
+		for {
+			lo := int(next.Add(chunk)) - chunk
+			if lo >= len(objs) {
+				return
+			}
+			for i := lo; i < min(lo+chunk, len(objs)); i++ {
+				o, err := stix.WithEnvelope(objs[i].Object, objs[i].Envelope)
+				if err != nil {
+					failed.CompareAndSwap(nil, err)
+					return
+				}
+				out[i] = o
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(objs)+chunk-1)/chunk)
+	if workers <= 1 {
+		work()
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				// A panic here would take the whole server down: no
+				// handler recovers on this goroutine.
+				defer func() {
+					if p := recover(); p != nil {
+						failed.CompareAndSwap(nil, fmt.Errorf("panic: %v", p))
+					}
+				}()
+				work()
+			})
+		}
+		wg.Wait()
+	}
+	if err, _ := failed.Load().(error); err != nil {
+		return nil, mosaic.Internal(err, "add envelopes")
+	}
+	return out, nil
+}
+
+func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	c, err := s.readable(r, v)
+	if err != nil {
+		return err
+	}
+	q, err := s.parseQuery(r, epManifest, c.ID, "")
+	if err != nil {
+		return err
+	}
+	p, err := s.list(r.Context(), v, c, q, "", false)
+	if err != nil {
+		return err
+	}
+	out := Manifest{More: p.more, Next: p.next}
+	ids := make([]string, len(p.objs))
+	for i, o := range p.objs {
+		h := readHead(o.Object)
+		ids[i] = h.id
+		out.Objects = append(out.Objects, ManifestRecord{ID: h.id, DateAdded: formatTime(o.Envelope.Added), Version: h.version(o.Envelope.Added), MediaType: STIXMediaType})
+	}
+	if err := s.recordRead(v, "taxii.manifest", ids, mosaic.Allowed, detail(c, r)); err != nil {
+		return err
+	}
+	setDateHeaders(w, p, q)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getVersions(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	c, err := s.readable(r, v)
+	if err != nil {
+		return err
+	}
+	id, err := objectParam(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.parseQuery(r, epVersions, c.ID, id)
+	if err != nil {
+		return err
+	}
+	p, err := s.list(r.Context(), v, c, q, id, true)
+	if err != nil {
+		return err
+	}
+	if err := s.found(r.Context(), v, c, id, p, "taxii.versions", r); err != nil {
+		return err
+	}
+	// Versions in the order they were added, like every listing here, so
+	// that the date headers and added_after mean the same as elsewhere.
+	out := Versions{More: p.more, Next: p.next}
+	for _, o := range p.objs {
+		out.Versions = append(out.Versions, readHead(o.Object).version(o.Envelope.Added))
+	}
+	setDateHeaders(w, p, q)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// deleteObject answers a DELETE as TAXII §5.7 prescribes for a client that
+// may not delete: Mosaic does not destroy intelligence on a client's
+// request. Records are destroyed when their retention ends, by the
+// governed retention process, which leaves a tombstone and the audit
+// trail; a TAXII DELETE cannot do that. So: 404 where the collection or the
+// object is not there for the caller (§5.7's table: can_read and can_write
+// both false), and otherwise 403 ("the client has access to the object,
+// but not to delete it").
+func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	c, err := s.collection(r.Context(), v, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	id, err := objectParam(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.parseQuery(r, epDelete, c.ID, id); err != nil {
+		return err
+	}
+	const refusal = "Mosaic does not delete objects through TAXII: records are destroyed only when their retention ends, by the governed retention process, which keeps a tombstone and the audit trail"
+	if c.CanRead != c.CanWrite {
+		// §5.7: 403 for a client that may read but not write, or the
+		// other way round, whether or not the object is there.
+		if err := s.recordRead(v, "taxii.delete", []string{id}, mosaic.Denied, detail(c, r)); err != nil {
+			return err
+		}
+		return mosaic.Errorf(mosaic.CodeForbidden, "%s", refusal)
+	}
+	ok, err := s.inCollection(r.Context(), v, c, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.recordRead(v, "taxii.delete", []string{id}, mosaic.NotFound, detail(c, r)); err != nil {
+			return err
+		}
+		return errNoObject(id)
+	}
+	if err := s.recordRead(v, "taxii.delete", []string{id}, mosaic.Denied, detail(c, r)); err != nil {
+		return err
+	}
+	return mosaic.Errorf(mosaic.CodeForbidden, "%s", refusal)
+}

@@ -1,0 +1,302 @@
+// Package taxii is Mosaic's TAXII 2.1 server (OASIS TAXII Version 2.1,
+// OASIS Standard, 10 June 2021): discovery at /taxii2/, one API root, and
+// for each user the collections that match the audiences they may see: the
+// cell, each compartment they belong to, and their own organisation.
+//
+// Every read goes through the store with the caller's viewer, so the
+// visibility policy applies inside the database query; this package never
+// filters objects itself. A collection the caller may not use does not
+// exist for them: it answers exactly like an unknown one.
+package taxii
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+
+	"mosaic"
+	"mosaic/audit"
+	"mosaic/gate"
+	"mosaic/ingest"
+)
+
+// MediaType is the TAXII 2.1 media type, the Content-Type of every answer.
+const MediaType = "application/taxii+json;version=2.1"
+
+// STIXMediaType is the media type of the objects the collections hold.
+const STIXMediaType = "application/stix+json;version=2.1"
+
+// DiscoveryPath is where the discovery endpoint lives; TAXII 2.1 §8.2.1
+// fixes it at the root of the server. The caller mounts Handler there.
+const DiscoveryPath = "/taxii2/"
+
+// Options configure a Server. Zero fields take the defaults named.
+type Options struct {
+	// Title, Description and Contact describe the server in the discovery
+	// resource. Title defaults to "Mosaic".
+	Title, Description, Contact string
+	// APIRoot is the path segment of the one API root under /taxii2/
+	// (default "api", so the root is /taxii2/api/): lower-case letters,
+	// digits and hyphens.
+	APIRoot string
+	// APIRootTitle and APIRootDescription describe the API root. The title
+	// defaults to Title.
+	APIRootTitle, APIRootDescription string
+	// MaxContentLength is the largest request body in bytes, announced as
+	// the API root's max_content_length (default 32 MiB). Larger bodies get
+	// 413 before they are read.
+	MaxContentLength int64
+	// DefaultPageSize is the page size without a limit parameter (default
+	// 100); MaxPageSize the largest page (default 1000): a larger limit is
+	// served with MaxPageSize objects and "more", as TAXII §3.4 allows.
+	DefaultPageSize, MaxPageSize int
+	// RatePerSecond and RateBurst limit each user's requests (defaults 50
+	// and 200); beyond them the answer is 429 with Retry-After.
+	RatePerSecond float64
+	RateBurst     int
+	// AuthFailuresPerMinute bounds failed authentications per client
+	// address (default 30); beyond it the answer is 429.
+	AuthFailuresPerMinute int
+	// Gate, when set, authenticates and rate-limits in place of a gate
+	// made from the three fields above, so that the REST API and TAXII
+	// share one budget per user.
+	Gate *gate.Gate
+}
+
+func (o Options) withDefaults() Options {
+	if o.Title == "" {
+		o.Title = "Mosaic"
+	}
+	if o.APIRoot == "" {
+		o.APIRoot = "api"
+	}
+	if o.APIRootTitle == "" {
+		o.APIRootTitle = o.Title
+	}
+	if o.MaxContentLength <= 0 {
+		o.MaxContentLength = 32 << 20
+	}
+	if o.MaxPageSize <= 0 {
+		o.MaxPageSize = 1000
+	}
+	if o.DefaultPageSize <= 0 {
+		o.DefaultPageSize = min(100, o.MaxPageSize)
+	}
+	o.DefaultPageSize = min(o.DefaultPageSize, o.MaxPageSize)
+	return o
+}
+
+// Server serves TAXII 2.1.
+type Server struct {
+	store  mosaic.Store
+	ingest *ingest.Ingester
+	audit  *audit.Log
+	opts   Options
+	clock  mosaic.Clock
+	log    *slog.Logger
+	root   string // the API root's path, "/taxii2/api/"
+
+	gate *gate.Gate
+	// reading bounds the upload bodies being read at once, uploads the
+	// uploads being decoded and stored: an upload takes several times its
+	// size in memory while it is decoded.
+	reading chan struct{}
+	uploads chan struct{}
+	mux     *http.ServeMux
+	// notFound answers for paths that are no endpoint.
+	notFound http.Handler
+	hints    seqHints
+
+	keyMu   sync.Mutex
+	cursor  cipher.AEAD // guarded by keyMu; nil until first used
+	collKey []byte      // guarded by keyMu; nil until first used
+
+	idCacheMu sync.Mutex
+	idCache   map[string]string // guarded by idCacheMu; collection key → id
+}
+
+var rootName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// MaxConcurrentUploads is how many uploads are decoded and stored at once,
+// and MaxConcurrentReads how many have their bodies read; more wait their
+// turn.
+const (
+	MaxConcurrentUploads = 2
+	MaxConcurrentReads   = 8
+)
+
+// New returns a Server. It panics when opts.APIRoot is not a valid path
+// segment, a programming error.
+func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, opts Options, clock mosaic.Clock, log *slog.Logger) *Server {
+	opts = opts.withDefaults()
+	if !rootName.MatchString(opts.APIRoot) {
+		panic(fmt.Sprintf("taxii: API root %q is not a path segment of lower-case letters, digits and hyphens", opts.APIRoot))
+	}
+	s := &Server{
+		store: store, ingest: in, audit: al, opts: opts, clock: clock, log: log,
+		root:     DiscoveryPath + opts.APIRoot + "/",
+		gate:     opts.Gate,
+		reading:  make(chan struct{}, MaxConcurrentReads),
+		uploads:  make(chan struct{}, MaxConcurrentUploads),
+		mux:      http.NewServeMux(),
+		idCache:  map[string]string{},
+	}
+	if s.gate == nil {
+		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: opts.RatePerSecond, RateBurst: opts.RateBurst, AuthFailuresPerMinute: opts.AuthFailuresPerMinute})
+	}
+	allow := map[string][]string{}
+	var paths []string
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt.h))
+		if _, ok := allow[rt.path]; !ok {
+			paths = append(paths, rt.path)
+		}
+		allow[rt.path] = append(allow[rt.path], rt.method)
+	}
+	// A known endpoint with another method is a 405 naming the methods it
+	// has, as a TAXII error message rather than the mux's plain text.
+	for _, path := range paths {
+		methods := strings.Join(allow[path], ", ")
+		s.mux.Handle(path, s.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
+			w.Header().Set("Allow", methods)
+			return mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed on this endpoint; use %s", r.Method, methods)
+		}))
+	}
+	s.notFound = s.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
+		if !strings.HasSuffix(r.URL.Path, "/") {
+			// TAXII §3.1: every endpoint path ends in a slash.
+			return mosaic.Errorf(mosaic.CodeNotFound, "no such endpoint: %s; TAXII endpoint paths end with a slash", r.URL.Path)
+		}
+		return mosaic.Errorf(mosaic.CodeNotFound, "no such endpoint: %s", r.URL.Path)
+	})
+	s.mux.Handle(DiscoveryPath, s.notFound)
+	return s
+}
+
+// Handler returns the TAXII handler. Mount it at /taxii2/ on the server's
+// root mux, without stripping the prefix: it routes on the full path.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The mux would redirect a path without its trailing slash to the
+		// endpoint, and a client would follow a redirected POST as a GET
+		// and take the listing for an answer to its upload.
+		if !strings.HasSuffix(r.URL.Path, "/") {
+			s.notFound.ServeHTTP(w, r)
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error
+
+type route struct {
+	method, path string
+	h            handler
+}
+
+func (s *Server) routes() []route {
+	c := s.root + "collections/{id}/"
+	return []route{
+		{"GET", DiscoveryPath + "{$}", s.discovery},
+		{"GET", s.root + "{$}", s.apiRoot},
+		{"GET", s.root + "status/{status}/{$}", s.getStatus},
+		{"GET", s.root + "collections/{$}", s.listCollections},
+		{"GET", c + "{$}", s.getCollection},
+		{"GET", c + "manifest/{$}", s.getManifest},
+		{"GET", c + "objects/{$}", s.getObjects},
+		{"POST", c + "objects/{$}", s.addObjects},
+		{"GET", c + "objects/{object}/{$}", s.getObject},
+		{"DELETE", c + "objects/{object}/{$}", s.deleteObject},
+		{"GET", c + "objects/{object}/versions/{$}", s.getVersions},
+	}
+}
+
+// wrap adds what every endpoint needs: a request id, headers that keep
+// answers out of caches and sniffers, authentication, the per-user rate
+// limit, content negotiation and recovery from a panic. Authentication
+// comes first, so that nothing about the server, not even which paths
+// exist, is told to a client without credentials.
+func (s *Server) wrap(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := requestID()
+		hd := w.Header()
+		hd.Set("X-Request-Id", id)
+		hd.Set("Cache-Control", "no-store")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic", slog.String("request_id", id), slog.Any("panic", p))
+				s.writeError(w, r, mosaic.Internal(fmt.Errorf("panic: %v", p), r.Method+" "+r.URL.Path))
+			}
+		}()
+		// TAXII §1.6.9 suggests HTTP Basic; the password is an API token.
+		v, err := s.gate.Authenticate(r, gate.BearerOrBasic)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.gate.Admit(v); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !acceptable(r.Header.Values("Accept")) {
+			s.writeError(w, r, errNotAcceptable)
+			return
+		}
+		if err := h(w, r, v); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func requestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// recordRead audits a read. When the audit log cannot take it the read
+// fails with 503: the caller must not send what it read.
+func (s *Server) recordRead(v mosaic.Viewer, action string, ids []string, d mosaic.Decision, detail string) error {
+	e := mosaic.NewAuditEntry(v, s.clock.Now(), action)
+	e.ObjectIDs, e.Decision, e.Detail = ids, d, detail
+	return s.audit.Record(e)
+}
+
+// secretAEAD returns an AES-GCM under the store's secret with name.
+func (s *Server) secretAEAD(ctx context.Context, name string) (cipher.AEAD, error) {
+	key, err := s.store.Secret(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, mosaic.Internal(err, "cursor key")
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, mosaic.Internal(err, "cursor key")
+	}
+	return aead, nil
+}
+
+func acquire(ctx context.Context, slots chan struct{}) error {
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+	}
+}
