@@ -142,12 +142,12 @@ func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, opts Options, c
 	}
 	s := &Server{
 		store: store, ingest: in, audit: al, opts: opts, clock: clock, log: log,
-		root:     DiscoveryPath + opts.APIRoot + "/",
-		gate:     opts.Gate,
-		reading:  make(chan struct{}, MaxConcurrentReads),
-		uploads:  make(chan struct{}, MaxConcurrentUploads),
-		mux:      http.NewServeMux(),
-		idCache:  map[string]string{},
+		root:    DiscoveryPath + opts.APIRoot + "/",
+		gate:    opts.Gate,
+		reading: make(chan struct{}, MaxConcurrentReads),
+		uploads: make(chan struct{}, MaxConcurrentUploads),
+		mux:     http.NewServeMux(),
+		idCache: map[string]string{},
 	}
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: opts.RatePerSecond, RateBurst: opts.RateBurst, AuthFailuresPerMinute: opts.AuthFailuresPerMinute})
