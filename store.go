@@ -11,6 +11,9 @@ type Store interface {
 	Directory
 	Objects
 	AuditLog
+	Feeds
+	Deconfliction
+	Web
 	// PutStatus keeps an upload's status.
 	PutStatus(ctx context.Context, st UploadStatus) error
 	// Status returns the status with id if user made the upload.

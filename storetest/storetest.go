@@ -62,6 +62,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ConcurrentReads", func(t *testing.T) { testConcurrentReads(t, open) })
 	t.Run("CommitOrder", func(t *testing.T) { testCommitOrder(t, open) })
 	t.Run("Statuses", func(t *testing.T) { testStatuses(t, open) })
+	t.Run("Feeds", func(t *testing.T) { testFeeds(t, open) })
+	t.Run("Deconfliction", func(t *testing.T) { testDeconfliction(t, open) })
+	t.Run("Web", func(t *testing.T) { testWeb(t, open) })
 }
 
 // Record builds a record from a STIX object's JSON the way ingest does.

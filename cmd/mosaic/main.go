@@ -24,12 +24,17 @@ Administration (on --data DIR or --db postgres://...):
   user         add, list, set users; set a password
   token        create, list, revoke API tokens
   compartment  add, list compartments; add-member, remove-member
+  feed         add, list, remove, poll remote TAXII 2.1 collections Mosaic imports from
 
 Client (MOSAIC_URL and MOSAIC_TOKEN name the server and your token):
   import       import STIX bundles from files
   export       export what you can see as a STIX bundle
   get          show one object
   search       search objects
+  deconflict   register, check, list, remove blinded selectors (hit/no-hit without disclosure)
+
+Deconfliction evaluator:
+  oprfd        run the VOPRF evaluator as its own process, with its own key file
 
 Run mosaic COMMAND -h for a command's flags.
 `
@@ -66,6 +71,7 @@ func run(ctx context.Context, args []string, e env) int {
 		"serve": serveCmd, "demo": demoCmd,
 		"org": orgCmd, "user": userCmd, "token": tokenCmd, "compartment": compartmentCmd,
 		"import": importCmd, "export": exportCmd, "get": getCmd, "search": searchCmd,
+		"feed": feedCmd, "deconflict": deconflictCmd, "oprfd": oprfdCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

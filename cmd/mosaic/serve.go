@@ -103,10 +103,12 @@ func (m *Main) Open(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
 	mux.Handle(taxii.DiscoveryPath, tx.Handler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, "Mosaic\n\nAPI: /api/v1 (send Authorization: Bearer TOKEN)\nAPI description: /api/v1/openapi.json\nTAXII 2.1: /taxii2/ (HTTP Basic with your user name and an API token, or Bearer)\n")
-	})
+	if err := m.mountDeconfliction(ctx, mux, g); err != nil {
+		return err
+	}
+	if err := m.mountWeb(ctx, mux, g); err != nil {
+		return err
+	}
 	if m.Config.TLSCert != "" {
 		// A bad certificate is an error now, not after "serving" is logged.
 		if _, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey); err != nil {
@@ -140,7 +142,7 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		m.served <- err
 	}()
-	return nil
+	return m.startFeeds(ctx)
 }
 
 // URL is where the server listens.
@@ -171,6 +173,7 @@ func (m *Main) Close() error {
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
 	}
+	m.stopFeeds()
 	if m.audit != nil {
 		errs = append(errs, m.audit.Close(ctx))
 	}
