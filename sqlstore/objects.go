@@ -470,6 +470,9 @@ func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFil
 		page.Objects = []mosaic.StoredObject{}
 		return page, nil
 	}
+	if err := s.seekAdded(ctx, &f); err != nil {
+		return page, err
+	}
 	query, args, err := s.listQuery(ctx, v, f)
 	if err != nil {
 		return page, err

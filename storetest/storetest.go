@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("ConcurrentReads", func(t *testing.T) { testConcurrentReads(t, open) })
 	t.Run("CommitOrder", func(t *testing.T) { testCommitOrder(t, open) })
+	t.Run("AddedAfter", func(t *testing.T) { testAddedAfter(t, open) })
 	t.Run("Statuses", func(t *testing.T) { testStatuses(t, open) })
 	t.Run("Feeds", func(t *testing.T) { testFeeds(t, open) })
 	t.Run("Deconfliction", func(t *testing.T) { testDeconfliction(t, open) })

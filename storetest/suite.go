@@ -918,3 +918,56 @@ func testStatuses(t *testing.T, open Opener) {
 	_, err = w.Store.Status(bg, UUID(5), "pb-analyst")
 	wantCode(t, err, mosaic.CodeNotFound)
 }
+
+// testAddedAfter checks "added after t" against the listing without it,
+// for t at, just before and just after every record's added time, with
+// records stored in batches at different times and some hidden from the
+// viewer.
+func testAddedAfter(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	n := 0
+	for b := range 9 {
+		var recs []mosaic.Record
+		for i := range 1 + b%4 {
+			n++
+			aud := cell
+			if i == 1 {
+				aud = mosaic.Audience{} // the originator only
+			}
+			recs = append(recs, Record(t, Indicator(n, "2026-10-01T00:00:00.000Z", "added", "[ipv4-addr:value = '10.0.0.2']"), env(aud)))
+		}
+		w.Ingest(t, w.A, recs...)
+		if b%3 != 0 {
+			w.Clock.Add(time.Duration(b) * time.Second)
+		}
+	}
+	all, err := w.Store.Objects(bg, w.C, mosaic.ObjectFilter{Ascending: true, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Objects) == 0 || len(all.Objects) == n {
+		t.Fatalf("%d of %d records visible; the test needs some hidden", len(all.Objects), n)
+	}
+	for _, o := range all.Objects {
+		at := o.Envelope.Added.UnixMicro()
+		for _, after := range []int64{at - 1, at, at + 1} {
+			var want []string
+			for _, p := range all.Objects {
+				if p.Envelope.Added.UnixMicro() > after {
+					want = append(want, objectID(p.Object))
+				}
+			}
+			page, err := w.Store.Objects(bg, w.C, mosaic.ObjectFilter{Ascending: true, AddedAfter: after, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range page.Objects {
+				got = append(got, objectID(p.Object))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("added after %d: got %v, want %v", after, got, want)
+			}
+		}
+	}
+}
