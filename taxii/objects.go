@@ -124,18 +124,11 @@ func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q quer
 		// Every record was added after 1970, so an earlier time filters
 		// nothing, which is what a bound of zero means to the store.
 		f.AddedAfter = max(0, q.addedAfter.UnixMicro())
-		if seq := s.hints.get(v.UserID, f.AddedAfter); seq > f.After {
-			f.After = seq
-		}
 	}
 	c.scope(&f)
 	p, err := s.store.Objects(ctx, v, f)
 	if err != nil {
 		return page{}, err
-	}
-	if n := len(p.Objects); n > 0 {
-		last := p.Objects[n-1]
-		s.hints.put(v.UserID, last.Envelope.Added.UnixMicro(), last.Seq)
 	}
 	out := page{objs: p.Objects, more: p.Next != 0}
 	if out.more {
@@ -144,45 +137,6 @@ func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q quer
 		}
 	}
 	return out, nil
-}
-
-// seqHints remembers, per user, the storage position of the last object
-// of the pages it was given, by that object's date_added: the
-// X-TAXII-Date-Added-Last the client will poll with next. The store finds
-// "added after t" by reading records from the oldest on, which on a large
-// store takes long; "stored after position p" it finds at once. Since
-// records are numbered and stamped in the order they commit, date_added
-// grows with the position, so every record stored after p was added after
-// t and every record added after t is stored after p: the hint changes how
-// long the query takes, never its answer. Hints are per user, so that how
-// long one user's poll takes does not depend on anyone else's.
-type seqHints struct {
-	mu sync.Mutex
-	m  map[hintKey]int64 // guarded by mu
-}
-
-type hintKey struct {
-	user  int64
-	added int64 // Unix microseconds
-}
-
-// maxHints bounds the hints kept; beyond it they are dropped, which costs
-// the next polls their speed, not their answers.
-const maxHints = 100_000
-
-func (h *seqHints) get(user, added int64) int64 {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.m[hintKey{user, added}]
-}
-
-func (h *seqHints) put(user, added, seq int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.m == nil || len(h.m) >= maxHints {
-		h.m = make(map[hintKey]int64)
-	}
-	h.m[hintKey{user, added}] = seq
 }
 
 // inCollection reports whether v sees any version of object in c: the

@@ -113,7 +113,6 @@ type Server struct {
 	mux     *http.ServeMux
 	// notFound answers for paths that are no endpoint.
 	notFound http.Handler
-	hints    seqHints
 
 	keyMu   sync.Mutex
 	cursor  cipher.AEAD // guarded by keyMu; nil until first used
