@@ -38,6 +38,7 @@ type Main struct {
 	listener net.Listener
 	server   *http.Server
 	served   chan error
+	feeds    *feedRunner // the feed poller, while serving
 }
 
 // openStore opens the configured store.

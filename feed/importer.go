@@ -1,0 +1,163 @@
+package feed
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"mosaic"
+	"mosaic/ingest"
+	"mosaic/stix"
+)
+
+// pageResult is what storing one page did.
+type pageResult struct {
+	mosaic.IngestResult
+	// Rejected are the problems of the objects refused, one or more per
+	// object.
+	Rejected []mosaic.Problem
+	// RejectedObjects counts the objects refused.
+	RejectedObjects int
+}
+
+// params are a feed's envelope as ingest's batch parameters.
+func params(f mosaic.Feed) ingest.Params {
+	return ingest.Params{Audience: f.Audience, ORCON: f.ORCON, LegalBasis: f.LegalBasis, ReviewBy: f.ReviewBy}
+}
+
+// importPage stores a page's objects for v under the feed's envelope.
+//
+// Remote content is not ours to fix, and one bad object must not hold up a
+// feed for ever (the operator cannot change what the remote serves), nor
+// make the feed skip a whole page of good ones. So a page is stored without
+// the objects that cannot be stored as they are: invalid STIX, an object
+// whose handling the envelope breaks (TLP:RED to the cell), or different
+// content under a key the organisation already holds. Each of those is
+// counted and reported in the feed's state and log, never dropped
+// silently. What is wrong with the feed itself rather than with an object
+// (a legal basis that is not configured, a review date in the past, an
+// audience the organisation may not use, a user who may not contribute)
+// fails the whole page and the poll, without moving the feed on: the
+// operator fixes the feed, and the next poll takes up the same page.
+func importPage(ctx context.Context, in *ingest.Ingester, v mosaic.Viewer, f mosaic.Feed, raws []json.RawMessage) (pageResult, error) {
+	var res pageResult
+	lim := in.Config().Limits
+	if n := len(raws); n > lim.MaxObjects && lim.MaxObjects > 0 {
+		return res, mosaic.Errorf(mosaic.CodeTooLarge, "the page has %d objects, more than the limit of %d", n, lim.MaxObjects)
+	}
+	objs := make([]stix.Object, 0, len(raws))
+	type version struct{ id, modified string }
+	seen := map[version][32]byte{}
+	for i, raw := range raws {
+		raw, err := withoutEnvelope(raw)
+		if err != nil {
+			res.reject(mosaic.Problem{Object: fmt.Sprintf("objects[%d]", i), Reason: "not a JSON object: " + jsonReason(err)})
+			continue
+		}
+		o, probs := stix.DecodeObject(raw, lim)
+		if len(probs) > 0 {
+			for j := range probs {
+				if probs[j].Object == "" {
+					probs[j].Object = fmt.Sprintf("objects[%d]", i)
+				}
+			}
+			res.reject(probs...)
+			continue
+		}
+		// A server may list one version twice; the store takes each once.
+		k := version{o.ID, o.ModifiedKey}
+		if h, dup := seen[k]; dup {
+			if h != o.Hash {
+				res.reject(mosaic.Problem{Object: o.ID, Reason: "the page holds two different objects with this id and modified timestamp"})
+			}
+			continue
+		}
+		seen[k] = o.Hash
+		objs = append(objs, o)
+	}
+	// Each round takes out the objects the last one refused; the store
+	// names every refused object at once, so two rounds are the rule.
+	for len(objs) > 0 {
+		r, _, err := in.Objects(ctx, v, objs, params(f))
+		if err == nil {
+			res.New += r.New
+			res.NewVersions += r.NewVersions
+			res.Unchanged += r.Unchanged
+			return res, nil
+		}
+		bad := objectProblems(err)
+		if bad == nil {
+			return res, err
+		}
+		kept := objs[:0]
+		for _, o := range objs {
+			if ps, ok := bad[o.ID]; ok {
+				res.reject(ps...)
+				delete(bad, o.ID)
+				continue
+			}
+			kept = append(kept, o)
+		}
+		if len(bad) > 0 || len(kept) == len(objs) {
+			// A problem about no object of the page: about the feed.
+			return res, err
+		}
+		objs = kept
+	}
+	return res, nil
+}
+
+// objectProblems returns, for an error that refuses particular objects of
+// a batch (invalid or conflicting content), each refused object's
+// problems by id; nil when the error is about the batch as a whole.
+func objectProblems(err error) map[string][]mosaic.Problem {
+	var e *mosaic.Error
+	if !errors.As(err, &e) || (e.Code != mosaic.CodeInvalid && e.Code != mosaic.CodeConflict) || len(e.Problems) == 0 {
+		return nil
+	}
+	out := map[string][]mosaic.Problem{}
+	for _, p := range e.Problems {
+		if p.Object == "" || strings.HasPrefix(p.Object, "objects[") {
+			return nil
+		}
+		out[p.Object] = append(out[p.Object], p)
+	}
+	return out
+}
+
+func (r *pageResult) reject(ps ...mosaic.Problem) {
+	r.RejectedObjects++
+	r.Rejected = append(r.Rejected, ps...)
+}
+
+// summary says in one line which objects were refused and why, for the
+// feed's state.
+func (r *pageResult) summary(max int) string {
+	var b strings.Builder
+	if r.RejectedObjects == 1 {
+		b.WriteString("1 object refused:")
+	} else {
+		fmt.Fprintf(&b, "%d objects refused:", r.RejectedObjects)
+	}
+	for i, p := range r.Rejected {
+		if b.Len() > max {
+			fmt.Fprintf(&b, " … and %d more problems", len(r.Rejected)-i)
+			break
+		}
+		b.WriteString(" " + describe(p))
+		if i < len(r.Rejected)-1 {
+			b.WriteString(";")
+		}
+	}
+	return b.String()
+}
+
+func describe(p mosaic.Problem) string {
+	s := p.Object
+	if p.Property != "" {
+		s += " " + p.Property
+	}
+	return s + ": " + clean(p.Reason)
+}

@@ -1,0 +1,370 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"mosaic"
+	"mosaic/ingest"
+	"mosaic/policy"
+	"mosaic/stix"
+)
+
+// Options tune a Poller. Zero fields take the defaults named.
+type Options struct {
+	// PageSize is the limit asked for per page (default 1000). The server
+	// may give fewer.
+	PageSize int
+	// MaxPages bounds the pages of one poll (default 10,000); a poll that
+	// reaches it stops, and the feed is due again at once.
+	MaxPages int
+	// Backoff sets the waits after failed polls (default DefaultBackoff
+	// with random jitter).
+	Backoff Backoff
+	// Recheck is the longest Run sleeps before it reads the feeds again,
+	// to see feeds added or removed by another process (default a
+	// minute).
+	Recheck time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.PageSize <= 0 {
+		o.PageSize = 1000
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = 10_000
+	}
+	if o.Backoff.Min <= 0 {
+		o.Backoff = DefaultBackoff
+		o.Backoff.Jitter = rand.Float64
+	}
+	if o.Backoff.Max < o.Backoff.Min {
+		o.Backoff.Max = o.Backoff.Min
+	}
+	if o.Recheck <= 0 {
+		o.Recheck = time.Minute
+	}
+	return o
+}
+
+// Poller polls feeds and imports what they bring.
+type Poller struct {
+	store  mosaic.Store
+	in     *ingest.Ingester
+	client *Client
+	clock  mosaic.Clock
+	log    *slog.Logger
+	opts   Options
+
+	mu      sync.Mutex
+	polling map[int64]bool // guarded by mu; feeds being polled by this process
+}
+
+// NewPoller returns a Poller that stores through in, on store.
+func NewPoller(store mosaic.Store, in *ingest.Ingester, client *Client, clock mosaic.Clock, log *slog.Logger, opts Options) *Poller {
+	return &Poller{store: store, in: in, client: client, clock: clock, log: log, opts: opts.withDefaults(), polling: map[int64]bool{}}
+}
+
+// Progress is what one page of a poll did.
+type Progress struct {
+	Page       int // from 1
+	Objects    int // in the page
+	Result     mosaic.IngestResult
+	Rejected   int    // objects refused
+	AddedAfter string // where the feed now stands
+}
+
+// Result is what a poll did.
+type Result struct {
+	Pages    int
+	Objects  int
+	Result   mosaic.IngestResult
+	Rejected int
+	// Complete is set when the poll read the collection to its end.
+	Complete bool
+}
+
+// Poll polls f once now, whether or not it is due: it reads pages until
+// the remote says there is no more, storing each and then the feed's new
+// position, and records how the poll went in the feed's state (the next
+// poll after Interval, or after a backoff when it failed). progress, when
+// not nil, is called after each page. An error is also recorded in the
+// state, except when ctx ends first: a poll cut short by shutdown is not
+// the remote's failure, and the stored pages stand.
+func (p *Poller) Poll(ctx context.Context, f mosaic.Feed, progress func(Progress)) (Result, error) {
+	if !p.claim(f.ID) {
+		return Result{}, mosaic.Errorf(mosaic.CodeConflict, "feed %s is being polled already", f.Name)
+	}
+	defer p.release(f.ID)
+	log := p.log.With(slog.String("feed", f.Name))
+	st := f.State
+	st.LastPoll = p.clock.Now()
+	res, v, err := p.poll(ctx, f, &st, log, progress)
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	if mosaic.ErrorCode(err) == mosaic.CodeNotFound && errors.Is(err, errFeedGone) {
+		return res, err
+	}
+	now := p.clock.Now()
+	if err != nil {
+		st.Failures++
+		st.LastError = errorText(err)
+		delay := p.opts.Backoff.Delay(st.Failures, err)
+		st.NextPoll = now.Add(delay)
+		log.Warn("feed poll failed", slog.String("err", st.LastError), slog.Int("failures", st.Failures), slog.Duration("retry_in", delay))
+	} else {
+		st.Failures, st.LastError = 0, ""
+		st.NextPoll = now.Add(f.Interval)
+		if res.Complete {
+			st.LastSuccess = now
+		} else {
+			st.NextPoll = now // stopped at MaxPages: carry on at once
+		}
+		log.Info("feed polled", slog.Int("pages", res.Pages), slog.Int("new", res.Result.New), slog.Int("new_versions", res.Result.NewVersions),
+			slog.Int("unchanged", res.Result.Unchanged), slog.Int("rejected", res.Rejected))
+	}
+	if serr := p.store.SaveFeedState(context.WithoutCancel(ctx), f.ID, st); serr != nil {
+		return res, errors.Join(err, serr)
+	}
+	if v.User != "" {
+		// The records' own audit entries say what was stored, as the
+		// feed's user; this one says that a feed stored it, and from
+		// where.
+		a := mosaic.NewAuditEntry(v, now, "feeds.poll")
+		a.Detail = fmt.Sprintf("feed %s collection %s%s: %d pages, %d new, %d new versions, %d unchanged, %d refused",
+			f.Name, f.URL, f.Collection, res.Pages, res.Result.New, res.Result.NewVersions, res.Result.Unchanged, res.Rejected)
+		if err != nil {
+			a.Decision = mosaic.Failed
+			a.Detail += "; " + st.LastError
+		}
+		if aerr := p.store.AppendAudit(context.WithoutCancel(ctx), []mosaic.AuditEntry{a}); aerr != nil {
+			log.Error("feed poll not audited", slog.String("err", aerr.Error()))
+		}
+	}
+	return res, err
+}
+
+var errFeedGone = errors.New("the feed was removed while it was polled")
+
+func (p *Poller) claim(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.polling[id] {
+		return false
+	}
+	p.polling[id] = true
+	return true
+}
+
+func (p *Poller) release(id int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.polling, id)
+}
+
+func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, log *slog.Logger, progress func(Progress)) (Result, mosaic.Viewer, error) {
+	var res Result
+	v, err := viewer(ctx, p.store, f.User)
+	if err != nil {
+		return res, v, err
+	}
+	secret, err := ReadSecret(f.TokenFile)
+	if err != nil {
+		return res, v, err
+	}
+	auth := Auth{User: f.RemoteUser, Secret: secret}
+	req := ObjectsRequest{APIRoot: f.URL, Collection: f.Collection, AddedAfter: st.AddedAfter, Limit: p.opts.PageSize}
+	var refused pageResult // of the whole poll, for the state
+	for res.Pages < p.opts.MaxPages {
+		page, err := p.client.Objects(ctx, auth, req)
+		if err != nil {
+			return res, v, err
+		}
+		// Checked before the page is stored: a date the feed cannot go on
+		// from would have it read the page again and again.
+		var lastKey string
+		if page.DateAddedLast != "" {
+			if lastKey, err = stix.TimeKey(page.DateAddedLast); err != nil {
+				return res, v, &ProtocolError{URL: f.URL, Reason: fmt.Sprintf("%s %q is not a timestamp", HeaderDateAddedLast, clean(page.DateAddedLast))}
+			}
+		}
+		pr, err := importPage(ctx, p.in, v, f, page.Objects)
+		if err != nil {
+			return res, v, err
+		}
+		res.Pages++
+		res.Objects += len(page.Objects)
+		res.Result.New += pr.New
+		res.Result.NewVersions += pr.NewVersions
+		res.Result.Unchanged += pr.Unchanged
+		res.Rejected += pr.RejectedObjects
+		st.Imported += int64(pr.New + pr.NewVersions)
+		st.Unchanged += int64(pr.Unchanged)
+		if pr.RejectedObjects > 0 {
+			st.Rejected += int64(pr.RejectedObjects)
+			refused.RejectedObjects += pr.RejectedObjects
+			refused.Rejected = append(refused.Rejected, pr.Rejected...)
+			st.LastRejection = st.LastPoll.UTC().Format(time.RFC3339) + ": " + refused.summary(900)
+			for i, prob := range pr.Rejected {
+				if i == 20 {
+					log.Warn("more remote objects refused", slog.Int("problems", len(pr.Rejected)-i))
+					break
+				}
+				log.Warn("remote object refused", slog.String("object", prob.Object), slog.String("property", prob.Property), slog.String("reason", clean(prob.Reason)))
+			}
+		}
+		moved := false
+		if len(page.Objects) > 0 {
+			if page.DateAddedLast == "" {
+				// Without the date the feed cannot move on: the next poll
+				// reads the collection again (harmless, but slow).
+				log.Warn("the server sends no " + HeaderDateAddedLast + "; every poll reads the whole collection")
+			} else if cur, _ := stix.TimeKey(st.AddedAfter); st.AddedAfter == "" || lastKey > cur {
+				// Only forward: a date that goes back would read again
+				// what is stored.
+				st.AddedAfter, moved = page.DateAddedLast, true
+			}
+		}
+		// The page is stored; now the position, so that a restart goes
+		// on from the next page.
+		if err := p.store.SaveFeedState(context.WithoutCancel(ctx), f.ID, *st); err != nil {
+			if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
+				return res, v, &mosaic.Error{Code: mosaic.CodeNotFound, Message: errFeedGone.Error(), Err: errFeedGone}
+			}
+			return res, v, err
+		}
+		if progress != nil {
+			progress(Progress{Page: res.Pages, Objects: len(page.Objects), Result: pr.IngestResult, Rejected: pr.RejectedObjects, AddedAfter: st.AddedAfter})
+		}
+		if !page.More {
+			res.Complete = true
+			return res, v, nil
+		}
+		switch {
+		case page.Next != "" && page.Next == req.Next:
+			return res, v, &ProtocolError{URL: f.URL, Reason: "the server gives the same next value again; it would never end"}
+		case page.Next != "":
+			// TAXII §3.5: the next page is asked for with next and the
+			// same query as the first.
+			req.Next = page.Next
+		case moved:
+			// More without next: go on from the last date (TAXII §3.5).
+			req.Next, req.AddedAfter = "", st.AddedAfter
+		default:
+			return res, v, &ProtocolError{URL: f.URL, Reason: "the server says there is more but gives neither next nor a later " + HeaderDateAddedLast + " to go on from"}
+		}
+		if err := ctx.Err(); err != nil {
+			return res, v, err
+		}
+	}
+	return res, v, nil
+}
+
+// viewer is the local user a feed imports as, as a request would
+// authenticate it.
+func viewer(ctx context.Context, store mosaic.Store, name string) (mosaic.Viewer, error) {
+	u, err := store.User(ctx, name)
+	if err != nil {
+		return mosaic.Viewer{}, fmt.Errorf("local user: %w", err)
+	}
+	if u.Disabled {
+		return mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeForbidden, "local user %s is disabled", name)
+	}
+	o, err := store.Org(ctx, u.Org)
+	if err != nil {
+		return mosaic.Viewer{}, fmt.Errorf("local user's organisation: %w", err)
+	}
+	v := mosaic.Viewer{UserID: u.ID, User: u.Name, OrgID: o.ID, Org: o.Name, OrgKind: o.Kind, Role: u.Role, ContentGrant: u.ContentGrant}
+	if err := policy.MayContribute(v); err != nil {
+		return mosaic.Viewer{}, err
+	}
+	return v, nil
+}
+
+// CheckUser reports whether the local user exists, is enabled and may
+// contribute, as a feed's user must.
+func CheckUser(ctx context.Context, store mosaic.Store, name string) error {
+	_, err := viewer(ctx, store, name)
+	return err
+}
+
+// errorText is an error as the feed's state keeps it: the safe message of
+// Mosaic's own errors (with their problems), the whole text of the
+// client's, which say nothing secret.
+func errorText(err error) string {
+	var e *mosaic.Error
+	if errors.As(err, &e) {
+		s := mosaic.ErrorMessage(err)
+		for i, p := range e.Problems {
+			if i == 5 {
+				s += fmt.Sprintf("; … %d more", len(e.Problems)-i)
+				break
+			}
+			s += "; " + describe(p)
+		}
+		return clean(s)
+	}
+	return clean(err.Error())
+}
+
+// PollDue polls every feed that is due and returns when the next one is.
+// Feeds are polled one after the other: a feed is a background job, and
+// one at a time keeps the store's single writer free for people.
+func (p *Poller) PollDue(ctx context.Context) (time.Time, error) {
+	feeds, err := p.store.Feeds(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var next time.Time
+	for _, f := range feeds {
+		if ctx.Err() != nil {
+			return next, ctx.Err()
+		}
+		if f.State.NextPoll.After(p.clock.Now()) {
+			if next.IsZero() || f.State.NextPoll.Before(next) {
+				next = f.State.NextPoll
+			}
+			continue
+		}
+		_, _ = p.Poll(ctx, f, nil) // logged and recorded in the state
+		// Read the state back: the poll moved the feed's next time.
+		g, err := p.store.Feed(ctx, f.Name)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		if next.IsZero() || g.State.NextPoll.Before(next) {
+			next = g.State.NextPoll
+		}
+	}
+	return next, nil
+}
+
+// Run polls feeds as they fall due until ctx ends.
+func (p *Poller) Run(ctx context.Context) {
+	for {
+		next, err := p.PollDue(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			p.log.Error("feeds cannot be read", slog.String("err", err.Error()))
+		}
+		wait := p.opts.Recheck
+		if !next.IsZero() {
+			wait = min(wait, max(next.Sub(p.clock.Now()), time.Second))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
