@@ -375,8 +375,9 @@ func TestDecodeBundleInvalid(t *testing.T) {
 		{name: "bad references", body: bundleOf(set(set(indicator, "object_marking_refs", `["`+tlpAmber1+`", "identity--x"]`), "x_acme_source_ref", `"nope"`)),
 			want: []wantProblem{
 				{id, "object_marking_refs[1]", `object_marking_refs[1] "identity--x" is not a STIX identifier`},
-				{id, "x_acme_source_ref", `x_acme_source_ref "nope" is not a STIX identifier`},
 			}},
+		{name: "empty reference a type defines", body: bundleOf(`{"type":"relationship","spec_version":"2.1","id":"relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad","created":"2016-04-06T20:06:37.000Z","modified":"2016-04-06T20:06:37.000Z","relationship_type":"indicates","source_ref":"","target_ref":"malware--ae560258-a5cb-4be8-8f05-013d6712295f"}`),
+			want: []wantProblem{{"relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad", "source_ref", `source_ref "" is not a STIX identifier`}}},
 		{name: "external reference", body: bundleOf(set(indicator, "external_references", `[{"source_name":"capec","external_id":"CAPEC-98"},{"url":5},{"source_name":"x"}]`)),
 			want: []wantProblem{
 				{id, "external_references[1].source_name", "an external reference must have a source_name"},
@@ -539,6 +540,11 @@ func TestDecodeBundleValid(t *testing.T) {
 			`{"type":"x-mitre-tactic","spec_version":"2.1","id":"x-mitre-tactic--d108ce10-2419-4cf9-a774-46161d6c6cfe","created":"2018-10-17T00:14:20.652Z","modified":"2019-07-19T17:44:53.176Z","created_by_ref":"identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5","name":"Collection","description":"The adversary is trying to gather data of interest to their goal.","x_mitre_shortname":"collection","external_references":[{"external_id":"TA0009","url":"https://attack.mitre.org/tactics/TA0009","source_name":"mitre-attack"}],"object_marking_refs":["marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168"],"x_mitre_version":"1.0","x_mitre_attack_spec_version":"2.1.0","x_mitre_modified_by_ref":"identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5","x_mitre_domains":["enterprise-attack"]}`,
 			`{"type":"x-mitre-matrix","spec_version":"2.1","id":"x-mitre-matrix--eafc1b4c-5e56-4965-bd4e-66a6a89c88cc","created":"2018-10-17T00:14:20.652Z","modified":"2022-04-01T20:43:55.937Z","name":"Enterprise ATT&CK","description":"Below are the tactics and technique representing the MITRE ATT&CK Matrix for Enterprise.","tactic_refs":["x-mitre-tactic--d108ce10-2419-4cf9-a774-46161d6c6cfe"],"x_mitre_deprecated":false}`,
 			`{"type":"x-mitre-data-component","spec_version":"2.1","id":"x-mitre-data-component--9c2fa0ae-7abc-485a-97f6-699e3b6cf9fa","created":"2021-10-20T15:05:19.273Z","modified":"2021-11-10T09:30:48.693Z","name":"Network Connection Creation","x_mitre_data_source_ref":"x-mitre-data-source--c000cd5c-bbb3-4606-af6f-6c6d9de0bbe3"}`,
+			// ATT&CK 18.1 (ICS): a custom _ref property need not hold an
+			// identifier (STIX 2.1 §3.1 ties the name to the value, not
+			// the value to the name).
+			`{"type":"x-mitre-data-component","spec_version":"2.1","id":"x-mitre-data-component--2b3bfe19-d59a-460d-93bb-2f546adc2d2c","created":"2021-10-20T15:05:19.273Z","modified":"2025-11-12T22:03:39.105Z","name":"File Creation","x_mitre_data_source_ref":""}`,
+			set(set(indicator, "x_acme_source_ref", `"not an identifier"`), "x_acme_seen_refs", `["one", 2]`),
 			`{"type":"attack-pattern","spec_version":"2.1","id":"attack-pattern--01a5a209-b94c-450b-b7f9-946497d91055","created":"2017-05-31T21:30:19.735Z","modified":"2020-02-05T14:17:46.686Z","name":"Windows Management Instrumentation","kill_chain_phases":[{"kill_chain_name":"mitre-attack","phase_name":"execution"}],"x_mitre_platforms":["Windows"],"x_mitre_is_subtechnique":false,"x_mitre_detection":"Monitor network traffic for WMI connections.","x_mitre_data_sources":["Process: Process Creation"],"x_mitre_permissions_required":["User","Administrator"],"x_mitre_contributors":["@ionstorm"],"revoked":false}`,
 			`{"type":"x-mitre-collection","spec_version":"2.1","id":"x-mitre-collection--1f5f1533-f617-4ca8-9ab4-6a02367fa019","created":"2018-01-17T12:56:55.080Z","modified":"2023-10-31T14:00:00.188Z","name":"Enterprise ATT&CK","x_mitre_version":"14.1","x_mitre_contents":[{"object_ref":"attack-pattern--01a5a209-b94c-450b-b7f9-946497d91055","object_modified":"2020-02-05T14:17:46.686Z"}]}`,
 		}},

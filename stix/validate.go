@@ -380,12 +380,18 @@ func propNameReason(k string) string {
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // checkSuffix applies the rules the spec ties to property name suffixes
-// (§3.1), to spec-defined and custom properties alike.
+// (§3.1). Only the properties a type defines must hold references because
+// of their _ref or _refs name: §3.1 and §11.1 require a property that
+// holds a reference to be named so, not a property so named to hold one,
+// and the official schemas leave custom _ref properties free (ATT&CK 18
+// writes "x_mitre_data_source_ref": ""). _bin and _hex are checked on
+// every property, as the schemas' properties.json does.
 func (c *checker) checkSuffix(k string, v any) {
+	defined := c.spec != nil && c.spec.has[k]
 	switch {
-	case strings.HasSuffix(k, "_refs"):
+	case strings.HasSuffix(k, "_refs") && defined:
 		c.refList(k, v, refTargets[k], nil)
-	case strings.HasSuffix(k, "_ref"):
+	case strings.HasSuffix(k, "_ref") && defined:
 		c.ref(k, v, refTargets[k]...)
 	case strings.HasSuffix(k, "_bin"):
 		if s, ok := v.(string); !ok {
@@ -935,7 +941,7 @@ func (c *checker) extensions(k string, v any) {
 			} else if s, _ := et.(string); !slices.Contains(extensionTypes, s) {
 				c.addf(p+".extension_type", "extension_type %s is not one of %s", short(et), strings.Join(extensionTypes, ", "))
 			}
-			c.extensionProps(p, e)
+			c.extensionProps(p, e, false)
 		case strings.HasSuffix(key, "-ext"):
 			if c.cat != catSCO {
 				c.addf(k, "extension %q: extensions named with -ext exist only on STIX Cyber-observable Objects; other objects use extension-definition identifiers as keys", truncate(key, 100))
@@ -952,16 +958,18 @@ func (c *checker) extensions(k string, v any) {
 			if len(e) == 0 {
 				c.addf(p, "extension %q has no properties", key)
 			}
-			c.extensionProps(p, e)
+			c.extensionProps(p, e, true)
 		default:
 			c.addf(k, "extension key %q must be an extension-definition identifier or, on STIX Cyber-observable Objects, a name ending in -ext", truncate(key, 100))
 		}
 	}
 }
 
-// extensionProps checks the property names and references inside one
-// extension.
-func (c *checker) extensionProps(p string, e map[string]any) {
+// extensionProps checks the property names inside one extension, and
+// with refs the references: the properties of an extension definition's
+// extension are its own, and like custom properties (see checkSuffix) are
+// not bound to hold identifiers by a _ref or _refs name.
+func (c *checker) extensionProps(p string, e map[string]any, refs bool) {
 	for _, name := range sortedKeys(e) {
 		if name == "extension_type" {
 			continue
@@ -972,6 +980,7 @@ func (c *checker) extensionProps(p string, e map[string]any) {
 		}
 		v := e[name]
 		switch {
+		case !refs:
 		case strings.HasSuffix(name, "_refs"):
 			c.refList(p+"."+name, v, nil, nil)
 		case strings.HasSuffix(name, "_ref"):

@@ -4,7 +4,8 @@
 // 2.1 bundle (see README.md): every object of the types ATT&CK has once
 // or a few times (identity, marking-definition, collection, matrices,
 // tactics), the first objects of each other type, at least one revoked
-// and one deprecated object, and the relationships among them, at most a
+// and one deprecated object and one data component whose data source
+// reference is blank, and the relationships among them, at most a
 // few of each kind (relationship_type, source type, target type), adding
 // the two ends of one relationship of each kind that would be missing.
 // Objects are copied unchanged, in the bundle's order.
@@ -62,20 +63,21 @@ func main() {
 
 	keep := make(map[int]bool)
 	count := make(map[string]int)
-	var revoked, deprecated bool
+	var revoked, deprecated, blank bool
 	for i, h := range heads {
+		// ATT&CK 18 blanks the data source reference of some data
+		// components, a custom _ref property that need not hold an
+		// identifier (see README.md); one of them shows that it imports.
+		blankRef := h.DataSourceRef != nil && *h.DataSourceRef == ""
 		switch {
 		case h.Type == "relationship":
 			continue
-		case h.DataSourceRef != nil && *h.DataSourceRef == "":
-			// ATT&CK 18 blanks the reference of some data components;
-			// Mosaic refuses an empty _ref (see README.md).
-			continue
-		case allOf[h.Type], count[h.Type] < perType, h.Revoked && !revoked, h.Deprecated && !deprecated:
+		case allOf[h.Type], count[h.Type] < perType, h.Revoked && !revoked, h.Deprecated && !deprecated, blankRef && !blank:
 			keep[i] = true
 			count[h.Type]++
 			revoked = revoked || h.Revoked
 			deprecated = deprecated || h.Deprecated
+			blank = blank || blankRef
 		}
 	}
 	kinds := make(map[string]int)
@@ -89,7 +91,7 @@ func main() {
 	for i, h := range heads {
 		s, okS := index[h.Source]
 		t, okT := index[h.Target]
-		if h.Type == "relationship" && kinds[kindOf(h)] == 0 && okS && okT && usable(heads[s]) && usable(heads[t]) {
+		if h.Type == "relationship" && kinds[kindOf(h)] == 0 && okS && okT {
 			keep[i], keep[s], keep[t] = true, true, true
 			kinds[kindOf(h)]++
 		}
@@ -116,8 +118,6 @@ func main() {
 	check(err)
 	fmt.Fprintf(os.Stderr, "%d of %d objects\n", n, len(bundle.Objects))
 }
-
-func usable(h head) bool { return h.DataSourceRef == nil || *h.DataSourceRef != "" }
 
 func check(err error) {
 	if err != nil {
