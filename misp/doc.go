@@ -80,4 +80,9 @@
 // pattern pattern.Parse; the parts of the event whose objects would not
 // (an invalid IP address, a relative URL, a malformed hash) are reported
 // as skipped, whole: an attribute's objects are added all or none.
+//
+// FromSTIX and Events go the other way, after misp-stix's STIX-to-MISP
+// mapping for what ToSTIX writes; Events makes the MISP event JSON of
+// `mosaic export --format misp` (one event per report), with each
+// attribute's TLP, and names every STIX object it has no place for.
 package misp

@@ -164,6 +164,23 @@ func unwrap(doc []byte) (json.RawMessage, error) {
 	return nil, fmt.Errorf("not a MISP event: no \"Event\" wrapper and none of the keys info, Attribute, Object")
 }
 
+// ResponseEvents returns the events of a {"response": [...]} document,
+// the form MISP's REST search answers in and Events writes, each as given
+// (with or without the {"Event": ...} wrapper); ok is false when doc is
+// not such a document or an element is not a MISP event.
+func ResponseEvents(doc []byte) (events []json.RawMessage, ok bool) {
+	var top struct{ Response []json.RawMessage }
+	if err := json.Unmarshal(doc, &top); err != nil || top.Response == nil {
+		return nil, false
+	}
+	for _, ev := range top.Response {
+		if !IsEvent(ev) {
+			return nil, false
+		}
+	}
+	return top.Response, true
+}
+
 // looksLikeEvent tells a bare MISP event from other JSON objects. A STIX
 // object or bundle always has "type", which a MISP event never has; an
 // event always has "info" or carries attributes or objects.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,51 +23,234 @@ import (
 //     attribute type can hold (its misp:type label chooses between types
 //     of one shape, such as url and link); any other pattern becomes a
 //     stix2-pattern attribute holding it whole, as misp-stix imports
-//     patterns it cannot take apart. yara, sigma, snort and suricata
-//     indicators become attributes of those types;
+//     patterns it cannot take apart (an attachment or malware-sample
+//     takes its value and content from the observed-data the indicator
+//     is based on). yara, sigma, snort and suricata indicators become
+//     attributes of those types;
 //   - observed-data and the SCOs it refers to, and SCOs no observed-data
 //     refers to, become attributes with to_ids unset (an observed-data with
 //     an indicator based on it is that indicator's attribute);
 //   - the report, if any, gives the event's uuid, info and date (info is
 //     used when there is no report, or the report has no name), its labels
 //     become tags; TLP marking references become one tlp:* tag, the
-//     strictest; other labels become tags of the attribute;
+//     strictest, on the event; other labels become tags of the attribute;
 //   - threat-actor, intrusion-set, malware, tool, attack-pattern and
 //     course-of-action become galaxy clusters (the galaxy type from the
 //     misp:galaxy-type label ToSTIX writes, else misp-stix's default for
 //     the STIX type), with a misp-galaxy tag each; campaign and
 //     vulnerability become campaign-name and vulnerability attributes,
 //     notes text or comment attributes;
-//   - sightings become sightings of the attribute they refer to.
+//   - sightings become sightings of the attribute they refer to;
+//   - every attribute whose object is handled under another TLP than the
+//     event (the strictest of all) carries that TLP as a tlp:* tag;
+//   - the observed-data of a MISP object (misp:name label) becomes that
+//     MISP object, with its file's properties or its SCOs' attributes,
+//     unless an indicator of the same UUID already became it;
+//   - a relationship between an attribute's object and a galaxy cluster's
+//     puts the cluster's tag on the attribute, and one from a MISP object
+//     becomes one of its object references.
 //
-// Everything else (relationships other than based-on, identities other
-// than the report's creator and sighters, objects of other types) is
-// listed in the returned skips. The error is for input that is not JSON
-// objects.
+// Everything else (other relationships, identities other than the
+// report's creator and sighters, objects of other types) is listed in the
+// returned skips. The error is for input that is not JSON objects.
 func FromSTIX(objects []json.RawMessage, info string) ([]byte, []Skip, error) {
-	f := &fromSTIX{byID: map[string]obj{}, attrByRef: map[string]*outAttr{}}
+	in, err := parseObjects(objects)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := in.event(in.order, info, nil)
+	b, err := f.marshal()
+	return b, append(in.skipped, f.skipped...), err
+}
+
+// stixInput is the objects FromSTIX and Events convert, by id.
+type stixInput struct {
+	byID    map[string]obj
+	order   []string
+	skipped []Skip
+}
+
+func parseObjects(objects []json.RawMessage) (*stixInput, error) {
+	in := &stixInput{byID: map[string]obj{}}
 	for i, raw := range objects {
 		d := json.NewDecoder(bytes.NewReader(raw))
 		d.UseNumber()
 		var o obj
 		if err := d.Decode(&o); err != nil {
-			return nil, nil, fmt.Errorf("objects[%d] is not a JSON object: %w", i, err)
+			return nil, fmt.Errorf("objects[%d] is not a JSON object: %w", i, err)
 		}
 		id, _ := o["id"].(string)
 		if id == "" {
-			f.skip(fmt.Sprintf("objects[%d]", i), "it has no id")
+			in.skipped = append(in.skipped, Skip{What: fmt.Sprintf("objects[%d]", i), Reason: "it has no id"})
 			continue
 		}
-		if _, dup := f.byID[id]; dup {
-			f.skip(id, "a second version of an object already converted; the first one given is used")
+		if _, dup := in.byID[id]; dup {
+			in.skipped = append(in.skipped, Skip{What: id, Reason: "a second version of an object already converted; the first one given is used"})
 			continue
 		}
-		f.byID[id] = o
-		f.order = append(f.order, id)
+		in.byID[id] = o
+		in.order = append(in.order, id)
+	}
+	return in, nil
+}
+
+// event converts the objects ids name (in input order) into one event;
+// tlp, when not nil, gives the TLP each object is handled under where it
+// is stricter than its markings say.
+func (in *stixInput) event(ids []string, info string, tlp map[string]mosaic.TLP) *fromSTIX {
+	f := &fromSTIX{byID: make(map[string]obj, len(ids)), order: ids, attrByRef: map[string]*outAttr{},
+		clusterTag: map[string]string{}, handling: tlp, byUUID: map[string]*outAttr{},
+		objByRef: map[string]*outObject{}}
+	for _, id := range ids {
+		f.byID[id] = in.byID[id]
 	}
 	f.run(info)
-	b, err := f.marshal()
-	return b, f.skipped, err
+	return f
+}
+
+// Events turns STIX objects into MISP events for export, in MISP's
+// {"response": [{"Event": ...}, ...]} form: one event per report, from
+// the report and the objects it refers to (with what those refer to, and
+// the relationships and sightings among them), as FromSTIX converts them,
+// and one more, named info, for the objects no report takes, when any of
+// them maps. tlp gives the TLP each object is handled under (by id; nil
+// for none) where it is stricter than the object's marking definitions:
+// every attribute whose TLP differs from its event's carries a tlp:* tag
+// of its own, and the event the strictest.
+//
+// An object is listed in the returned skips when no event took it, once,
+// with the reason of the first event that left it out. The error is for
+// input that is not JSON objects.
+func Events(objects []json.RawMessage, tlp map[string]mosaic.TLP, info string) ([]byte, []Skip, error) {
+	in, err := parseObjects(objects)
+	if err != nil {
+		return nil, nil, err
+	}
+	taken := map[string]bool{}
+	var groups [][]string
+	incoming, pos := in.incoming()
+	for _, id := range in.order {
+		if str(in.byID[id], "type") == "report" {
+			g := in.closure(id, incoming, pos)
+			for _, m := range g {
+				taken[m] = true
+			}
+			groups = append(groups, g)
+		}
+	}
+	var rest []string
+	for _, id := range in.order {
+		if !taken[id] {
+			rest = append(rest, id)
+		}
+	}
+	var events []json.RawMessage
+	used := map[string]bool{}
+	var skipped []Skip
+	for i, g := range append(groups, rest) {
+		if len(g) == 0 {
+			continue
+		}
+		f := in.event(g, info, tlp)
+		for id, ok := range f.used {
+			used[id] = used[id] || ok
+		}
+		skipped = append(skipped, f.skipped...)
+		if i == len(groups) && len(f.attrs)+len(f.objs)+len(f.galaxies) == 0 {
+			continue // the objects outside reports, none of which maps
+		}
+		b, err := f.marshal()
+		if err != nil {
+			return nil, nil, err
+		}
+		events = append(events, b)
+	}
+	// Another contribution of an id an event took was not left out: the
+	// event holds the id. Of an id no event took, the event's reason
+	// tells more.
+	skipped = append(skipped, in.skipped...)
+	var out []Skip
+	listed := map[string]bool{}
+	for _, s := range skipped {
+		if !used[s.What] && !listed[s.What] {
+			listed[s.What] = true
+			out = append(out, s)
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"response": [`)
+	for i, e := range events {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteByte('\n')
+		b.Write(bytes.TrimSpace(e))
+	}
+	b.WriteString("\n]}\n")
+	return b.Bytes(), out, nil
+}
+
+// closure returns the objects of a report's event: the report, what it
+// refers to, what those refer to (but not marking definitions, which
+// become tags), and the relationships and sightings among them, in input
+// order. incoming maps ids to the relationships and sightings that refer
+// to them; pos gives each id's place in the input.
+func (in *stixInput) closure(report string, incoming map[string][]string, pos map[string]int) []string {
+	set := map[string]bool{}
+	queue := []string{report}
+	add := func(id string) {
+		if _, ok := in.byID[id]; ok && !set[id] {
+			set[id] = true
+			queue = append(queue, id)
+		}
+	}
+	set[report] = true
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		for k, v := range in.byID[id] {
+			switch {
+			case k == "object_marking_refs":
+			case strings.HasSuffix(k, "_ref"):
+				s, _ := v.(string)
+				add(s)
+			case strings.HasSuffix(k, "_refs"):
+				l, _ := v.([]any)
+				for _, e := range l {
+					s, _ := e.(string)
+					add(s)
+				}
+			}
+		}
+		for _, r := range incoming[id] {
+			o := in.byID[r]
+			if str(o, "type") == "sighting" || set[str(o, "source_ref")] && set[str(o, "target_ref")] {
+				add(r)
+			}
+		}
+	}
+	out := slices.Collect(maps.Keys(set))
+	slices.SortFunc(out, func(a, b string) int { return pos[a] - pos[b] })
+	return out
+}
+
+// incoming maps each id to the relationships and sightings that refer to
+// it, and gives each id's place in the input.
+func (in *stixInput) incoming() (map[string][]string, map[string]int) {
+	inc := map[string][]string{}
+	pos := make(map[string]int, len(in.order))
+	for i, id := range in.order {
+		pos[id] = i
+		o := in.byID[id]
+		switch str(o, "type") {
+		case "relationship":
+			inc[str(o, "source_ref")] = append(inc[str(o, "source_ref")], id)
+			inc[str(o, "target_ref")] = append(inc[str(o, "target_ref")], id)
+		case "sighting":
+			inc[str(o, "sighting_of_ref")] = append(inc[str(o, "sighting_of_ref")], id)
+		}
+	}
+	return inc, pos
 }
 
 type outAttr struct {
@@ -77,11 +261,14 @@ type outAttr struct {
 	ToIDs     bool       `json:"to_ids"`
 	Timestamp string     `json:"timestamp"`
 	Comment   string     `json:"comment,omitempty"`
+	Data      string     `json:"data,omitempty"` // attachment and malware-sample content, base64
 	FirstSeen string     `json:"first_seen,omitempty"`
 	LastSeen  string     `json:"last_seen,omitempty"`
 	Relation  string     `json:"object_relation,omitempty"`
 	Tag       []outTag   `json:"Tag,omitempty"`
 	Sighting  []outSight `json:"Sighting,omitempty"`
+
+	tlp mosaic.TLP // the TLP of the STIX object it came from
 }
 
 type outTag struct {
@@ -102,12 +289,19 @@ type outOrg struct {
 }
 
 type outObject struct {
-	UUID         string     `json:"uuid"`
-	Name         string     `json:"name"`
-	MetaCategory string     `json:"meta-category"`
-	Timestamp    string     `json:"timestamp"`
-	Comment      string     `json:"comment,omitempty"`
-	Attribute    []*outAttr `json:"Attribute"`
+	UUID            string     `json:"uuid"`
+	Name            string     `json:"name"`
+	MetaCategory    string     `json:"meta-category"`
+	Timestamp       string     `json:"timestamp"`
+	Comment         string     `json:"comment,omitempty"`
+	Attribute       []*outAttr `json:"Attribute"`
+	ObjectReference []outRef   `json:"ObjectReference,omitempty"`
+}
+
+type outRef struct {
+	UUID             string `json:"uuid"`
+	ReferencedUUID   string `json:"referenced_uuid"`
+	RelationshipType string `json:"relationship_type"`
 }
 
 type outCluster struct {
@@ -139,6 +333,17 @@ type fromSTIX struct {
 	tags      []string
 	tlp       mosaic.TLP
 	attrByRef map[string]*outAttr // STIX id -> the attribute it became
+	// clusterTag maps the STIX id of each object that became a galaxy
+	// cluster to the cluster's tag.
+	clusterTag map[string]string
+	// handling gives TLPs stricter than objects' markings (Events).
+	handling map[string]mosaic.TLP
+	// byUUID maps the UUID of each indicator that became an attribute or
+	// a MISP object to that attribute (the object's first): ToSTIX names
+	// the indicator and observed-data of one MISP object alike.
+	byUUID map[string]*outAttr
+	// objByRef maps STIX ids to the MISP object they became.
+	objByRef map[string]*outObject
 }
 
 func (f *fromSTIX) skip(what, why string) {
@@ -189,15 +394,26 @@ func labelsOf(o obj) (misp map[string]string, other []string) {
 	return misp, other
 }
 
-func (f *fromSTIX) noteTLP(o obj) {
+// tlpOf is the TLP an object is handled under: the strictest of its TLP
+// marking definitions (object and granular) and of what f.handling says.
+func (f *fromSTIX) tlpOf(id string, o obj) mosaic.TLP {
 	refs, _ := o["object_marking_refs"].([]any)
+	refs = slices.Clip(refs) // appended to below, never into the object
+	gm, _ := o["granular_markings"].([]any)
+	for _, g := range gm {
+		if m, ok := g.(obj); ok {
+			refs = append(refs, m["marking_ref"])
+		}
+	}
+	t := f.handling[id]
 	for _, r := range refs {
 		if s, ok := r.(string); ok {
-			if t, ok := stix.TLPFromMarking(s); ok {
-				f.tlp = stricter(f.tlp, t)
+			if l, ok := stix.TLPFromMarking(s); ok {
+				t = stricter(t, l)
 			}
 		}
 	}
+	return t
 }
 
 func (f *fromSTIX) run(info string) {
@@ -206,7 +422,7 @@ func (f *fromSTIX) run(info string) {
 	var reportTS string
 	for _, id := range f.order {
 		o := f.byID[id]
-		f.noteTLP(o)
+		f.tlp = stricter(f.tlp, f.tlpOf(id, o))
 		if str(o, "type") != "report" || reportTS != "" {
 			continue
 		}
@@ -284,6 +500,40 @@ func (f *fromSTIX) run(info string) {
 			}
 		}
 	}
+	// A relationship between an attribute's object and a galaxy
+	// cluster's is the cluster attached to the attribute, as ToSTIX
+	// writes it: its tag goes on the attribute.
+	for _, id := range f.order {
+		o := f.byID[id]
+		if f.used[id] || str(o, "type") != "relationship" {
+			continue
+		}
+		src, dst := str(o, "source_ref"), str(o, "target_ref")
+		a, tag := f.attrByRef[src], f.clusterTag[dst]
+		if a == nil {
+			a, tag = f.attrByRef[dst], f.clusterTag[src]
+		}
+		if a != nil && tag != "" {
+			if !slices.Contains(a.Tag, outTag{tag}) {
+				a.Tag = append(a.Tag, outTag{tag})
+			}
+			f.used[id] = true
+			continue
+		}
+		// A relationship from a MISP object is one of its object
+		// references, as ToSTIX reads them.
+		from := f.objByRef[src]
+		target := ""
+		if to := f.objByRef[dst]; to != nil {
+			target = to.UUID
+		} else if to := f.attrByRef[dst]; to != nil {
+			target = to.UUID
+		}
+		if from != nil && target != "" && str(o, "relationship_type") != "" {
+			from.ObjectReference = append(from.ObjectReference, outRef{UUID: orNew(idUUID(id), id), ReferencedUUID: target, RelationshipType: str(o, "relationship_type")})
+			f.used[id] = true
+		}
+	}
 	for _, id := range f.order {
 		if o := f.byID[id]; str(o, "type") == "sighting" {
 			f.sighting(id, o)
@@ -296,6 +546,7 @@ func (f *fromSTIX) run(info string) {
 			continue
 		}
 		if a := f.scoAttribute(o, nil); a != nil {
+			a.tlp = f.tlpOf(id, o)
 			f.used[id] = true
 			a.UUID = orNew(idUUID(id), id)
 			a.Timestamp = f.ev["timestamp"].(string)
@@ -303,7 +554,15 @@ func (f *fromSTIX) run(info string) {
 		}
 	}
 	for _, id := range f.order {
-		if !f.used[id] {
+		if f.used[id] {
+			continue
+		}
+		switch str(f.byID[id], "type") {
+		case "relationship":
+			f.skip(id, "MISP event JSON holds relationships only from MISP objects and between attributes and galaxy clusters, and this one is neither")
+		case "identity":
+			f.skip(id, "MISP event JSON holds identities only as the event's creator and as sighters")
+		default:
 			f.skip(id, "misp-stix's mapping has no MISP equivalent for it that Mosaic exports")
 		}
 	}
@@ -323,7 +582,7 @@ func orNew(u, seed string) string {
 func (f *fromSTIX) newAttr(id string, o obj) (*outAttr, map[string]string) {
 	ml, other := labelsOf(o)
 	a := &outAttr{UUID: orNew(idUUID(id), id), Type: ml["type"], Category: ml["category"],
-		Timestamp: epochOf(str(o, "modified")), Comment: str(o, "description")}
+		Timestamp: epochOf(str(o, "modified")), Comment: str(o, "description"), tlp: f.tlpOf(id, o)}
 	for _, t := range other {
 		a.Tag = append(a.Tag, outTag{t})
 	}
@@ -345,17 +604,23 @@ func (f *fromSTIX) indicator(id string, o obj) {
 		a.Type, a.Value = pt, pat
 	case "stix":
 		cmps := equalities(pat)
-		if v, t, ok := attributeFromCmps(cmps, a.Type); ok {
+		if v, data, ok := f.sample(id, a.Type); ok {
+			// The pattern holds the content as binary, which no
+			// equality reads back; the observed-data has it.
+			a.Value, a.Data = v, data
+		} else if v, t, ok := attributeFromCmps(cmps, a.Type); ok {
 			a.Type, a.Value = t, v
 		} else if obj := objectFromCmps(cmps, ml["name"]); obj != nil {
 			obj.UUID, obj.Timestamp, obj.Comment = a.UUID, a.Timestamp, a.Comment
 			for _, oa := range obj.Attribute {
-				oa.ToIDs, oa.Timestamp = true, a.Timestamp
+				oa.ToIDs, oa.Timestamp, oa.tlp = true, a.Timestamp, a.tlp
 				oa.UUID = uuid5(a.UUID + " - " + oa.Relation + " - " + oa.Value)
 			}
 			f.objs = append(f.objs, obj)
 			f.used[id] = true
 			f.attrByRef[id] = obj.Attribute[0]
+			f.byUUID[a.UUID] = obj.Attribute[0]
+			f.objByRef[id] = obj
 			f.useBasedOn(id, obj.Attribute[0])
 			return
 		} else {
@@ -372,7 +637,37 @@ func (f *fromSTIX) indicator(id string, o obj) {
 	f.used[id] = true
 	f.attrs = append(f.attrs, a)
 	f.attrByRef[id] = a
+	f.byUUID[a.UUID] = a
 	f.useBasedOn(id, a)
+}
+
+// sample returns the value and content of an attachment or malware-sample
+// attribute (typ, from the indicator's misp:type label) from the SCOs of
+// the observed-data the indicator is based on.
+func (f *fromSTIX) sample(id, typ string) (value, data string, ok bool) {
+	if typ != "attachment" && typ != "malware-sample" {
+		return "", "", false
+	}
+	for _, rid := range f.order {
+		r := f.byID[rid]
+		if str(r, "type") != "relationship" || str(r, "relationship_type") != "based-on" || str(r, "source_ref") != id {
+			continue
+		}
+		refs, _ := f.byID[str(r, "target_ref")]["object_refs"].([]any)
+		var scos []obj
+		for _, ref := range refs {
+			if s, ok := f.byID[fmt.Sprint(ref)]; ok {
+				scos = append(scos, s)
+				if str(s, "type") == "artifact" {
+					data = str(s, "payload_bin")
+				}
+			}
+		}
+		if v, ok := valueFor(typ, scos); ok {
+			return v, data, true
+		}
+	}
+	return "", "", false
 }
 
 // useBasedOn marks the observed-data an indicator is based on (and its
@@ -645,7 +940,8 @@ func (f *fromSTIX) observedData(id string, o obj) {
 	}
 	a, ml := f.newAttr(id, o)
 	if ml["name"] != "" {
-		return // a MISP object's observables: left to the per-SCO pass
+		f.objectData(id, a, ml, scos)
+		return
 	}
 	if fo := str(o, "first_observed"); fo != "" && epochOf(fo) != a.Timestamp {
 		a.FirstSeen = isoOf(fo)
@@ -671,9 +967,17 @@ func (f *fromSTIX) observedData(id string, o obj) {
 			main.Type = a.Type
 		}
 	}
-	main.UUID, main.Timestamp, main.FirstSeen, main.LastSeen, main.Tag = a.UUID, a.Timestamp, a.FirstSeen, a.LastSeen, a.Tag
+	main.UUID, main.Timestamp, main.FirstSeen, main.LastSeen, main.Tag, main.tlp = a.UUID, a.Timestamp, a.FirstSeen, a.LastSeen, a.Tag, a.tlp
 	if a.Category != "" {
 		main.Category = a.Category
+	}
+	if main.Type == "attachment" || main.Type == "malware-sample" {
+		// The content travels in the attribute, as MISP keeps it.
+		for _, s := range scos {
+			if p := str(s, "payload_bin"); p != "" && str(s, "type") == "artifact" {
+				main.Data = p
+			}
+		}
 	}
 	f.used[id] = true
 	for _, s := range scos {
@@ -683,9 +987,88 @@ func (f *fromSTIX) observedData(id string, o obj) {
 	f.attrByRef[id] = main
 }
 
+// objectData converts the observed-data of a MISP object (its misp:name
+// label names the template): it is the object an indicator of the same
+// UUID already became, or a MISP object of that name whose attributes are
+// its SCOs' properties.
+func (f *fromSTIX) objectData(id string, a *outAttr, ml map[string]string, scos []obj) {
+	done := func(first *outAttr) {
+		f.used[id] = true
+		for _, s := range scos {
+			f.used[str(s, "id")] = true
+		}
+		f.attrByRef[id] = first
+	}
+	if first := f.byUUID[a.UUID]; first != nil {
+		done(first)
+		for _, x := range f.objs {
+			if x.UUID == a.UUID {
+				f.objByRef[id] = x
+			}
+		}
+		return
+	}
+	o := &outObject{UUID: a.UUID, Name: ml["name"], MetaCategory: ml["category"], Timestamp: a.Timestamp, Comment: a.Comment}
+	add := func(rel, typ, v string) {
+		if v != "" {
+			o.Attribute = append(o.Attribute, &outAttr{Type: typ, Relation: rel, Value: v, Category: defaultCategory(typ)})
+		}
+	}
+	for _, s := range scos {
+		if str(s, "type") != "file" {
+			if sa := f.scoAttribute(s, scos); sa != nil {
+				add(sa.Type, sa.Type, sa.Value)
+			}
+			continue
+		}
+		add("filename", "filename", str(s, "name"))
+		h, _ := s["hashes"].(obj)
+		for _, typ := range slices.Sorted(maps.Keys(hashKeys)) {
+			if v, ok := h[hashKeys[typ]].(string); ok && !strings.Contains(typ, "/") {
+				add(typ, typ, v)
+			}
+		}
+		if n, ok := s["size"].(json.Number); ok {
+			add("size-in-bytes", "size-in-bytes", n.String())
+		}
+		add("mimetype", "mime-type", str(s, "mime_type"))
+		// Relations the mapping has no property for went into
+		// x_misp_<relation> properties (ToSTIX), here and in the PE
+		// extension.
+		props := []obj{s}
+		if ext, ok := s["extensions"].(obj); ok {
+			if pe, ok := ext["windows-pebinary-ext"].(obj); ok {
+				props = append(props, pe)
+			}
+		}
+		for _, p := range props {
+			for _, k := range slices.Sorted(maps.Keys(p)) {
+				if rel, ok := strings.CutPrefix(k, "x_misp_"); ok {
+					if v, ok := p[k].(string); ok {
+						add(strings.ReplaceAll(rel, "_", "-"), "text", v)
+					}
+				}
+			}
+		}
+	}
+	if len(o.Attribute) == 0 {
+		return // left to the per-SCO pass
+	}
+	if o.MetaCategory == "" {
+		o.MetaCategory = "misc"
+	}
+	for _, oa := range o.Attribute {
+		oa.Timestamp, oa.tlp = a.Timestamp, a.tlp
+		oa.UUID = uuid5(o.UUID + " - " + oa.Relation + " - " + oa.Value)
+	}
+	f.objs = append(f.objs, o)
+	done(o.Attribute[0])
+	f.objByRef[id] = o
+}
+
 // sameShape maps attribute types to the type whose SCO they share, which
 // their misp:type label tells apart.
-var sameShape = map[string]string{"hostname": "domain", "uri": "url", "link": "url", "email-attachment": "filename"}
+var sameShape = map[string]string{"hostname": "domain", "uri": "url", "link": "url", "email-attachment": "filename", "attachment": "filename"}
 
 // valueFor rebuilds the value of an attribute of type typ from the SCOs
 // ToSTIX made of it.
@@ -754,6 +1137,10 @@ func valueFor(typ string, scos []obj) (string, bool) {
 					v = str(k, "key") + "|" + str(m, "data")
 				}
 			}
+		}
+	case typ == "attachment":
+		if f := first("file"); f != nil {
+			v = str(f, "name")
 		}
 	case typ == "malware-sample":
 		if f := first("file"); f != nil {
@@ -974,6 +1361,7 @@ func (f *fromSTIX) cluster(id string, o obj) {
 	}
 	g.GalaxyCluster = append(g.GalaxyCluster, cl)
 	f.tags = append(f.tags, cl.TagName)
+	f.clusterTag[id] = cl.TagName
 	f.used[id] = true
 }
 
@@ -1024,6 +1412,21 @@ func (f *fromSTIX) sighting(id string, o obj) {
 }
 
 func (f *fromSTIX) marshal() ([]byte, error) {
+	// An attribute handled under another TLP than the event says so
+	// itself; MISP reads the attribute's tag before the event's.
+	tagTLP := func(a *outAttr) {
+		if a.tlp != "" && a.tlp != f.tlp {
+			a.Tag = append([]outTag{{"tlp:" + string(a.tlp)}}, a.Tag...)
+		}
+	}
+	for _, a := range f.attrs {
+		tagTLP(a)
+	}
+	for _, o := range f.objs {
+		for _, a := range o.Attribute {
+			tagTLP(a)
+		}
+	}
 	ev := f.ev
 	ev["Attribute"] = nonNil(f.attrs)
 	ev["Object"] = nonNil(f.objs)

@@ -27,6 +27,12 @@ type Convert struct {
 	// cluster and sighting of the event that has no STIX object in
 	// Objects, with the reason.
 	Skipped []Skip
+	// Mapped gives, for each attribute and MISP object of the event that
+	// was converted (keyed by its UUID in lower case, as STIX ids carry
+	// it), the ids of the STIX objects in Objects it became, the main one
+	// first. A pe or pe-section object folded into its file's extension
+	// has the file's ids.
+	Mapped map[string][]string
 
 	// mapped counts the parts of the event that have objects in Objects,
 	// so that tests can check mapped + skipped against the input.
@@ -63,7 +69,7 @@ func ToSTIX(doc []byte) (*Convert, error) {
 	}
 	c := newConverter(&ev)
 	c.run()
-	return &Convert{Objects: c.out, Skipped: c.skipped, mapped: c.mapped}, nil
+	return &Convert{Objects: c.out, Skipped: c.skipped, Mapped: c.main, mapped: c.mapped}, nil
 }
 
 type obj = map[string]any

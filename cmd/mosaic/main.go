@@ -28,7 +28,7 @@ Administration (on --data DIR or --db postgres://...):
 
 Client (MOSAIC_URL and MOSAIC_TOKEN name the server and your token):
   import       import STIX bundles from files
-  export       export what you can see as a STIX bundle
+  export       export what you can see: STIX bundle, MISP events, CSV, blocklists
   get          show one object
   search       search objects
   deconflict   register, check, list, remove blinded selectors (hit/no-hit without disclosure)

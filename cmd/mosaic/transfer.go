@@ -159,6 +159,17 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 		if misp.IsEvent(doc) {
 			return importMISP(ctx, c, e, name, q, doc)
 		}
+		if events, ok := misp.ResponseEvents(doc); ok {
+			// MISP's search answers and `mosaic export --format misp`
+			// hold several events; each is converted and stored on its
+			// own.
+			for i, ev := range events {
+				if err := importMISP(ctx, c, e, fmt.Sprintf("%s (event %d of %d)", name, i+1, len(events)), q, ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		br = bufio.NewReader(bytes.NewReader(doc))
 	}
 	cr := &countingReader{r: br}
@@ -292,7 +303,7 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 		ff.define(fs)
 		fs.StringVar(&out, "o", "", "write to this file instead of standard output")
 		fs.StringVar(&text, "q", "", "only objects matching this text")
-		fs.StringVar(&format, "format", "stix", "stix (a STIX 2.1 bundle), csv, or a blocklist: ip, domain, url, hash")
+		fs.StringVar(&format, "format", "stix", "stix (a STIX 2.1 bundle), misp (MISP event JSON), csv, or a blocklist: ip, domain, url, hash")
 	})
 	if err != nil {
 		return err
@@ -302,7 +313,7 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 	}
 	newWriter, ok := exportFormats[format]
 	if !ok {
-		return fmt.Errorf("--format %q: want stix, csv, ip, domain, url or hash", format)
+		return fmt.Errorf("--format %q: want stix, misp, csv, ip, domain, url or hash", format)
 	}
 	c, err := newClient(e)
 	if err != nil {
