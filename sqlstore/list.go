@@ -159,9 +159,9 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 		return "", nil, err
 	}
 	textual := f.Query != "" || len(f.AnyObservable) > 0
-	plan, auds := planOwn, []int64(nil)
+	plan, auds, bound := planOwn, []int64(nil), int64(0)
 	if !textual {
-		if plan, auds, err = s.plan(ctx, v, f, extra, extraArgs); err != nil {
+		if plan, auds, bound, err = s.plan(ctx, v, f, extra, extraArgs); err != nil {
 			return "", nil, err
 		}
 	}
@@ -177,7 +177,7 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	}
 	vis, args := policy.VisibleClause(v, col("r.audience_id"), extra, extraArgs...)
 	if plan == planMerge {
-		if query, margs, ok := s.mergeQuery(v, f, auds, vis, args); ok {
+		if query, margs, ok := s.mergeQuery(v, f, auds, bound, vis, args); ok {
 			return query, margs, nil
 		}
 	}
@@ -230,8 +230,18 @@ const maxParams = 30_000
 // (audience_id, seq) index, a page at most from each, and merges them. It
 // reports false when the statement would take too many parameters; the
 // caller then walks.
-func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64, vis string, visArgs []any) (string, []any, bool) {
+//
+// The audiences were listed by an earlier statement, which cannot know of
+// an audience whose first records commit after it: the merge would pass
+// over them and a cursor or added_after taken from its page would leave
+// them behind for good. So it reads only records numbered up to bound,
+// the last number committed before the audiences were listed; records are
+// numbered in commit order, so every later one is numbered above it and
+// is found by the next page or poll.
+func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64, bound int64, vis string, visArgs []any) (string, []any, bool) {
 	fw, fargs := s.recordFilters(v, f, "r.seq", s.d.Unindexed)
+	fw = append(fw, `r.seq <= ?`)
+	fargs = append(fargs, bound)
 	if (2+len(visArgs)+len(fargs))*len(auds) > maxParams {
 		return "", nil, false
 	}
@@ -252,10 +262,17 @@ func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64,
 
 // plan picks walk or merge from the per-audience counts of the audiences v
 // may see through the filters (see listPlan).
-func (s *Store) plan(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter, extra string, extraArgs []any) (listPlan, []int64, error) {
+//
+// It also returns the last record number committed before the audiences
+// were listed (see mergeQuery).
+func (s *Store) plan(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter, extra string, extraArgs []any) (listPlan, []int64, int64, error) {
 	total, err := s.headCount(ctx)
 	if err != nil {
-		return planOwn, nil, err
+		return planOwn, nil, 0, err
+	}
+	var bound int64
+	if err := s.r.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'records'`).Scan(&bound); err != nil {
+		return planOwn, nil, 0, mosaic.Internal(err, "read record counter")
 	}
 	vis, args := policy.VisibleClause(v, "a.id", extra, extraArgs...)
 	match, margs := "1 = 1", []any{}
@@ -270,7 +287,7 @@ func (s *Store) plan(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT a.id, COALESCE(SUM(c.n), 0), COALESCE(SUM(CASE WHEN `+match+` THEN c.n ELSE 0 END), 0)
 		FROM audiences a LEFT JOIN record_counts c ON c.audience_id = a.id WHERE `+vis+` GROUP BY a.id`), append(margs, args...)...)
 	if err != nil {
-		return planOwn, nil, mosaic.Internal(err, "plan listing")
+		return planOwn, nil, 0, mosaic.Internal(err, "plan listing")
 	}
 	defer rows.Close()
 	var auds []int64
@@ -279,7 +296,7 @@ func (s *Store) plan(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter
 	for rows.Next() {
 		var id, n, m int64
 		if err := rows.Scan(&id, &n, &m); err != nil {
-			return planOwn, nil, mosaic.Internal(err, "scan plan")
+			return planOwn, nil, 0, mosaic.Internal(err, "scan plan")
 		}
 		auds = append(auds, id)
 		matching += m
@@ -292,20 +309,20 @@ func (s *Store) plan(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return planOwn, nil, mosaic.Internal(err, "scan plan")
+		return planOwn, nil, 0, mosaic.Internal(err, "scan plan")
 	}
 	if s.forced == planMerge && len(auds) <= maxMergeAudiences {
-		return planMerge, auds, nil
+		return planMerge, auds, bound, nil
 	}
 	if len(auds) == 0 || len(auds) > maxMergeAudiences {
-		return planWalk, nil, nil
+		return planWalk, nil, 0, nil
 	}
 	walkCost := k * total / max(matching, 1)
 	// Each merge branch costs a statement's worth of work besides its rows.
 	if mergeCost+int64(len(auds))*k/4 < walkCost {
-		return planMerge, auds, nil
+		return planMerge, auds, bound, nil
 	}
-	return planWalk, nil, nil
+	return planWalk, nil, 0, nil
 }
 
 // headCount returns the number of chain heads in record_counts, read once
