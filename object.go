@@ -41,6 +41,10 @@ type Record struct {
 	// Words and Observables are the search terms (see package search).
 	Words       []string
 	Observables []string
+	// Terms, when set, gives the search terms in place of Words and
+	// Observables, and may block until they are worked out: ingest works
+	// them out while the store writes the records, which needs them last.
+	Terms func() (words, observables []string)
 }
 
 // EnvelopeFields is a set of envelope fields.

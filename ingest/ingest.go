@@ -119,7 +119,10 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 	if len(problems) > 0 {
 		return mosaic.IngestResult{}, ids, &mosaic.Error{Code: mosaic.CodeInvalid, Message: fmt.Sprintf("%d problems in the bundle; nothing was stored", len(problems)), Problems: problems}
 	}
-	searchTerms(recs, terms)
+	wait := searchTerms(recs, terms)
+	// Whatever the store did, the workers must be done before the records
+	// go back to the caller.
+	defer wait()
 	a := mosaic.NewAuditEntry(v, now, "objects.ingest")
 	a.ObjectIDs = ids
 	res, err := in.store.Ingest(ctx, v, recs, a)
@@ -246,10 +249,16 @@ func firstOf[T any](xs ...*T) *T {
 	return nil
 }
 
-// searchTerms fills in the records' search terms, on every core: after
-// decoding it is the largest share of the work before the store's.
-func searchTerms(recs []mosaic.Record, objs []*stix.Object) {
+// searchTerms starts working out the records' search terms on every core
+// and sets each record's Terms to wait for its own. After decoding it is
+// the largest share of the work before the store's, and the store needs
+// the terms only after it has written the records, so the two overlap: on
+// two cores that hides most of it. The returned function waits for the
+// workers.
+func searchTerms(recs []mosaic.Record, objs []*stix.Object) func() {
 	const chunk = 256
+	words := make([][]string, len(recs))
+	obs := make([][]string, len(recs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), (len(recs)+chunk-1)/chunk) {
@@ -260,10 +269,16 @@ func searchTerms(recs []mosaic.Record, objs []*stix.Object) {
 					return
 				}
 				for i := lo; i < min(lo+chunk, len(recs)); i++ {
-					recs[i].Words, recs[i].Observables = search.ObjectTerms(objs[i].Type, objs[i].Props)
+					words[i], obs[i] = search.ObjectTerms(objs[i].Type, objs[i].Props)
 				}
 			}
 		})
 	}
-	wg.Wait()
+	for i := range recs {
+		recs[i].Terms = func() ([]string, []string) {
+			wg.Wait()
+			return words[i], obs[i]
+		}
+	}
+	return wg.Wait
 }

@@ -336,7 +336,11 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 			hi := min(lo+insertRows, len(inserts))
 			rows := make([]TextRow, 0, hi-lo)
 			for i := lo; i < hi; i++ {
-				rows = append(rows, TextRow{Seq: seq + int64(i), Words: inserts[i].Words, Observables: inserts[i].Observables})
+				words, obs := inserts[i].Words, inserts[i].Observables
+				if inserts[i].Terms != nil {
+					words, obs = inserts[i].Terms()
+				}
+				rows = append(rows, TextRow{Seq: seq + int64(i), Words: words, Observables: obs})
 			}
 			if err := s.d.InsertTexts(ctx, tx, rows); err != nil {
 				return mosaic.Internal(err, "index records")
