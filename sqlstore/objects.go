@@ -309,7 +309,7 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 				r, e := inserts[i], inserts[i].Envelope
 				chain := chains[r.ID]
 				args = append(args, seq+int64(i), r.ID, r.Type, v.OrgID, insertAud[i], r.ModifiedKey, r.CreatedKey, string(e.TLP), boolInt(e.ORCON), e.LegalBasis, e.ReviewBy,
-					added+int64(i), r.Hash[:], []byte(r.Object), boolInt(r.ModifiedKey < headKey(chain)), boolInt(chain[0].multi))
+					added, r.Hash[:], []byte(r.Object), boolInt(r.ModifiedKey < headKey(chain)), boolInt(chain[0].multi))
 			}
 			values := strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", hi-lo), ", ")
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO records (seq, stix_id, type, originator, audience_id, modified_key, created_key, tlp, orcon, legal_basis, review_by, added, hash, object, superseded, multi) VALUES `+values), args...); err != nil {
@@ -371,21 +371,25 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 }
 
 // reserve numbers n records in commit order (see migration 0003): it
-// returns the first sequence number and the first added time, in
-// microseconds, of n consecutive ones. Added times are unique and never go
-// back, even when clocks of several processes differ. The lock on the
-// counter row is held until the transaction ends.
+// returns the first of n consecutive sequence numbers and the batch's added
+// time, in microseconds. Every record of a batch has the same added time:
+// stamps a microsecond apart would let a reader who sees two records of a
+// batch count the records between them that they may not see, and a
+// counter pushed ahead of the clock by a large hidden batch would show its
+// size. Added times still never go back, and each commit's is later than
+// the one before, even when clocks of several processes differ. The lock on
+// the counter row is held until the transaction ends.
 func (s *Store) reserve(ctx context.Context, tx *sql.Tx, n int) (seq, added int64, err error) {
 	if n == 0 {
 		return 0, 0, nil
 	}
 	now := micros(s.clock.Now())
-	err = tx.QueryRowContext(ctx, s.q(`UPDATE counters SET value = value + CAST(? AS BIGINT), added = CASE WHEN added >= CAST(? AS BIGINT) THEN added + CAST(? AS BIGINT) ELSE CAST(? AS BIGINT) + CAST(? AS BIGINT) - 1 END
-		WHERE name = 'records' RETURNING value, added`), n, now, n, now, n).Scan(&seq, &added)
+	err = tx.QueryRowContext(ctx, s.q(`UPDATE counters SET value = value + CAST(? AS BIGINT), added = CASE WHEN added >= CAST(? AS BIGINT) THEN added + 1 ELSE CAST(? AS BIGINT) END
+		WHERE name = 'records' RETURNING value, added`), n, now, now).Scan(&seq, &added)
 	if err != nil {
 		return 0, 0, mosaic.Internal(err, "number records")
 	}
-	return seq - int64(n) + 1, added - int64(n) + 1, nil
+	return seq - int64(n) + 1, added, nil
 }
 
 func headKey(chain []chainRow) string {

@@ -103,6 +103,9 @@ type page struct {
 	objs []mosaic.StoredObject
 	more bool
 	next string // the sealed cursor, when more
+	// splitsBatch says that the next object the caller may see shares the
+	// last one's date_added: the page ends inside a batch.
+	splitsBatch bool
 }
 
 // list reads one page of collection c for v, oldest added first (TAXII
@@ -113,7 +116,9 @@ func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q quer
 	if q.noMatch {
 		return page{}, nil
 	}
-	f := mosaic.ObjectFilter{Types: q.types, IDs: q.ids, Versions: q.versions, Ascending: true, After: q.after, Limit: q.limit}
+	// One object more than the page, to tell whether the page ends inside
+	// a batch (see setDateHeaders).
+	f := mosaic.ObjectFilter{Types: q.types, IDs: q.ids, Versions: q.versions, Ascending: true, After: q.after, Limit: q.limit + 1}
 	if object != "" {
 		f.IDs = []string{object}
 	}
@@ -131,8 +136,19 @@ func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q quer
 		return page{}, err
 	}
 	out := page{objs: p.Objects, more: p.Next != 0}
+	next := p.Next
+	if len(p.Objects) > q.limit {
+		out.objs, out.more = p.Objects[:q.limit], true
+		last := out.objs[q.limit-1]
+		next = last.Seq
+		out.splitsBatch = p.Objects[q.limit].Envelope.Added.Equal(last.Envelope.Added)
+	} else if out.more {
+		// The page was cut by size; what comes next is not known, so
+		// assume the worst.
+		out.splitsBatch = true
+	}
 	if out.more {
-		if out.next, err = s.sealCursor(ctx, p.Next, q.binding); err != nil {
+		if out.next, err = s.sealCursor(ctx, next, q.binding); err != nil {
 			return page{}, err
 		}
 	}
@@ -166,20 +182,26 @@ func (s *Server) inCollection(ctx context.Context, v mosaic.Viewer, c collection
 // setDateHeaders sets X-TAXII-Date-Added-First and -Last, which TAXII §3.2
 // requires on every successful answer of the listing endpoints: the
 // date_added of the page's first and last object. A client polls with
-// added_after set to the last one; date_added is unique and in commit
-// order, and a record committed later is added later, so the client gets
-// exactly the rest. (Records stored before migration 0003 share the date
-// of their upload; a client that pages with next, as TAXII §3.5 has it do
-// while there is more, still gets each once.) A page without objects has
-// no dates of its own: it repeats the added_after it was asked with (or
-// the Unix epoch, which selects everything, like no added_after), never a
-// time of its own making, which could pass over records that are being
-// committed right now.
+// added_after set to the last one. Every record of one batch (one upload)
+// has the same date_added, and a later commit a later one (stamps of their
+// own would let a reader count the records between two of a batch that
+// they may not see). So when the page ends inside a batch, -Last is one
+// microsecond before the batch's date_added: a client that polls with it
+// rather than following next gets the rest of the batch, and the part it
+// has again, instead of losing the rest. A page without objects has no
+// dates of its own: it repeats the added_after it was asked with (or the
+// Unix epoch, which selects everything, like no added_after), never a time
+// of its own making, which could pass over records being committed right
+// now.
 func setDateHeaders(w http.ResponseWriter, p page, q query) {
 	var first, last string
 	switch {
 	case len(p.objs) > 0:
-		first, last = formatTime(p.objs[0].Envelope.Added), formatTime(p.objs[len(p.objs)-1].Envelope.Added)
+		lastAdded := p.objs[len(p.objs)-1].Envelope.Added
+		if p.splitsBatch {
+			lastAdded = lastAdded.Add(-time.Microsecond)
+		}
+		first, last = formatTime(p.objs[0].Envelope.Added), formatTime(lastAdded)
 	case !q.addedAfter.IsZero():
 		first = formatTime(q.addedAfter)
 		last = first
