@@ -223,6 +223,8 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 		deltas := map[countKey]int64{}
 		var inserts []*mosaic.Record
 		var insertAud []int64
+		var firsts []*mosaic.Record // records that start a chain, for the picture (web.go)
+		var firstAud []int64
 		grown := map[string]bool{} // stored chains that get a new version
 		for i := range recs {
 			r := &recs[i]
@@ -251,6 +253,7 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 			switch {
 			case head == nil:
 				deltas[countKey{aud, r.Type, string(r.Envelope.TLP)}]++
+				firsts, firstAud = append(firsts, r), append(firstAud, aud)
 				res.New++
 			case head.multi:
 				multi = true
@@ -324,6 +327,9 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 				ON CONFLICT (audience_id, type, tlp) DO UPDATE SET n = record_counts.n + excluded.n`), k.audience, k.typ, k.tlp, n); err != nil {
 				return mosaic.Internal(err, "update counts")
 			}
+		}
+		if err := s.countPicture(ctx, tx, recs, audIDs, firsts, firstAud); err != nil {
+			return err
 		}
 		if err := s.appendAudit(ctx, tx, a); err != nil {
 			return err

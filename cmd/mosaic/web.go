@@ -2,17 +2,31 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"mosaic/gate"
+	"mosaic/web"
 )
 
-// mountWeb serves the web UI. Scaffold, to be written.
+// mountWeb serves the web UI at the root (every path the API, TAXII and
+// deconfliction do not take) and the live event stream. The UI signs
+// people in with passwords and keeps its own sessions and limits, under the
+// same auth_failures_per_minute; the stream takes API tokens through the
+// gate, or the UI's session.
 func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) error {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, "Mosaic\n\nAPI: /api/v1 (send Authorization: Bearer TOKEN)\nAPI description: /api/v1/openapi.json\nTAXII 2.1: /taxii2/ (HTTP Basic with your user name and an API token, or Bearer)\n")
+	w, err := web.New(web.Options{
+		Store: m.Store, Audit: m.audit, Clock: m.Clock, Log: m.Log,
+		Secure:            m.Config.TLSCert != "",
+		FailuresPerMinute: m.Config.AuthFailures,
+		Ingester:          m.Ingester,
+		MaxUploadBytes:    m.Config.MaxBodyBytes,
 	})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/", w.Handler())
+	// The live stream belongs to the API's paths but serves the UI too;
+	// this pattern is more specific than the API's "/api/".
+	mux.Handle("GET "+web.EventsPath, w.Events(ctx, g))
 	return nil
 }

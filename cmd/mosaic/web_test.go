@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mosaic"
+	"mosaic/config"
+	"mosaic/credential"
+	"mosaic/ingest"
+	"mosaic/web/cdp"
+)
+
+// TestBrowser drives a real headless Chromium through the demo: sign in as
+// ncsc-analyst, see the situational picture, search, open an object, and
+// check that an object of a compartment the NCSC is not in appears nowhere.
+// With MOSAIC_UI_SCREENSHOTS=DIR it also writes screenshots of the picture
+// at 1440 and 1024 pixels wide into DIR (docs/ holds the ones in the
+// README).
+func TestBrowser(t *testing.T) {
+	chromium := cdp.Find()
+	if chromium == "" {
+		t.Skip("chromium is not installed (apt-get install -y chromium); skipping the browser test")
+	}
+	if testing.Short() {
+		t.Skip("the browser test seeds the demo and starts a browser; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	dir := t.TempDir()
+	c := config.Default()
+	c.Addr, c.Data = "127.0.0.1:0", dir
+	m := &Main{Config: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	t.Cleanup(func() { m.Close() })
+	if err := m.OpenStore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := SeedDemo(ctx, m, env{stdout: io.Discard, stderr: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	creds := map[string]DemoCredential{}
+	b, err := os.ReadFile(filepath.Join(dir, CredentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []DemoCredential
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range list {
+		creds[d.User] = d
+	}
+
+	// An object of op-glasshouse, which the NCSC is not in, as its
+	// originator sees it.
+	aivd, err := m.Store.Authenticate(ctx, credential.HashToken(creds["aivd-analyst"].Token), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := m.Store.Objects(ctx, aivd, mosaic.ObjectFilter{Audience: "compartment:op-glasshouse", Types: []string{"intrusion-set", "indicator", "malware"}, Limit: 1})
+	if err != nil || len(page.Objects) == 0 {
+		t.Fatalf("no op-glasshouse object in the demo: %v", err)
+	}
+	var hidden struct{ ID, Name string }
+	_ = json.Unmarshal(page.Objects[0].Object, &hidden)
+
+	br, err := cdp.Start(chromium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Close()
+	tab, err := br.NewPage(ctx, 1440, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		var s string
+		if err := tab.Eval(ctx, expr, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	waitFor := func(cond string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := tab.WaitFor(wctx, cond); err != nil {
+			t.Fatalf("%v\npage: %s", err, eval("location.href + '\\n' + document.body.innerText"))
+		}
+	}
+
+	// Anyone not signed in lands on the sign-in page.
+	if err := tab.Navigate(ctx, m.URL()+"/"); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval("location.pathname"); got != "/login" {
+		t.Fatalf("not signed in, at %s", got)
+	}
+	eval(`document.querySelector("#user").value = "ncsc-analyst"; document.querySelector("#password").value = ` +
+		jsString(creds["ncsc-analyst"].Password) + `; document.querySelector("form[action='/login'] button").click(); ""`)
+	waitFor(`location.pathname === "/" && document.readyState === "complete" && document.querySelector("h1")`)
+	if got := eval(`document.querySelector("h1").textContent`); got != "Situational picture" {
+		t.Fatalf("home page heading %q", got)
+	}
+	// The stylesheet applied (the CSP let it in) and the charts are there,
+	// each with a text alternative.
+	if got := eval(`getComputedStyle(document.querySelector(".top")).backgroundColor`); got != "rgb(20, 33, 61)" {
+		t.Errorf("header background %q: the stylesheet did not apply", got)
+	}
+	if got := eval(`String(document.querySelectorAll("svg[role=img] > title").length)`); got == "0" {
+		t.Error("no charts with a text alternative")
+	}
+	text := eval("document.body.innerText")
+	for _, want := range []string{"healthcare", "financial-services", "Campaigns", "Latest objects"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("picture lacks %q:\n%s", want, text)
+		}
+	}
+	html := eval("document.documentElement.outerHTML")
+	if strings.Contains(html, hidden.ID) || (hidden.Name != "" && strings.Contains(html, hidden.Name)) {
+		t.Errorf("the picture shows hidden %s %q", hidden.ID, hidden.Name)
+	}
+	if dir := os.Getenv("MOSAIC_UI_SCREENSHOTS"); dir != "" {
+		for _, width := range []int{1440, 1024} {
+			if err := tab.Resize(ctx, width, 1000); err != nil {
+				t.Fatal(err)
+			}
+			png, err := tab.Screenshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("ui-picture-%d.png", width)), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// Live: a record stored now appears on the open page, through the event
+	// stream and the page's script, which the CSP lets in.
+	ncsc, err := m.Store.Authenticate(ctx, credential.HashToken(creds["ncsc-analyst"].Token), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := `{"type":"bundle","id":"bundle--6d4e5c3b-2a19-4f08-9e7d-6c5b4a392817","objects":[{"type":"indicator","spec_version":"2.1",` +
+		`"id":"indicator--6d4e5c3b-2a19-4f08-9e7d-6c5b4a392818","created":"2026-11-27T10:00:00.000Z","modified":"2026-11-27T10:00:00.000Z",` +
+		`"name":"Live beacon from the browser test","pattern":"[ipv4-addr:value = '192.0.2.201']","pattern_type":"stix","valid_from":"2026-11-27T10:00:00Z"}]}`
+	audienceCell := mosaic.Audience{Cell: true}
+	if _, _, err := m.Ingester.Bundle(ctx, ncsc, []byte(live), ingest.Params{Audience: &audienceCell}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`document.querySelector("#live-status").textContent !== "" && document.querySelector("table[data-live] tbody tr").textContent.includes("Live beacon from the browser test")`)
+
+	// An upload through the contribute form.
+	upload := filepath.Join(t.TempDir(), "upload.json")
+	bundle := strings.ReplaceAll(strings.ReplaceAll(live, "6c5b4a392818", "6c5b4a392819"), "Live beacon", "Uploaded beacon")
+	if err := os.WriteFile(upload, []byte(bundle), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eval(`document.querySelector("a[href='/contribute']").click(); ""`)
+	waitFor(`location.pathname === "/contribute" && document.readyState === "complete" && document.querySelector("#bundle-file")`)
+	if err := tab.SetFiles(ctx, "#bundle-file", upload); err != nil {
+		t.Fatal(err)
+	}
+	eval(`document.querySelector("#bundle-audience").value = "cell"; document.querySelector("form[action='/contribute/bundle'] button").click(); ""`)
+	waitFor(`location.pathname === "/contribute/bundle" && document.readyState === "complete" && document.querySelector("h1")`)
+	if got := eval(`(document.querySelector(".done") || document.body).innerText`); !strings.Contains(got, "Stored: 1 new objects") {
+		t.Fatalf("upload: %s", got)
+	}
+
+	// A search through the form, then the first result.
+	eval(`document.querySelector("a[href='/objects']").click(); ""`)
+	waitFor(`location.pathname === "/objects" && document.readyState === "complete" && document.querySelector("#q")`)
+	eval(`document.querySelector("#q").value = "marshlock"; document.querySelector("form[role=search] button").click(); ""`)
+	waitFor(`location.search.includes("q=marshlock") && document.readyState === "complete" && document.querySelector("h1")`)
+	if n := eval(`String(document.querySelectorAll("table.objects tbody tr").length)`); n == "0" {
+		t.Fatalf("search for marshlock found nothing:\n%s", eval("document.body.innerText"))
+	}
+	eval(`document.querySelector("table.objects tbody a").click(); ""`)
+	waitFor(`location.pathname.startsWith("/objects/") && document.readyState === "complete" && document.querySelector(".tlp-banner")`)
+	if got := eval(`document.querySelector(".tlp-banner .tlp-label").textContent`); !strings.HasPrefix(got, "TLP:") {
+		t.Errorf("TLP banner %q", got)
+	}
+	if got := eval(`document.querySelector(".envelope").innerText`); !strings.Contains(got, "Legal basis") || !strings.Contains(got, "Originator") {
+		t.Errorf("envelope:\n%s", got)
+	}
+	if dir := os.Getenv("MOSAIC_UI_SCREENSHOTS"); dir != "" {
+		if err := tab.Resize(ctx, 1440, 1000); err != nil {
+			t.Fatal(err)
+		}
+		png, err := tab.Screenshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "ui-object-1440.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The hidden object: not found by id, not found by its name.
+	if err := tab.Navigate(ctx, m.URL()+"/objects/"+hidden.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval(`document.querySelector("h1").textContent`); got != "Not found" {
+		t.Errorf("hidden object's page: %q", got)
+	}
+	if hidden.Name != "" {
+		if err := tab.Navigate(ctx, m.URL()+"/objects?q="+strings.ReplaceAll(hidden.Name, " ", "+")); err != nil {
+			t.Fatal(err)
+		}
+		if html := eval("document.documentElement.outerHTML"); strings.Contains(html, hidden.ID) {
+			t.Errorf("a search for %q shows the hidden object", hidden.Name)
+		}
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

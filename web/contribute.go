@@ -1,0 +1,399 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"mosaic"
+	"mosaic/ingest"
+	"mosaic/policy"
+	"mosaic/stix"
+)
+
+// contributeView is the contribute page: three forms, each with what was
+// entered and the problems found, by field.
+type contributeView struct {
+	Form        string // the form that was sent, "" on first view
+	Errors      map[string][]string
+	Other       []string // problems not tied to a field
+	Done        string   // what a successful upload stored
+	Values      map[string]string
+	Audiences   []string
+	LegalBases  []string
+	TLPs        []mosaic.TLP
+	DefaultDate string
+}
+
+// field names a form field's problems for the template.
+func (v contributeView) Field(form, name string) []string {
+	if v.Form != form {
+		return nil
+	}
+	return v.Errors[name]
+}
+
+func (v contributeView) Value(form, name string) string {
+	if v.Form != form {
+		if form == "note" && name == "refs" {
+			return v.Values["refs"]
+		}
+		return ""
+	}
+	return v.Values[name]
+}
+
+func (s *Server) newContributeView(r *http.Request, q *request) (contributeView, error) {
+	v := contributeView{Errors: map[string][]string{}, Values: map[string]string{}, TLPs: mosaic.TLPLevels}
+	comps, err := s.store.Memberships(r.Context(), q.viewer)
+	if err != nil {
+		return v, err
+	}
+	v.Audiences = []string{mosaic.AudienceOriginator, mosaic.AudienceCell}
+	for _, c := range comps {
+		v.Audiences = append(v.Audiences, "compartment:"+c)
+	}
+	for b := range s.ingest.Config().LegalBases {
+		v.LegalBases = append(v.LegalBases, b)
+	}
+	slices.Sort(v.LegalBases)
+	return v, nil
+}
+
+func (s *Server) contributePage(w http.ResponseWriter, r *http.Request, q *request) error {
+	if err := policy.MayContribute(q.viewer); err != nil {
+		return err
+	}
+	v, err := s.newContributeView(r, q)
+	if err != nil {
+		return err
+	}
+	if ref := r.URL.Query().Get("ref"); stixID.MatchString(ref) {
+		v.Values["refs"] = ref
+	}
+	s.renderContribute(w, q, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) renderContribute(w http.ResponseWriter, q *request, status int, v contributeView) {
+	p := s.newPage(q, "contribute")
+	p.Title = p.T("contribute.title")
+	p.Data = v
+	s.render(w, status, "contribute", p)
+}
+
+// envelopeParams reads the envelope fields the three forms share. Empty
+// fields leave the defaults: the organisation's default audience, ORCON,
+// its legal regime, the legal basis's review period.
+func envelopeParams(r *http.Request, v *contributeView) ingest.Params {
+	var p ingest.Params
+	for _, k := range []string{"audience", "orcon", "legal_basis", "review_by"} {
+		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	if a := v.Values["audience"]; a != "" {
+		aud, err := mosaic.ParseAudience(a)
+		if err != nil {
+			v.Errors["audience"] = append(v.Errors["audience"], mosaic.ErrorMessage(err))
+		} else {
+			p.Audience = &aud
+		}
+	}
+	switch v.Values["orcon"] {
+	case "yes", "no":
+		b := v.Values["orcon"] == "yes"
+		p.ORCON = &b
+	}
+	if b := v.Values["legal_basis"]; b != "" {
+		p.LegalBasis = &b
+	}
+	if d := v.Values["review_by"]; d != "" {
+		p.ReviewBy = &d
+	}
+	return p
+}
+
+// problemField says which field of a form a problem concerns.
+func problemField(p mosaic.Problem) string {
+	prop := p.Property
+	if i := strings.LastIndex(prop, "."); i >= 0 && strings.HasPrefix(prop, "extensions") {
+		prop = prop[i+1:]
+	}
+	switch {
+	case prop == "legal_basis", prop == "review_by", prop == "audience", prop == "orcon":
+		return prop
+	case prop == "object_marking_refs":
+		return "tlp"
+	case strings.HasPrefix(prop, "pattern"):
+		return "pattern"
+	case prop == "name", prop == "description", prop == "content", prop == "abstract":
+		return prop
+	case strings.HasPrefix(prop, "object_refs"):
+		return "refs"
+	}
+	return ""
+}
+
+// MaxShownProblems is how many problems of an upload the page lists.
+const MaxShownProblems = 50
+
+// stored runs an ingest and sorts its problems onto the form's fields. It
+// reports whether the contribution was stored.
+func (s *Server) stored(r *http.Request, q *request, v *contributeView, fileField string, store func() (mosaic.IngestResult, error)) (mosaic.IngestResult, bool, error) {
+	res, err := store()
+	if err == nil {
+		return res, true, nil
+	}
+	d := mosaic.Failed
+	if mosaic.ErrorCode(err) == mosaic.CodeForbidden {
+		d = mosaic.Denied
+	}
+	if aerr := s.recordRead(q, "objects.ingest", nil, d, mosaic.ErrorMessage(err)); aerr != nil {
+		return res, false, aerr
+	}
+	switch mosaic.ErrorCode(err) {
+	case mosaic.CodeInvalid, mosaic.CodeConflict, mosaic.CodeTooLarge:
+	default:
+		return res, false, err
+	}
+	var e *mosaic.Error
+	problems := []mosaic.Problem{{Reason: mosaic.ErrorMessage(err)}}
+	if errors.As(err, &e) && len(e.Problems) > 0 {
+		problems = e.Problems
+		v.Other = append(v.Other, e.Message)
+	}
+	if strings.Contains(mosaic.ErrorMessage(err), "audience") && len(problems) == 1 && problems[0].Property == "" {
+		v.Errors["audience"] = append(v.Errors["audience"], problems[0].Reason)
+		return res, false, nil
+	}
+	shown := 0
+	for _, p := range problems {
+		f := problemField(p)
+		msg := p.Reason
+		if p.Object != "" && fileField != "" {
+			msg = p.Object + ": " + msg
+			if p.Property != "" {
+				msg = p.Object + " " + p.Property + ": " + p.Reason
+			}
+		}
+		if f == "" || (fileField != "" && f != "audience" && f != "orcon" && f != "legal_basis" && f != "review_by") {
+			f = fileField
+		}
+		if shown == MaxShownProblems {
+			v.Other = append(v.Other, fmt.Sprintf("… and %d more problems", len(problems)-shown))
+			break
+		}
+		shown++
+		if f == "" {
+			v.Other = append(v.Other, msg)
+		} else {
+			v.Errors[f] = append(v.Errors[f], msg)
+		}
+	}
+	return res, false, nil
+}
+
+func (s *Server) contributeBundle(w http.ResponseWriter, r *http.Request, q *request) error {
+	if err := policy.MayContribute(q.viewer); err != nil {
+		return err
+	}
+	v, err := s.newContributeView(r, q)
+	if err != nil {
+		return err
+	}
+	v.Form = "bundle"
+	p := envelopeParams(r, &v)
+	f, _, err := r.FormFile("file")
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(f)
+		f.Close()
+	}
+	if err != nil || len(body) == 0 {
+		v.Errors["file"] = append(v.Errors["file"], q.t("contribute.file.missing"))
+	}
+	if len(v.Errors) > 0 {
+		s.renderContribute(w, q, http.StatusBadRequest, v)
+		return nil
+	}
+	select {
+	case s.uploads <- struct{}{}:
+	case <-r.Context().Done():
+		return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+	}
+	defer func() { <-s.uploads }()
+	res, ok, err := s.stored(r, q, &v, "file", func() (mosaic.IngestResult, error) {
+		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, body, p)
+		return res, err
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.renderContribute(w, q, http.StatusBadRequest, v)
+		return nil
+	}
+	v.Form, v.Values = "", map[string]string{}
+	v.Done = q.t("contribute.done", res.New, res.NewVersions, res.Unchanged)
+	s.renderContribute(w, q, http.StatusCreated, v)
+	return nil
+}
+
+// newID returns a STIX identifier of a fresh version-4 UUID.
+func newID(typ string) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%s--%x-%x-%x-%x-%x", typ, b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// single stores one object made from a form and goes to its page.
+func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v contributeView, obj map[string]any) error {
+	p := envelopeParams(r, &v)
+	tlp := r.PostFormValue("tlp")
+	v.Values["tlp"] = tlp
+	if tlp != "" {
+		t, err := mosaic.ParseTLP(tlp)
+		if err != nil {
+			v.Errors["tlp"] = append(v.Errors["tlp"], mosaic.ErrorMessage(err))
+		} else {
+			obj["object_marking_refs"] = []string{stix.TLPMarkingID(t)}
+		}
+	}
+	if len(v.Errors) > 0 {
+		s.renderContribute(w, q, http.StatusBadRequest, v)
+		return nil
+	}
+	body, err := json.Marshal(map[string]any{"type": "bundle", "id": newID("bundle"), "objects": []any{obj}})
+	if err != nil {
+		return mosaic.Internal(err, "encode object")
+	}
+	_, ok, err := s.stored(r, q, &v, "", func() (mosaic.IngestResult, error) {
+		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, body, p)
+		return res, err
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.renderContribute(w, q, http.StatusBadRequest, v)
+		return nil
+	}
+	http.Redirect(w, r, "/objects/"+obj["id"].(string), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) contributeIndicator(w http.ResponseWriter, r *http.Request, q *request) error {
+	if err := policy.MayContribute(q.viewer); err != nil {
+		return err
+	}
+	v, err := s.newContributeView(r, q)
+	if err != nil {
+		return err
+	}
+	v.Form = "indicator"
+	for _, k := range []string{"name", "pattern", "description"} {
+		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	if v.Values["name"] == "" {
+		v.Errors["name"] = append(v.Errors["name"], q.t("contribute.required"))
+	}
+	if v.Values["pattern"] == "" {
+		v.Errors["pattern"] = append(v.Errors["pattern"], q.t("contribute.required"))
+	}
+	now := s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	obj := map[string]any{"type": "indicator", "spec_version": "2.1", "id": newID("indicator"), "created": now, "modified": now,
+		"name": v.Values["name"], "pattern": v.Values["pattern"], "pattern_type": "stix", "valid_from": now}
+	if d := v.Values["description"]; d != "" {
+		obj["description"] = d
+	}
+	return s.single(w, r, q, v, obj)
+}
+
+func (s *Server) contributeNote(w http.ResponseWriter, r *http.Request, q *request) error {
+	if err := policy.MayContribute(q.viewer); err != nil {
+		return err
+	}
+	v, err := s.newContributeView(r, q)
+	if err != nil {
+		return err
+	}
+	v.Form = "note"
+	for _, k := range []string{"abstract", "content", "refs"} {
+		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	if v.Values["content"] == "" {
+		v.Errors["content"] = append(v.Errors["content"], q.t("contribute.required"))
+	}
+	refs := strings.Fields(v.Values["refs"])
+	if len(refs) == 0 {
+		v.Errors["refs"] = append(v.Errors["refs"], q.t("contribute.refs.missing"))
+	}
+	for _, ref := range refs {
+		if !stixID.MatchString(ref) {
+			v.Errors["refs"] = append(v.Errors["refs"], q.t("contribute.refs.bad", ref))
+		}
+	}
+	now := s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	obj := map[string]any{"type": "note", "spec_version": "2.1", "id": newID("note"), "created": now, "modified": now,
+		"content": v.Values["content"], "object_refs": refs}
+	if a := v.Values["abstract"]; a != "" {
+		obj["abstract"] = a
+	}
+	return s.single(w, r, q, v, obj)
+}
+
+// fieldView is one field of a contribute form, for the templates.
+type fieldView struct {
+	ID, Name, Label, Value, Help, Describe string
+	Errors                                 []string
+	Long                                   bool
+}
+
+// longFields are written in a text area.
+var longFields = []string{"description", "content", "refs"}
+
+func fieldErrors(id string, errs []string) fieldView { return fieldView{ID: id, Errors: errs} }
+
+func textField(p *page, form, name, label, help string) fieldView {
+	v, _ := p.Data.(contributeView)
+	f := fieldView{ID: form + "-" + name, Name: name, Label: p.T(label), Value: v.Value(form, name), Errors: v.Field(form, name),
+		Long: slices.Contains(longFields, name)}
+	var describe []string
+	if help != "" {
+		f.Help = p.T(help)
+		describe = append(describe, f.ID+"-help")
+	}
+	if len(f.Errors) > 0 {
+		describe = append(describe, f.ID+"-errors")
+	}
+	f.Describe = strings.Join(describe, " ")
+	return f
+}
+
+// envelopeView is the envelope fieldset of one form.
+type envelopeView struct {
+	P          *page
+	Form       string
+	Errors     map[string][]string
+	Audiences  []string
+	LegalBases []string
+	TLPs       []mosaic.TLP
+	values     contributeView
+}
+
+func (e envelopeView) Value(name string) string { return e.values.Value(e.Form, name) }
+
+func envelopeFields(p *page, form string) envelopeView {
+	v, _ := p.Data.(contributeView)
+	e := envelopeView{P: p, Form: form, Errors: map[string][]string{}, Audiences: v.Audiences, LegalBases: v.LegalBases, TLPs: v.TLPs, values: v}
+	if v.Form == form {
+		e.Errors = v.Errors
+	}
+	return e
+}

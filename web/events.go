@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"mosaic"
+	"mosaic/gate"
+	"mosaic/policy"
+)
+
+// EventsPath is where the live stream is served.
+const EventsPath = "/api/v1/events"
+
+// Event is the data of one server-sent event: a record the viewer may see
+// that was stored after the previous event, as the REST API shows records.
+type Event struct {
+	Object   json.RawMessage `json:"object"`
+	Envelope mosaic.Envelope `json:"envelope"`
+}
+
+// MaxStream is how long one stream lasts before the server ends it; the
+// browser's EventSource reconnects with Last-Event-ID and misses nothing.
+// Short streams keep a shutdown from waiting long for them.
+const MaxStream = 5 * time.Minute
+
+// eventBatch is how many records one poll reads at most.
+const eventBatch = 100
+
+// heartbeat is how often an idle stream sends a comment, so that proxies
+// do not take it for dead.
+const heartbeat = 15 * time.Second
+
+// Events serves GET /api/v1/events: server-sent events, one per record the
+// caller may see, in commit order, resumable with Last-Event-ID. It takes
+// an API token (Authorization: Bearer, through g, like the REST API) or the
+// web session's cookie (the UI's live updates). Each event's id is the
+// record's storage position sealed like a listing cursor, since positions
+// count every organisation's records. Streams end when ctx does.
+//
+// The stream polls the store, so it sees what every replica stores: the
+// database is the fan-out.
+func (s *Server) Events(ctx context.Context, g *gate.Gate) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		q := &request{id: requestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
+		var err error
+		if r.Header.Get("Authorization") != "" {
+			q.viewer, err = g.Authenticate(r, gate.Bearer)
+			if err == nil {
+				err = g.Admit(q.viewer)
+			}
+		} else if err = s.loadSession(r, q); err == nil && q.viewer.User == "" {
+			err = mosaic.Errorf(mosaic.CodeUnauth, "send an API token as Authorization: Bearer TOKEN, or sign in")
+		}
+		if err == nil {
+			err = s.stream(ctx, w, r, q)
+		}
+		if err != nil {
+			s.problem(w, q, err)
+		}
+	})
+}
+
+// problem answers as the REST API does, with RFC 9457 problem details.
+func (s *Server) problem(w http.ResponseWriter, q *request, err error) {
+	code := mosaic.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = mosaic.CodeInternal, http.StatusInternalServerError
+	}
+	if code == mosaic.CodeInternal || code == mosaic.CodeUnavailable {
+		s.log.Error("event stream failed", "request_id", q.id, "err", err)
+	}
+	var rl *gate.RateLimited
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", rl.RetryAfter())
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"type": "tag:mosaic,2026:problems/" + string(code), "title": http.StatusText(status),
+		"status": status, "detail": mosaic.ErrorMessage(err)})
+}
+
+func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Request, q *request) error {
+	if !policy.SeesContent(q.viewer) {
+		return mosaic.Errorf(mosaic.CodeForbidden, "role %s of a %s organisation sees no cell content", q.viewer.Role, q.viewer.OrgKind)
+	}
+	last, err := s.decodeCursor(r.Context(), r.Header.Get("Last-Event-ID"))
+	if err != nil {
+		return mosaic.Errorf(mosaic.CodeInvalid, "Last-Event-ID is not an event id of this server")
+	}
+	if last == 0 {
+		// Without an id the stream starts now: after the newest record the
+		// viewer can see.
+		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(page.Objects) > 0 {
+			last = page.Objects[0].Seq
+		}
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // the stream outlives the server's write timeout
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil {
+		return nil
+	}
+	_ = rc.Flush()
+	end := time.NewTimer(MaxStream)
+	defer end.Stop()
+	tick := time.NewTicker(s.poll)
+	defer tick.Stop()
+	quiet := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.Context().Done():
+			return nil
+		case <-end.C:
+			return nil
+		case <-tick.C:
+		}
+		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Ascending: true, After: last, Limit: eventBatch, Versions: []string{mosaic.VersionAll}})
+		if err != nil {
+			s.log.Error("event stream poll", "request_id", q.id, "err", err)
+			return nil // the client reconnects and resumes
+		}
+		if len(page.Objects) == 0 {
+			if time.Since(quiet) >= heartbeat {
+				if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+					return nil
+				}
+				_ = rc.Flush()
+				quiet = time.Now()
+			}
+			continue
+		}
+		if err := s.recordRead(q, "events.read", idsOf(page.Objects), mosaic.Allowed, ""); err != nil {
+			return nil // nothing is sent that the audit log cannot account for
+		}
+		for _, o := range page.Objects {
+			id, err := s.encodeCursor(r.Context(), o.Seq)
+			if err != nil {
+				return nil
+			}
+			data, err := json.Marshal(Event{Object: o.Object, Envelope: o.Envelope})
+			if err != nil {
+				return nil
+			}
+			if _, err := fmt.Fprintf(w, "id: %s\nevent: object\ndata: %s\n\n", id, data); err != nil {
+				return nil
+			}
+			last = o.Seq
+		}
+		_ = rc.Flush()
+		quiet = time.Now()
+	}
+}

@@ -1,0 +1,557 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"mosaic"
+	"mosaic/policy"
+	"mosaic/search"
+)
+
+// PageSize is how many objects a list page shows.
+const PageSize = 50
+
+// listTypes are the types the list's filter offers; the filter accepts any
+// STIX type name in the URL.
+var listTypes = []string{
+	"attack-pattern", "campaign", "course-of-action", "grouping", "identity", "incident", "indicator",
+	"infrastructure", "intrusion-set", "location", "malware", "note", "observed-data", "opinion",
+	"report", "threat-actor", "tool", "vulnerability", "relationship", "sighting",
+	"domain-name", "email-addr", "file", "ipv4-addr", "ipv6-addr", "url",
+}
+
+var (
+	typeName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,249}$`)
+	// stixID accepts upper-case hex as the STIX schemas do.
+	stixID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// objectRow is one line of an object table.
+type objectRow struct {
+	ID, Type, Name, Originator, Modified string
+	TLP                                  mosaic.TLP
+	New                                  bool
+}
+
+type listView struct {
+	Q, Type, TLP, Originator string
+	Types                    []string
+	TLPs                     []mosaic.TLP
+	Originators              []string
+	Rows                     []objectRow
+	First, Next              string // links to the first and the next page
+	Live                     bool   // the first page of everything: new records go on top
+}
+
+// props reads an object's top-level properties.
+func props(obj []byte) map[string]any {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	dec.UseNumber()
+	var m map[string]any
+	_ = dec.Decode(&m)
+	return m
+}
+
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+// displayName is what a person calls an object: its name, an SCO's value,
+// a note's abstract or the start of its content, a relationship's
+// sentence, or its id.
+func displayName(m map[string]any) string {
+	for _, k := range []string{"name", "value", "abstract", "content", "opinion", "hashes"} {
+		switch v := m[k].(type) {
+		case string:
+			if v != "" {
+				return shorten(v, maxNameRunes)
+			}
+		case map[string]any:
+			for _, alg := range []string{"SHA-256", "SHA-1", "MD5"} {
+				if h, ok := v[alg].(string); ok {
+					return alg + " " + h
+				}
+			}
+		}
+	}
+	refType := func(ref string) string {
+		t, _, _ := strings.Cut(ref, "--")
+		return t
+	}
+	switch str(m, "type") {
+	case "relationship":
+		return refType(str(m, "source_ref")) + " " + str(m, "relationship_type") + " " + refType(str(m, "target_ref"))
+	case "sighting":
+		return "sighting of " + refType(str(m, "sighting_of_ref"))
+	}
+	return str(m, "id")
+}
+
+// maxNameRunes is how much of a long text names an object in a list.
+const maxNameRunes = 100
+
+func shorten(s string, n int) string {
+	r := []rune(strings.Join(strings.Fields(s), " "))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// when shows a STIX timestamp to people, to the minute.
+func when(ts string) string {
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return ts
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func rowOf(o mosaic.StoredObject, since int64) objectRow {
+	m := props(o.Object)
+	mod := str(m, "modified")
+	if mod == "" {
+		mod = str(m, "created")
+	}
+	return objectRow{ID: str(m, "id"), Type: str(m, "type"), Name: displayName(m), Originator: o.Envelope.Originator,
+		Modified: when(mod), TLP: o.Envelope.TLP, New: since > 0 && o.Seq > since}
+}
+
+func idsOf(objs []mosaic.StoredObject) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = str(props(o.Object), "id")
+	}
+	return out
+}
+
+// recordRead audits a read of content. When the audit log cannot take it
+// the page fails: nothing is shown that nobody can account for.
+func (s *Server) recordRead(q *request, action string, ids []string, d mosaic.Decision, detail string) error {
+	e := mosaic.NewAuditEntry(q.viewer, s.clock.Now(), action)
+	e.ObjectIDs, e.Decision, e.Detail = ids, d, "web "+detail
+	return s.audit.Record(e)
+}
+
+func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) error {
+	qs := r.URL.Query()
+	v := listView{Q: strings.TrimSpace(qs.Get("q")), Type: qs.Get("type"), TLP: qs.Get("tlp"), Originator: qs.Get("originator"),
+		Types: listTypes, TLPs: mosaic.TLPLevels}
+	f := mosaic.ObjectFilter{Query: v.Q, Limit: PageSize}
+	if v.Type != "" {
+		if !typeName.MatchString(v.Type) {
+			return mosaic.Errorf(mosaic.CodeInvalid, "%q is not a STIX type name", v.Type)
+		}
+		f.Types = []string{v.Type}
+	}
+	if v.TLP != "" {
+		t, err := mosaic.ParseTLP(v.TLP)
+		if err != nil {
+			return err
+		}
+		f.TLPs = []mosaic.TLP{t}
+	}
+	if v.Originator != "" {
+		if !mosaic.ValidName(v.Originator) {
+			return mosaic.Errorf(mosaic.CodeInvalid, "%q is not an organisation name", v.Originator)
+		}
+		f.Originators = []string{v.Originator}
+	}
+	var err error
+	if f.Before, err = s.decodeCursor(r.Context(), qs.Get("cursor")); err != nil {
+		return err
+	}
+	orgs, err := s.store.Orgs(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, o := range orgs {
+		if o.Kind == mosaic.Partner {
+			v.Originators = append(v.Originators, o.Name)
+		}
+	}
+	page, err := s.store.Objects(r.Context(), q.viewer, f)
+	if err != nil {
+		return err
+	}
+	action := "objects.list"
+	if f.Query != "" {
+		action = "objects.search"
+	}
+	if err := s.recordRead(q, action, idsOf(page.Objects), mosaic.Allowed, r.URL.RawQuery); err != nil {
+		return err
+	}
+	for _, o := range page.Objects {
+		v.Rows = append(v.Rows, rowOf(o, q.session.SinceSeq))
+	}
+	base := url.Values{}
+	for k, val := range map[string]string{"q": v.Q, "type": v.Type, "tlp": v.TLP, "originator": v.Originator} {
+		if val != "" {
+			base.Set(k, val)
+		}
+	}
+	if f.Before > 0 {
+		v.First = "/objects?" + base.Encode()
+	}
+	v.Live = len(base) == 0 && f.Before == 0 && policy.SeesContent(q.viewer)
+	if page.Next > 0 {
+		c, err := s.encodeCursor(r.Context(), page.Next)
+		if err != nil {
+			return err
+		}
+		base.Set("cursor", c)
+		v.Next = "/objects?" + base.Encode()
+	}
+	p := s.newPage(q, "objects")
+	p.Title = p.T("objects.title")
+	if v.Q != "" {
+		p.Title = p.T("objects.results", v.Q)
+	}
+	p.Data = v
+	s.render(w, http.StatusOK, "objects", p)
+	return nil
+}
+
+// prop is one STIX property shown on an object's page.
+type prop struct {
+	Key, Value string
+	Refs       []string // ids to link to
+	Block      bool     // Value is indented JSON
+}
+
+type relRow struct {
+	ID, Kind, Other string
+	OtherName       string // "" when the viewer cannot see the other object
+	Outgoing        bool   // this object is the source
+}
+
+type diffLine struct {
+	Kind, Key, Value string // Kind: added, removed, changed
+}
+
+type versionRow struct {
+	Modified, Originator string
+	TLP                  mosaic.TLP
+	Diff                 []diffLine
+}
+
+type correlatedRow struct {
+	objectRow
+	Shared []string
+}
+
+type objectView struct {
+	ID, Type, Name string
+	Env            mosaic.Envelope
+	Audience       string
+	Props          []prop
+	Raw            string
+	Relationships  []relRow
+	Graph          graph
+	Correlations   []correlatedRow
+	Versions       []versionRow
+}
+
+// MaxRelationships and MaxCorrelations bound the lists of an object's
+// page; MaxCorrelationTerms the observables a correlation looks for, as in
+// the REST API.
+const (
+	MaxRelationships    = 100
+	MaxCorrelations     = 50
+	MaxCorrelationTerms = 500
+)
+
+func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) error {
+	id := r.PathValue("id")
+	if !stixID.MatchString(id) {
+		return mosaic.Errorf(mosaic.CodeInvalid, "%q is not a STIX identifier (type--uuid)", id)
+	}
+	objs, err := s.store.Object(r.Context(), q.viewer, id, true)
+	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
+		if aerr := s.recordRead(q, "objects.get", []string{id}, mosaic.NotFound, ""); aerr != nil {
+			return aerr
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	head := objs[0]
+	m := props(head.Object)
+	v := objectView{ID: id, Type: str(m, "type"), Name: displayName(m), Env: head.Envelope, Audience: head.Envelope.Audience.String()}
+	v.Props = readable(m)
+	var raw bytes.Buffer
+	_ = json.Indent(&raw, head.Object, "", "  ")
+	v.Raw = raw.String()
+
+	rels, err := s.store.Relationships(r.Context(), q.viewer, id, MaxRelationships)
+	if err != nil {
+		return err
+	}
+	for _, o := range rels {
+		rm := props(o.Object)
+		row := relRow{ID: str(rm, "id"), Kind: str(rm, "relationship_type"), Other: str(rm, "target_ref"), Outgoing: true}
+		if row.Other == id {
+			row.Other, row.Outgoing = str(rm, "source_ref"), false
+		}
+		v.Relationships = append(v.Relationships, row)
+	}
+
+	// The names of the other ends, as far as the viewer may see them, in
+	// one listing.
+	var others []string
+	for _, x := range v.Relationships {
+		if !slices.Contains(others, x.Other) {
+			others = append(others, x.Other)
+		}
+	}
+	var read []string
+	if len(others) > 0 {
+		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{IDs: others, Limit: 2 * MaxRelationships})
+		if err != nil {
+			return err
+		}
+		names := map[string]string{}
+		for _, o := range page.Objects {
+			om := props(o.Object)
+			names[str(om, "id")] = displayName(om)
+		}
+		for i := range v.Relationships {
+			v.Relationships[i].OtherName = names[v.Relationships[i].Other]
+		}
+		read = slices.Collect(maps.Keys(names))
+	}
+	v.Graph = relationshipGraph(shorten(v.Name, maxGraphLabel), v.Relationships, q.t("object.graph", len(v.Relationships)))
+
+	// Correlations are the store's own query, under the viewer's policy,
+	// as GET /api/v1/objects/{id}/correlations makes it.
+	_, obs := search.ObjectTerms(v.Type, m)
+	if len(obs) > MaxCorrelationTerms {
+		obs = obs[:MaxCorrelationTerms]
+	}
+	if len(obs) > 0 {
+		found, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{AnyObservable: obs, NotID: id, Limit: MaxCorrelations})
+		if err != nil {
+			return err
+		}
+		for _, o := range found.Objects {
+			om := props(o.Object)
+			_, theirs := search.ObjectTerms(str(om, "type"), om)
+			var shared []string
+			for _, x := range theirs {
+				if slices.Contains(obs, x) {
+					shared = append(shared, x)
+				}
+			}
+			v.Correlations = append(v.Correlations, correlatedRow{objectRow: rowOf(o, 0), Shared: shared})
+		}
+	}
+	v.Versions = versions(objs)
+
+	ids := []string{id}
+	for _, x := range v.Relationships {
+		ids = append(ids, x.ID)
+	}
+	for _, x := range v.Correlations {
+		ids = append(ids, x.ID)
+	}
+	ids = append(ids, read...)
+	if err := s.recordRead(q, "objects.get", ids, mosaic.Allowed, ""); err != nil {
+		return err
+	}
+	p := s.newPage(q, "objects")
+	p.Title = v.Name
+	p.Data = v
+	s.render(w, http.StatusOK, "object", p)
+	return nil
+}
+
+// readable lists an object's properties for people: references as links,
+// lists of words joined, anything nested as indented JSON.
+func readable(m map[string]any) []prop {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if k != "type" && k != "id" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []prop
+	for _, k := range keys {
+		p := prop{Key: k}
+		switch val := m[k].(type) {
+		case string:
+			if strings.HasSuffix(k, "_ref") && stixID.MatchString(val) {
+				p.Refs = []string{val}
+			} else {
+				p.Value = val
+			}
+		case []any:
+			var words []string
+			for _, x := range val {
+				if s, ok := x.(string); ok {
+					words = append(words, s)
+				}
+			}
+			switch {
+			case len(words) < len(val):
+				p.Value, p.Block = indent(val), true
+			case strings.HasSuffix(k, "_refs"):
+				p.Refs = words
+			default:
+				p.Value = strings.Join(words, ", ")
+			}
+		case map[string]any:
+			p.Value, p.Block = indent(val), true
+		default:
+			p.Value = fmt.Sprint(val)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func indent(v any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}
+
+// versions lists the visible versions, newest first, each with what
+// changed since the same originator's version before it.
+func versions(objs []mosaic.StoredObject) []versionRow {
+	out := make([]versionRow, len(objs))
+	for i, o := range objs {
+		m := props(o.Object)
+		mod := str(m, "modified")
+		if mod == "" {
+			mod = str(m, "created")
+		}
+		out[i] = versionRow{Modified: when(mod), Originator: o.Envelope.Originator, TLP: o.Envelope.TLP}
+		for _, older := range objs[i+1:] {
+			if older.Envelope.Originator == o.Envelope.Originator {
+				out[i].Diff = diff(props(older.Object), m)
+				if out[i].Diff == nil {
+					out[i].Diff = []diffLine{}
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
+// maxDiffValue is how much of a changed value a diff line shows.
+const maxDiffValue = 200
+
+func diff(old, cur map[string]any) []diffLine {
+	keys := map[string]bool{}
+	for k := range old {
+		keys[k] = true
+	}
+	for k := range cur {
+		keys[k] = true
+	}
+	var out []diffLine
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range keys {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		a, inOld := old[k]
+		b, inCur := cur[k]
+		short := func(v any) string {
+			s := fmt.Sprint(v)
+			if x, ok := v.(string); ok {
+				s = x
+			} else if bs, err := json.Marshal(v); err == nil {
+				s = string(bs)
+			}
+			if len(s) > maxDiffValue {
+				s = s[:maxDiffValue] + "…"
+			}
+			return s
+		}
+		switch {
+		case !inOld:
+			out = append(out, diffLine{"added", k, short(b)})
+		case !inCur:
+			out = append(out, diffLine{"removed", k, ""})
+		case short(a) != short(b) || indent(a) != indent(b):
+			out = append(out, diffLine{"changed", k, short(b)})
+		}
+	}
+	return out
+}
+
+// A cursor is the storage position a listing continues before, sealed
+// with AES-GCM: positions count every organisation's records, so they must
+// not be readable.
+var cursorAAD = []byte("mosaic web cursor v1")
+
+func (s *Server) cursorAEAD(ctx context.Context) (cipher.AEAD, error) {
+	s.cursorMu.Lock()
+	defer s.cursorMu.Unlock()
+	if s.cursor != nil {
+		return s.cursor, nil
+	}
+	key, err := s.store.Secret(ctx, "web-cursor")
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, mosaic.Internal(err, "cursor key")
+	}
+	if s.cursor, err = cipher.NewGCM(block); err != nil {
+		return nil, mosaic.Internal(err, "cursor key")
+	}
+	return s.cursor, nil
+}
+
+func (s *Server) encodeCursor(ctx context.Context, seq int64) (string, error) {
+	aead, err := s.cursorAEAD(ctx)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+8+aead.Overhead())
+	_, _ = rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(seq)), cursorAAD)), nil
+}
+
+func (s *Server) decodeCursor(ctx context.Context, c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	aead, err := s.cursorAEAD(ctx)
+	if err != nil {
+		return 0, err
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > aead.NonceSize() {
+		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], cursorAAD); err == nil && len(plain) == 8 {
+			if seq := int64(binary.BigEndian.Uint64(plain)); seq > 0 {
+				return seq, nil
+			}
+		}
+	}
+	return 0, mosaic.Errorf(mosaic.CodeInvalid, "the page link is not valid; start again from the first page")
+}

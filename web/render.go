@@ -1,0 +1,113 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"mosaic"
+	"mosaic/policy"
+)
+
+// page is what every template gets: the layout's needs and the page's own
+// Data.
+type page struct {
+	Lang          string
+	Title         string
+	Nav           string // the navigation entry of this page
+	Viewer        mosaic.Viewer
+	CSRF          string
+	SeesContent   bool
+	MayContribute bool
+	Languages     []languageLink
+	Data          any
+
+	msgs map[string]string
+}
+
+type languageLink struct {
+	Code, Name, Href string
+	Current          bool
+}
+
+// T returns the message key in the page's language, formatted with args.
+// A key without a message shows as itself, which the tests forbid.
+func (p *page) T(key string, args ...any) string { return translate(p.msgs, key, args...) }
+
+// t is T for handlers.
+func (q *request) t(key string, args ...any) string { return translate(messages[q.lang], key, args...) }
+
+func translate(msgs map[string]string, key string, args ...any) string {
+	m, ok := msgs[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}
+
+func (s *Server) newPage(q *request, nav string) *page {
+	p := &page{Lang: q.lang, Nav: nav, Viewer: q.viewer, CSRF: q.session.CSRF, msgs: messages[q.lang]}
+	p.SeesContent = policy.SeesContent(q.viewer)
+	p.MayContribute = s.ingest != nil && policy.MayContribute(q.viewer) == nil
+	back := q.path
+	if !localPath(back) {
+		back = "/"
+	}
+	for _, l := range languages {
+		p.Languages = append(p.Languages, languageLink{Code: l, Name: messages[l]["language.name"],
+			Href: "/language?lang=" + l + "&back=" + url.QueryEscape(back), Current: l == q.lang})
+	}
+	return p
+}
+
+// pageNames are the templates in templates/, each a "content" block that
+// the layout wraps.
+var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector"}
+
+func (s *Server) parseTemplates() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"asset": s.assets.url,
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"tlpClass":       func(t mosaic.TLP) string { return "tlp-" + strings.ReplaceAll(string(t), "+", "-") },
+		"typeClass":      func(t string) string { return "t-" + t },
+		"fieldErrors":    fieldErrors,
+		"textField":      textField,
+		"envelopeFields": envelopeFields,
+	}
+	out := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("render", slog.String("page", name), slog.Any("err", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,56 @@
+// Live updates for the situational picture and the object list: records
+// stored after the page was loaded arrive over /api/v1/events (server-sent
+// events, under the viewer's own visibility policy) and are added to the
+// top of the tables marked data-live, with a polite announcement for screen
+// readers. The pages work the same without this script, only without it.
+(function () {
+  "use strict";
+  var status = document.getElementById("live-status");
+  var tables = document.querySelectorAll("table[data-live] tbody");
+  if (!window.EventSource || !status) {
+    return;
+  }
+  var count = 0;
+  var source = new EventSource("/api/v1/events");
+
+  function cell(text) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    return td;
+  }
+
+  function row(o, env) {
+    var tr = document.createElement("tr");
+    tr.className = "live-new";
+    var name = document.createElement("td");
+    var a = document.createElement("a");
+    a.href = "/objects/" + encodeURIComponent(o.id);
+    a.textContent = o.name || o.value || o.abstract || o.id;
+    name.appendChild(a);
+    tr.appendChild(name);
+    tr.appendChild(cell(o.type));
+    var tlp = document.createElement("td");
+    var tag = document.createElement("span");
+    tag.className = "tlp-tag tlp-" + String(env.tlp).replace("+", "-");
+    tag.textContent = "TLP:" + String(env.tlp).toUpperCase();
+    tlp.appendChild(tag);
+    tr.appendChild(tlp);
+    tr.appendChild(cell(env.originator));
+    tr.appendChild(cell(o.modified || o.created || ""));
+    return tr;
+  }
+
+  source.addEventListener("object", function (e) {
+    var ev;
+    try {
+      ev = JSON.parse(e.data);
+    } catch (err) {
+      return;
+    }
+    count++;
+    tables.forEach(function (tbody) {
+      tbody.insertBefore(row(ev.object, ev.envelope), tbody.firstChild);
+    });
+    status.textContent = status.getAttribute("data-template").replace("%d", String(count));
+  });
+})();
