@@ -24,8 +24,11 @@ type Feeds interface {
 	// DeleteFeed removes a feed and its state; what it imported stays.
 	// CodeNotFound.
 	DeleteFeed(ctx context.Context, name string, a AuditEntry) error
-	// SaveFeedState replaces the state of the feed with id. CodeNotFound
-	// when the feed is gone (removed while it was being polled).
+	// SaveFeedState replaces the state of the feed with id, except that
+	// AddedAfter never moves back in time: when the stored position is
+	// later (another process polling the same feed got further), it stays.
+	// CodeNotFound when the feed is gone (removed while it was being
+	// polled).
 	SaveFeedState(ctx context.Context, id int64, st FeedState) error
 }
 

@@ -65,16 +65,37 @@ func NewClient(maxBody int64, clock mosaic.Clock) *Client {
 	return &Client{HTTP: &http.Client{Transport: tr, Timeout: 10 * time.Minute, CheckRedirect: checkRedirect}, MaxBody: maxBody, Clock: clock}
 }
 
-// checkRedirect refuses a redirect from HTTPS to plain HTTP: the client
-// would send the credentials along in clear, since the host is the same.
+// checkRedirect follows a redirect only to the same scheme, host and port.
+// The credentials go along with the request: over plain HTTP they would
+// cross the network in clear, and net/http keeps the Authorization header
+// on a redirect to a subdomain, which may be another party's server. A
+// server that moved is better told to the operator, who checks the new URL
+// and changes the feed.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("more than 5 redirects")
 	}
-	if req.URL.Scheme != "https" && via[0].URL.Scheme == "https" {
-		return fmt.Errorf("refused a redirect from https to %s", req.URL.Redacted())
+	from, to := origin(via[0].URL), origin(req.URL)
+	if from != to {
+		return fmt.Errorf("refused a redirect from %s to %s: a feed follows redirects only on the same scheme, host and port; if the server moved, change the feed's URL", from, to)
 	}
 	return nil
+}
+
+// origin is a URL's scheme, host and port, with the scheme's default port
+// written out, so that https://x and https://x:443 are the same.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // Auth is how a Client authenticates: HTTP Basic with User and Secret, or

@@ -23,8 +23,14 @@ import (
 // The extension is taken out of the raw JSON, before the object is
 // validated, so that an extension written by a newer Mosaic (with
 // properties this one does not know) does not make the object invalid.
+// importPage also drops the extension as decoded, so that a spelling this
+// function misses cannot set the handling either.
 func withoutEnvelope(raw json.RawMessage) (json.RawMessage, error) {
-	if !bytes.Contains(raw, []byte(stix.ExtensionID)) {
+	// A key can spell the id with \u escapes ("…ee4\u0031"), which the
+	// decoder reads as the id itself. The other escapes of JSON stand for
+	// characters that are in no extension id, so an object with neither the
+	// id literally nor a \u escape cannot hold the extension.
+	if !bytes.Contains(raw, []byte(stix.ExtensionID)) && !bytes.Contains(raw, []byte(`\u`)) {
 		return raw, nil
 	}
 	var top map[string]json.RawMessage

@@ -66,6 +66,12 @@ func importPage(ctx context.Context, in *ingest.Ingester, v mosaic.Viewer, f mos
 			res.reject(probs...)
 			continue
 		}
+		// Whatever withoutEnvelope did not see (it works on the text, the
+		// decoder unescapes keys), the remote's envelope must not reach
+		// ingest, where an object's own extension wins over the feed's.
+		// Canonical and Hash leave the extension out, so nothing else
+		// changes.
+		o.Ext = nil
 		// A server may list one version twice; the store takes each once.
 		k := version{o.ID, o.ModifiedKey}
 		if h, dup := seen[k]; dup {
@@ -79,32 +85,55 @@ func importPage(ctx context.Context, in *ingest.Ingester, v mosaic.Viewer, f mos
 	}
 	// Each round takes out the objects the last one refused; the store
 	// names every refused object at once, so two rounds are the rule.
+	// A problem names an id, not a version: the versions of an id named
+	// while the batch holds more than one of them are tried alone after
+	// the rest, so that a good version is not refused for a bad one.
+	var alone []stix.Object
 	for len(objs) > 0 {
 		r, _, err := in.Objects(ctx, v, objs, params(f))
 		if err == nil {
-			res.New += r.New
-			res.NewVersions += r.NewVersions
-			res.Unchanged += r.Unchanged
-			return res, nil
+			res.add(r)
+			break
 		}
 		bad := objectProblems(err)
 		if bad == nil {
 			return res, err
 		}
+		versions := map[string]int{}
+		for _, o := range objs {
+			versions[o.ID]++
+		}
+		for id := range bad {
+			if versions[id] == 0 {
+				// A problem about no object of the page: about the feed.
+				return res, err
+			}
+		}
 		kept := objs[:0]
 		for _, o := range objs {
-			if ps, ok := bad[o.ID]; ok {
+			switch ps, named := bad[o.ID]; {
+			case !named:
+				kept = append(kept, o)
+			case versions[o.ID] == 1:
 				res.reject(ps...)
-				delete(bad, o.ID)
-				continue
+			default:
+				alone = append(alone, o)
 			}
-			kept = append(kept, o)
-		}
-		if len(bad) > 0 || len(kept) == len(objs) {
-			// A problem about no object of the page: about the feed.
-			return res, err
 		}
 		objs = kept
+	}
+	for _, o := range alone {
+		r, _, err := in.Objects(ctx, v, []stix.Object{o}, params(f))
+		if err == nil {
+			res.add(r)
+			continue
+		}
+		bad := objectProblems(err)
+		ps, ok := bad[o.ID]
+		if !ok || len(bad) > 1 {
+			return res, err
+		}
+		res.reject(ps...)
 	}
 	return res, nil
 }
@@ -125,6 +154,12 @@ func objectProblems(err error) map[string][]mosaic.Problem {
 		out[p.Object] = append(out[p.Object], p)
 	}
 	return out
+}
+
+func (r *pageResult) add(ir mosaic.IngestResult) {
+	r.New += ir.New
+	r.NewVersions += ir.NewVersions
+	r.Unchanged += ir.Unchanged
 }
 
 func (r *pageResult) reject(ps ...mosaic.Problem) {

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,7 +22,8 @@ type Options struct {
 	// may give fewer.
 	PageSize int
 	// MaxPages bounds the pages of one poll (default 10,000); a poll that
-	// reaches it stops, and the feed is due again at once.
+	// reaches it stops, and the feed is due again at once if the poll
+	// moved its position, or fails if it did not.
 	MaxPages int
 	// Backoff sets the waits after failed polls (default DefaultBackoff
 	// with random jitter).
@@ -78,6 +80,18 @@ type Progress struct {
 	Rejected   int    // objects refused
 	AddedAfter string // where the feed now stands
 }
+
+// maxEmptyPages is how many pages in a row may come without objects while
+// the server says there is more. A server may drop from a page what the
+// reader may not see, so an empty page or a few are no fault; an endless
+// run of them would have the poll ask until MaxPages without ever moving.
+const maxEmptyPages = 100
+
+// maxFutureSkew is how far X-TAXII-Date-Added-Last may be ahead of the
+// clock here. The position only moves forward, so a date far ahead would
+// keep the feed there, importing nothing until the remote's records catch
+// up with it.
+const maxFutureSkew = time.Hour
 
 // Result is what a poll did.
 type Result struct {
@@ -181,6 +195,11 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 	auth := Auth{User: f.RemoteUser, Secret: secret}
 	req := ObjectsRequest{APIRoot: f.URL, Collection: f.Collection, AddedAfter: st.AddedAfter, Limit: p.opts.PageSize}
 	var refused pageResult // of the whole poll, for the state
+	// The next values of this poll, as hashes: a server that sends one
+	// again goes round in a circle, however long. At most MaxPages.
+	seenNext := map[[32]byte]bool{}
+	progressed := false // the position moved in this poll
+	empty := 0          // pages in a row without objects
 	for res.Pages < p.opts.MaxPages {
 		page, err := p.client.Objects(ctx, auth, req)
 		if err != nil {
@@ -192,6 +211,11 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 		if page.DateAddedLast != "" {
 			if lastKey, err = stix.TimeKey(page.DateAddedLast); err != nil {
 				return res, v, &ProtocolError{URL: f.URL, Reason: fmt.Sprintf("%s %q is not a timestamp", HeaderDateAddedLast, clean(page.DateAddedLast))}
+			}
+			limit := p.clock.Now().Add(maxFutureSkew).UTC()
+			if limitKey, _ := stix.TimeKey(limit.Format(timeLayout)); lastKey > limitKey {
+				return res, v, &ProtocolError{URL: f.URL, Reason: fmt.Sprintf("%s %s is more than %s ahead of the clock here (%s); the feed would wait there and import nothing: check the remote server's clock",
+					HeaderDateAddedLast, page.DateAddedLast, maxFutureSkew, p.clock.Now().UTC().Format(time.RFC3339))}
 			}
 		}
 		pr, err := importPage(ctx, p.in, v, f, page.Objects)
@@ -229,6 +253,7 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 				// Only forward: a date that goes back would read again
 				// what is stored.
 				st.AddedAfter, moved = page.DateAddedLast, true
+				progressed = true
 			}
 		}
 		// The page is stored; now the position, so that a restart goes
@@ -246,10 +271,20 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 			res.Complete = true
 			return res, v, nil
 		}
+		if len(page.Objects) > 0 {
+			empty = 0
+		} else if empty++; empty >= maxEmptyPages {
+			return res, v, &ProtocolError{URL: f.URL, Reason: fmt.Sprintf("the server gave %d pages in a row without objects and still says there is more", empty)}
+		}
 		switch {
-		case page.Next != "" && page.Next == req.Next:
-			return res, v, &ProtocolError{URL: f.URL, Reason: "the server gives the same next value again; it would never end"}
 		case page.Next != "":
+			// Keyed with the date the next goes with: a server may use
+			// the same cursor text again after the query changed.
+			k := sha256.Sum256([]byte(req.AddedAfter + "\x00" + page.Next))
+			if seenNext[k] {
+				return res, v, &ProtocolError{URL: f.URL, Reason: "the server gives the same next value again (it gave it before in this poll); following it would never end"}
+			}
+			seenNext[k] = true
 			// TAXII §3.5: the next page is asked for with next and the
 			// same query as the first.
 			req.Next = page.Next
@@ -263,8 +298,23 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 			return res, v, err
 		}
 	}
+	if !progressed {
+		// Going on at once would read the same pages again, for ever.
+		// A batch of records sharing one date_added that is longer than
+		// MaxPages pages ends here too: no poll could get past it.
+		from := "the start"
+		if st.AddedAfter != "" {
+			from = st.AddedAfter
+		}
+		return res, v, &ProtocolError{URL: f.URL, Reason: fmt.Sprintf("%d pages read without the position moving on from %s; the server says there is more without reaching a later %s",
+			res.Pages, from, HeaderDateAddedLast)}
+	}
 	return res, v, nil
 }
+
+// timeLayout writes the clock's time as a STIX timestamp, to the
+// microsecond as TAXII servers give dates.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // viewer is the local user a feed imports as, as a request would
 // authenticate it.

@@ -18,6 +18,9 @@ func TestWithoutEnvelope(t *testing.T) {
 		{"only Mosaic's", `{"type":"x","name":"a<b","n":1.50,"extensions":{` + ext + `}}`, `{"n":1.50,"name":"a<b","type":"x"}`},
 		{"with another", `{"type":"x","extensions":{` + ext + `,"extension-definition--1":{"a":1}}}`, `{"extensions":{"extension-definition--1":{"a":1}},"type":"x"}`},
 		{"named in text", `{"type":"x","description":"see ` + stix.ExtensionID + `"}`, `{"type":"x","description":"see ` + stix.ExtensionID + `"}`},
+		{"escaped id", `{"type":"x","extensions":{"extension-definition--3563eda5-0a4b-47ab-83d8-9bed7d51ee4\u0031":{"audience":["cell"]}}}`, `{"type":"x"}`},
+		{"escaped extensions and id", `{"type":"x","ext\u0065nsions":{"\u0065xtension-definition--3563eda5-0a4b-47ab-83d8-9bed7d51ee41":{"audience":["cell"]},"b":{}}}`, `{"extensions":{"b":{}},"type":"x"}`},
+		{"other escapes", `{"type":"x","name":"a\u0031"}`, `{"type":"x","name":"a\u0031"}`},
 		{"extensions not an object", `{"type":"x","extensions":"` + stix.ExtensionID + `"}`, `{"type":"x","extensions":"` + stix.ExtensionID + `"}`},
 	} {
 		got, err := withoutEnvelope([]byte(tc.in))
@@ -97,6 +100,7 @@ func FuzzWithoutEnvelope(f *testing.F) {
 	f.Add(`{"type":"x","extensions":{` + ext + `}}`)
 	f.Add(`{"type":"x","extensions":{` + ext + `,"a":{}}}`)
 	f.Add(`{"extensions":[` + ext + `]}`)
+	f.Add(`{"type":"x","extensions":{"extension-definition--3563eda5-0a4b-47ab-83d8-9bed7d51ee4\u0031":{}}}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		out, err := withoutEnvelope([]byte(in))
 		if err != nil {

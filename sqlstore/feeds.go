@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/stix"
 )
 
 // CreateFeed stores a feed, due at once, with nothing read.
@@ -147,19 +148,56 @@ func (s *Store) DeleteFeed(ctx context.Context, name string, a mosaic.AuditEntry
 	})
 }
 
-// SaveFeedState replaces a feed's state.
+// SaveFeedState replaces a feed's state, but never moves its position
+// back.
+//
+// Two processes may poll one feed at once (two servers on one PostgreSQL,
+// or mosaic feed poll next to mosaic serve); the one that is behind must
+// not set the feed back to where it is, or the next poll reads again what
+// is stored. The positions are the remote's timestamps as it wrote them,
+// which compare in time only as stix.TimeKey keys, not as text, so the
+// comparison is made here and the update is made on the condition that the
+// position is still the one compared with.
 func (s *Store) SaveFeedState(ctx context.Context, id int64, st mosaic.FeedState) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE feeds SET added_after = ?, last_poll = ?, last_success = ?, last_error = ?, failures = ?, next_poll = ?,
-			imported = ?, unchanged = ?, rejected = ?, last_rejection = ? WHERE id = ?`),
-			st.AddedAfter, toOptMicros(st.LastPoll), toOptMicros(st.LastSuccess), st.LastError, st.Failures, toOptMicros(st.NextPoll),
-			st.Imported, st.Unchanged, st.Rejected, st.LastRejection, id)
-		if err != nil {
-			return mosaic.Internal(err, "save feed state")
+		// Each round sees what another writer committed since the last
+		// (PostgreSQL reads committed data at every statement; SQLite has
+		// one writer, so the first round is the last).
+		for range 10 {
+			var cur string
+			err := tx.QueryRowContext(ctx, s.q(`SELECT added_after FROM feeds WHERE id = ?`), id).Scan(&cur)
+			if errors.Is(err, sql.ErrNoRows) {
+				return mosaic.Errorf(mosaic.CodeNotFound, "feed %d not found", id)
+			}
+			if err != nil {
+				return mosaic.Internal(err, "read feed position")
+			}
+			pos := st.AddedAfter
+			if positionAfter(cur, pos) {
+				pos = cur
+			}
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE feeds SET added_after = ?, last_poll = ?, last_success = ?, last_error = ?, failures = ?, next_poll = ?,
+				imported = ?, unchanged = ?, rejected = ?, last_rejection = ? WHERE id = ? AND added_after = ?`),
+				pos, toOptMicros(st.LastPoll), toOptMicros(st.LastSuccess), st.LastError, st.Failures, toOptMicros(st.NextPoll),
+				st.Imported, st.Unchanged, st.Rejected, st.LastRejection, id, cur)
+			if err != nil {
+				return mosaic.Internal(err, "save feed state")
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				return nil
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return mosaic.Errorf(mosaic.CodeNotFound, "feed %d not found", id)
-		}
-		return nil
+		return mosaic.Internal(errors.New("the position keeps changing"), "save feed state")
 	})
+}
+
+// positionAfter reports whether feed position a is later than b. A
+// position that is not a timestamp (none yet) is earlier than any that is.
+func positionAfter(a, b string) bool {
+	ka, err := stix.TimeKey(a)
+	if err != nil {
+		return false
+	}
+	kb, err := stix.TimeKey(b)
+	return err != nil || ka > kb
 }

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,6 +80,53 @@ func testFeeds(t *testing.T, open Opener) {
 	if diff := cmp.Diff(st, got.State); diff != "" {
 		t.Errorf("state (-want +got):\n%s", diff)
 	}
+
+	// The position never moves back: a process that polls the same feed
+	// and is behind saves the rest of its state, not its position. The
+	// positions compare in time, not as text: 09:00:00Z is before
+	// 09:00:00.123456Z, though after it byte by byte.
+	behind := st
+	behind.AddedAfter, behind.Failures, behind.LastError, behind.Imported = "2026-11-01T09:00:00Z", 0, "", 130
+	if err := s.SaveFeedState(bg, f.ID, behind); err != nil {
+		t.Fatal(err)
+	}
+	want2 := behind
+	want2.AddedAfter = st.AddedAfter
+	if got, _ := s.Feed(bg, "partner-x"); !cmp.Equal(want2, got.State) {
+		t.Errorf("state after an earlier position (-want +got):\n%s", cmp.Diff(want2, got.State))
+	}
+	ahead := behind
+	ahead.AddedAfter = "2026-11-01T09:00:00.2Z"
+	if err := s.SaveFeedState(bg, f.ID, ahead); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Feed(bg, "partner-x"); got.State.AddedAfter != ahead.AddedAfter {
+		t.Errorf("position %q after a later one was saved, want %q", got.State.AddedAfter, ahead.AddedAfter)
+	}
+	// Writers at once, each with its own position: the latest stays.
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := ahead
+			c.AddedAfter = fmt.Sprintf("2026-11-01T10:%02d:00Z", (i*7)%20)
+			errs <- s.SaveFeedState(bg, f.ID, c)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.Feed(bg, "partner-x"); got.State.AddedAfter != "2026-11-01T10:19:00Z" {
+		t.Errorf("position %q after concurrent saves, want the latest, 2026-11-01T10:19:00Z", got.State.AddedAfter)
+	}
+	st = ahead // for the save after the removal below
+
 	feeds, err := s.Feeds(bg)
 	if err != nil {
 		t.Fatal(err)
