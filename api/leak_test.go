@@ -83,9 +83,16 @@ func (w *world) refSees(u refUser, r refRecord) bool {
 
 // refLatest returns, for each (id, originator), the newest record u sees.
 func (w *world) refLatest(u refUser) []refRecord {
+	return w.refLatestAmong(u, func(refRecord) bool { return true })
+}
+
+// refLatestAmong returns, for each (id, originator), the newest record u
+// sees among those in: an audience filter chooses the versions among the
+// records it allows.
+func (w *world) refLatestAmong(u refUser, in func(refRecord) bool) []refRecord {
 	best := map[string]refRecord{}
 	for _, r := range w.records {
-		if !w.refSees(u, r) {
+		if !w.refSees(u, r) || !in(r) {
 			continue
 		}
 		k := r.id + "@" + r.originator
@@ -376,10 +383,24 @@ func checkNoLeaks(t *testing.T, open storetest.Opener, seed uint64) {
 			check("tlp="+string(tlp), url.Values{"tlp": {string(tlp)}}, func(r refRecord) bool { return r.tlp == tlp })
 			check("q="+word, url.Values{"q": {word}}, func(r refRecord) bool { return r.tlp == tlp })
 		}
-		check("audience=cell", url.Values{"audience": {"cell"}}, func(r refRecord) bool { return r.cell })
-		check("audience=originator", url.Values{"audience": {"originator"}}, func(r refRecord) bool { return !r.cell && len(r.comps) == 0 })
+		// An audience filter picks the newest version among the records of
+		// that audience.
+		checkAudience := func(what string, q url.Values, in func(refRecord) bool) {
+			t.Helper()
+			var want []string
+			for _, r := range w.refLatestAmong(u, in) {
+				want = append(want, w.refKey(u, r))
+			}
+			sort.Strings(want)
+			got := h.list(t, u.name, q, 1+rng.IntN(7))
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: list %s (-reference +got):\n%s", u.name, what, diff)
+			}
+		}
+		checkAudience("audience=cell", url.Values{"audience": {"cell"}}, func(r refRecord) bool { return r.cell })
+		checkAudience("audience=originator", url.Values{"audience": {"originator"}}, func(r refRecord) bool { return !r.cell && len(r.comps) == 0 })
 		for _, c := range append(slices.Clone(w.comps), "nonexistent") {
-			check("audience=compartment:"+c, url.Values{"audience": {"compartment:" + c}}, func(r refRecord) bool {
+			checkAudience("audience=compartment:"+c, url.Values{"audience": {"compartment:" + c}}, func(r refRecord) bool {
 				return slices.Contains(r.comps, c) && (r.originator == u.org || w.member(u, c))
 			})
 		}

@@ -74,7 +74,12 @@ func (s *Store) audienceFilter(ctx context.Context, v mosaic.Viewer, f mosaic.Ob
 // recordFilters returns the conditions on the record r besides visibility:
 // type, TLP, time ranges, the cursor and "no newer visible version". col
 // wraps the indexed columns when the plan must not use their indexes.
-func (s *Store) recordFilters(v mosaic.Viewer, f mosaic.ObjectFilter, order string, col func(string) string) ([]string, []any) {
+//
+// extra is the audience filter's condition on the audience row va: versions
+// are chosen among the records it allows, so that "the newest version" in
+// a listing of one audience (a TAXII collection) is the newest there, not
+// a newer one elsewhere that the listing leaves out.
+func (s *Store) recordFilters(v mosaic.Viewer, f mosaic.ObjectFilter, order string, col func(string) string, extra string, extraArgs []any) ([]string, []any) {
 	var where []string
 	var args []any
 	if len(f.Types) > 0 {
@@ -111,13 +116,14 @@ func (s *Store) recordFilters(v mosaic.Viewer, f mosaic.ObjectFilter, order stri
 		where = append(where, `r.stix_id IN (`+placeholders(len(f.IDs))+`)`)
 		args = append(args, anys(f.IDs)...)
 	}
-	vw, vargs := versionFilter(v, f.Versions)
+	vw, vargs := versionFilter(v, f.Versions, extra, extraArgs)
 	return append(where, vw), append(args, vargs...)
 }
 
 // versionFilter selects the versions of each (id, originator) chain a
-// listing returns, among those the viewer may see.
-func versionFilter(v mosaic.Viewer, versions []string) (string, []any) {
+// listing returns, among those the viewer may see and extra (a condition
+// on the audience row va, or "") allows.
+func versionFilter(v mosaic.Viewer, versions []string, extra string, extraArgs []any) (string, []any) {
 	if len(versions) == 0 {
 		versions = []string{mosaic.VersionLast}
 	}
@@ -131,11 +137,11 @@ func versionFilter(v mosaic.Viewer, versions []string) (string, []any) {
 		case mosaic.VersionLast:
 			// A record nothing newer has superseded is its chain's newest;
 			// otherwise look for a newer version the viewer may see.
-			vis, vargs := policy.VisibleClause(v, "n.audience_id", "")
+			vis, vargs := policy.VisibleClause(v, "n.audience_id", extra, extraArgs...)
 			alts = append(alts, `(r.superseded = 0 OR NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key > r.modified_key AND `+vis+`))`)
 			args = append(args, vargs...)
 		case mosaic.VersionFirst:
-			vis, vargs := policy.VisibleClause(v, "n.audience_id", "")
+			vis, vargs := policy.VisibleClause(v, "n.audience_id", extra, extraArgs...)
 			alts = append(alts, `NOT EXISTS (SELECT 1 FROM records n WHERE n.stix_id = r.stix_id AND n.originator = r.originator AND n.modified_key < r.modified_key AND `+vis+`)`)
 			args = append(args, vargs...)
 		default:
@@ -177,7 +183,7 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	}
 	vis, args := policy.VisibleClause(v, col("r.audience_id"), extra, extraArgs...)
 	if plan == planMerge {
-		if query, margs, ok := s.mergeQuery(v, f, auds, bound, vis, args); ok {
+		if query, margs, ok := s.mergeQuery(v, f, auds, bound, vis, args, extra, extraArgs); ok {
 			return query, margs, nil
 		}
 	}
@@ -207,7 +213,7 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 		where = append(where, `r.stix_id <> ?`)
 		args = append(args, f.NotID)
 	}
-	fw, fargs := s.recordFilters(v, f, tp.Order, col)
+	fw, fargs := s.recordFilters(v, f, tp.Order, col, extra, extraArgs)
 	where = append(where, fw...)
 	args = append(args, fargs...)
 	query := tp.With + `SELECT ` + listColumns + `, o.name FROM records r ` + tp.Join + ` JOIN orgs o ON o.id = r.originator WHERE ` +
@@ -238,8 +244,8 @@ const maxParams = 30_000
 // the last number committed before the audiences were listed; records are
 // numbered in commit order, so every later one is numbered above it and
 // is found by the next page or poll.
-func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64, bound int64, vis string, visArgs []any) (string, []any, bool) {
-	fw, fargs := s.recordFilters(v, f, "r.seq", s.d.Unindexed)
+func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64, bound int64, vis string, visArgs []any, extra string, extraArgs []any) (string, []any, bool) {
+	fw, fargs := s.recordFilters(v, f, "r.seq", s.d.Unindexed, extra, extraArgs)
 	fw = append(fw, `r.seq <= ?`)
 	fargs = append(fargs, bound)
 	if (2+len(visArgs)+len(fargs))*len(auds) > maxParams {

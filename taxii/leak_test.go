@@ -122,15 +122,21 @@ func (w *refWorld) chain(u refUser, id, originator string) []refRecord {
 
 // selected returns what u gets from collection c: the records c holds
 // that u sees, all of them or, for "last" and "first", those that are the
-// newest or oldest u sees of their chain (the store's definition: a
-// version u cannot see does not count, a version outside c does).
+// newest or oldest of their chain among the versions u sees in c (TAXII
+// §3.5.1: the latest version of each object in the collection; a version
+// u cannot see does not count, nor does one outside c).
 func (w *refWorld) selected(u refUser, c refCollection, version string, keep func(refRecord) bool) []refRecord {
 	var out []refRecord
 	for _, r := range w.records {
 		if !w.sees(u, r) || !c.holds(r) || !keep(r) {
 			continue
 		}
-		ch := w.chain(u, r.id, r.originator)
+		var ch []refRecord
+		for _, x := range w.chain(u, r.id, r.originator) {
+			if c.holds(x) {
+				ch = append(ch, x)
+			}
+		}
 		switch version {
 		case "last":
 			if ch[len(ch)-1].modified != r.modified {
