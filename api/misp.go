@@ -46,17 +46,14 @@ func (s *Server) ingestMISP(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if r.ContentLength > s.limits.MaxBodyBytes {
 		return s.tooLarge(r.ContentLength)
 	}
-	body, err := s.readUpload(w, r)
+	body, done, err := s.readUpload(w, r)
 	if err != nil {
 		return err
 	}
+	defer done()
 	if !misp.IsEvent(body) {
 		return mosaic.Errorf(mosaic.CodeInvalid, "the body is not a MISP event (send STIX bundles to POST /api/v1/bundles)")
 	}
-	if err := acquire(r.Context(), s.uploads); err != nil {
-		return err
-	}
-	defer func() { <-s.uploads }()
 	conv, err := misp.ToSTIX(body)
 	if err != nil {
 		return mosaic.Errorf(mosaic.CodeInvalid, "%s", err.Error())

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -65,14 +64,11 @@ func (s *Server) ingestBundle(w http.ResponseWriter, r *http.Request, v mosaic.V
 	if r.ContentLength > s.limits.MaxBodyBytes {
 		return s.tooLarge(r.ContentLength)
 	}
-	body, err := s.readUpload(w, r)
+	body, done, err := s.readUpload(w, r)
 	if err != nil {
 		return err
 	}
-	if err := acquire(r.Context(), s.uploads); err != nil {
-		return err
-	}
-	defer func() { <-s.uploads }()
+	defer done()
 	res, _, err := s.ingest.Bundle(r.Context(), v, body, p)
 	if err != nil {
 		return err
@@ -286,22 +282,11 @@ func (s *Server) extensionDefinition(w http.ResponseWriter, r *http.Request, _ m
 // client trickling bytes cannot hold a reading slot for long.
 const uploadReadTime = 2 * time.Minute
 
-// readUpload reads an upload's body in one of the reading slots, within
-// uploadReadTime.
-func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if err := acquire(r.Context(), s.reading); err != nil {
-		return nil, err
-	}
-	defer func() { <-s.reading }()
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTime))
-	return s.readBody(w, r)
-}
-
-func acquire(ctx context.Context, slots chan struct{}) error {
-	select {
-	case slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
-	}
+// readUpload reads an upload's body in one of the gate's reading turns,
+// within uploadReadTime, and waits for a storing turn; done gives it back.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (body []byte, done func(), err error) {
+	return s.gate.Turns().Read(r.Context(), func() ([]byte, error) {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTime))
+		return s.readBody(w, r)
+	})
 }

@@ -46,33 +46,18 @@ type Server struct {
 	log    *slog.Logger
 
 	gate *gate.Gate
-	// reading bounds the upload bodies being read at once, uploads the
-	// bundles being decoded and stored: a bundle takes several times its
-	// size in memory while it is decoded.
-	reading chan struct{}
-	uploads chan struct{}
-	mux     *http.ServeMux
+	mux  *http.ServeMux
 
 	cursorMu sync.Mutex
 	cursor   cipher.AEAD // guarded by cursorMu; nil until first used
 }
 
-// MaxConcurrentUploads is how many bundle uploads are decoded and stored
-// at once, and MaxConcurrentReads how many have their bodies read; more
-// wait their turn.
-const (
-	MaxConcurrentUploads = 2
-	MaxConcurrentReads   = 8
-)
-
 // New returns a Server.
 func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, limits Limits, clock mosaic.Clock, log *slog.Logger) *Server {
 	s := &Server{
 		store: store, ingest: in, audit: al, limits: limits, clock: clock, log: log,
-		gate:    limits.Gate,
-		reading: make(chan struct{}, MaxConcurrentReads),
-		uploads: make(chan struct{}, MaxConcurrentUploads),
-		mux:     http.NewServeMux(),
+		gate: limits.Gate,
+		mux:  http.NewServeMux(),
 	}
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: limits.RatePerSecond, RateBurst: limits.RateBurst, AuthFailuresPerMinute: limits.AuthFailures})

@@ -41,6 +41,7 @@ type Gate struct {
 	limits   Limits
 	users    *limiter // requests per user
 	failures *limiter // failed authentications per client address
+	turns    *Turns
 }
 
 // New returns a Gate in front of store.
@@ -58,6 +59,7 @@ func New(store Authenticator, clock mosaic.Clock, l Limits) *Gate {
 		store: store, clock: clock, limits: l,
 		users:    newLimiter(l.RatePerSecond, float64(l.RateBurst)),
 		failures: newLimiter(float64(l.AuthFailuresPerMinute)/60, float64(l.AuthFailuresPerMinute)),
+		turns:    NewTurns(),
 	}
 }
 

@@ -151,3 +151,50 @@ func TestIdleBucketsAreDropped(t *testing.T) {
 		t.Fatalf("%d buckets kept, want 1", n)
 	}
 }
+
+// TestTurnsBoundHeldBodies: a body once read keeps its reading turn until
+// it gets a storing turn, so no more than MaxReading+MaxStoring bodies are
+// ever held, however many clients send.
+func TestTurnsBoundHeldBodies(t *testing.T) {
+	turns := NewTurns()
+	ctx := context.Background()
+	var dones []func()
+	for range MaxStoring {
+		_, done, err := turns.Read(ctx, func() ([]byte, error) { return []byte("x"), nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		dones = append(dones, done)
+	}
+	read := make(chan struct{}, MaxReading)
+	finished := make(chan error, MaxReading)
+	for range MaxReading {
+		go func() {
+			_, done, err := turns.Read(ctx, func() ([]byte, error) { read <- struct{}{}; return []byte("x"), nil })
+			if err == nil {
+				done()
+			}
+			finished <- err
+		}()
+	}
+	for range MaxReading {
+		<-read // every reading turn now holds a body waiting to be stored
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, _, err := turns.Read(cancelled, func() ([]byte, error) {
+		t.Error("a body was read while every turn held one")
+		return nil, nil
+	})
+	if mosaic.ErrorCode(err) != mosaic.CodeUnavailable {
+		t.Fatalf("reading beyond the turns: %v", err)
+	}
+	for _, done := range dones {
+		done()
+	}
+	for range MaxReading {
+		if err := <-finished; err != nil {
+			t.Error(err)
+		}
+	}
+}

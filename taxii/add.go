@@ -73,14 +73,11 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if r.ContentLength > s.opts.MaxContentLength {
 		return s.tooLarge(r.ContentLength)
 	}
-	body, err := s.readUpload(w, r)
+	body, done, err := s.readUpload(w, r)
 	if err != nil {
 		return err
 	}
-	if err := acquire(r.Context(), s.uploads); err != nil {
-		return err
-	}
-	defer func() { <-s.uploads }()
+	defer done()
 
 	lim := s.ingest.Config().Limits
 	raws, err := splitEnvelope(body, limitsOrDefault(lim).MaxObjects)
@@ -148,23 +145,22 @@ func (s *Server) tooLarge(n int64) error {
 	return mosaic.Errorf(mosaic.CodeTooLarge, "the body of %d bytes exceeds the max_content_length of %d bytes", n, s.opts.MaxContentLength)
 }
 
-// readUpload reads an upload's body in one of the reading slots, within
-// uploadReadTime, up to MaxContentLength.
-func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if err := acquire(r.Context(), s.reading); err != nil {
-		return nil, err
-	}
-	defer func() { <-s.reading }()
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTime))
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxContentLength))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body exceeds the max_content_length of %d bytes", s.opts.MaxContentLength)
-	}
-	if err != nil {
-		return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
-	}
-	return b, nil
+// readUpload reads an upload's body in one of the gate's reading turns,
+// within uploadReadTime, up to MaxContentLength, and waits for a storing
+// turn; done gives it back.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (body []byte, done func(), err error) {
+	return s.gate.Turns().Read(r.Context(), func() ([]byte, error) {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTime))
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxContentLength))
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body exceeds the max_content_length of %d bytes", s.opts.MaxContentLength)
+		}
+		if err != nil {
+			return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
+		}
+		return b, nil
+	})
 }
 
 // splitEnvelope returns the members of an envelope's objects list (TAXII

@@ -105,12 +105,7 @@ type Server struct {
 	root   string // the API root's path, "/taxii2/api/"
 
 	gate *gate.Gate
-	// reading bounds the upload bodies being read at once, uploads the
-	// uploads being decoded and stored: an upload takes several times its
-	// size in memory while it is decoded.
-	reading chan struct{}
-	uploads chan struct{}
-	mux     *http.ServeMux
+	mux  *http.ServeMux
 	// notFound answers for paths that are no endpoint.
 	notFound http.Handler
 
@@ -124,14 +119,6 @@ type Server struct {
 
 var rootName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
-// MaxConcurrentUploads is how many uploads are decoded and stored at once,
-// and MaxConcurrentReads how many have their bodies read; more wait their
-// turn.
-const (
-	MaxConcurrentUploads = 2
-	MaxConcurrentReads   = 8
-)
-
 // New returns a Server. It panics when opts.APIRoot is not a valid path
 // segment, a programming error.
 func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, opts Options, clock mosaic.Clock, log *slog.Logger) *Server {
@@ -143,8 +130,6 @@ func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, opts Options, c
 		store: store, ingest: in, audit: al, opts: opts, clock: clock, log: log,
 		root:    DiscoveryPath + opts.APIRoot + "/",
 		gate:    opts.Gate,
-		reading: make(chan struct{}, MaxConcurrentReads),
-		uploads: make(chan struct{}, MaxConcurrentUploads),
 		mux:     http.NewServeMux(),
 		idCache: map[string]string{},
 	}
@@ -289,13 +274,4 @@ func (s *Server) secretAEAD(ctx context.Context, name string) (cipher.AEAD, erro
 		return nil, mosaic.Internal(err, "cursor key")
 	}
 	return aead, nil
-}
-
-func acquire(ctx context.Context, slots chan struct{}) error {
-	select {
-	case slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
-	}
 }

@@ -220,12 +220,11 @@ func (s *Server) contributeBundle(w http.ResponseWriter, r *http.Request, q *req
 		s.renderContribute(w, q, http.StatusBadRequest, v)
 		return nil
 	}
-	select {
-	case s.uploads <- struct{}{}:
-	case <-r.Context().Done():
-		return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+	done, err := s.turns.Store(r.Context())
+	if err != nil {
+		return err
 	}
-	defer func() { <-s.uploads }()
+	defer done()
 	res, ok, err := s.stored(r, q, &v, "file", func() (mosaic.IngestResult, error) {
 		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, body, p)
 		return res, err

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/gate"
 	"mosaic/ingest"
 )
 
@@ -59,6 +60,9 @@ type Options struct {
 	Ingester *ingest.Ingester
 	// MaxUploadBytes bounds an uploaded file (default 32 MiB).
 	MaxUploadBytes int64
+	// Turns bound the uploads decoded at once, together with the other
+	// doors' (default: turns of the UI's own).
+	Turns *gate.Turns
 	// EventPoll is how often a live stream looks for new records (default
 	// one second).
 	EventPoll time.Duration
@@ -80,7 +84,7 @@ type Server struct {
 	hashing   chan struct{}
 	ingest    *ingest.Ingester
 	maxUpload int64
-	uploads   chan struct{} // bounds the uploads decoded at once
+	turns     *gate.Turns // bound the uploads decoded at once
 	poll      time.Duration
 
 	cursorMu sync.Mutex
@@ -90,10 +94,6 @@ type Server struct {
 // MaxConcurrentSignIns bounds the password checks that run at once: each
 // takes 64 MiB and most of a core for a moment (argon2id).
 const MaxConcurrentSignIns = 2
-
-// MaxConcurrentUploads is how many uploaded bundles are decoded and stored
-// at once; a bundle takes several times its size in memory meanwhile.
-const MaxConcurrentUploads = 2
 
 // New returns a Server, with its templates parsed and its assets hashed.
 func New(o Options) (*Server, error) {
@@ -115,6 +115,9 @@ func New(o Options) (*Server, error) {
 	if o.MaxUploadBytes <= 0 {
 		o.MaxUploadBytes = 32 << 20
 	}
+	if o.Turns == nil {
+		o.Turns = gate.NewTurns()
+	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -127,8 +130,8 @@ func New(o Options) (*Server, error) {
 		byName:  newLimiter(float64(o.FailuresPerMinute)/60, float64(o.FailuresPerMinute)),
 		hashing: make(chan struct{}, MaxConcurrentSignIns),
 		ingest:  o.Ingester, maxUpload: o.MaxUploadBytes,
-		uploads: make(chan struct{}, MaxConcurrentUploads),
-		poll:    o.EventPoll,
+		turns: o.Turns,
+		poll:  o.EventPoll,
 	}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) e
 		FailuresPerMinute: m.Config.AuthFailures,
 		Ingester:          m.Ingester,
 		MaxUploadBytes:    m.Config.MaxBodyBytes,
+		Turns:             g.Turns(),
 	})
 	if err != nil {
 		return err
