@@ -48,6 +48,15 @@ type Config struct {
 	TokenLifetime Duration `json:"token_lifetime" help:"default lifetime of new API tokens (e.g. 90d, 12h)"`
 	AuditFlush    Duration `json:"audit_flush" help:"longest time a read's audit record waits before it is written"`
 	LogLevel      string   `json:"log_level" help:"debug, info, warn or error"`
+
+	// Deconfliction (package deconflict).
+	DeconflictKey             string   `json:"deconflict_key" help:"evaluator key file (mode 0600) of the in-process evaluator; empty: deconflict-oprf.key in the data directory"`
+	DeconflictEvaluator       string   `json:"deconflict_evaluator" help:"URL of a separate evaluator (mosaic oprfd); empty: evaluate in this process"`
+	DeconflictEvaluatorSecret string   `json:"deconflict_evaluator_secret" help:"file holding the secret shared with mosaic oprfd"`
+	DeconflictDailyBudget     int      `json:"deconflict_daily_budget" help:"evaluations per organisation per UTC day"`
+	DeconflictMaxBatch        int      `json:"deconflict_max_batch" help:"most selectors in one deconfliction request"`
+	DeconflictCoordinator     string   `json:"deconflict_coordinator" help:"organisation that alone is told about hits, and tells both sides; empty: both sides are told"`
+	DeconflictEpochGrace      Duration `json:"deconflict_epoch_grace" help:"how long registrations of an old epoch keep matching after a new epoch starts"`
 }
 
 // Default returns the defaults.
@@ -69,6 +78,10 @@ func Default() Config {
 		TokenLifetime:    Duration(90 * 24 * time.Hour),
 		AuditFlush:       Duration(time.Second),
 		LogLevel:         "info",
+
+		DeconflictDailyBudget: 100_000,
+		DeconflictMaxBatch:    1000,
+		DeconflictEpochGrace:  Duration(30 * 24 * time.Hour),
 	}
 }
 
@@ -132,6 +145,12 @@ func (c Config) Validate() error {
 		if v <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive", name))
 		}
+	}
+	if c.DeconflictDailyBudget <= 0 || c.DeconflictMaxBatch <= 0 || c.DeconflictEpochGrace <= 0 {
+		errs = append(errs, errors.New("deconflict_daily_budget, deconflict_max_batch and deconflict_epoch_grace must be positive"))
+	}
+	if c.DeconflictEvaluator != "" && c.DeconflictEvaluatorSecret == "" {
+		errs = append(errs, errors.New("deconflict_evaluator needs deconflict_evaluator_secret"))
 	}
 	if c.RatePerSecond <= 0 {
 		errs = append(errs, errors.New("rate_per_second must be positive"))

@@ -1,5 +1,317 @@
 package storetest
 
-import "testing"
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
 
-func testDeconfliction(t *testing.T, open Opener) { t.Skip("deconfliction: scaffold, to be written") }
+	"github.com/google/go-cmp/cmp"
+
+	"mosaic"
+)
+
+// tok makes a distinct 32-byte token from a name.
+func tok(name string) mosaic.DeconflictionToken {
+	sum := sha256.Sum256([]byte(name))
+	return mosaic.DeconflictionToken{Type: "ipv4", Token: sum[:]}
+}
+
+var requestSeq int
+
+func sub(epoch int, ref string, expires time.Time, check bool, toks ...mosaic.DeconflictionToken) mosaic.Submission {
+	requestSeq++
+	return mosaic.Submission{RequestID: fmt.Sprintf("%032x", requestSeq), Epoch: epoch, Ref: ref, Expires: expires, Check: check, Tokens: toks}
+}
+
+// hitKey is a hit without its id and time, for comparison.
+func hitKey(h mosaic.Hit) string {
+	return fmt.Sprintf("%s %s/%s %s<-%s/%s e%d", h.Type, h.Org, h.Ref, h.Kind, h.HolderOrg, h.HolderRef, h.Epoch)
+}
+
+func hitKeys(hs []mosaic.Hit) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = hitKey(h)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func testDeconfliction(t *testing.T, open Opener) {
+	t.Run("Epochs", func(t *testing.T) { testDeconflictionEpochs(t, open) })
+	t.Run("Budget", func(t *testing.T) { testDeconflictionBudget(t, open) })
+	t.Run("Hits", func(t *testing.T) { testDeconflictionHits(t, open) })
+	t.Run("Lifetime", func(t *testing.T) { testDeconflictionLifetime(t, open) })
+}
+
+func testDeconflictionEpochs(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	s := w.Store
+	rec := mosaic.EpochRecord{Epoch: 1, Suite: "ristretto255-SHA512", PublicKey: bytes.Repeat([]byte{1}, 32), NotBefore: Epoch,
+		Signer: bytes.Repeat([]byte{2}, 32), Signature: bytes.Repeat([]byte{3}, 64)}
+	a := mosaic.AuditEntry{Time: Epoch, User: "evaluator", Action: "deconfliction.epoch.publish", Decision: mosaic.Allowed, Detail: "epoch 1"}
+	added, err := s.PublishEpoch(bg, rec, a)
+	if err != nil || !added {
+		t.Fatalf("PublishEpoch = %v, %v; want true, nil", added, err)
+	}
+	if added, err := s.PublishEpoch(bg, rec, a); err != nil || added {
+		t.Fatalf("PublishEpoch again = %v, %v; want false, nil", added, err)
+	}
+	changed := rec
+	changed.PublicKey = bytes.Repeat([]byte{9}, 32)
+	_, err = s.PublishEpoch(bg, changed, a)
+	wantCode(t, err, mosaic.CodeConflict)
+	rec2 := rec
+	rec2.Epoch, rec2.PublicKey = 2, bytes.Repeat([]byte{4}, 32)
+	if _, err := s.PublishEpoch(bg, rec2, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Epochs(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Published, rec2.Published = Epoch, Epoch
+	if diff := cmp.Diff([]mosaic.EpochRecord{rec, rec2}, got); diff != "" {
+		t.Errorf("Epochs (-want +got):\n%s", diff)
+	}
+	entries, _ := s.AuditEntries(bg, 0, 1000)
+	n := 0
+	for _, e := range entries {
+		if e.Action == "deconfliction.epoch.publish" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d publish audit entries, want 2 (one per new epoch)", n)
+	}
+}
+
+func testDeconflictionBudget(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	s := w.Store
+	a := mosaic.NewAuditEntry(w.A, Epoch, "deconfliction.evaluate")
+	b, err := s.SpendBudget(bg, w.A, mosaic.PoolEvaluate, 60, 100, a)
+	if err != nil || b.Used != 60 || b.Limit != 100 || b.Day != "2026-11-01" || b.Pool != mosaic.PoolEvaluate {
+		t.Fatalf("SpendBudget = %+v, %v", b, err)
+	}
+	_, err = s.SpendBudget(bg, w.A, mosaic.PoolEvaluate, 41, 100, a)
+	wantCode(t, err, mosaic.CodeRateLimited)
+	// The refusal took nothing, and another organisation's budget is its own.
+	if b, _ := s.Budget(bg, w.A, mosaic.PoolEvaluate, 100); b.Used != 60 {
+		t.Errorf("after a refusal used = %d, want 60", b.Used)
+	}
+	if b, err := s.SpendBudget(bg, w.B, mosaic.PoolEvaluate, 100, 100, mosaic.NewAuditEntry(w.B, Epoch, "deconfliction.evaluate")); err != nil || b.Used != 100 {
+		t.Errorf("pb: %+v, %v", b, err)
+	}
+	if b, err := s.SpendBudget(bg, w.A, mosaic.PoolEvaluate, 40, 100, a); err != nil || b.Used != 100 {
+		t.Errorf("the rest: %+v, %v", b, err)
+	}
+	entries, _ := s.AuditEntries(bg, 0, 1000)
+	denied := 0
+	for _, e := range entries {
+		if e.Action == "deconfliction.evaluate" && e.Decision == mosaic.Denied && e.Org == "pa" {
+			denied++
+		}
+	}
+	if denied != 1 {
+		t.Errorf("%d denied evaluations audited, want 1", denied)
+	}
+	// Submitted tokens have a budget of their own, spent in the
+	// submission's transaction: a refused submission stores nothing.
+	exp := Epoch.Add(24 * time.Hour)
+	if _, err := s.Submit(bg, w.A, mosaic.Submission{RequestID: "b1", Epoch: 1, Ref: "R", Expires: exp, Tokens: []mosaic.DeconflictionToken{tok("1"), tok("2")}, Limit: 3},
+		mosaic.NewAuditEntry(w.A, Epoch, "deconfliction.register")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Submit(bg, w.A, mosaic.Submission{RequestID: "b2", Epoch: 1, Ref: "S", Expires: exp, Tokens: []mosaic.DeconflictionToken{tok("3"), tok("4")}, Limit: 3},
+		mosaic.NewAuditEntry(w.A, Epoch, "deconfliction.register"))
+	wantCode(t, err, mosaic.CodeRateLimited)
+	if gs, _ := s.Registrations(bg, w.A); len(gs) != 1 || gs[0].Ref != "R" {
+		t.Errorf("after a refused submission: %+v", gs)
+	}
+	if b, _ := s.Budget(bg, w.A, mosaic.PoolSubmit, 3); b.Used != 2 || b.Pool != mosaic.PoolSubmit {
+		t.Errorf("submit pool %+v, want 2 used", b)
+	}
+	if b, _ := s.Budget(bg, w.A, mosaic.PoolEvaluate, 100); b.Used != 100 {
+		t.Errorf("the evaluate pool changed with submissions: %+v", b)
+	}
+	entries, _ = s.AuditEntries(bg, 0, 1000)
+	if e := entries[len(entries)-1]; e.Action != "deconfliction.register" || e.Decision != mosaic.Denied {
+		t.Errorf("refused submission audited as %+v", e)
+	}
+	// A new UTC day, a new budget.
+	w.Clock.Add(15 * time.Hour)
+	if b, err := s.SpendBudget(bg, w.A, mosaic.PoolEvaluate, 1, 100, a); err != nil || b.Used != 1 || b.Day != "2026-11-02" {
+		t.Errorf("next day: %+v, %v", b, err)
+	}
+}
+
+func testDeconflictionHits(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	s := w.Store
+	exp := Epoch.Add(90 * 24 * time.Hour)
+	submit := func(v mosaic.Viewer, sb mosaic.Submission) mosaic.SubmissionResult {
+		t.Helper()
+		res, err := s.Submit(bg, v, sb, mosaic.NewAuditEntry(v, w.Clock.Now(), "deconfliction.register"))
+		if err != nil {
+			t.Fatalf("Submit: %v", err)
+		}
+		return res
+	}
+	t1, t2, t3 := tok("192.0.2.1"), tok("192.0.2.2"), tok("192.0.2.3")
+	if res := submit(w.A, sub(1, "A-1", exp, false, t1, t2)); res.Accepted != 2 || len(res.Hits) != 0 {
+		t.Fatalf("first registration: %+v", res)
+	}
+	res := submit(w.B, sub(1, "B-9", exp, false, t3, t2))
+	if got, want := hitKeys(res.Hits), []string{"ipv4 pb/B-9 register<-pa/A-1 e1"}; !slices.Equal(got, want) {
+		t.Fatalf("hits = %v, want %v", got, want)
+	}
+	if res.Hits[0].Index != 1 {
+		t.Errorf("hit index = %d, want 1", res.Hits[0].Index)
+	}
+	// Both sides see it; nobody else does.
+	for org, want := range map[string]int{"pa": 1, "pb": 1, "pc": 0} {
+		hs, err := s.Hits(bg, org, 100)
+		if err != nil || len(hs) != want {
+			t.Errorf("Hits(%s) = %v, %v; want %d", org, hitKeys(hs), err, want)
+		}
+	}
+	// A check is reported like a registration, and stores nothing.
+	res, err := s.Submit(bg, w.C, sub(1, "", time.Time{}, true, t1, tok("elsewhere")), mosaic.NewAuditEntry(w.C, Epoch, "deconfliction.check"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hitKeys(res.Hits), []string{"ipv4 pc/ check<-pa/A-1 e1"}; !slices.Equal(got, want) {
+		t.Errorf("check hits = %v, want %v", got, want)
+	}
+	if gs, _ := s.Registrations(bg, w.C); len(gs) != 0 {
+		t.Errorf("a check registered: %+v", gs)
+	}
+	if hs, _ := s.Hits(bg, "pa", 100); len(hs) != 2 {
+		t.Errorf("pa sees %d hits, want 2 (the check's too)", len(hs))
+	}
+	// Renewing a registration makes no new hit; the organisation's own
+	// registrations never hit each other.
+	if res := submit(w.B, sub(1, "B-9", exp.Add(time.Hour), false, t2)); len(res.Hits) != 0 {
+		t.Errorf("renewal made hits: %v", hitKeys(res.Hits))
+	}
+	res = submit(w.A, sub(1, "A-2", exp, false, t2, t2))
+	if got, want := hitKeys(res.Hits), []string{"ipv4 pa/A-2 register<-pb/B-9 e1"}; !slices.Equal(got, want) {
+		t.Errorf("second reference hits = %v, want %v", got, want)
+	}
+	// Another epoch is another key: equal bytes there are no match.
+	if res := submit(w.C, sub(2, "C-1", exp, false, t1, t2)); len(res.Hits) != 0 {
+		t.Errorf("cross-epoch hits: %v", hitKeys(res.Hits))
+	}
+	// A replayed request is refused and stores nothing.
+	replay := sub(1, "C-2", exp, false, t3)
+	submit(w.C, replay)
+	_, err = s.Submit(bg, w.C, replay, mosaic.NewAuditEntry(w.C, Epoch, "deconfliction.register"))
+	wantCode(t, err, mosaic.CodeConflict)
+	_, err = s.Submit(bg, w.A, replay, mosaic.NewAuditEntry(w.A, Epoch, "deconfliction.register"))
+	wantCode(t, err, mosaic.CodeConflict)
+	if gs, _ := s.Registrations(bg, w.A); len(gs) != 2 {
+		t.Errorf("pa registrations after a refused replay: %+v", gs)
+	}
+	// Bad submissions.
+	_, err = s.Submit(bg, w.A, sub(1, "", exp, false, t1), mosaic.NewAuditEntry(w.A, Epoch, "x"))
+	wantCode(t, err, mosaic.CodeInvalid)
+	_, err = s.Submit(bg, w.A, sub(1, "A-3", Epoch.Add(-time.Hour), false, t1), mosaic.NewAuditEntry(w.A, Epoch, "x"))
+	wantCode(t, err, mosaic.CodeInvalid)
+
+	// Every hit is in the audit log, and no token is.
+	entries, _ := s.AuditEntries(bg, 0, 10000)
+	n := 0
+	for _, e := range entries {
+		if e.Action == "deconfliction.hit" {
+			n++
+		}
+		line := fmt.Sprint(e)
+		for _, tk := range []mosaic.DeconflictionToken{t1, t2, t3} {
+			for _, enc := range []string{hex.EncodeToString(tk.Token), base64.StdEncoding.EncodeToString(tk.Token), string(tk.Token)} {
+				if strings.Contains(strings.ToLower(line), strings.ToLower(enc)) {
+					t.Errorf("audit entry holds a token: %+v", e)
+				}
+			}
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d hits audited, want 4", n)
+	}
+	all, _ := s.Hits(bg, "", 100)
+	if len(all) != 4 || all[0].ID < all[3].ID {
+		t.Errorf("Hits(all) = %v, want 4 newest first", hitKeys(all))
+	}
+}
+
+func testDeconflictionLifetime(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	s := w.Store
+	t1, t2 := tok("a.example"), tok("b.example")
+	t1.Type, t2.Type = "domain", "domain"
+	reg := func(v mosaic.Viewer, sb mosaic.Submission) mosaic.SubmissionResult {
+		t.Helper()
+		res, err := s.Submit(bg, v, sb, mosaic.NewAuditEntry(v, w.Clock.Now(), "deconfliction.register"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	reg(w.A, sub(1, "short", Epoch.Add(time.Hour), false, t1))
+	reg(w.A, sub(1, "long", Epoch.Add(48*time.Hour), false, t2))
+	gs, err := s.Registrations(bg, w.A)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []mosaic.RegistrationGroup{
+		{Ref: "long", Epoch: 1, Type: "domain", Count: 1, Registered: Epoch, Expires: Epoch.Add(48 * time.Hour)},
+		{Ref: "short", Epoch: 1, Type: "domain", Count: 1, Registered: Epoch, Expires: Epoch.Add(time.Hour)},
+	}
+	if diff := cmp.Diff(want, gs); diff != "" {
+		t.Errorf("Registrations (-want +got):\n%s", diff)
+	}
+	// Expired: gone from the list and from matching.
+	w.Clock.Add(2 * time.Hour)
+	if res := reg(w.B, sub(1, "B", Epoch.Add(72*time.Hour), true, t1)); len(res.Hits) != 0 {
+		t.Errorf("an expired registration hit: %v", hitKeys(res.Hits))
+	}
+	if gs, _ := s.Registrations(bg, w.A); len(gs) != 1 || gs[0].Ref != "long" {
+		t.Errorf("after expiry: %+v", gs)
+	}
+	// Registering an expired one again brings it back as new.
+	reg(w.A, sub(1, "short", Epoch.Add(72*time.Hour), false, t1))
+	if res := reg(w.B, sub(1, "", time.Time{}, true, t1)); len(res.Hits) != 1 {
+		t.Errorf("renewed registration: %d hits, want 1", len(res.Hits))
+	}
+	// Removed: gone.
+	n, err := s.RemoveRegistrations(bg, w.A, "long", mosaic.NewAuditEntry(w.A, w.Clock.Now(), "deconfliction.remove"))
+	if err != nil || n != 1 {
+		t.Fatalf("RemoveRegistrations = %d, %v", n, err)
+	}
+	if res := reg(w.B, sub(1, "", time.Time{}, true, t2)); len(res.Hits) != 0 {
+		t.Errorf("a removed registration hit: %v", hitKeys(res.Hits))
+	}
+	_, err = s.RemoveRegistrations(bg, w.A, "long", mosaic.NewAuditEntry(w.A, w.Clock.Now(), "deconfliction.remove"))
+	wantCode(t, err, mosaic.CodeNotFound)
+	// Another organisation cannot remove pa's.
+	_, err = s.RemoveRegistrations(bg, w.B, "short", mosaic.NewAuditEntry(w.B, w.Clock.Now(), "deconfliction.remove"))
+	wantCode(t, err, mosaic.CodeNotFound)
+	// A new epoch ends the old one's registrations at the given time.
+	end := w.Clock.Now().Add(time.Hour)
+	if n, err := s.EndEpochs(bg, 2, end, setup()); err != nil || n != 1 {
+		t.Fatalf("EndEpochs = %d, %v", n, err)
+	}
+	if gs, _ := s.Registrations(bg, w.A); len(gs) != 1 || !gs[0].Expires.Equal(end) {
+		t.Errorf("after EndEpochs: %+v", gs)
+	}
+	w.Clock.Add(2 * time.Hour)
+	if gs, _ := s.Registrations(bg, w.A); len(gs) != 0 {
+		t.Errorf("old epoch still live: %+v", gs)
+	}
+}
