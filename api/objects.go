@@ -150,6 +150,11 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if f.Before, err = s.decodeCursor(r.Context(), q.Get("cursor")); err != nil {
 		return err
 	}
+	done, err := s.gate.Turns().List(r.Context())
+	if err != nil {
+		return err
+	}
+	defer done()
 	page, err := s.store.Objects(r.Context(), v, f)
 	if err != nil {
 		return err

@@ -1,7 +1,8 @@
 // Package gate decides who comes in: it resolves API credentials to a
-// viewer, slows down clients that keep failing to authenticate, and holds
-// each user to a request rate. The REST API and the TAXII server share one
-// Gate, so that a user's budget is one budget whichever door they use.
+// viewer, answers clients that keep failing to authenticate with 429, holds
+// each user to a request rate, and bounds the upload bodies in memory. The
+// REST API, the TAXII server and the web UI share one Gate, so that a
+// user's budget is one budget whichever door they use.
 package gate
 
 import (
@@ -79,7 +80,10 @@ const (
 // belong to. Failed attempts count against the client's address and are
 // answered with a *RateLimited error beyond the limit. Only failures count
 // and only failures are refused: a client that keeps sending bad tokens
-// must not lock out the valid ones of others behind the same address.
+// must not lock out the valid ones of others behind the same address. So
+// the limit does not make guessing slower (a right guess still gets in);
+// it keeps a flood of bad credentials visible and cheap to answer. Tokens
+// carry 256 random bits: guessing one is hopeless at any rate.
 func (g *Gate) Authenticate(r *http.Request, accept Credentials) (mosaic.Viewer, error) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

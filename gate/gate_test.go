@@ -198,3 +198,31 @@ func TestTurnsBoundHeldBodies(t *testing.T) {
 		}
 	}
 }
+
+func TestListingTurns(t *testing.T) {
+	turns := NewTurns()
+	var dones []func()
+	for range MaxListing {
+		done, err := turns.List(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dones = append(dones, done)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := turns.List(cancelled); mosaic.ErrorCode(err) != mosaic.CodeUnavailable {
+		t.Fatalf("a listing beyond the turns: %v", err)
+	}
+	dones[0]()
+	done, err := turns.List(cancelled)
+	if err != nil {
+		// Both cases of the select may be ready; either answer is right,
+		// but a free turn must be taken when the context is live.
+		done, err = turns.List(context.Background())
+	}
+	if err != nil {
+		t.Fatalf("after a turn came back: %v", err)
+	}
+	done()
+}

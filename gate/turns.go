@@ -12,17 +12,22 @@ import (
 const (
 	MaxReading = 8
 	MaxStoring = 2
+	// MaxListing bounds the large listing pages being read and written at
+	// once: one holds up to the store's page bytes (16 MiB) two or three
+	// times over while it is encoded. A page takes milliseconds, so on two
+	// cores this costs no throughput.
+	MaxListing = 8
 )
 
 // Turns bound the upload bodies held in memory, whichever door (REST,
 // TAXII, the web UI) they come through.
 type Turns struct {
-	reading, storing chan struct{}
+	reading, storing, listing chan struct{}
 }
 
 // NewTurns returns turns of their own, for a door used without a gate.
 func NewTurns() *Turns {
-	return &Turns{reading: make(chan struct{}, MaxReading), storing: make(chan struct{}, MaxStoring)}
+	return &Turns{reading: make(chan struct{}, MaxReading), storing: make(chan struct{}, MaxStoring), listing: make(chan struct{}, MaxListing)}
 }
 
 // Turns returns the gate's upload turns.
@@ -55,6 +60,15 @@ func (t *Turns) Store(ctx context.Context) (done func(), err error) {
 		return nil, err
 	}
 	return func() { <-t.storing }, nil
+}
+
+// List waits for a listing turn, to be held while a page is read and
+// written; done gives it back.
+func (t *Turns) List(ctx context.Context) (done func(), err error) {
+	if err := acquire(ctx, t.listing); err != nil {
+		return nil, err
+	}
+	return func() { <-t.listing }, nil
 }
 
 func acquire(ctx context.Context, slots chan struct{}) error {

@@ -260,6 +260,11 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if err != nil {
 		return err
 	}
+	done, err := s.gate.Turns().List(r.Context())
+	if err != nil {
+		return err
+	}
+	defer done()
 	q, err := s.parseQuery(r, epObjects, c.ID, "")
 	if err != nil {
 		return err
@@ -279,6 +284,11 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if err != nil {
 		return err
 	}
+	done, err := s.gate.Turns().List(r.Context())
+	if err != nil {
+		return err
+	}
+	defer done()
 	id, err := objectParam(r)
 	if err != nil {
 		return err
@@ -411,6 +421,11 @@ func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if err != nil {
 		return err
 	}
+	done, err := s.gate.Turns().List(r.Context())
+	if err != nil {
+		return err
+	}
+	defer done()
 	q, err := s.parseQuery(r, epManifest, c.ID, "")
 	if err != nil {
 		return err
@@ -438,6 +453,11 @@ func (s *Server) getVersions(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if err != nil {
 		return err
 	}
+	done, err := s.gate.Turns().List(r.Context())
+	if err != nil {
+		return err
+	}
+	defer done()
 	id, err := objectParam(r)
 	if err != nil {
 		return err
