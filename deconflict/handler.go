@@ -101,19 +101,7 @@ func NewHandler(o Options) *Handler {
 		o.Clock = mosaic.SystemClock{}
 	}
 	h := &Handler{o: o, mux: http.NewServeMux()}
-	for _, rt := range []struct {
-		pattern string
-		fn      func(http.ResponseWriter, *http.Request, mosaic.Viewer) error
-	}{
-		{"GET " + Prefix + "epochs", h.epochs},
-		{"POST " + Prefix + "evaluate", h.evaluate},
-		{"GET " + Prefix + "budget", h.budget},
-		{"POST " + Prefix + "registrations", h.register},
-		{"GET " + Prefix + "registrations", h.registrations},
-		{"DELETE " + Prefix + "registrations", h.remove},
-		{"POST " + Prefix + "checks", h.check},
-		{"GET " + Prefix + "hits", h.hits},
-	} {
+	for _, rt := range h.routes() {
 		h.mux.Handle(rt.pattern, h.wrap(rt.fn))
 	}
 	h.mux.Handle(Prefix, h.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
@@ -123,6 +111,37 @@ func NewHandler(o Options) *Handler {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// route is one endpoint: a "METHOD path" pattern and what serves it.
+type route struct {
+	pattern string
+	fn      func(http.ResponseWriter, *http.Request, mosaic.Viewer) error
+}
+
+// routes are the endpoints NewHandler registers; Routes lists the same.
+func (h *Handler) routes() []route {
+	return []route{
+		{"GET " + Prefix + "epochs", h.epochs},
+		{"POST " + Prefix + "evaluate", h.evaluate},
+		{"GET " + Prefix + "budget", h.budget},
+		{"POST " + Prefix + "registrations", h.register},
+		{"GET " + Prefix + "registrations", h.registrations},
+		{"DELETE " + Prefix + "registrations", h.remove},
+		{"POST " + Prefix + "checks", h.check},
+		{"GET " + Prefix + "hits", h.hits},
+	}
+}
+
+// Routes lists the "METHOD path" patterns the handler serves, exactly those
+// it registers, so that package api's OpenAPI document can be checked
+// against them.
+func Routes() []string {
+	var out []string
+	for _, rt := range (&Handler{}).routes() {
+		out = append(out, rt.pattern)
+	}
+	return out
+}
 
 // maxBody bounds a request: a full batch of base64 tokens with their
 // types and JSON punctuation, with room to spare.
