@@ -289,6 +289,14 @@ func (s *Store) UpdateUser(ctx context.Context, u mosaic.User, passwordHash *str
 			}
 			a.Detail = strings.TrimSpace(a.Detail + " with a new password")
 		}
+		// A reset password, a disabling or a new role is the moment to throw
+		// out whoever holds a session: a session deleted now cannot come back
+		// when the user is enabled again.
+		if passwordHash != nil || u.Disabled != cur.Disabled || u.Role != cur.Role {
+			if err := s.endSessions(ctx, tx, cur.ID); err != nil {
+				return err
+			}
+		}
 		return s.appendAudit(ctx, tx, a)
 	})
 }
@@ -303,8 +311,20 @@ func (s *Store) SetPassword(ctx context.Context, user, hash string, a mosaic.Aud
 		if n, _ := res.RowsAffected(); n == 0 {
 			return mosaic.Errorf(mosaic.CodeNotFound, "user %s not found", user)
 		}
+		// A new password is often set because the old one leaked: sessions
+		// signed in with it end with it.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)`), user); err != nil {
+			return mosaic.Internal(err, "end sessions")
+		}
 		return s.appendAudit(ctx, tx, a)
 	})
+}
+
+func (s *Store) endSessions(ctx context.Context, tx *sql.Tx, userID int64) error {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM web_sessions WHERE user_id = ?`), userID); err != nil {
+		return mosaic.Internal(err, "end sessions")
+	}
+	return nil
 }
 
 // PasswordHash returns a user's password hash.

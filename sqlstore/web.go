@@ -287,12 +287,26 @@ func (x identityIndex) of(id string, aud int64) []string {
 	return best.sectors
 }
 
+// sectorsOf returns the sectors an identity names from the STIX
+// industry-sector vocabulary, each once. The property is whatever the
+// contributor wrote: taking it as it is would let one identity with a
+// million made-up sectors add a million aggregate rows to every
+// relationship that points at it, and put its text into links. The
+// vocabulary bounds both, so an identity counts in at most
+// len(mosaic.Sectors) sectors.
 func sectorsOf(obj []byte) []string {
 	var id struct {
-		Sectors []string `json:"sectors"`
+		Sectors []json.RawMessage `json:"sectors"`
 	}
 	_ = json.Unmarshal(obj, &id)
-	return id.Sectors
+	var out []string
+	for _, raw := range id.Sectors {
+		var sector string
+		if json.Unmarshal(raw, &sector) == nil && mosaic.ValidSector(sector) && !slices.Contains(out, sector) {
+			out = append(out, sector)
+		}
+	}
+	return out
 }
 
 // identitySectors gathers the versions of the target identities from the
@@ -438,9 +452,16 @@ func (s *Store) SetThreatLevel(ctx context.Context, v mosaic.Viewer, sector stri
 		return &mosaic.Error{Code: mosaic.CodeInvalid, Message: "the threat level was not set", Problems: problems}
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO threat_levels (sector, level, reason, user_id, org, set_at) VALUES (?, ?, ?, ?, ?, ?)`),
-			sector, string(level), reason, v.UserID, v.Org, micros(s.clock.Now())); err != nil {
+		var id int64
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO threat_levels (sector, level, reason, user_id, org, set_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			sector, string(level), reason, v.UserID, v.Org, micros(s.clock.Now())).Scan(&id); err != nil {
 			return mosaic.Internal(err, "insert threat level")
+		}
+		// The current level of each sector is kept as it is set, so that
+		// the picture reads one row per sector, not the whole history.
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO threat_current (sector, threat_id) VALUES (?, ?)
+			ON CONFLICT (sector) DO UPDATE SET threat_id = excluded.threat_id`), sector, id); err != nil {
+			return mosaic.Internal(err, "set current threat level")
 		}
 		return s.appendAudit(ctx, tx, a)
 	})
@@ -455,7 +476,8 @@ func (s *Store) ThreatLevels(ctx context.Context, v mosaic.Viewer, sector string
 	query := `SELECT t.sector, t.level, t.reason, u.name, t.org, t.set_at FROM threat_levels t JOIN users u ON u.id = t.user_id `
 	var args []any
 	if sector == "" {
-		query += `WHERE t.id IN (SELECT MAX(id) FROM threat_levels GROUP BY sector) ORDER BY t.sector`
+		query = `SELECT t.sector, t.level, t.reason, u.name, t.org, t.set_at FROM threat_current c
+			JOIN threat_levels t ON t.id = c.threat_id JOIN users u ON u.id = t.user_id ORDER BY c.sector`
 	} else {
 		query += `WHERE t.sector = ? ORDER BY t.id DESC LIMIT ?`
 		args = []any{sector, limit}

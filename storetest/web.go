@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"crypto/sha256"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -83,6 +84,63 @@ func testSessions(t *testing.T, open Opener) {
 	if err := s.UpdateUser(bg, u, nil, setup()); err != nil {
 		t.Fatal(err)
 	}
+	// Enabling the user again does not bring the old session back.
+	_, _, err = s.Session(bg, h2, w.Clock.Now())
+	wantCode(t, err, mosaic.CodeUnauth)
+
+	// A password reset (either way) and a new role end the user's sessions;
+	// other changes do not.
+	newSession := func(name string) [32]byte {
+		t.Helper()
+		h := sha256.Sum256([]byte(name))
+		if _, err := s.CreateSession(bg, h, w.A.User, "csrf-"+name, w.Clock.Now().Add(time.Hour), signIn); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h3 := newSession("third")
+	u.DisplayName = "Someone else"
+	if err := s.UpdateUser(bg, u, nil, setup()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Session(bg, h3, w.Clock.Now()); err != nil {
+		t.Errorf("session after a new display name: %v", err)
+	}
+	if err := s.SetPassword(bg, w.A.User, "new hash", setup()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.Session(bg, h3, w.Clock.Now())
+	wantCode(t, err, mosaic.CodeUnauth)
+	h4 := newSession("fourth")
+	hash := "another hash"
+	if err := s.UpdateUser(bg, u, &hash, setup()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.Session(bg, h4, w.Clock.Now())
+	wantCode(t, err, mosaic.CodeUnauth)
+	h5 := newSession("fifth")
+	u.Role = mosaic.Liaison
+	if err := s.UpdateUser(bg, u, nil, setup()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.Session(bg, h5, w.Clock.Now())
+	wantCode(t, err, mosaic.CodeUnauth)
+	// Another user's session is not touched.
+	hb := sha256.Sum256([]byte("b"))
+	if _, err := s.CreateSession(bg, hb, w.B.User, "csrf-b", w.Clock.Now().Add(time.Hour), signIn); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPassword(bg, w.A.User, "yet another hash", setup()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Session(bg, hb, w.Clock.Now()); err != nil {
+		t.Errorf("another user's session after a password reset: %v", err)
+	}
+	u.Role = mosaic.Analyst
+	if err := s.UpdateUser(bg, u, nil, setup()); err != nil {
+		t.Fatal(err)
+	}
+	h2 = newSession("sixth")
 
 	if err := s.DeleteSession(bg, h2, mosaic.NewAuditEntry(w.A, w.Clock.Now(), "web.sign-out")); err != nil {
 		t.Fatal(err)
@@ -100,8 +158,8 @@ func testSessions(t *testing.T, open Opener) {
 	for _, e := range entries {
 		count[e.Action]++
 	}
-	if count["web.sign-in"] != 2 || count["web.sign-out"] != 1 {
-		t.Errorf("audit actions %v, want two sign-ins and one sign-out", count)
+	if count["web.sign-in"] != 7 || count["web.sign-out"] != 1 {
+		t.Errorf("audit actions %v, want seven sign-ins and one sign-out", count)
 	}
 }
 
@@ -128,7 +186,9 @@ func testPicture(t *testing.T, open Opener) {
 	ops := mosaic.Envelope{Audience: mosaic.Audience{Compartments: []string{"ops"}}}
 	hospital, bank := "identity--"+UUID(100), "identity--"+UUID(101)
 	w.Ingest(t, w.A,
-		Record(t, identity(100, `["healthcare"]`), cell),
+		// Sectors outside the STIX vocabulary count nowhere, and a sector
+		// named twice counts once.
+		Record(t, identity(100, `["healthcare", "made-up\"><a href=x>", "healthcare", "Healthcare"]`), cell),
 		Record(t, identity(101, `["financial-services"]`), own),
 		Record(t, sdo("campaign", 1, hoursAgo(2)), cell),   // day
 		Record(t, sdo("campaign", 2, hoursAgo(50)), cell),  // week
@@ -312,5 +372,22 @@ func testThreatLevels(t *testing.T, open Opener) {
 	}
 	if got := levels(w.Stakeholder, ""); len(got) != 0 {
 		t.Errorf("a stakeholder sees levels %v", got)
+	}
+
+	// The current levels are the ones kept as they are set, not a look
+	// over the whole history: a history row written around SetThreatLevel
+	// is in the sector's history but does not become current.
+	if db, ok := s.(interface{ DB() *sql.DB }); ok {
+		if _, err := db.DB().ExecContext(bg, `INSERT INTO threat_levels (sector, level, reason, user_id, org, set_at)
+			SELECT sector, 'critical', 'not through the store', user_id, org, set_at FROM threat_levels WHERE sector = 'energy'`); err != nil {
+			t.Fatal(err)
+		}
+		want = []string{"energy moderate pb-analyst@pb 2026-11-01T10:00:00Z", "healthcare high pb-analyst@pb 2026-11-01T10:00:00Z"}
+		if diff := cmp.Diff(want, levels(w.C, "")); diff != "" {
+			t.Errorf("current levels read from the history (-want +got):\n%s", diff)
+		}
+		if got := levels(w.C, "energy"); len(got) != 2 {
+			t.Errorf("energy's history %v, want two settings", got)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,6 +22,7 @@ type contributeView struct {
 	Errors      map[string][]string
 	Other       []string // problems not tied to a field
 	Done        string   // what a successful upload stored
+	Skipped     []string // what of a MISP event could not be mapped to STIX
 	Values      map[string]string
 	Audiences   []string
 	LegalBases  []string
@@ -207,24 +207,15 @@ func (s *Server) contributeBundle(w http.ResponseWriter, r *http.Request, q *req
 	}
 	v.Form = "bundle"
 	p := envelopeParams(r, &v)
-	f, _, err := r.FormFile("file")
-	var body []byte
-	if err == nil {
-		body, err = io.ReadAll(f)
-		f.Close()
-	}
-	if err != nil || len(body) == 0 {
+	body := q.file
+	if len(body) == 0 {
 		v.Errors["file"] = append(v.Errors["file"], q.t("contribute.file.missing"))
 	}
 	if len(v.Errors) > 0 {
 		s.renderContribute(w, q, http.StatusBadRequest, v)
 		return nil
 	}
-	done, err := s.turns.Store(r.Context())
-	if err != nil {
-		return err
-	}
-	defer done()
+	// The upload wrapper holds a storing turn for this request.
 	res, ok, err := s.stored(r, q, &v, "file", func() (mosaic.IngestResult, error) {
 		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, body, p)
 		return res, err
@@ -355,7 +346,7 @@ type fieldView struct {
 }
 
 // longFields are written in a text area.
-var longFields = []string{"description", "content", "refs"}
+var longFields = []string{"description", "content", "refs", "list"}
 
 func fieldErrors(id string, errs []string) fieldView { return fieldView{ID: id, Errors: errs} }
 

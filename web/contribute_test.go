@@ -2,13 +2,17 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"mosaic"
 	"mosaic/storetest"
 )
 
@@ -124,4 +128,83 @@ func TestContribute(t *testing.T) {
 		t.Fatalf("note: %d at %s\n%s", resp.StatusCode, resp.Request.URL, body)
 	}
 	noInline(t, "/contribute", page)
+}
+
+func TestContributeMISPEvent(t *testing.T) {
+	e := newEnv(t)
+	a := e.signedIn(t, e.w.A)
+	_, page := a.get("/contribute")
+	token := csrf(t, page)
+	for _, want := range []string{`action="/contribute/misp"`, `action="/contribute/list"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("contribute page lacks %s", want)
+		}
+	}
+	event, err := os.ReadFile("../misp/testdata/events/57c4445b-c548-4654-af0b-4be3950d210f.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := a.upload("/contribute/misp", map[string]string{"csrf": token}, []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(1)+`","objects":[]}`))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(fieldErrors(body, "misp-file"), "not a MISP event") {
+		t.Errorf("a bundle as a MISP event: %d\n%s", resp.StatusCode, fieldErrors(body, "misp-file"))
+	}
+	resp, body = a.upload("/contribute/misp", map[string]string{"csrf": token, "audience": "compartment:other"}, event)
+	if resp.StatusCode != http.StatusBadRequest || fieldErrors(body, "misp-audience") == "" {
+		t.Errorf("a foreign compartment: %d", resp.StatusCode)
+	}
+	resp, body = a.upload("/contribute/misp", map[string]string{"csrf": token, "audience": "cell"}, event)
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(body, "Stored: ") || strings.Contains(body, "Stored: 0 new") {
+		t.Fatalf("MISP event: %d\n%s", resp.StatusCode, body)
+	}
+	if _, body := e.signedIn(t, e.w.C).get("/objects?type=report"); !objectLink.MatchString(body) {
+		t.Error("the event's report is not listed for pc")
+	}
+}
+
+func TestContributeIndicatorList(t *testing.T) {
+	e := newEnv(t)
+	a := e.signedIn(t, e.w.A)
+	_, page := a.get("/contribute")
+	token := csrf(t, page)
+	bad := "198.51.100.23\nnot an indicator\n\n# a comment\nEVIL.example.\nfoo bar baz"
+	resp, body := a.upload("/contribute/list", map[string]string{"csrf": token, "list": bad, "audience": "cell"}, nil)
+	got := fieldErrors(body, "list-list")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(got, "Line 2: &#34;not an indicator&#34;") || !strings.Contains(got, "Line 6:") || strings.Contains(got, "Line 1:") {
+		t.Fatalf("a list with bad lines: %d\n%s", resp.StatusCode, got)
+	}
+	if _, body := a.get("/objects?type=indicator"); objectLink.MatchString(body) {
+		t.Fatal("a list with bad lines stored something")
+	}
+	good := "198.51.100.23\n2001:DB8::1\n10.1.0.0/16\nEVIL.example.\nhttp://Evil.example:80/a'b\nD41D8CD98F00B204E9800998ECF8427E\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\nSomeone@Evil.example\n198.51.100.23\n"
+	resp, body = a.upload("/contribute/list", map[string]string{"csrf": token, "list": good, "audience": "cell", "tlp": "green"}, nil)
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(body, "Stored: 8 new objects") {
+		t.Fatalf("a good list: %d\n%s", resp.StatusCode, body)
+	}
+	res, err := e.w.Store.Objects(bg, e.w.C, mosaic.ObjectFilter{Types: []string{"indicator"}, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, o := range res.Objects {
+		var ind struct{ Pattern string }
+		json.Unmarshal(o.Object, &ind)
+		patterns = append(patterns, ind.Pattern)
+		if o.Envelope.TLP != mosaic.TLPGreen {
+			t.Errorf("%s has TLP %s", ind.Pattern, o.Envelope.TLP)
+		}
+	}
+	slices.Sort(patterns)
+	want := []string{
+		"[domain-name:value = 'evil.example']",
+		"[email-addr:value = 'someone@evil.example']",
+		"[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
+		"[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
+		"[ipv4-addr:value = '10.1.0.0/16']",
+		"[ipv4-addr:value = '198.51.100.23']",
+		"[ipv6-addr:value = '2001:db8::1']",
+		`[url:value = 'http://evil.example/a\'b']`,
+	}
+	if strings.Join(patterns, "\n") != strings.Join(want, "\n") {
+		t.Errorf("patterns:\n%s\nwant:\n%s", strings.Join(patterns, "\n"), strings.Join(want, "\n"))
+	}
 }

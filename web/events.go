@@ -50,23 +50,74 @@ func (s *Server) Events(ctx context.Context, g *gate.Gate) http.Handler {
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
 		q := &request{id: requestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
-		var err error
+		// who resolves the caller's credentials to a viewer, now: at the
+		// start and again on every poll, so that a sign-out, an expired
+		// session, a revoked token, a disabled user or a new role ends the
+		// stream within a poll rather than at its end.
+		var who func() (mosaic.Viewer, error)
 		if r.Header.Get("Authorization") != "" {
-			q.viewer, err = g.Authenticate(r, gate.Bearer)
-			if err == nil {
-				err = g.Admit(q.viewer)
+			who = func() (mosaic.Viewer, error) { return g.Authenticate(r, gate.Bearer) }
+		} else {
+			who = func() (mosaic.Viewer, error) {
+				c := &request{}
+				if err := s.loadSession(r, c); err != nil {
+					return mosaic.Viewer{}, err
+				}
+				if c.viewer.User == "" {
+					return mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "send an API token as Authorization: Bearer TOKEN, or sign in")
+				}
+				return c.viewer, nil
 			}
-		} else if err = s.loadSession(r, q); err == nil && q.viewer.User == "" {
-			err = mosaic.Errorf(mosaic.CodeUnauth, "send an API token as Authorization: Bearer TOKEN, or sign in")
+		}
+		var err error
+		q.viewer, err = who()
+		if err == nil {
+			// The cookie's stream counts against the same per-user request
+			// rate as a token's.
+			err = g.Admit(q.viewer)
 		}
 		if err == nil {
-			err = s.stream(ctx, w, r, q)
+			err = s.stream(ctx, w, r, q, who)
 		}
 		if err != nil {
 			s.problem(w, q, err)
 		}
 	})
 }
+
+// Bounds on the live streams open at once: each holds a connection and a
+// goroutine that asks the database every poll.
+const (
+	MaxStreamsPerUser = 3
+	MaxStreams        = 200
+)
+
+// openStream counts a stream of v, or refuses it beyond the bounds; the
+// returned func closes it.
+func (s *Server) openStream(v mosaic.Viewer) (func(), error) {
+	s.streamMu.Lock()
+	defer s.streamMu.Unlock()
+	if s.streams >= s.maxStreams {
+		return nil, &gate.RateLimited{Wait: 10 * time.Second, Msg: "too many live streams are open"}
+	}
+	if s.streamsOf[v.UserID] >= s.maxStreamsPerUser {
+		return nil, &gate.RateLimited{Wait: 10 * time.Second, Msg: fmt.Sprintf("you have %d live streams open already; close one", s.maxStreamsPerUser)}
+	}
+	s.streams++
+	s.streamsOf[v.UserID]++
+	return func() {
+		s.streamMu.Lock()
+		defer s.streamMu.Unlock()
+		s.streams--
+		if s.streamsOf[v.UserID]--; s.streamsOf[v.UserID] <= 0 {
+			delete(s.streamsOf, v.UserID)
+		}
+	}, nil
+}
+
+// writeTimeout bounds one write of a stream: a client that stops reading
+// must not hold the goroutine for the rest of the stream.
+const writeTimeout = 10 * time.Second
 
 // problem answers as the REST API does, with RFC 9457 problem details.
 func (s *Server) problem(w http.ResponseWriter, q *request, err error) {
@@ -88,7 +139,7 @@ func (s *Server) problem(w http.ResponseWriter, q *request, err error) {
 		"status": status, "detail": mosaic.ErrorMessage(err)})
 }
 
-func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Request, q *request) error {
+func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Request, q *request, who func() (mosaic.Viewer, error)) error {
 	if !policy.SeesContent(q.viewer) {
 		return mosaic.Errorf(mosaic.CodeForbidden, "role %s of a %s organisation sees no cell content", q.viewer.Role, q.viewer.OrgKind)
 	}
@@ -107,16 +158,29 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			last = page.Objects[0].Seq
 		}
 	}
+	closeStream, err := s.openStream(q.viewer)
+	if err != nil {
+		return err
+	}
+	defer closeStream()
 	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // the stream outlives the server's write timeout
+	// write sends one piece of the stream within writeTimeout; the
+	// server's own write timeout would end the whole stream early.
+	write := func(format string, args ...any) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no")
+	_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil {
+	if err := write("retry: 2000\n\n"); err != nil {
 		return nil
 	}
-	_ = rc.Flush()
 	end := time.NewTimer(MaxStream)
 	defer end.Stop()
 	tick := time.NewTicker(s.poll)
@@ -132,6 +196,11 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			return nil
 		case <-tick.C:
 		}
+		v, err := who()
+		if err != nil || !policy.SeesContent(v) {
+			return nil // the client reconnects and is told why
+		}
+		q.viewer = v
 		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Ascending: true, After: last, Limit: eventBatch, Versions: []string{mosaic.VersionAll}})
 		if err != nil {
 			s.log.Error("event stream poll", "request_id", q.id, "err", err)
@@ -139,10 +208,9 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 		if len(page.Objects) == 0 {
 			if time.Since(quiet) >= heartbeat {
-				if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				if err := write(": keep-alive\n\n"); err != nil {
 					return nil
 				}
-				_ = rc.Flush()
 				quiet = time.Now()
 			}
 			continue
@@ -159,12 +227,11 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			if err != nil {
 				return nil
 			}
-			if _, err := fmt.Fprintf(w, "id: %s\nevent: object\ndata: %s\n\n", id, data); err != nil {
+			if err := write("id: %s\nevent: object\ndata: %s\n\n", id, data); err != nil {
 				return nil
 			}
 			last = o.Seq
 		}
-		_ = rc.Flush()
 		quiet = time.Now()
 	}
 }

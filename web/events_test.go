@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"mosaic"
 	"mosaic/credential"
+	"mosaic/gate"
 	"mosaic/storetest"
 	"mosaic/web"
 )
@@ -155,5 +159,149 @@ func TestEvents(t *testing.T) {
 	}
 	if got := strings.Join(e.audit.actions(e.w.C.User), " "); !strings.Contains(got, "events.read:allow") {
 		t.Errorf("events not audited: %s", got)
+	}
+}
+
+// ended fails unless the stream ends (after any events still on the way).
+func ended(t *testing.T, ch <-chan event, why string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the stream went on after %s", why)
+		}
+	}
+}
+
+func TestEventsEndWithTheCredentials(t *testing.T) {
+	e := newEnv(t)
+	newToken := func(user string) (string, mosaic.Token) {
+		secret, hash := credential.NewToken()
+		tok, err := e.w.Store.CreateToken(bg, user, hash, "soc", e.w.Clock.Now().Add(time.Hour), mosaic.AuditEntry{Action: "setup"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret, tok
+	}
+	open := func(b *browser, header ...string) <-chan event {
+		t.Helper()
+		resp, ch := e.stream(t, b, header...)
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream: %d", resp.StatusCode)
+		}
+		return ch
+	}
+
+	// Signing out.
+	b := e.signedIn(t, e.w.C)
+	ch := open(b)
+	_, body := b.get("/")
+	b.post("/logout", url.Values{"csrf": {csrf(t, body)}})
+	ended(t, ch, "sign-out")
+
+	// A revoked token.
+	secret, tok := newToken(e.w.C.User)
+	ch = open(nil, "Authorization", "Bearer "+secret)
+	if err := e.w.Store.RevokeToken(bg, tok.ID, mosaic.AuditEntry{Action: "setup"}); err != nil {
+		t.Fatal(err)
+	}
+	ended(t, ch, "the token was revoked")
+
+	// An expired session, on the server's clock.
+	ch = open(e.signedIn(t, e.w.C))
+	e.w.Clock.Add(13 * time.Hour)
+	ended(t, ch, "the session expired")
+
+	// A disabled user, through a session and a token.
+	secret, _ = newToken(e.w.A.User)
+	byToken := open(nil, "Authorization", "Bearer "+secret)
+	bySession := open(e.signedIn(t, e.w.A))
+	u, err := e.w.Store.User(bg, e.w.A.User)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Disabled = true
+	if err := e.w.Store.UpdateUser(bg, u, nil, mosaic.AuditEntry{Action: "setup"}); err != nil {
+		t.Fatal(err)
+	}
+	ended(t, byToken, "the user was disabled")
+	ended(t, bySession, "the user was disabled")
+}
+
+func TestLiveStreamsAreBounded(t *testing.T) {
+	e := newEnv(t, func(o *web.Options) { o.MaxStreams = 4 })
+	secret, hash := credential.NewToken()
+	if _, err := e.w.Store.CreateToken(bg, e.w.C.User, hash, "soc", e.w.Clock.Now().Add(time.Hour), mosaic.AuditEntry{Action: "setup"}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.signedIn(t, e.w.C)
+	for i := range web.MaxStreamsPerUser {
+		var resp *http.Response
+		if i == 0 {
+			resp, _ = e.stream(t, b)
+		} else {
+			resp, _ = e.stream(t, nil, "Authorization", "Bearer "+secret)
+		}
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream %d: %d", i, resp.StatusCode)
+		}
+	}
+	for _, c := range []*browser{b, nil} {
+		header := []string{"Authorization", "Bearer " + secret}
+		if c != nil {
+			header = nil
+		}
+		if resp, _ := e.stream(t, c, header...); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("one stream too many for the user: %d", resp.StatusCode)
+		}
+	}
+	a := e.signedIn(t, e.w.A)
+	if resp, _ := e.stream(t, a); resp.StatusCode != 200 {
+		t.Errorf("another user's stream: %d", resp.StatusCode)
+	}
+	if resp, _ := e.stream(t, e.signedIn(t, e.w.A)); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("one stream too many on the server: %d", resp.StatusCode)
+	}
+}
+
+// A stream opened with the session's cookie counts against the user's
+// request rate, as one opened with a token does.
+func TestCookieStreamsAreRateLimited(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(bg)
+	mux := http.NewServeMux()
+	mux.Handle("GET "+web.EventsPath, e.web.Events(ctx, gate.New(e.w.Store, e.w.Clock, gate.Limits{RatePerSecond: 0.001, RateBurst: 1})))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		cancel()
+		srv.Close()
+	})
+	b := e.signedIn(t, e.w.C)
+	cookies := b.c.Jar.Cookies(mustURL(t, e.srv.URL))
+	open := func() int {
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+web.EventsPath, nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+		return resp.StatusCode
+	}
+	if got := open(); got != 200 {
+		t.Fatalf("first stream: %d", got)
+	}
+	if got := open(); got != http.StatusTooManyRequests {
+		t.Errorf("second stream beyond the rate: %d, want 429", got)
 	}
 }

@@ -68,6 +68,7 @@ type pictureView struct {
 	Rows          []objectRow
 	Threats       []mosaic.SectorThreat // one per sector with a level or with counts
 	Live          bool
+	LiveMax       int
 	AllSectors    []string
 }
 
@@ -90,7 +91,7 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) err
 	p := s.newPage(q, "home")
 	p.Title = p.T("picture.title")
 	v := pictureView{FirstVisit: q.session.PreviousVisit.IsZero(), PreviousVisit: q.session.PreviousVisit,
-		New: pic.New, NewCapped: pic.NewCapped, Live: true}
+		New: pic.New, NewCapped: pic.NewCapped, Live: true, LiveMax: LatestObjects}
 	for _, t := range sectorTypes {
 		v.SectorTypes = append(v.SectorTypes, p.T("type."+t))
 	}
@@ -108,6 +109,11 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) err
 	}
 	v.TypeChart = barChart("types-chart", bars, p.T("picture.types.summary", summary(bars)))
 	for sector, byType := range pic.BySector {
+		if !mosaic.ValidSector(sector) {
+			// Sectors are contributors' text; only the vocabulary's become
+			// rows and links (the store counts no others either).
+			continue
+		}
 		row := sectorRow{Sector: sector}
 		for _, t := range sectorTypes {
 			c := byType[t]

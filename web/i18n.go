@@ -9,7 +9,7 @@ import (
 	"mosaic"
 )
 
-var errLanguage = mosaic.Errorf(mosaic.CodeInvalid, "unknown language; choose en or nl")
+var errLanguage = uiErr(mosaic.CodeInvalid, "error.language")
 
 // languages are the UI's languages; the first is the default when the
 // browser asks for none of them.
@@ -52,8 +52,8 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request, q *request)
 	}
 	http.SetCookie(w, &http.Cookie{Name: languageCookie, Value: lang, Path: "/", HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteLaxMode, Expires: s.clock.Now().Add(365 * 24 * time.Hour)})
-	back := r.URL.Query().Get("back")
-	if !localPath(back) {
+	back, ok := localPath(r.URL.Query().Get("back"))
+	if !ok {
 		back = "/"
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
@@ -83,6 +83,23 @@ var messages = map[string]map[string]string{
 		"login.limited":  "Too many failed sign-ins. Wait a minute and try again.",
 		"login.expired":  "The sign-in form had expired. Please try again.",
 
+		"error.nopage":                       "There is no page at %s.",
+		"error.crossorigin":                  "Requests from other sites are refused.",
+		"error.toolarge.mib":                 "The form is too large: the limit is %d MiB.",
+		"error.toolarge.kib":                 "The form is too large: the limit is %d KiB.",
+		"error.form":                         "The form could not be read.",
+		"error.session":                      "Your session has ended; sign in again.",
+		"error.expired":                      "The form has expired; reload the page and try again.",
+		"error.turn":                         "The request ended while waiting for its turn.",
+		"error.type":                         "%q is not a STIX type name.",
+		"error.org":                          "%q is not an organisation name.",
+		"error.id":                           "%q is not a STIX identifier (type--uuid).",
+		"error.cursor":                       "The page link is not valid; start again from the first page.",
+		"error.sector":                       "There is no sector %q.",
+		"error.nocontent":                    "Your role sees no cell content.",
+		"error.language":                     "Unknown language; choose en or nl.",
+		"error.limited":                      "Too many failed sign-ins; try again in %s seconds.",
+		"error.internal":                     "Something went wrong on our side. Mention the request id below when you report it.",
 		"error.request":                      "Request id:",
 		"error.home":                         "Back to the start page",
 		"error.title.invalid":                "Invalid request",
@@ -139,6 +156,8 @@ var messages = map[string]map[string]string{
 		"object.added":         "Stored",
 		"object.properties":    "Properties",
 		"object.raw":           "Raw JSON",
+		"object.raw.large":     "Raw JSON (%d bytes, too large to show here)",
+		"object.cut":           "(shortened; the whole value is in the raw JSON)",
 		"object.relationships": "Relationships",
 		"object.rel.this":      "this object",
 		"object.rel.link":      "relationship",
@@ -205,6 +224,21 @@ var messages = map[string]map[string]string{
 		"contribute.file.help":        "A STIX 2.1 bundle in JSON. It is stored whole or not at all.",
 		"contribute.file.missing":     "Choose a file to upload.",
 		"contribute.bundle.submit":    "Upload",
+		"contribute.misp.title":       "Upload a MISP event",
+		"contribute.misp.file":        "MISP event file",
+		"contribute.misp.help":        "A MISP event in JSON, as MISP exports it. It is converted to STIX 2.1 and stored whole or not at all; what cannot be converted is listed.",
+		"contribute.misp.submit":      "Upload event",
+		"contribute.misp.notevent":    "This file is not a MISP event (upload STIX bundles above).",
+		"contribute.misp.skipped":     "These parts of the event have no STIX equivalent and were not stored:",
+		"contribute.misp.more":        "… and %d more",
+		"contribute.list.title":       "Add a list of indicators",
+		"contribute.list":             "Indicators, one per line",
+		"contribute.list.help":        "IP addresses, CIDR blocks, domains, URLs, hashes (MD5, SHA-1, SHA-256, SHA-512) or e-mail addresses; each becomes an indicator. Lines starting with # are skipped. One bad line stores nothing.",
+		"contribute.list.submit":      "Add indicators",
+		"contribute.list.bad":         "Line %d: %q is not an IP address, CIDR block, domain, URL, hash or e-mail address.",
+		"contribute.list.more":        "… and more lines with problems.",
+		"contribute.list.empty":       "Write at least one indicator.",
+		"contribute.list.toolong":     "The list has more than %d lines.",
 		"contribute.indicator.title":  "Create an indicator",
 		"contribute.name":             "Name",
 		"contribute.pattern":          "STIX pattern",
@@ -273,6 +307,23 @@ var messages = map[string]map[string]string{
 		"login.limited":  "Te veel mislukte aanmeldpogingen. Wacht een minuut en probeer het opnieuw.",
 		"login.expired":  "Het aanmeldformulier was verlopen. Probeer het opnieuw.",
 
+		"error.nopage":                       "Er is geen pagina op %s.",
+		"error.crossorigin":                  "Verzoeken vanaf andere sites worden geweigerd.",
+		"error.toolarge.mib":                 "Het formulier is te groot: de grens is %d MiB.",
+		"error.toolarge.kib":                 "Het formulier is te groot: de grens is %d KiB.",
+		"error.form":                         "Het formulier kon niet gelezen worden.",
+		"error.session":                      "Uw sessie is beëindigd; meld u opnieuw aan.",
+		"error.expired":                      "Het formulier is verlopen; laad de pagina opnieuw en probeer het nog eens.",
+		"error.turn":                         "Het verzoek eindigde terwijl het op zijn beurt wachtte.",
+		"error.type":                         "%q is geen STIX-typenaam.",
+		"error.org":                          "%q is geen organisatienaam.",
+		"error.id":                           "%q is geen STIX-identificatie (type--uuid).",
+		"error.cursor":                       "De paginalink is niet geldig; begin opnieuw bij de eerste pagina.",
+		"error.sector":                       "Er is geen sector %q.",
+		"error.nocontent":                    "Uw rol ziet geen inhoud van de cel.",
+		"error.language":                     "Onbekende taal; kies en of nl.",
+		"error.limited":                      "Te veel mislukte aanmeldingen; probeer het over %s seconden opnieuw.",
+		"error.internal":                     "Er ging bij ons iets mis. Noem het verzoek-id hieronder als u het meldt.",
 		"error.request":                      "Verzoek-id:",
 		"error.home":                         "Terug naar de startpagina",
 		"error.title.invalid":                "Ongeldig verzoek",
@@ -329,6 +380,8 @@ var messages = map[string]map[string]string{
 		"object.added":         "Opgeslagen",
 		"object.properties":    "Eigenschappen",
 		"object.raw":           "Ruwe JSON",
+		"object.raw.large":     "Ruwe JSON (%d bytes, te groot om hier te tonen)",
+		"object.cut":           "(ingekort; de hele waarde staat in de ruwe JSON)",
 		"object.relationships": "Relaties",
 		"object.rel.this":      "dit object",
 		"object.rel.link":      "relatie",
@@ -395,6 +448,21 @@ var messages = map[string]map[string]string{
 		"contribute.file.help":        "Een STIX 2.1-bundel in JSON. Hij wordt in zijn geheel opgeslagen of helemaal niet.",
 		"contribute.file.missing":     "Kies een bestand om te uploaden.",
 		"contribute.bundle.submit":    "Uploaden",
+		"contribute.misp.title":       "Een MISP-event uploaden",
+		"contribute.misp.file":        "MISP-eventbestand",
+		"contribute.misp.help":        "Een MISP-event in JSON, zoals MISP het exporteert. Het wordt omgezet naar STIX 2.1 en in zijn geheel opgeslagen of helemaal niet; wat niet omgezet kan worden, staat in een lijst.",
+		"contribute.misp.submit":      "Event uploaden",
+		"contribute.misp.notevent":    "Dit bestand is geen MISP-event (upload STIX-bundels hierboven).",
+		"contribute.misp.skipped":     "Deze delen van het event hebben geen STIX-tegenhanger en zijn niet opgeslagen:",
+		"contribute.misp.more":        "… en nog %d",
+		"contribute.list.title":       "Een lijst indicatoren toevoegen",
+		"contribute.list":             "Indicatoren, één per regel",
+		"contribute.list.help":        "IP-adressen, CIDR-blokken, domeinen, URL's, hashes (MD5, SHA-1, SHA-256, SHA-512) of e-mailadressen; elk wordt een indicator. Regels die met # beginnen, worden overgeslagen. Eén foute regel en er wordt niets opgeslagen.",
+		"contribute.list.submit":      "Indicatoren toevoegen",
+		"contribute.list.bad":         "Regel %d: %q is geen IP-adres, CIDR-blok, domein, URL, hash of e-mailadres.",
+		"contribute.list.more":        "… en meer regels met problemen.",
+		"contribute.list.empty":       "Schrijf ten minste één indicator.",
+		"contribute.list.toolong":     "De lijst heeft meer dan %d regels.",
 		"contribute.indicator.title":  "Een indicator maken",
 		"contribute.name":             "Naam",
 		"contribute.pattern":          "STIX-patroon",

@@ -41,7 +41,7 @@ func TestMessagesInEveryLanguage(t *testing.T) {
 
 var (
 	templateKey = regexp.MustCompile(`\.T "([^"]+)"`)
-	goKey       = regexp.MustCompile(`(?:p\.T\(|q\.t\(|Error = )"([^"]+)"`)
+	goKey       = regexp.MustCompile(`(?:p\.T\(|q\.t\(|Error = |uiErr\(mosaic\.Code\w+, )"([^"]+)"`)
 )
 
 // TestEveryUsedMessageExists fails when a template or handler names a

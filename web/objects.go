@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"mosaic"
 	"mosaic/policy"
@@ -57,6 +58,7 @@ type listView struct {
 	Rows                     []objectRow
 	First, Next              string // links to the first and the next page
 	Live                     bool   // the first page of everything: new records go on top
+	LiveMax                  int    // how many rows the live table keeps
 }
 
 // props reads an object's top-level properties.
@@ -157,7 +159,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) err
 	f := mosaic.ObjectFilter{Query: v.Q, Limit: PageSize}
 	if v.Type != "" {
 		if !typeName.MatchString(v.Type) {
-			return mosaic.Errorf(mosaic.CodeInvalid, "%q is not a STIX type name", v.Type)
+			return uiErr(mosaic.CodeInvalid, "error.type", v.Type)
 		}
 		f.Types = []string{v.Type}
 	}
@@ -170,7 +172,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) err
 	}
 	if v.Originator != "" {
 		if !mosaic.ValidName(v.Originator) {
-			return mosaic.Errorf(mosaic.CodeInvalid, "%q is not an organisation name", v.Originator)
+			return uiErr(mosaic.CodeInvalid, "error.org", v.Originator)
 		}
 		f.Originators = []string{v.Originator}
 	}
@@ -211,6 +213,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) err
 		v.First = "/objects?" + base.Encode()
 	}
 	v.Live = len(base) == 0 && f.Before == 0 && policy.SeesContent(q.viewer)
+	v.LiveMax = PageSize
 	if page.Next > 0 {
 		c, err := s.encodeCursor(r.Context(), page.Next)
 		if err != nil {
@@ -234,6 +237,31 @@ type prop struct {
 	Key, Value string
 	Refs       []string // ids to link to
 	Block      bool     // Value is indented JSON
+	Cut        bool     // Value or Refs is only the start; the raw JSON has it all
+}
+
+// Bounds on an object's page, which a contributor can make as large as the
+// upload limit: a property shows its first maxPropValue bytes or maxRefs
+// references, and the raw JSON is inline only up to maxInlineRaw; beyond
+// that the page links to it.
+const (
+	maxPropValue = 4 << 10
+	maxRefs      = 100
+	maxInlineRaw = 64 << 10
+)
+
+// cut shortens p to the page's bounds.
+func (p *prop) cut() {
+	if len(p.Value) > maxPropValue {
+		n := maxPropValue
+		for n > 0 && !utf8.RuneStart(p.Value[n]) {
+			n--
+		}
+		p.Value, p.Cut = p.Value[:n]+"…", true
+	}
+	if len(p.Refs) > maxRefs {
+		p.Refs, p.Cut = p.Refs[:maxRefs], true
+	}
 }
 
 type relRow struct {
@@ -262,7 +290,8 @@ type objectView struct {
 	Env            mosaic.Envelope
 	Audience       string
 	Props          []prop
-	Raw            string
+	Raw            string // "" when it is too large to show inline
+	RawSize        int
 	Relationships  []relRow
 	Graph          graph
 	Correlations   []correlatedRow
@@ -281,7 +310,7 @@ const (
 func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) error {
 	id := r.PathValue("id")
 	if !stixID.MatchString(id) {
-		return mosaic.Errorf(mosaic.CodeInvalid, "%q is not a STIX identifier (type--uuid)", id)
+		return uiErr(mosaic.CodeInvalid, "error.id", id)
 	}
 	objs, err := s.store.Object(r.Context(), q.viewer, id, true)
 	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
@@ -297,9 +326,12 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) erro
 	m := props(head.Object)
 	v := objectView{ID: id, Type: str(m, "type"), Name: displayName(m), Env: head.Envelope, Audience: head.Envelope.Audience.String()}
 	v.Props = readable(m)
-	var raw bytes.Buffer
-	_ = json.Indent(&raw, head.Object, "", "  ")
-	v.Raw = raw.String()
+	v.RawSize = len(head.Object)
+	if len(head.Object) <= maxInlineRaw {
+		var raw bytes.Buffer
+		_ = json.Indent(&raw, head.Object, "", "  ")
+		v.Raw = raw.String()
+	}
 
 	rels, err := s.store.Relationships(r.Context(), q.viewer, id, MaxRelationships)
 	if err != nil {
@@ -383,6 +415,31 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) erro
 	return nil
 }
 
+// objectRaw serves the newest visible version of an object as its STIX
+// JSON, whole: the object's page links here when it shows only part.
+func (s *Server) objectRaw(w http.ResponseWriter, r *http.Request, q *request) error {
+	id := r.PathValue("id")
+	if !stixID.MatchString(id) {
+		return uiErr(mosaic.CodeInvalid, "error.id", id)
+	}
+	objs, err := s.store.Object(r.Context(), q.viewer, id, false)
+	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
+		if aerr := s.recordRead(q, "objects.get", []string{id}, mosaic.NotFound, ""); aerr != nil {
+			return aerr
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.recordRead(q, "objects.get", []string{id}, mosaic.Allowed, ""); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(objs[0].Object)
+	return nil
+}
+
 // readable lists an object's properties for people: references as links,
 // lists of words joined, anything nested as indented JSON.
 func readable(m map[string]any) []prop {
@@ -423,6 +480,7 @@ func readable(m map[string]any) []prop {
 		default:
 			p.Value = fmt.Sprint(val)
 		}
+		p.cut()
 		out = append(out, p)
 	}
 	return out
@@ -553,5 +611,5 @@ func (s *Server) decodeCursor(ctx context.Context, c string) (int64, error) {
 			}
 		}
 	}
-	return 0, mosaic.Errorf(mosaic.CodeInvalid, "the page link is not valid; start again from the first page")
+	return 0, uiErr(mosaic.CodeInvalid, "error.cursor")
 }

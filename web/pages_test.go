@@ -133,3 +133,28 @@ func TestLanguageChoice(t *testing.T) {
 		t.Errorf("unknown language: %d", resp.StatusCode)
 	}
 }
+
+// A contributor can make an object as large as the upload limit; its page
+// stays small and links to the whole JSON.
+func TestLargeObjectPage(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("Marshlock beacon seen again. ", 20_000) // about 580 KB
+	id := "indicator--" + storetest.UUID(990)
+	e.w.Ingest(t, e.w.A, storetest.Record(t, `{"type":"indicator","spec_version":"2.1","id":"`+id+`","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"Long","description":"`+long+`","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"}`, mosaic.Envelope{}))
+	a := e.signedIn(t, e.w.A)
+	resp, body := a.get("/objects/" + id)
+	if resp.StatusCode != 200 || len(body) > 100<<10 || !strings.Contains(body, `<a href="/objects/`+id+`/raw">`) {
+		t.Fatalf("large object page: %d, %d bytes", resp.StatusCode, len(body))
+	}
+	resp, raw := a.get("/objects/" + id + "/raw")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(raw, long) {
+		t.Errorf("raw JSON: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(raw))
+	}
+	// pc may not see it: its raw JSON is as missing as a missing object's.
+	c := e.signedIn(t, e.w.C)
+	hidden, _ := c.get("/objects/" + id + "/raw")
+	missing, _ := c.get("/objects/indicator--" + storetest.UUID(991) + "/raw")
+	if hidden.StatusCode != http.StatusNotFound || missing.StatusCode != http.StatusNotFound {
+		t.Errorf("hidden raw JSON: %d, missing: %d", hidden.StatusCode, missing.StatusCode)
+	}
+}

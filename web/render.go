@@ -57,8 +57,8 @@ func (s *Server) newPage(q *request, nav string) *page {
 	p := &page{Lang: q.lang, Nav: nav, Viewer: q.viewer, CSRF: q.session.CSRF, msgs: messages[q.lang]}
 	p.SeesContent = policy.SeesContent(q.viewer)
 	p.MayContribute = s.ingest != nil && policy.MayContribute(q.viewer) == nil
-	back := q.path
-	if !localPath(back) {
+	back, ok := localPath(q.path)
+	if !ok {
 		back = "/"
 	}
 	for _, l := range languages {

@@ -29,10 +29,10 @@ func (s *Server) sectorPage(w http.ResponseWriter, r *http.Request, q *request) 
 
 func (s *Server) renderSector(w http.ResponseWriter, r *http.Request, q *request, status int, v sectorView) error {
 	if !mosaic.ValidSector(v.Sector) {
-		return mosaic.Errorf(mosaic.CodeNotFound, "there is no sector %q", v.Sector)
+		return uiErr(mosaic.CodeNotFound, "error.sector", v.Sector)
 	}
 	if !policy.SeesContent(q.viewer) {
-		return mosaic.Errorf(mosaic.CodeForbidden, "your role sees no cell content")
+		return uiErr(mosaic.CodeForbidden, "error.nocontent")
 	}
 	hist, err := s.store.ThreatLevels(r.Context(), q.viewer, v.Sector, MaxThreatHistory)
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *Server) setThreatLevel(w http.ResponseWriter, r *http.Request, q *reque
 func (s *Server) gotoSector(w http.ResponseWriter, r *http.Request, q *request) error {
 	sector := r.URL.Query().Get("sector")
 	if !mosaic.ValidSector(sector) {
-		return mosaic.Errorf(mosaic.CodeNotFound, "there is no sector %q", sector)
+		return uiErr(mosaic.CodeNotFound, "error.sector", sector)
 	}
 	http.Redirect(w, r, "/sectors/"+sector, http.StatusSeeOther)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"mosaic"
 	"mosaic/credential"
@@ -76,7 +78,7 @@ func equalTokens(a, b string) bool {
 // checkCSRF requires a signed-in user's form to carry the session's token.
 func (s *Server) checkCSRF(r *http.Request, q *request) error {
 	if !equalTokens(q.session.CSRF, r.PostFormValue("csrf")) {
-		return mosaic.Errorf(mosaic.CodeForbidden, "the form has expired; reload the page and try again")
+		return uiErr(mosaic.CodeForbidden, "error.expired")
 	}
 	return nil
 }
@@ -86,8 +88,8 @@ type loginView struct {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, q *request) error {
-	next := r.URL.Query().Get("next")
-	if !localPath(next) {
+	next, ok := localPath(r.URL.Query().Get("next"))
+	if !ok {
 		next = "/"
 	}
 	if q.viewer.User != "" {
@@ -118,11 +120,28 @@ func (s *Server) renderLogin(w http.ResponseWriter, q *request, status int, v lo
 // maxUserName is the longest user name a failed sign-in records.
 const maxUserName = 64
 
+// auditName makes what was typed as a user name fit for the audit log: at
+// most maxUserName bytes of printable text, since anyone can type anything
+// there (a password typed into the wrong field included, which is why a
+// name that matches no user is not recorded whole).
+func auditName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return -1
+	}, name)
+	if len(name) > maxUserName {
+		name = strings.ToValidUTF8(name[:maxUserName], "")
+	}
+	return name
+}
+
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) error {
 	name := strings.TrimSpace(r.PostFormValue("user"))
 	password := r.PostFormValue("password")
-	next := r.PostFormValue("next")
-	if !localPath(next) {
+	next, ok := localPath(r.PostFormValue("next"))
+	if !ok {
 		next = "/"
 	}
 	view := loginView{User: name, Next: next}
@@ -132,21 +151,27 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) erro
 		s.renderLogin(w, q, http.StatusForbidden, view, r)
 		return nil
 	}
-	if len(name) > maxUserName {
-		name = name[:maxUserName]
+	if len(name) > 200 {
+		// No user name is this long; limiting on it whole would let one
+		// client make keys of any size.
+		name = name[:200]
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
+	// The attempt is counted before the password is checked, so that
+	// parallel attempts cannot all pass the limit before the first of them
+	// is counted; a right password gives its token back.
 	now := s.clock.Now()
-	deny := func(detail string) error {
-		e := mosaic.AuditEntry{Time: now, User: name, Action: "web.sign-in", Decision: mosaic.Denied, Detail: detail + " from " + host}
-		return s.audit.Record(e)
-	}
-	if wait := max(s.byAddr.wait(host, now), s.byName.wait(name, now)); wait > 0 {
-		if err := deny("too many failed sign-ins"); err != nil {
-			return err
+	res, wait := s.limits.reserve(host, name, now)
+	if wait > 0 {
+		if n := s.limits.refused(host, name, now); n > 0 {
+			e := mosaic.AuditEntry{Time: now, User: auditName(name), Action: "web.sign-in", Decision: mosaic.Denied,
+				Detail: fmt.Sprintf("%d sign-in attempts refused for too many failures from %s since the previous such entry", n, host)}
+			if err := s.audit.Record(e); err != nil {
+				return err
+			}
 		}
 		view.Error = "login.limited"
 		w.Header().Set("Retry-After", (&rateLimited{wait}).retryAfter())
@@ -155,18 +180,21 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) erro
 	}
 	u, ok, err := s.checkPassword(r, name, password)
 	if err != nil {
+		// Nothing was learnt about the password.
+		res.release(s.clock.Now())
 		return err
 	}
+	now = s.clock.Now()
 	if !ok {
-		s.byAddr.take(host, now)
-		s.byName.take(name, now)
-		if err := deny("wrong user name or password"); err != nil {
+		e := mosaic.AuditEntry{Time: now, User: auditName(name), Action: "web.sign-in", Decision: mosaic.Denied, Detail: "wrong user name or password from " + host}
+		if err := s.audit.Record(e); err != nil {
 			return err
 		}
 		view.Error = "login.failed"
 		s.renderLogin(w, q, http.StatusUnauthorized, view, r)
 		return nil
 	}
+	res.release(now)
 	secret := randomToken()
 	hash := sha256.Sum256([]byte(secret))
 	e := mosaic.AuditEntry{Time: now, UserID: u.ID, User: u.Name, Org: u.Org, Action: "web.sign-in", Decision: mosaic.Allowed, Detail: "from " + host}
@@ -194,7 +222,7 @@ func (s *Server) checkPassword(r *http.Request, name, password string) (mosaic.U
 	select {
 	case s.hashing <- struct{}{}:
 	case <-r.Context().Done():
-		return mosaic.User{}, false, mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+		return mosaic.User{}, false, uiErr(mosaic.CodeUnavailable, "error.turn")
 	}
 	defer func() { <-s.hashing }()
 	dummyOnce.Do(func() { dummyHash = credential.HashPassword(randomToken()) })
@@ -237,65 +265,4 @@ func (e *rateLimited) Unwrap() error {
 
 func (e *rateLimited) retryAfter() string {
 	return strconv.Itoa(max(1, int(math.Ceil(e.wait.Seconds()))))
-}
-
-// limiter counts failures per key in token buckets: each failure takes a
-// token, tokens come back at rate per second up to burst, and a key
-// without tokens must wait.
-type limiter struct {
-	rate, burst float64
-	mu          sync.Mutex
-	keys        map[string]*bucket // guarded by mu
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newLimiter(rate, burst float64) *limiter {
-	return &limiter{rate: rate, burst: burst, keys: map[string]*bucket{}}
-}
-
-// maxKeys is where the limiter forgets keys whose buckets are full again,
-// so that a flood of names or addresses cannot grow it without end.
-const maxKeys = 100_000
-
-// level returns key's bucket filled up to now; mu must be held.
-func (l *limiter) level(key string, now time.Time) *bucket {
-	b := l.keys[key]
-	if b == nil {
-		if len(l.keys) >= maxKeys {
-			for k, o := range l.keys {
-				if o.tokens+now.Sub(o.at).Seconds()*l.rate >= l.burst {
-					delete(l.keys, k)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.keys[key] = b
-	}
-	if now.After(b.at) {
-		b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-		b.at = now
-	}
-	return b
-}
-
-// wait says how long key must wait before its next attempt.
-func (l *limiter) wait(key string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b := l.level(key, now); b.tokens < 1 {
-		return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	}
-	return 0
-}
-
-// take counts one failure against key.
-func (l *limiter) take(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.level(key, now)
-	b.tokens = max(0, b.tokens-1)
 }

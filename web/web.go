@@ -20,13 +20,17 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"mosaic"
 	"mosaic/gate"
@@ -63,9 +67,12 @@ type Options struct {
 	// Turns bound the uploads decoded at once, together with the other
 	// doors' (default: turns of the UI's own).
 	Turns *gate.Turns
-	// EventPoll is how often a live stream looks for new records (default
-	// one second).
+	// EventPoll is how often a live stream looks for new records and
+	// checks that its session or token still holds (default one second).
 	EventPoll time.Duration
+	// MaxStreams and MaxStreamsPerUser bound the live streams open at once
+	// (defaults the constants of the same names).
+	MaxStreams, MaxStreamsPerUser int
 }
 
 // Server serves the web UI.
@@ -79,13 +86,18 @@ type Server struct {
 	assets    *assets
 	pages     map[string]*template.Template
 	mux       *http.ServeMux
-	byAddr    *limiter // failed sign-ins per client address
-	byName    *limiter // failed sign-ins per user name
+	limits    *signInLimits
 	hashing   chan struct{}
 	ingest    *ingest.Ingester
 	maxUpload int64
 	turns     *gate.Turns // bound the uploads decoded at once
 	poll      time.Duration
+
+	streamMu          sync.Mutex
+	streams           int           // guarded by streamMu: live streams open
+	streamsOf         map[int64]int // guarded by streamMu: by user id
+	maxStreams        int
+	maxStreamsPerUser int
 
 	cursorMu sync.Mutex
 	cursor   cipher.AEAD // guarded by cursorMu; nil until first used
@@ -112,6 +124,12 @@ func New(o Options) (*Server, error) {
 	if o.EventPoll <= 0 {
 		o.EventPoll = time.Second
 	}
+	if o.MaxStreams <= 0 {
+		o.MaxStreams = MaxStreams
+	}
+	if o.MaxStreamsPerUser <= 0 {
+		o.MaxStreamsPerUser = MaxStreamsPerUser
+	}
 	if o.MaxUploadBytes <= 0 {
 		o.MaxUploadBytes = 32 << 20
 	}
@@ -126,12 +144,12 @@ func New(o Options) (*Server, error) {
 		store: o.Store, audit: o.Audit, clock: o.Clock, log: o.Log, secure: o.Secure, life: o.SessionLifetime,
 		assets:  a,
 		mux:     http.NewServeMux(),
-		byAddr:  newLimiter(float64(o.FailuresPerMinute)/60, float64(o.FailuresPerMinute)),
-		byName:  newLimiter(float64(o.FailuresPerMinute)/60, float64(o.FailuresPerMinute)),
+		limits:  newSignInLimits(o.FailuresPerMinute),
 		hashing: make(chan struct{}, MaxConcurrentSignIns),
 		ingest:  o.Ingester, maxUpload: o.MaxUploadBytes,
-		turns: o.Turns,
-		poll:  o.EventPoll,
+		turns:     o.Turns,
+		poll:      o.EventPoll,
+		streamsOf: map[int64]int{}, maxStreams: o.MaxStreams, maxStreamsPerUser: o.MaxStreamsPerUser,
 	}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err
@@ -149,17 +167,20 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /{$}", s.private(s.home))
 	s.mux.Handle("GET /objects", s.private(s.objects))
 	s.mux.Handle("GET /objects/{id}", s.private(s.object))
+	s.mux.Handle("GET /objects/{id}/raw", s.private(s.objectRaw))
 	s.mux.Handle("GET /sectors", s.private(s.gotoSector))
 	s.mux.Handle("GET /sectors/{sector}", s.private(s.sectorPage))
 	s.mux.Handle("POST /sectors/{sector}/level", s.private(s.setThreatLevel))
 	if s.ingest != nil {
 		s.mux.Handle("GET /contribute", s.private(s.contributePage))
 		s.mux.Handle("POST /contribute/bundle", s.upload(s.contributeBundle))
+		s.mux.Handle("POST /contribute/misp", s.upload(s.contributeMISP))
+		s.mux.Handle("POST /contribute/list", s.upload(s.contributeList))
 		s.mux.Handle("POST /contribute/indicator", s.private(s.contributeIndicator))
 		s.mux.Handle("POST /contribute/note", s.private(s.contributeNote))
 	}
 	s.mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, q *request) error {
-		return mosaic.Errorf(mosaic.CodeNotFound, "there is no page at %s", r.URL.Path)
+		return uiErr(mosaic.CodeNotFound, "error.nopage", r.URL.Path)
 	}))
 }
 
@@ -168,7 +189,7 @@ func (s *Server) routes() {
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, &request{lang: pickLanguage(r), path: "/"}, mosaic.Errorf(mosaic.CodeForbidden, "cross-origin request refused"))
+		s.fail(w, r, &request{lang: pickLanguage(r), path: "/"}, uiErr(mosaic.CodeForbidden, "error.crossorigin"))
 	}))
 	return securityHeaders(cop.Handler(s.mux))
 }
@@ -199,6 +220,9 @@ type request struct {
 	viewer  mosaic.Viewer // zero when not signed in
 	session mosaic.WebSession
 	cookie  [32]byte // the session secret's hash
+	// file is an upload form's file, read in a reading turn while the
+	// request holds a storing turn; nil when the form had none.
+	file []byte
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, q *request) error
@@ -206,22 +230,82 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, q *request) error
 // public serves a page that needs no session, but knows it when there is
 // one.
 func (s *Server) public(h handlerFunc) http.Handler {
-	return s.wrap(h, false, maxFormBytes)
+	return s.wrap(h, false, false, maxFormBytes)
 }
 
 // private serves a page only to a signed-in user; others are sent to the
 // sign-in page, which brings them back.
 func (s *Server) private(h handlerFunc) http.Handler {
-	return s.wrap(h, true, maxFormBytes)
+	return s.wrap(h, true, false, maxFormBytes)
 }
 
 // upload serves a signed-in user's form that carries a file, up to the
-// upload limit.
+// upload limit. The form is parsed in one of the reading turns every door
+// shares, and the handler runs holding a storing turn, so that uploads
+// through the UI count against the same bound on bodies held in memory as
+// the API's.
 func (s *Server) upload(h handlerFunc) http.Handler {
-	return s.wrap(h, true, s.maxUpload)
+	return s.wrap(h, true, true, s.maxUpload)
 }
 
-func (s *Server) wrap(h handlerFunc, private bool, maxBody int64) http.Handler {
+// maxFormMemory is how much of a multipart form is held in memory while
+// it is parsed; the rest of a file waits in a temporary file until the
+// handler reads it in its turn.
+const maxFormMemory = 1 << 20
+
+// tooLarge says the body went over its limit, in a unit that fits it.
+func tooLarge(limit int64) error {
+	if limit >= 1<<20 {
+		return uiErr(mosaic.CodeTooLarge, "error.toolarge.mib", limit>>20)
+	}
+	return uiErr(mosaic.CodeTooLarge, "error.toolarge.kib", limit>>10)
+}
+
+// parseForm reads a form's body, telling a body over the limit from a
+// broken one: either would otherwise look like a form without its CSRF
+// token.
+func parseForm(r *http.Request, limit int64, multipart bool) error {
+	var err error
+	if multipart {
+		err = r.ParseMultipartForm(maxFormMemory)
+		if errors.Is(err, http.ErrNotMultipart) {
+			err = r.ParseForm()
+		}
+	} else {
+		err = r.ParseForm()
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &mbe):
+		return tooLarge(limit)
+	default:
+		return uiErr(mosaic.CodeInvalid, "error.form")
+	}
+}
+
+// readUpload parses an upload form and reads its file, in a reading turn,
+// and returns holding a storing turn that done gives back.
+func (s *Server) readUpload(r *http.Request, q *request, limit int64) (done func(), err error) {
+	_, done, err = s.turns.Read(r.Context(), func() ([]byte, error) {
+		if err := parseForm(r, limit, true); err != nil {
+			return nil, err
+		}
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			return nil, nil // the handler says the file is missing
+		}
+		defer f.Close()
+		if q.file, err = io.ReadAll(io.LimitReader(f, limit)); err != nil {
+			return nil, uiErr(mosaic.CodeInvalid, "error.form")
+		}
+		return nil, nil
+	})
+	return done, err
+}
+
+func (s *Server) wrap(h handlerFunc, private, upload bool, maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &request{id: requestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
 		if r.Method == http.MethodPost {
@@ -247,12 +331,27 @@ func (s *Server) wrap(h handlerFunc, private bool, maxBody int64) http.Handler {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			s.fail(w, r, q, mosaic.Errorf(mosaic.CodeUnauth, "your session has ended; sign in again"))
+			s.fail(w, r, q, uiErr(mosaic.CodeUnauth, "error.session"))
 			return
 		}
 		if r.Method == http.MethodPost && r.ContentLength > maxBody {
-			s.fail(w, r, q, mosaic.Errorf(mosaic.CodeTooLarge, "the upload is larger than the limit of %d MiB", maxBody>>20))
+			s.fail(w, r, q, tooLarge(maxBody))
 			return
+		}
+		if r.Method == http.MethodPost {
+			var err error
+			if upload {
+				var done func()
+				if done, err = s.readUpload(r, q, maxBody); err == nil {
+					defer done()
+				}
+			} else {
+				err = parseForm(r, maxBody, false)
+			}
+			if err != nil {
+				s.fail(w, r, q, err)
+				return
+			}
 		}
 		if r.Method == http.MethodPost && q.viewer.User != "" {
 			if err := s.checkCSRF(r, q); err != nil {
@@ -302,7 +401,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, q *request, err er
 	}
 	p := s.newPage(q, "error")
 	p.Title = p.T("error.title." + string(code))
-	p.Data = errorView{Code: string(code), Message: mosaic.ErrorMessage(err), RequestID: q.id}
+	p.Data = errorView{Code: string(code), Message: message(p, err), RequestID: q.id}
 	s.render(w, status, "error", p)
 }
 
@@ -310,8 +409,47 @@ type errorView struct {
 	Code, Message, RequestID string
 }
 
-// localPath reports whether p is a path on this site that a redirect may
-// go to: it must not name another host ("//evil", "/\evil").
-func localPath(p string) bool {
-	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") && !strings.ContainsAny(p, "\r\n")
+// localPath returns p as a path on this site that a redirect may go to,
+// re-encoded from its parse, and false when it is not one. Browsers drop
+// tabs and newlines from URLs and read a backslash as a slash, so
+// "/\t/evil.example/" would go to another host: any control character or
+// backslash is refused outright rather than cleaned.
+func localPath(p string) (string, bool) {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
+		return "", false
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return "", false
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "", false
+	}
+	out := u.EscapedPath()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return "", false
+	}
+	if u.RawQuery != "" {
+		out += "?" + escapeQuery(u.RawQuery)
+	}
+	return out, true
+}
+
+// escapeQuery percent-encodes what may not stand in a URL's query as it is
+// (spaces, quotes, non-ASCII), keeping the rest, escapes included, so that
+// the query means what it meant.
+func escapeQuery(q string) string {
+	const keep = "-._~!$&'()*+,;=:@/?%"
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

@@ -6,7 +6,7 @@
 (function () {
   "use strict";
   var status = document.getElementById("live-status");
-  var tables = document.querySelectorAll("table[data-live] tbody");
+  var tables = document.querySelectorAll("table[data-live]");
   if (!window.EventSource || !status) {
     return;
   }
@@ -21,6 +21,7 @@
 
   function row(o, env) {
     var tr = document.createElement("tr");
+    tr.setAttribute("data-key", o.id + " " + env.originator);
     tr.className = "live-new";
     var name = document.createElement("td");
     var a = document.createElement("a");
@@ -47,9 +48,30 @@
     } catch (err) {
       return;
     }
+    var o = ev.object, env = ev.envelope;
+    if (!o || !env || typeof o.id !== "string" || typeof o.type !== "string") {
+      return;
+    }
     count++;
-    tables.forEach(function (tbody) {
-      tbody.insertBefore(row(ev.object, ev.envelope), tbody.firstChild);
+    // The tables list the newest version of each (object, originator): a
+    // new version takes the place of the row it replaces, and a table
+    // keeps the number of rows the page had room for.
+    var key = o.id + " " + env.originator;
+    tables.forEach(function (table) {
+      var tbody = table.tBodies[0];
+      if (!tbody) {
+        return;
+      }
+      Array.prototype.slice.call(tbody.rows).forEach(function (tr) {
+        if (tr.getAttribute("data-key") === key) {
+          tbody.removeChild(tr);
+        }
+      });
+      tbody.insertBefore(row(o, env), tbody.firstChild);
+      var limit = parseInt(table.getAttribute("data-live-max"), 10) || 50;
+      while (tbody.rows.length > limit) {
+        tbody.removeChild(tbody.rows[tbody.rows.length - 1]);
+      }
     });
     status.textContent = status.getAttribute("data-template").replace("%d", String(count));
   });
