@@ -13,6 +13,7 @@ import (
 
 	"mosaic"
 	"mosaic/gate"
+	"mosaic/problem"
 )
 
 // The requests and answers of the HTTP API (see Handler) and of oprfd.
@@ -86,62 +87,17 @@ type RemoveResponse struct {
 	Removed int `json:"removed"`
 }
 
-// ProblemTypeBase is the stable problem type prefix, the same as package
-// api's, so that a client reads both alike.
-const ProblemTypeBase = "tag:mosaic,2026:problems/"
+// ProblemTypeBase and Problem are package problem's: a client reads the
+// answers of deconfliction and of the REST API alike.
+const ProblemTypeBase = problem.TypeBase
 
 // Problem is an RFC 9457 problem details object.
-type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail,omitempty"`
-}
-
-var statusOf = map[mosaic.Code]struct {
-	status int
-	title  string
-}{
-	mosaic.CodeInvalid:     {http.StatusBadRequest, "Invalid request"},
-	mosaic.CodeUnauth:      {http.StatusUnauthorized, "Not authenticated"},
-	mosaic.CodeForbidden:   {http.StatusForbidden, "Not allowed"},
-	mosaic.CodeNotFound:    {http.StatusNotFound, "Not found"},
-	mosaic.CodeConflict:    {http.StatusConflict, "Conflict"},
-	mosaic.CodeTooLarge:    {http.StatusRequestEntityTooLarge, "Too large"},
-	mosaic.CodeMethod:      {http.StatusMethodNotAllowed, "Method not allowed"},
-	mosaic.CodeUnsupported: {http.StatusUnsupportedMediaType, "Unsupported media type"},
-	mosaic.CodeRateLimited: {http.StatusTooManyRequests, "Too many requests"},
-	mosaic.CodeUnavailable: {http.StatusServiceUnavailable, "Unavailable"},
-	mosaic.CodeInternal:    {http.StatusInternalServerError, "Internal error"},
-}
+type Problem = problem.Details
 
 // writeProblem answers with err as problem+json and returns the status.
 // Only an error's safe message is sent; the caller logs internal causes.
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) int {
-	code := mosaic.ErrorCode(err)
-	m, ok := statusOf[code]
-	if !ok {
-		code, m = mosaic.CodeInternal, statusOf[mosaic.CodeInternal]
-	}
-	switch code {
-	case mosaic.CodeUnauth:
-		if r.Header.Get("Authorization") == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="mosaic"`)
-		} else {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="mosaic", error="invalid_token"`)
-		}
-	case mosaic.CodeRateLimited:
-		wait := "1"
-		var rl *gate.RateLimited
-		if errors.As(err, &rl) {
-			wait = rl.RetryAfter()
-		}
-		w.Header().Set("Retry-After", wait)
-	case mosaic.CodeTooLarge:
-		w.Header().Set("Connection", "close")
-	}
-	writeJSON(w, m.status, Problem{Type: ProblemTypeBase + string(code), Title: m.title, Status: m.status, Detail: mosaic.ErrorMessage(err)}, "application/problem+json")
-	return m.status
+	return problem.Write(w, r, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any, ctype string) {

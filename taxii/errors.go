@@ -7,9 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"mosaic"
-	"mosaic/gate"
+	"mosaic/problem"
 )
 
 // Error is a TAXII error message (TAXII §3.6.1), the body of every answer
@@ -34,24 +35,7 @@ type ErrorDetails struct {
 
 // MaxProblems caps the problems one answer lists, so that a hostile upload
 // cannot make the answer larger than the request.
-const MaxProblems = 10_000
-
-var statusOf = map[mosaic.Code]struct {
-	status int
-	title  string
-}{
-	mosaic.CodeInvalid:     {http.StatusBadRequest, "Bad request"},
-	mosaic.CodeUnauth:      {http.StatusUnauthorized, "Not authenticated"},
-	mosaic.CodeForbidden:   {http.StatusForbidden, "Forbidden"},
-	mosaic.CodeNotFound:    {http.StatusNotFound, "Not found"},
-	mosaic.CodeConflict:    {http.StatusConflict, "Conflict"},
-	mosaic.CodeTooLarge:    {http.StatusRequestEntityTooLarge, "Request entity too large"},
-	mosaic.CodeMethod:      {http.StatusMethodNotAllowed, "Method not allowed"},
-	mosaic.CodeUnsupported: {http.StatusUnsupportedMediaType, "Unsupported media type"},
-	mosaic.CodeRateLimited: {http.StatusTooManyRequests, "Too many requests"},
-	mosaic.CodeUnavailable: {http.StatusServiceUnavailable, "Service unavailable"},
-	mosaic.CodeInternal:    {http.StatusInternalServerError, "Internal error"},
-}
+const MaxProblems = problem.MaxProblems
 
 // statusError is an error with a status that Mosaic's codes do not name:
 // 406 for content negotiation and 422 for an upload that is not a TAXII
@@ -85,38 +69,17 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = se.status
 		body = Error{Title: se.title, Description: se.msg, ErrorCode: se.code}
 	} else {
-		code := mosaic.ErrorCode(err)
-		m, ok := statusOf[code]
-		if !ok {
-			code, m = mosaic.CodeInternal, statusOf[mosaic.CodeInternal]
+		// The status, title and the capped list of problems are the REST
+		// API's; only the resource differs.
+		d := problem.Of(err)
+		status = d.Status
+		body = Error{Title: d.Title, Description: d.Detail, ErrorCode: strings.TrimPrefix(d.Type, problem.TypeBase)}
+		if len(d.Problems) > 0 {
+			body.Details = &ErrorDetails{Problems: d.Problems}
 		}
-		status = m.status
-		body = Error{Title: m.title, Description: mosaic.ErrorMessage(err), ErrorCode: string(code)}
-		var e *mosaic.Error
-		if errors.As(err, &e) && len(e.Problems) > 0 {
-			ps := e.Problems
-			if n := len(ps); n > MaxProblems {
-				ps = ps[:MaxProblems]
-				body.Description += fmt.Sprintf(" (the first %d of %d problems are listed)", MaxProblems, n)
-			}
-			body.Details = &ErrorDetails{Problems: ps}
-		}
-		switch code {
-		case mosaic.CodeInternal:
+		problem.SetHeaders(w.Header(), r, err, challenge)
+		if problem.Code(err) == mosaic.CodeInternal {
 			s.log.Error("internal error", slog.String("request_id", w.Header().Get("X-Request-Id")), slog.String("path", r.URL.Path), slog.Any("err", err))
-		case mosaic.CodeUnauth:
-			w.Header().Set("WWW-Authenticate", challenge)
-		case mosaic.CodeRateLimited:
-			wait := "1"
-			var rl *gate.RateLimited
-			if errors.As(err, &rl) {
-				wait = rl.RetryAfter()
-			}
-			w.Header().Set("Retry-After", wait)
-		case mosaic.CodeTooLarge:
-			// The rest of an oversized body is not read: close the
-			// connection rather than drain it.
-			w.Header().Set("Connection", "close")
 		}
 	}
 	body.HTTPStatus = strconv.Itoa(status)

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"mosaic"
 	"mosaic/gate"
 	"mosaic/policy"
+	"mosaic/problem"
 )
 
 // EventsPath is where the live stream is served.
@@ -80,7 +80,7 @@ func (s *Server) Events(ctx context.Context, g *gate.Gate) http.Handler {
 			err = s.stream(ctx, w, r, q, who)
 		}
 		if err != nil {
-			s.problem(w, q, err)
+			s.problem(w, r, q, err)
 		}
 	})
 }
@@ -120,23 +120,11 @@ func (s *Server) openStream(v mosaic.Viewer) (func(), error) {
 const writeTimeout = 10 * time.Second
 
 // problem answers as the REST API does, with RFC 9457 problem details.
-func (s *Server) problem(w http.ResponseWriter, q *request, err error) {
-	code := mosaic.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		code, status = mosaic.CodeInternal, http.StatusInternalServerError
-	}
-	if code == mosaic.CodeInternal || code == mosaic.CodeUnavailable {
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, q *request, err error) {
+	if c := problem.Code(err); c == mosaic.CodeInternal || c == mosaic.CodeUnavailable {
 		s.log.Error("event stream failed", "request_id", q.id, "err", err)
 	}
-	var rl *gate.RateLimited
-	if errors.As(err, &rl) {
-		w.Header().Set("Retry-After", rl.RetryAfter())
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"type": "tag:mosaic,2026:problems/" + string(code), "title": http.StatusText(status),
-		"status": status, "detail": mosaic.ErrorMessage(err)})
+	problem.Write(w, r, err)
 }
 
 func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Request, q *request, who func() (mosaic.Viewer, error)) error {
