@@ -255,56 +255,64 @@ func errNoObject(id string) error {
 	return mosaic.Errorf(mosaic.CodeNotFound, "no object %s in this collection", id)
 }
 
-func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+// read is the common part of the listing endpoints: the collection v may
+// read, a listing turn, the object in the path (for one object's
+// endpoints), the query, and the page. done gives the turn back.
+type listing struct {
+	c    collection
+	q    query
+	p    page
+	id   string
+	done func()
+}
+
+func (s *Server) read(r *http.Request, v mosaic.Viewer, ep endpoint, oneObject, all bool) (listing, error) {
+	var rd listing
 	c, err := s.readable(r, v)
 	if err != nil {
-		return err
+		return rd, err
 	}
-	done, err := s.gate.Turns().List(r.Context())
+	rd.c = c
+	if oneObject {
+		if rd.id, err = objectParam(r); err != nil {
+			return rd, err
+		}
+	}
+	if rd.q, err = s.parseQuery(r, ep, c.ID, rd.id); err != nil {
+		return rd, err
+	}
+	if rd.done, err = s.gate.Turns().List(r.Context()); err != nil {
+		return rd, err
+	}
+	if rd.p, err = s.list(r.Context(), v, c, rd.q, rd.id, all); err != nil {
+		rd.done()
+		return rd, err
+	}
+	return rd, nil
+}
+
+func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	rd, err := s.read(r, v, epObjects, false, false)
 	if err != nil {
 		return err
 	}
-	defer done()
-	q, err := s.parseQuery(r, epObjects, c.ID, "")
-	if err != nil {
+	defer rd.done()
+	if err := s.recordRead(v, "taxii.objects", objectIDs(rd.p.objs), mosaic.Allowed, detail(rd.c, r)); err != nil {
 		return err
 	}
-	p, err := s.list(r.Context(), v, c, q, "", false)
-	if err != nil {
-		return err
-	}
-	if err := s.recordRead(v, "taxii.objects", objectIDs(p.objs), mosaic.Allowed, detail(c, r)); err != nil {
-		return err
-	}
-	return s.writeEnvelope(w, p, q)
+	return s.writeEnvelope(w, rd.p, rd.q)
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	c, err := s.readable(r, v)
+	rd, err := s.read(r, v, epObject, true, false)
 	if err != nil {
 		return err
 	}
-	done, err := s.gate.Turns().List(r.Context())
-	if err != nil {
+	defer rd.done()
+	if err := s.found(r.Context(), v, rd.c, rd.id, rd.p, "taxii.object", r); err != nil {
 		return err
 	}
-	defer done()
-	id, err := objectParam(r)
-	if err != nil {
-		return err
-	}
-	q, err := s.parseQuery(r, epObject, c.ID, id)
-	if err != nil {
-		return err
-	}
-	p, err := s.list(r.Context(), v, c, q, id, false)
-	if err != nil {
-		return err
-	}
-	if err := s.found(r.Context(), v, c, id, p, "taxii.object", r); err != nil {
-		return err
-	}
-	return s.writeEnvelope(w, p, q)
+	return s.writeEnvelope(w, rd.p, rd.q)
 }
 
 // found audits a read of one object and returns the 404 when the object is
@@ -417,23 +425,12 @@ func withEnvelopes(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
 }
 
 func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	c, err := s.readable(r, v)
+	rd, err := s.read(r, v, epManifest, false, false)
 	if err != nil {
 		return err
 	}
-	done, err := s.gate.Turns().List(r.Context())
-	if err != nil {
-		return err
-	}
-	defer done()
-	q, err := s.parseQuery(r, epManifest, c.ID, "")
-	if err != nil {
-		return err
-	}
-	p, err := s.list(r.Context(), v, c, q, "", false)
-	if err != nil {
-		return err
-	}
+	defer rd.done()
+	p, c, q := rd.p, rd.c, rd.q
 	out := Manifest{More: p.more, Next: p.next}
 	ids := make([]string, len(p.objs))
 	for i, o := range p.objs {
@@ -449,27 +446,12 @@ func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 }
 
 func (s *Server) getVersions(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	c, err := s.readable(r, v)
+	rd, err := s.read(r, v, epVersions, true, true)
 	if err != nil {
 		return err
 	}
-	done, err := s.gate.Turns().List(r.Context())
-	if err != nil {
-		return err
-	}
-	defer done()
-	id, err := objectParam(r)
-	if err != nil {
-		return err
-	}
-	q, err := s.parseQuery(r, epVersions, c.ID, id)
-	if err != nil {
-		return err
-	}
-	p, err := s.list(r.Context(), v, c, q, id, true)
-	if err != nil {
-		return err
-	}
+	defer rd.done()
+	p, c, q, id := rd.p, rd.c, rd.q, rd.id
 	if err := s.found(r.Context(), v, c, id, p, "taxii.versions", r); err != nil {
 		return err
 	}
