@@ -198,25 +198,41 @@ func (s *Server) stored(r *http.Request, q *request, v *contributeView, fileFiel
 }
 
 func (s *Server) contributeBundle(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := policy.MayContribute(q.viewer); err != nil {
-		return err
-	}
-	v, err := s.newContributeView(r, q)
+	v, p, err := s.contributeForm(r, q, "bundle")
 	if err != nil {
 		return err
 	}
-	v.Form = "bundle"
-	p := envelopeParams(r, &v)
-	body := q.file
-	if len(body) == 0 {
+	if len(q.file) == 0 {
 		v.Errors["file"] = append(v.Errors["file"], q.t("contribute.file.missing"))
 	}
+	return s.storeBundle(w, r, q, v, "file", q.file, p, nil)
+}
+
+// contributeForm checks that the viewer may contribute and reads the
+// form's envelope fields.
+func (s *Server) contributeForm(r *http.Request, q *request, form string) (contributeView, ingest.Params, error) {
+	if err := policy.MayContribute(q.viewer); err != nil {
+		return contributeView{}, ingest.Params{}, err
+	}
+	v, err := s.newContributeView(r, q)
+	if err != nil {
+		return v, ingest.Params{}, err
+	}
+	v.Form = form
+	return v, envelopeParams(r, &v), nil
+}
+
+// storeBundle stores body, a STIX bundle made from the form, unless the
+// form has errors, and shows the form again: with each error next to its
+// field (field for the store's own), or with what was stored. then, when
+// set, adds to the view of a stored upload.
+func (s *Server) storeBundle(w http.ResponseWriter, r *http.Request, q *request, v contributeView, field string, body []byte, p ingest.Params, then func(*contributeView)) error {
 	if len(v.Errors) > 0 {
 		s.renderContribute(w, q, http.StatusBadRequest, v)
 		return nil
 	}
 	// The upload wrapper holds a storing turn for this request.
-	res, ok, err := s.stored(r, q, &v, "file", func() (mosaic.IngestResult, error) {
+	res, ok, err := s.stored(r, q, &v, field, func() (mosaic.IngestResult, error) {
 		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, body, p)
 		return res, err
 	})
@@ -229,8 +245,27 @@ func (s *Server) contributeBundle(w http.ResponseWriter, r *http.Request, q *req
 	}
 	v.Form, v.Values = "", map[string]string{}
 	v.Done = q.t("contribute.done", res.New, res.NewVersions, res.Unchanged)
+	if then != nil {
+		then(&v)
+	}
 	s.renderContribute(w, q, http.StatusCreated, v)
 	return nil
+}
+
+// tlpMarking reads the form's TLP field into v and returns the marking
+// references it names (nil for none or a bad one, which is v's error).
+func tlpMarking(r *http.Request, v *contributeView) []string {
+	tlp := r.PostFormValue("tlp")
+	v.Values["tlp"] = tlp
+	if tlp == "" {
+		return nil
+	}
+	t, err := mosaic.ParseTLP(tlp)
+	if err != nil {
+		v.Errors["tlp"] = append(v.Errors["tlp"], mosaic.ErrorMessage(err))
+		return nil
+	}
+	return []string{stix.TLPMarkingID(t)}
 }
 
 // newID returns a STIX identifier of a fresh version-4 UUID.
@@ -245,15 +280,8 @@ func newID(typ string) string {
 // single stores one object made from a form and goes to its page.
 func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v contributeView, obj map[string]any) error {
 	p := envelopeParams(r, &v)
-	tlp := r.PostFormValue("tlp")
-	v.Values["tlp"] = tlp
-	if tlp != "" {
-		t, err := mosaic.ParseTLP(tlp)
-		if err != nil {
-			v.Errors["tlp"] = append(v.Errors["tlp"], mosaic.ErrorMessage(err))
-		} else {
-			obj["object_marking_refs"] = []string{stix.TLPMarkingID(t)}
-		}
+	if m := tlpMarking(r, &v); m != nil {
+		obj["object_marking_refs"] = m
 	}
 	if len(v.Errors) > 0 {
 		s.renderContribute(w, q, http.StatusBadRequest, v)

@@ -10,24 +10,17 @@ import (
 
 	"mosaic"
 	"mosaic/misp"
-	"mosaic/policy"
 	"mosaic/search"
-	"mosaic/stix"
 )
 
 // contributeMISP stores a MISP event, converted to STIX 2.1 as the REST
 // API's POST /api/v1/misp/events does, all or nothing, and lists what of
 // it could not be mapped rather than dropping it silently.
 func (s *Server) contributeMISP(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := policy.MayContribute(q.viewer); err != nil {
-		return err
-	}
-	v, err := s.newContributeView(r, q)
+	v, p, err := s.contributeForm(r, q, "misp")
 	if err != nil {
 		return err
 	}
-	v.Form = "misp"
-	p := envelopeParams(r, &v)
 	body := q.file
 	switch {
 	case len(body) == 0:
@@ -41,42 +34,26 @@ func (s *Server) contributeMISP(w http.ResponseWriter, r *http.Request, q *reque
 			v.Errors["file"] = append(v.Errors["file"], err.Error())
 		}
 	}
-	if len(v.Errors) > 0 {
-		s.renderContribute(w, q, http.StatusBadRequest, v)
-		return nil
-	}
 	var bundle bytes.Buffer
-	bundle.WriteString(`{"type":"bundle","id":"` + newID("bundle") + `","objects":[`)
-	for i, o := range conv.Objects {
-		if i > 0 {
-			bundle.WriteByte(',')
+	if conv != nil {
+		bundle.WriteString(`{"type":"bundle","id":"` + newID("bundle") + `","objects":[`)
+		for i, o := range conv.Objects {
+			if i > 0 {
+				bundle.WriteByte(',')
+			}
+			bundle.Write(o)
 		}
-		bundle.Write(o)
+		bundle.WriteString(`]}`)
 	}
-	bundle.WriteString(`]}`)
-	// The upload wrapper holds a storing turn for this request.
-	res, ok, err := s.stored(r, q, &v, "file", func() (mosaic.IngestResult, error) {
-		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, bundle.Bytes(), p)
-		return res, err
+	return s.storeBundle(w, r, q, v, "file", bundle.Bytes(), p, func(v *contributeView) {
+		for i, sk := range conv.Skipped {
+			if i == MaxShownProblems {
+				v.Skipped = append(v.Skipped, q.t("contribute.misp.more", len(conv.Skipped)-i))
+				break
+			}
+			v.Skipped = append(v.Skipped, sk.What+": "+sk.Reason)
+		}
 	})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		s.renderContribute(w, q, http.StatusBadRequest, v)
-		return nil
-	}
-	v.Form, v.Values = "", map[string]string{}
-	v.Done = q.t("contribute.done", res.New, res.NewVersions, res.Unchanged)
-	for i, sk := range conv.Skipped {
-		if i == MaxShownProblems {
-			v.Skipped = append(v.Skipped, q.t("contribute.misp.more", len(conv.Skipped)-i))
-			break
-		}
-		v.Skipped = append(v.Skipped, sk.What+": "+sk.Reason)
-	}
-	s.renderContribute(w, q, http.StatusCreated, v)
-	return nil
 }
 
 // MaxListLines bounds a text list of indicators.
@@ -88,15 +65,10 @@ const MaxListLines = 10_000
 // normalised value. One bad line stores nothing: the list is checked whole
 // first, and the problems are named by line.
 func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := policy.MayContribute(q.viewer); err != nil {
-		return err
-	}
-	v, err := s.newContributeView(r, q)
+	v, p, err := s.contributeForm(r, q, "list")
 	if err != nil {
 		return err
 	}
-	v.Form = "list"
-	p := envelopeParams(r, &v)
 	text := r.PostFormValue("list")
 	if len(q.file) > 0 {
 		text = string(q.file)
@@ -104,17 +76,7 @@ func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *reque
 	if len(text) <= maxFormBytes {
 		v.Values["list"] = text
 	}
-	tlp := r.PostFormValue("tlp")
-	v.Values["tlp"] = tlp
-	var marking []string
-	if tlp != "" {
-		t, err := mosaic.ParseTLP(tlp)
-		if err != nil {
-			v.Errors["tlp"] = append(v.Errors["tlp"], mosaic.ErrorMessage(err))
-		} else {
-			marking = []string{stix.TLPMarkingID(t)}
-		}
-	}
+	marking := tlpMarking(r, &v)
 	now := s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 	objs, problems := parseIndicatorList(q, text, now, marking)
 	if len(problems) > 0 {
@@ -128,21 +90,7 @@ func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *reque
 	if err != nil {
 		return mosaic.Internal(err, "encode indicators")
 	}
-	res, ok, err := s.stored(r, q, &v, "list", func() (mosaic.IngestResult, error) {
-		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, body, p)
-		return res, err
-	})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		s.renderContribute(w, q, http.StatusBadRequest, v)
-		return nil
-	}
-	v.Form, v.Values = "", map[string]string{}
-	v.Done = q.t("contribute.done", res.New, res.NewVersions, res.Unchanged)
-	s.renderContribute(w, q, http.StatusCreated, v)
-	return nil
+	return s.storeBundle(w, r, q, v, "list", body, p, nil)
 }
 
 // parseIndicatorList turns the lines of text into indicators, or says what
