@@ -2,11 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,63 +101,29 @@ func timeParam(q url.Values, name string) (string, error) {
 	return "", invalidParam(name, "want a timestamp such as 2026-11-01T00:00:00Z or a date such as 2026-11-01")
 }
 
-// A cursor is the storage position a listing continues before, sealed with
-// AES-GCM under a key the store keeps: positions count every organisation's
-// records, so an open one would tell a viewer how many hidden records lie
-// between two it may see.
-var cursorAAD = []byte("mosaic cursor v1")
-
-func (s *Server) cursorAEAD(ctx context.Context) (cipher.AEAD, error) {
-	s.cursorMu.Lock()
-	defer s.cursorMu.Unlock()
-	if s.cursor != nil {
-		return s.cursor, nil
-	}
-	key, err := s.store.Secret(ctx, "cursor")
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, mosaic.Internal(err, "cursor key")
-	}
-	if s.cursor, err = cipher.NewGCM(block); err != nil {
-		return nil, mosaic.Internal(err, "cursor key")
-	}
-	return s.cursor, nil
-}
+// A cursor is the storage position a listing continues before, sealed
+// (package seal): positions count every organisation's records.
+const cursorPurpose = "mosaic cursor v1"
 
 func (s *Server) encodeCursor(ctx context.Context, seq int64) (string, error) {
 	if seq == 0 {
 		return "", nil
 	}
-	aead, err := s.cursorAEAD(ctx)
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+8+aead.Overhead())
-	_, _ = rand.Read(nonce)
-	sealed := aead.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(seq)), cursorAAD)
-	return base64.RawURLEncoding.EncodeToString(sealed), nil
+	return s.cursors.Seal(ctx, cursorPurpose, seq)
 }
 
 func (s *Server) decodeCursor(ctx context.Context, c string) (int64, error) {
 	if c == "" {
 		return 0, nil
 	}
-	aead, err := s.cursorAEAD(ctx)
+	p, ok, err := s.cursors.Open(ctx, cursorPurpose, c, 1)
 	if err != nil {
 		return 0, err
 	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil && len(b) > aead.NonceSize() {
-		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], cursorAAD); err == nil && len(plain) == 8 {
-			if seq := int64(binary.BigEndian.Uint64(plain)); seq > 0 {
-				return seq, nil
-			}
-		}
+	if !ok || p[0] <= 0 {
+		return 0, invalidParam("cursor", "not a cursor this server issued; use the next value of the previous page")
 	}
-	return 0, invalidParam("cursor", "not a cursor this server issued; use the next value of the previous page")
+	return p[0], nil
 }
 
 func (s *Server) limitParam(q url.Values) (int, error) {

@@ -5,19 +5,18 @@
 package api
 
 import (
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"mosaic"
 	"mosaic/audit"
 	"mosaic/gate"
 	"mosaic/ingest"
+	"mosaic/seal"
 )
 
 // Limits are the API's size and rate limits.
@@ -48,16 +47,16 @@ type Server struct {
 	gate *gate.Gate
 	mux  *http.ServeMux
 
-	cursorMu sync.Mutex
-	cursor   cipher.AEAD // guarded by cursorMu; nil until first used
+	cursors *seal.Sealer
 }
 
 // New returns a Server.
 func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, limits Limits, clock mosaic.Clock, log *slog.Logger) *Server {
 	s := &Server{
 		store: store, ingest: in, audit: al, limits: limits, clock: clock, log: log,
-		gate: limits.Gate,
-		mux:  http.NewServeMux(),
+		gate:    limits.Gate,
+		cursors: seal.New(store, "cursor"),
+		mux:     http.NewServeMux(),
 	}
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: limits.RatePerSecond, RateBurst: limits.RateBurst, AuthFailuresPerMinute: limits.AuthFailures})

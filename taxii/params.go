@@ -2,10 +2,6 @@ package taxii
 
 import (
 	"context"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -241,52 +237,26 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
 }
 
-// A cursor is the storage position a listing continues after, sealed with
-// AES-GCM under a key the store keeps: positions count every organisation's
-// records, so an open one would tell a viewer how many hidden records lie
-// between two it may see. The additional data binds it to the endpoint,
+// A cursor is the storage position a listing continues after, sealed
+// (package seal): positions count every organisation's records, so an
+// open one would tell a viewer how many hidden records lie between two it
+// may see. The purpose binds it to the endpoint,
 // collection, object and filters of the query that made it, so that a
 // cursor is never taken for another query's (TAXII appendix B: next "MUST
 // NOT be implicitly trusted").
-var cursorAAD = "mosaic taxii cursor v1\x00"
-
-func (s *Server) cursorAEAD(ctx context.Context) (cipher.AEAD, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.cursor != nil {
-		return s.cursor, nil
-	}
-	aead, err := s.secretAEAD(ctx, "taxii-cursor")
-	if err != nil {
-		return nil, err
-	}
-	s.cursor = aead
-	return aead, nil
-}
+const cursorPurpose = "mosaic taxii cursor v1\x00"
 
 func (s *Server) sealCursor(ctx context.Context, seq int64, binding string) (string, error) {
-	aead, err := s.cursorAEAD(ctx)
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+8+aead.Overhead())
-	_, _ = rand.Read(nonce)
-	sealed := aead.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(seq)), []byte(cursorAAD+binding))
-	return base64.RawURLEncoding.EncodeToString(sealed), nil
+	return s.cursors.Seal(ctx, cursorPurpose+binding, seq)
 }
 
 func (s *Server) openCursor(ctx context.Context, c, binding string) (int64, error) {
-	aead, err := s.cursorAEAD(ctx)
+	p, ok, err := s.cursors.Open(ctx, cursorPurpose+binding, c, 1)
 	if err != nil {
 		return 0, err
 	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil && len(b) > aead.NonceSize() {
-		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(cursorAAD+binding)); err == nil && len(plain) == 8 {
-			if seq := int64(binary.BigEndian.Uint64(plain)); seq > 0 {
-				return seq, nil
-			}
-		}
+	if !ok || p[0] <= 0 {
+		return 0, invalidParam("next", "not a next value this server gave for this query; repeat the query's other parameters unchanged with the next value of the previous page")
 	}
-	return 0, invalidParam("next", "not a next value this server gave for this query; repeat the query's other parameters unchanged with the next value of the previous page")
+	return p[0], nil
 }

@@ -10,9 +10,6 @@
 package taxii
 
 import (
-	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -26,6 +23,7 @@ import (
 	"mosaic/audit"
 	"mosaic/gate"
 	"mosaic/ingest"
+	"mosaic/seal"
 )
 
 // MediaType is the TAXII 2.1 media type, the Content-Type of every answer.
@@ -109,9 +107,9 @@ type Server struct {
 	// notFound answers for paths that are no endpoint.
 	notFound http.Handler
 
+	cursors *seal.Sealer
 	keyMu   sync.Mutex
-	cursor  cipher.AEAD // guarded by keyMu; nil until first used
-	collKey []byte      // guarded by keyMu; nil until first used
+	collKey []byte // guarded by keyMu; nil until first used
 
 	idCacheMu sync.Mutex
 	idCache   map[string]string // guarded by idCacheMu; collection key → id
@@ -130,6 +128,7 @@ func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, opts Options, c
 		store: store, ingest: in, audit: al, opts: opts, clock: clock, log: log,
 		root:    DiscoveryPath + opts.APIRoot + "/",
 		gate:    opts.Gate,
+		cursors: seal.New(store, "taxii-cursor"),
 		mux:     http.NewServeMux(),
 		idCache: map[string]string{},
 	}
@@ -257,21 +256,4 @@ func (s *Server) recordRead(v mosaic.Viewer, action string, ids []string, d mosa
 	e := mosaic.NewAuditEntry(v, s.clock.Now(), action)
 	e.ObjectIDs, e.Decision, e.Detail = ids, d, detail
 	return s.audit.Record(e)
-}
-
-// secretAEAD returns an AES-GCM under the store's secret with name.
-func (s *Server) secretAEAD(ctx context.Context, name string) (cipher.AEAD, error) {
-	key, err := s.store.Secret(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, mosaic.Internal(err, "cursor key")
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, mosaic.Internal(err, "cursor key")
-	}
-	return aead, nil
 }
