@@ -62,6 +62,34 @@ type Hit struct {
 	Index int `json:"-"`
 }
 
+// HitView is a hit as one side sees it: its own reference, the selector
+// type and how to reach the other side, never the other side's reference.
+// The coordinator sees Sides instead. Package deconflict makes it (the rules
+// live there); it is declared here so that whatever else delivers hits, such
+// as the live event stream, can carry it without depending on deconflict.
+type HitView struct {
+	ID           int64     `json:"id"`
+	Time         time.Time `json:"time"`
+	Epoch        int       `json:"epoch"`
+	Type         string    `json:"type"`
+	Kind         string    `json:"kind"`
+	YourRef      string    `json:"your_ref,omitempty"`
+	OtherOrg     string    `json:"other_org,omitempty"`
+	OtherContact string    `json:"other_contact,omitempty"`
+	// Index is the position of the token in the submission, in the answer
+	// to a submission only.
+	Index *int      `json:"index,omitempty"`
+	Sides []HitSide `json:"sides,omitempty"`
+}
+
+// HitSide is one organisation of a hit as the coordinator sees it.
+type HitSide struct {
+	Org     string `json:"org"`
+	Contact string `json:"contact"`
+	Ref     string `json:"ref"`
+	Kind    string `json:"kind"` // register, check, or holder
+}
+
 // SubmissionResult says what a submission did.
 type SubmissionResult struct {
 	Accepted int   // tokens registered or checked
@@ -136,6 +164,11 @@ type Deconfliction interface {
 	// Hits lists the hits org was a side of, newest first, or every hit
 	// when org is "".
 	Hits(ctx context.Context, org string, limit int) ([]Hit, error)
+	// HitsAfter lists up to limit hits org was a side of, or every hit when
+	// org is "", with ids above after, oldest first. Ids are handed out in
+	// commit order, so a reader that asks again after the last id it got
+	// never misses a hit committed later.
+	HitsAfter(ctx context.Context, org string, after int64, limit int) ([]Hit, error)
 	// EndEpochs makes registrations of epochs before epoch expire at at,
 	// unless they expire sooner, and returns how many changed.
 	EndEpochs(ctx context.Context, epoch int, at time.Time, a AuditEntry) (int, error)

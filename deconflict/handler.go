@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -164,7 +165,7 @@ func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request, mosaic.Viewer
 			writeProblem(w, r, err)
 			return
 		}
-		if v.OrgKind != mosaic.Partner || (v.Role != mosaic.Analyst && v.Role != mosaic.Liaison) {
+		if !mayUse(v) {
 			err = mosaic.Errorf(mosaic.CodeForbidden, "deconfliction is for analysts and liaisons of partner organisations")
 		} else {
 			err = fn(w, r, v)
@@ -190,6 +191,11 @@ func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request, mosaic.Viewer
 		}
 		writeProblem(w, r, err)
 	})
+}
+
+// mayUse says whether v may use deconfliction, hits included.
+func mayUse(v mosaic.Viewer) bool {
+	return v.OrgKind == mosaic.Partner && (v.Role == mosaic.Analyst || v.Role == mosaic.Liaison)
 }
 
 // action names what a request does, for the audit log.
@@ -477,37 +483,90 @@ func (h *Handler) hits(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) 
 		}
 		limit = n
 	}
-	out := []HitView{}
-	contacts := map[string]string{}
-	switch {
-	case h.o.Coordinator != "" && v.Org == h.o.Coordinator:
-		hits, err := h.o.Store.Hits(r.Context(), "", limit)
-		if err != nil {
-			return err
-		}
-		for _, hit := range hits {
-			out = append(out, HitView{ID: hit.ID, Time: hit.Time, Epoch: hit.Epoch, Type: hit.Type, Kind: hit.Kind, Sides: []HitSide{
-				{Org: hit.Org, Contact: h.contact(r.Context(), hit.Org, contacts), Ref: hit.Ref, Kind: hit.Kind},
-				{Org: hit.HolderOrg, Contact: h.contact(r.Context(), hit.HolderOrg, contacts), Ref: hit.HolderRef, Kind: "holder"},
-			}})
-		}
-	case h.o.Coordinator != "":
-		// In coordinator mode the sides hear of a hit from the
-		// coordinator only.
-	default:
-		hits, err := h.o.Store.Hits(r.Context(), v.Org, limit)
-		if err != nil {
-			return err
-		}
-		for _, hit := range hits {
-			out = append(out, h.view(r.Context(), v.Org, hit, contacts))
-		}
+	out, err := h.visibleHits(r.Context(), v, func(org string) ([]mosaic.Hit, error) {
+		return h.o.Store.Hits(r.Context(), org, limit)
+	})
+	if err != nil {
+		return err
 	}
 	if err := h.record(v, "hits", fmt.Sprintf("%d hits shown", len(out))); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, out, "application/json")
 	return nil
+}
+
+// HitsAfter returns up to limit of the hits v may see that arrived after
+// position after, oldest first, each as GET hits shows it to v, and the
+// position to ask after next. A read that shows hits is audited as GET hits
+// is, with the hits' ids; one that shows none is not, since a stream asks
+// every second. It is the live event stream's source of hits (package web),
+// so that the stream and the endpoint share one set of rules. v need not be
+// allowed to use deconfliction: then there are no hits for it.
+func (h *Handler) HitsAfter(ctx context.Context, v mosaic.Viewer, after int64, limit int) ([]HitView, int64, error) {
+	out, err := h.visibleHits(ctx, v, func(org string) ([]mosaic.Hit, error) {
+		return h.o.Store.HitsAfter(ctx, org, after, limit)
+	})
+	if err != nil || len(out) == 0 {
+		return out, after, err
+	}
+	ids := make([]string, len(out))
+	for i, hv := range out {
+		ids[i] = strconv.FormatInt(hv.ID, 10)
+	}
+	if err := h.record(v, "hits", fmt.Sprintf("%d hits shown on the live stream (hits %s)", len(out), strings.Join(ids, ", "))); err != nil {
+		return nil, after, err
+	}
+	return out, out[len(out)-1].ID, nil
+}
+
+// LastHit returns the position of the newest hit, whoever its sides: where
+// a live stream that starts now begins.
+func (h *Handler) LastHit(ctx context.Context) (int64, error) {
+	hits, err := h.o.Store.Hits(ctx, "", 1)
+	if err != nil || len(hits) == 0 {
+		return 0, err
+	}
+	return hits[0].ID, nil
+}
+
+// visibleHits lists, through list, the hits v may see, as v is to see them.
+// list gets the organisation whose hits to list, or "" for all. These are
+// the rules for every way hits are shown after the fact: the sides see
+// their own reference and the other's contact, never the other's
+// reference; in coordinator mode only the coordinator sees hits, with both
+// sides; nobody else sees any.
+func (h *Handler) visibleHits(ctx context.Context, v mosaic.Viewer, list func(org string) ([]mosaic.Hit, error)) ([]HitView, error) {
+	out := []HitView{}
+	if !mayUse(v) {
+		return out, nil
+	}
+	contacts := map[string]string{}
+	switch {
+	case h.o.Coordinator != "" && v.Org == h.o.Coordinator:
+		hits, err := list("")
+		if err != nil {
+			return nil, err
+		}
+		for _, hit := range hits {
+			out = append(out, HitView{ID: hit.ID, Time: hit.Time, Epoch: hit.Epoch, Type: hit.Type, Kind: hit.Kind, Sides: []HitSide{
+				{Org: hit.Org, Contact: h.contact(ctx, hit.Org, contacts), Ref: hit.Ref, Kind: hit.Kind},
+				{Org: hit.HolderOrg, Contact: h.contact(ctx, hit.HolderOrg, contacts), Ref: hit.HolderRef, Kind: "holder"},
+			}})
+		}
+	case h.o.Coordinator != "":
+		// In coordinator mode the sides hear of a hit from the
+		// coordinator only.
+	default:
+		hits, err := list(v.Org)
+		if err != nil {
+			return nil, err
+		}
+		for _, hit := range hits {
+			out = append(out, h.view(ctx, v.Org, hit, contacts))
+		}
+	}
+	return out, nil
 }
 
 func isHex(s string) bool {

@@ -50,31 +50,12 @@ type SubmitResponse struct {
 	Coordinated bool `json:"coordinated,omitempty"`
 }
 
-// HitView is a hit as one side sees it: its own reference, the selector
-// type and how to reach the other side, never the other side's reference.
-// The coordinator sees Sides instead.
-type HitView struct {
-	ID           int64     `json:"id"`
-	Time         time.Time `json:"time"`
-	Epoch        int       `json:"epoch"`
-	Type         string    `json:"type"`
-	Kind         string    `json:"kind"`
-	YourRef      string    `json:"your_ref,omitempty"`
-	OtherOrg     string    `json:"other_org,omitempty"`
-	OtherContact string    `json:"other_contact,omitempty"`
-	// Index is the position of the token in the submission, in the answer
-	// to a submission only.
-	Index *int      `json:"index,omitempty"`
-	Sides []HitSide `json:"sides,omitempty"`
-}
-
-// HitSide is one organisation of a hit as the coordinator sees it.
-type HitSide struct {
-	Org     string `json:"org"`
-	Contact string `json:"contact"`
-	Ref     string `json:"ref"`
-	Kind    string `json:"kind"` // register, check, or holder
-}
+// HitView and HitSide are declared in package mosaic, for the live event
+// stream.
+type (
+	HitView = mosaic.HitView
+	HitSide = mosaic.HitSide
+)
 
 // BudgetResponse is the organisation's two budgets today.
 type BudgetResponse struct {

@@ -223,10 +223,23 @@ func (s *Store) Submit(ctx context.Context, v mosaic.Viewer, sub mosaic.Submissi
 // would make PostgreSQL the slow store for no reason.
 const hitRows = 100
 
-// insertHits stores hits and sets their ids. Ids are handed out in the
-// order of the VALUES list on both databases; the returned ids are sorted
+// insertHits stores hits and sets their ids, in commit order. Ids are
+// handed out in the order of the VALUES list on both databases; the returned ids are sorted
 // rather than trusting RETURNING's row order, which neither promises.
 func (s *Store) insertHits(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, hits []mosaic.Hit, holders []int64) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	if s.d.Name() == "postgres" {
+		// An identity column hands out ids when rows are inserted, not when
+		// they commit: without the lock a hit numbered 10 could commit
+		// after one numbered 11, and a live stream that had read up to 11
+		// would never show it. The lock, held to the end of the
+		// transaction, leaves plain reads alone. SQLite has one writer.
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE deconfliction_hits IN EXCLUSIVE MODE`); err != nil {
+			return mosaic.Internal(err, "lock hits")
+		}
+	}
 	for start := 0; start < len(hits); start += hitRows {
 		part := hits[start:min(start+hitRows, len(hits))]
 		args := make([]any, 0, 8*len(part))
@@ -416,21 +429,37 @@ func (s *Store) RemoveRegistrations(ctx context.Context, v mosaic.Viewer, ref st
 
 // Hits lists the hits org was a side of, or all.
 func (s *Store) Hits(ctx context.Context, org string, limit int) ([]mosaic.Hit, error) {
+	return s.queryHits(ctx, org, 0, limit, "DESC")
+}
+
+// HitsAfter lists the hits org was a side of, or all, with ids above
+// after, oldest first.
+func (s *Store) HitsAfter(ctx context.Context, org string, after int64, limit int) ([]mosaic.Hit, error) {
+	return s.queryHits(ctx, org, after, limit, "ASC")
+}
+
+// queryHits lists hits with ids above after, in order ("ASC" or "DESC") of
+// id. Both directions walk the primary key: a live stream asks from just
+// behind the newest hit, so it reads only what arrived since.
+func (s *Store) queryHits(ctx context.Context, org string, after int64, limit int, order string) ([]mosaic.Hit, error) {
+	out := []mosaic.Hit{}
+	if limit <= 0 {
+		return out, nil
+	}
 	q := `SELECT h.id, h.created, h.epoch, h.selector_type, h.kind, o.name, h.ref, ho.name, h.holder_ref FROM deconfliction_hits h
-		JOIN orgs o ON o.id = h.org_id JOIN orgs ho ON ho.id = h.holder_org_id`
-	args := []any{}
+		JOIN orgs o ON o.id = h.org_id JOIN orgs ho ON ho.id = h.holder_org_id WHERE h.id > ?`
+	args := []any{after}
 	if org != "" {
-		q += ` WHERE o.name = ? OR ho.name = ?`
+		q += ` AND (o.name = ? OR ho.name = ?)`
 		args = append(args, org, org)
 	}
-	q += ` ORDER BY h.id DESC LIMIT ?`
+	q += ` ORDER BY h.id ` + order + ` LIMIT ?`
 	args = append(args, limit)
 	rows, err := s.r.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, mosaic.Internal(err, "query hits")
 	}
 	defer rows.Close()
-	out := []mosaic.Hit{}
 	for rows.Next() {
 		var h mosaic.Hit
 		var t int64

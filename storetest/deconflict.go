@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,6 +48,8 @@ func testDeconfliction(t *testing.T, open Opener) {
 	t.Run("Epochs", func(t *testing.T) { testDeconflictionEpochs(t, open) })
 	t.Run("Budget", func(t *testing.T) { testDeconflictionBudget(t, open) })
 	t.Run("Hits", func(t *testing.T) { testDeconflictionHits(t, open) })
+	t.Run("HitsAfter", func(t *testing.T) { testDeconflictionHitsAfter(t, open) })
+	t.Run("HitsAfterConcurrent", func(t *testing.T) { testDeconflictionHitsAfterConcurrent(t, open) })
 	t.Run("Lifetime", func(t *testing.T) { testDeconflictionLifetime(t, open) })
 }
 
@@ -247,6 +250,160 @@ func testDeconflictionHits(t *testing.T, open Opener) {
 	all, _ := s.Hits(bg, "", 100)
 	if len(all) != 4 || all[0].ID < all[3].ID {
 		t.Errorf("Hits(all) = %v, want 4 newest first", hitKeys(all))
+	}
+}
+
+func hitIDs(hs []mosaic.Hit) []int64 {
+	out := make([]int64, len(hs))
+	for i, h := range hs {
+		out[i] = h.ID
+	}
+	return out
+}
+
+func testDeconflictionHitsAfter(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	s := w.Store
+	exp := Epoch.Add(90 * 24 * time.Hour)
+	submit := func(v mosaic.Viewer, sb mosaic.Submission) mosaic.Hit {
+		t.Helper()
+		res, err := s.Submit(bg, v, sb, mosaic.NewAuditEntry(v, w.Clock.Now(), "deconfliction.register"))
+		if err != nil || len(res.Hits) != 1 {
+			t.Fatalf("Submit = %d hits, %v; want 1", len(res.Hits), err)
+		}
+		return res.Hits[0]
+	}
+	t1, t2, t3 := tok("198.51.100.1"), tok("198.51.100.2"), tok("198.51.100.3")
+	if res, err := s.Submit(bg, w.A, sub(1, "A-1", exp, false, t1, t2, t3), mosaic.NewAuditEntry(w.A, Epoch, "deconfliction.register")); err != nil || len(res.Hits) != 0 {
+		t.Fatalf("first registration: %+v, %v", res, err)
+	}
+	h1 := submit(w.B, sub(1, "B-1", exp, false, t1))
+	h2 := submit(w.C, sub(1, "", time.Time{}, true, t2))
+	h3 := submit(w.B, sub(1, "B-2", exp, false, t3))
+	for _, c := range []struct {
+		org   string
+		after int64
+		limit int
+		want  []mosaic.Hit
+	}{
+		{"pa", 0, 100, []mosaic.Hit{h1, h2, h3}},
+		{"pa", 0, 2, []mosaic.Hit{h1, h2}},
+		{"pa", h2.ID, 2, []mosaic.Hit{h3}},
+		{"pa", h3.ID, 100, []mosaic.Hit{}},
+		// pb's hits are h1 and h3; pc's check with pa, between them, is
+		// not pb's to see.
+		{"pb", 0, 100, []mosaic.Hit{h1, h3}},
+		{"pb", h1.ID, 100, []mosaic.Hit{h3}},
+		{"pc", 0, 100, []mosaic.Hit{h2}},
+		{"pc", h2.ID, 100, []mosaic.Hit{}},
+		{"sh", 0, 100, []mosaic.Hit{}},
+		{"", 0, 100, []mosaic.Hit{h1, h2, h3}},
+		{"", h1.ID, 1, []mosaic.Hit{h2}},
+		{"pa", 0, 0, []mosaic.Hit{}},
+	} {
+		got, err := s.HitsAfter(bg, c.org, c.after, c.limit)
+		if err != nil {
+			t.Fatalf("HitsAfter(%q, %d, %d): %v", c.org, c.after, c.limit, err)
+		}
+		if got == nil {
+			t.Errorf("HitsAfter(%q, %d, %d) = nil, want an empty list", c.org, c.after, c.limit)
+		}
+		if !slices.Equal(hitIDs(got), hitIDs(c.want)) {
+			t.Errorf("HitsAfter(%q, %d, %d) = %v, want %v", c.org, c.after, c.limit, hitIDs(got), hitIDs(c.want))
+			continue
+		}
+		for i, h := range got {
+			if c.org != "" && h.Org != c.org && h.HolderOrg != c.org {
+				t.Errorf("HitsAfter(%q) gave hit %d of %s and %s", c.org, h.ID, h.Org, h.HolderOrg)
+			}
+			want := c.want[i]
+			want.Index = 0
+			if diff := cmp.Diff(want, h); diff != "" {
+				t.Errorf("HitsAfter(%q) hit %d (-want +got):\n%s", c.org, h.ID, diff)
+			}
+		}
+	}
+}
+
+// testDeconflictionHitsAfterConcurrent has several submissions make hits
+// at once while a reader follows them as the live stream does: asking for
+// the hits after the last one it got, it must see every hit exactly once,
+// which needs ids in commit order.
+func testDeconflictionHitsAfterConcurrent(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	s := w.Store
+	const writers, each = 4, 15
+	var toks []mosaic.DeconflictionToken
+	for i := range writers * each {
+		toks = append(toks, tok(fmt.Sprintf("held-%d", i)))
+	}
+	if _, err := s.Submit(bg, w.C, sub(1, "C-1", Epoch.Add(24*time.Hour), false, toks...), mosaic.NewAuditEntry(w.C, Epoch, "deconfliction.register")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for g := range writers {
+		v := []mosaic.Viewer{w.A, w.B}[g%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range each {
+				sb := mosaic.Submission{RequestID: fmt.Sprintf("%016x%016x", 0xc0c0+g, k), Epoch: 1, Check: true, Tokens: toks[g*each+k : g*each+k+1]}
+				if _, err := s.Submit(bg, v, sb, mosaic.NewAuditEntry(v, Epoch, "deconfliction.check")); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	seen := map[int64]bool{}
+	var last int64
+	poll := func() {
+		hs, err := s.HitsAfter(bg, "", last, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hs {
+			if seen[h.ID] {
+				t.Errorf("hit %d read twice", h.ID)
+			}
+			seen[h.ID] = true
+			last = h.ID
+		}
+	}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		poll()
+	}
+	for n := -1; n != len(seen); {
+		n = len(seen)
+		poll()
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	all, err := s.HitsAfter(bg, "", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != writers*each {
+		t.Fatalf("%d hits stored, want %d", len(all), writers*each)
+	}
+	var missed []int64
+	for _, h := range all {
+		if !seen[h.ID] {
+			missed = append(missed, h.ID)
+		}
+	}
+	if len(missed) > 0 {
+		t.Errorf("the reader never saw hits %v: they committed after a later-numbered one", missed)
 	}
 }
 

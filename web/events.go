@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -23,6 +26,20 @@ type Event struct {
 	Envelope mosaic.Envelope `json:"envelope"`
 }
 
+// HitSource gives the live stream the deconfliction hits a viewer may see
+// (package deconflict's Handler, which keeps the rules of who sees which
+// hit and how, and audits what it shows). A hit's position is its ID:
+// positions grow in commit order.
+type HitSource interface {
+	// HitsAfter returns up to limit hits v may see with positions above
+	// after, oldest first, as v is to see them, and the position to ask
+	// after next.
+	HitsAfter(ctx context.Context, v mosaic.Viewer, after int64, limit int) ([]mosaic.HitView, int64, error)
+	// LastHit returns the newest hit's position, whoever may see it: where
+	// a stream that starts now begins.
+	LastHit(ctx context.Context) (int64, error)
+}
+
 // MaxStream is how long one stream lasts before the server ends it; the
 // browser's EventSource reconnects with Last-Event-ID and misses nothing.
 // Short streams keep a shutdown from waiting long for them.
@@ -36,11 +53,15 @@ const eventBatch = 100
 const heartbeat = 15 * time.Second
 
 // Events serves GET /api/v1/events: server-sent events, one per record the
-// caller may see, in commit order, resumable with Last-Event-ID. It takes
-// an API token (Authorization: Bearer, through g, like the REST API) or the
-// web session's cookie (the UI's live updates). Each event's id is the
-// record's storage position sealed like a listing cursor, since positions
-// count every organisation's records. Streams end when ctx does.
+// caller may see ("object", an Event), and with a HitSource one per
+// deconfliction hit the caller may see ("hit", a mosaic.HitView as GET
+// /api/v1/deconfliction/hits shows it), each kind in commit order,
+// resumable with Last-Event-ID. It takes an API token (Authorization:
+// Bearer, through g, like the REST API) or the web session's cookie (the
+// UI's live updates). Each event's id is the stream's position after it,
+// the record's storage position and, with hits, the hit's, sealed (see
+// eventID), since positions count every organisation's records and hits.
+// Streams end when ctx does.
 //
 // The stream polls the store, so it sees what every replica stores: the
 // database is the fan-out.
@@ -127,15 +148,75 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, q *request, err
 	problem.Write(w, r, err)
 }
 
+// eventIDAAD binds event ids that carry a hit position, so that a
+// listing cursor (sealed with the same key) is never read as one, nor one
+// of these as a cursor.
+var eventIDAAD = []byte("mosaic web event id v2")
+
+// position is where a stream stands: the last record and the last hit it
+// sent. hasHit is false when the position came from an id without a hit
+// position.
+type position struct {
+	seq, hit int64
+	hasHit   bool
+}
+
+// eventID seals p. Without a hit source it is a listing cursor of p.seq,
+// the only form ids had before hits joined the stream, so that a server
+// without deconfliction keeps handing out what it always did, and a server
+// that gains deconfliction later starts hits at that moment rather than
+// at the first hit ever recorded.
+func (s *Server) eventID(ctx context.Context, p position) (string, error) {
+	if s.hits == nil {
+		return s.encodeCursor(ctx, p.seq)
+	}
+	aead, err := s.cursorAEAD(ctx)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+16+aead.Overhead())
+	_, _ = rand.Read(nonce)
+	plain := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, uint64(p.seq)), uint64(p.hit))
+	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, plain, eventIDAAD)), nil
+}
+
+// parseEventID opens an id of either form; ok is false for "".
+func (s *Server) parseEventID(ctx context.Context, id string) (p position, ok bool, err error) {
+	if id == "" {
+		return p, false, nil
+	}
+	aead, err := s.cursorAEAD(ctx)
+	if err != nil {
+		return p, false, err
+	}
+	b, err := base64.RawURLEncoding.DecodeString(id)
+	if err == nil && len(b) > aead.NonceSize() {
+		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], eventIDAAD); err == nil && len(plain) == 16 {
+			p = position{seq: int64(binary.BigEndian.Uint64(plain)), hit: int64(binary.BigEndian.Uint64(plain[8:])), hasHit: true}
+			if p.seq >= 0 && p.hit >= 0 {
+				return p, true, nil
+			}
+		}
+	}
+	seq, err := s.decodeCursor(ctx, id)
+	if err != nil {
+		return position{}, false, err
+	}
+	return position{seq: seq}, true, nil
+}
+
 func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Request, q *request, who func() (mosaic.Viewer, error)) error {
 	if !policy.SeesContent(q.viewer) {
 		return mosaic.Errorf(mosaic.CodeForbidden, "role %s of a %s organisation sees no cell content", q.viewer.Role, q.viewer.OrgKind)
 	}
-	last, err := s.decodeCursor(r.Context(), r.Header.Get("Last-Event-ID"))
+	at, resumed, err := s.parseEventID(r.Context(), r.Header.Get("Last-Event-ID"))
 	if err != nil {
+		if c := problem.Code(err); c == mosaic.CodeInternal || c == mosaic.CodeUnavailable {
+			return err
+		}
 		return mosaic.Errorf(mosaic.CodeInvalid, "Last-Event-ID is not an event id of this server")
 	}
-	if last == 0 {
+	if !resumed {
 		// Without an id the stream starts now: after the newest record the
 		// viewer can see.
 		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Limit: 1})
@@ -143,8 +224,16 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			return err
 		}
 		if len(page.Objects) > 0 {
-			last = page.Objects[0].Seq
+			at.seq = page.Objects[0].Seq
 		}
+	}
+	if s.hits != nil && !at.hasHit {
+		// No id, or one from before hits joined the stream: hits start
+		// now, not with every hit ever recorded.
+		if at.hit, err = s.hits.LastHit(r.Context()); err != nil {
+			return err
+		}
+		at.hasHit = true
 	}
 	closeStream, err := s.openStream(q.viewer)
 	if err != nil {
@@ -160,6 +249,18 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			return err
 		}
 		return rc.Flush()
+	}
+	// send writes one event whose id is the stream's position after it.
+	send := func(event string, data any) error {
+		id, err := s.eventID(r.Context(), at)
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		return write("id: %s\nevent: %s\ndata: %s\n\n", id, event, b)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -189,12 +290,43 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			return nil // the client reconnects and is told why
 		}
 		q.viewer = v
-		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Ascending: true, After: last, Limit: eventBatch, Versions: []string{mosaic.VersionAll}})
+		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Ascending: true, After: at.seq, Limit: eventBatch, Versions: []string{mosaic.VersionAll}})
 		if err != nil {
 			s.log.Error("event stream poll", "request_id", q.id, "err", err)
 			return nil // the client reconnects and resumes
 		}
-		if len(page.Objects) == 0 {
+		if len(page.Objects) > 0 {
+			if err := s.recordRead(q, "events.read", idsOf(page.Objects), mosaic.Allowed, ""); err != nil {
+				return nil // nothing is sent that the audit log cannot account for
+			}
+		}
+		for _, o := range page.Objects {
+			at.seq = o.Seq
+			if err := send("object", Event{Object: o.Object, Envelope: o.Envelope}); err != nil {
+				return nil
+			}
+		}
+		var hits []mosaic.HitView
+		if s.hits != nil {
+			// Asked only once the records are out: the source audits the
+			// hits it returns as shown, as GET /api/v1/deconfliction/hits
+			// does, and fails when the audit log cannot take that.
+			var next int64
+			if hits, next, err = s.hits.HitsAfter(r.Context(), q.viewer, at.hit, eventBatch); err != nil {
+				s.log.Error("event stream poll of hits", "request_id", q.id, "err", err)
+				return nil
+			}
+			for _, hv := range hits {
+				at.hit = hv.ID
+				if err := send("hit", hv); err != nil {
+					return nil
+				}
+			}
+			// The source may have passed over hits this viewer may not
+			// see; the next event's id need not make it look at them again.
+			at.hit = max(at.hit, next)
+		}
+		if len(page.Objects) == 0 && len(hits) == 0 {
 			if time.Since(quiet) >= heartbeat {
 				if err := write(": keep-alive\n\n"); err != nil {
 					return nil
@@ -202,23 +334,6 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 				quiet = time.Now()
 			}
 			continue
-		}
-		if err := s.recordRead(q, "events.read", idsOf(page.Objects), mosaic.Allowed, ""); err != nil {
-			return nil // nothing is sent that the audit log cannot account for
-		}
-		for _, o := range page.Objects {
-			id, err := s.encodeCursor(r.Context(), o.Seq)
-			if err != nil {
-				return nil
-			}
-			data, err := json.Marshal(Event{Object: o.Object, Envelope: o.Envelope})
-			if err != nil {
-				return nil
-			}
-			if err := write("id: %s\nevent: object\ndata: %s\n\n", id, data); err != nil {
-				return nil
-			}
-			last = o.Seq
 		}
 		quiet = time.Now()
 	}

@@ -73,6 +73,9 @@ type Options struct {
 	// MaxStreams and MaxStreamsPerUser bound the live streams open at once
 	// (defaults the constants of the same names).
 	MaxStreams, MaxStreamsPerUser int
+	// Hits, when set, adds deconfliction hits to the live stream (package
+	// deconflict's Handler); without it the stream carries records only.
+	Hits HitSource
 }
 
 // Server serves the web UI.
@@ -92,6 +95,7 @@ type Server struct {
 	maxUpload int64
 	turns     *gate.Turns // bound the uploads decoded at once
 	poll      time.Duration
+	hits      HitSource // nil when deconfliction is off
 
 	streamMu          sync.Mutex
 	streams           int           // guarded by streamMu: live streams open
@@ -149,6 +153,7 @@ func New(o Options) (*Server, error) {
 		ingest:  o.Ingester, maxUpload: o.MaxUploadBytes,
 		turns:     o.Turns,
 		poll:      o.EventPoll,
+		hits:      o.Hits,
 		streamsOf: map[int64]int{}, maxStreams: o.MaxStreams, maxStreamsPerUser: o.MaxStreamsPerUser,
 	}
 	if s.pages, err = s.parseTemplates(); err != nil {

@@ -28,6 +28,7 @@ import (
 // evaluator (the key file named by deconflict_key, made on first start) or
 // a separate mosaic oprfd (deconflict_evaluator).
 func (m *Main) mountDeconfliction(ctx context.Context, mux *http.ServeMux, g *gate.Gate) error {
+	m.deconflict = nil
 	c := m.Config
 	var ev deconflict.Evaluator
 	if c.DeconflictEvaluator != "" {
@@ -86,6 +87,7 @@ func (m *Main) mountDeconfliction(ctx context.Context, mux *http.ServeMux, g *ga
 		m.Log.Info("deconfliction", slog.Int("epoch", cur.Epoch), slog.String("signing_key_fingerprint", deconflict.Fingerprint(cur.Signer)))
 	}
 	mux.Handle(deconflict.Prefix, h)
+	m.deconflict = h
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"mosaic/api"
 	"mosaic/audit"
 	"mosaic/config"
+	"mosaic/deconflict"
 	"mosaic/gate"
 	"mosaic/ingest"
 	"mosaic/postgres"
@@ -39,6 +40,9 @@ type Main struct {
 	server   *http.Server
 	served   chan error
 	feeds    *feedRunner // the feed poller, while serving
+	// deconflict serves deconfliction, nil when it is off; mountWeb gives
+	// it to the live stream, which shows hits under its rules.
+	deconflict *deconflict.Handler
 }
 
 // openStore opens the configured store.

@@ -12,16 +12,23 @@ import (
 // deconfliction do not take) and the live event stream. The UI signs
 // people in with passwords and keeps its own sessions and limits, under the
 // same auth_failures_per_minute; the stream takes API tokens through the
-// gate, or the UI's session.
+// gate, or the UI's session, and carries deconfliction hits when
+// mountDeconfliction, which runs first, served deconfliction.
 func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) error {
-	w, err := web.New(web.Options{
+	o := web.Options{
 		Store: m.Store, Audit: m.audit, Clock: m.Clock, Log: m.Log,
 		Secure:            m.Config.TLSCert != "",
 		FailuresPerMinute: m.Config.AuthFailures,
 		Ingester:          m.Ingester,
 		MaxUploadBytes:    m.Config.MaxBodyBytes,
 		Turns:             g.Turns(),
-	})
+	}
+	if m.deconflict != nil {
+		// Only when set: a nil handler in the interface would look like a
+		// hit source to the stream.
+		o.Hits = m.deconflict
+	}
+	w, err := web.New(o)
 	if err != nil {
 		return err
 	}
