@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -148,10 +145,10 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, q *request, err
 	problem.Write(w, r, err)
 }
 
-// eventIDAAD binds event ids that carry a hit position, so that a
+// eventIDPurpose binds event ids that carry a hit position, so that a
 // listing cursor (sealed with the same key) is never read as one, nor one
 // of these as a cursor.
-var eventIDAAD = []byte("mosaic web event id v2")
+const eventIDPurpose = "mosaic web event id v2"
 
 // position is where a stream stands: the last record and the last hit it
 // sent. hasHit is false when the position came from an id without a hit
@@ -170,14 +167,7 @@ func (s *Server) eventID(ctx context.Context, p position) (string, error) {
 	if s.hits == nil {
 		return s.encodeCursor(ctx, p.seq)
 	}
-	aead, err := s.cursorAEAD(ctx)
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+16+aead.Overhead())
-	_, _ = rand.Read(nonce)
-	plain := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, uint64(p.seq)), uint64(p.hit))
-	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, plain, eventIDAAD)), nil
+	return s.cursors.Seal(ctx, eventIDPurpose, p.seq, p.hit)
 }
 
 // parseEventID opens an id of either form; ok is false for "".
@@ -185,18 +175,12 @@ func (s *Server) parseEventID(ctx context.Context, id string) (p position, ok bo
 	if id == "" {
 		return p, false, nil
 	}
-	aead, err := s.cursorAEAD(ctx)
+	both, ok, err := s.cursors.Open(ctx, eventIDPurpose, id, 2)
 	if err != nil {
 		return p, false, err
 	}
-	b, err := base64.RawURLEncoding.DecodeString(id)
-	if err == nil && len(b) > aead.NonceSize() {
-		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], eventIDAAD); err == nil && len(plain) == 16 {
-			p = position{seq: int64(binary.BigEndian.Uint64(plain)), hit: int64(binary.BigEndian.Uint64(plain[8:])), hasHit: true}
-			if p.seq >= 0 && p.hit >= 0 {
-				return p, true, nil
-			}
-		}
+	if ok && both[0] >= 0 && both[1] >= 0 {
+		return position{seq: both[0], hit: both[1], hasHit: true}, true, nil
 	}
 	seq, err := s.decodeCursor(ctx, id)
 	if err != nil {

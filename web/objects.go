@@ -3,11 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -561,55 +556,24 @@ func diff(old, cur map[string]any) []diffLine {
 }
 
 // A cursor is the storage position a listing continues before, sealed
-// with AES-GCM: positions count every organisation's records, so they must
-// not be readable.
-var cursorAAD = []byte("mosaic web cursor v1")
-
-func (s *Server) cursorAEAD(ctx context.Context) (cipher.AEAD, error) {
-	s.cursorMu.Lock()
-	defer s.cursorMu.Unlock()
-	if s.cursor != nil {
-		return s.cursor, nil
-	}
-	key, err := s.store.Secret(ctx, "web-cursor")
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, mosaic.Internal(err, "cursor key")
-	}
-	if s.cursor, err = cipher.NewGCM(block); err != nil {
-		return nil, mosaic.Internal(err, "cursor key")
-	}
-	return s.cursor, nil
-}
+// (package seal): positions count every organisation's records, so they
+// must not be readable.
+const cursorPurpose = "mosaic web cursor v1"
 
 func (s *Server) encodeCursor(ctx context.Context, seq int64) (string, error) {
-	aead, err := s.cursorAEAD(ctx)
-	if err != nil {
-		return "", err
-	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+8+aead.Overhead())
-	_, _ = rand.Read(nonce)
-	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(seq)), cursorAAD)), nil
+	return s.cursors.Seal(ctx, cursorPurpose, seq)
 }
 
 func (s *Server) decodeCursor(ctx context.Context, c string) (int64, error) {
 	if c == "" {
 		return 0, nil
 	}
-	aead, err := s.cursorAEAD(ctx)
+	p, ok, err := s.cursors.Open(ctx, cursorPurpose, c, 1)
 	if err != nil {
 		return 0, err
 	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil && len(b) > aead.NonceSize() {
-		if plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], cursorAAD); err == nil && len(plain) == 8 {
-			if seq := int64(binary.BigEndian.Uint64(plain)); seq > 0 {
-				return seq, nil
-			}
-		}
+	if !ok || p[0] <= 0 {
+		return 0, uiErr(mosaic.CodeInvalid, "error.cursor")
 	}
-	return 0, uiErr(mosaic.CodeInvalid, "error.cursor")
+	return p[0], nil
 }

@@ -16,7 +16,6 @@
 package web
 
 import (
-	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -35,6 +34,7 @@ import (
 	"mosaic"
 	"mosaic/gate"
 	"mosaic/ingest"
+	"mosaic/seal"
 )
 
 // Auditor takes the audit entries of reads (package audit's Log). Record
@@ -103,8 +103,7 @@ type Server struct {
 	maxStreams        int
 	maxStreamsPerUser int
 
-	cursorMu sync.Mutex
-	cursor   cipher.AEAD // guarded by cursorMu; nil until first used
+	cursors *seal.Sealer
 }
 
 // MaxConcurrentSignIns bounds the password checks that run at once: each
@@ -147,6 +146,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		store: o.Store, audit: o.Audit, clock: o.Clock, log: o.Log, secure: o.Secure, life: o.SessionLifetime,
 		assets:  a,
+		cursors: seal.New(o.Store, "web-cursor"),
 		mux:     http.NewServeMux(),
 		limits:  newSignInLimits(o.FailuresPerMinute),
 		hashing: make(chan struct{}, MaxConcurrentSignIns),
