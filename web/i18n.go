@@ -213,7 +213,7 @@ var messages = map[string]map[string]string{
 		"picture.col.trend":       "Per day",
 		"picture.latest.title":    "Latest objects",
 		"picture.latest.all":      "All objects",
-		"live.new":                "%d new objects arrived since this page was loaded; reload the page for updated counts.",
+		"live.new":                "%d new objects arrived since this page was loaded; the counts follow within seconds.",
 
 		"nav.contribute":              "Contribute",
 		"object.addnote":              "Add a note",
@@ -437,7 +437,7 @@ var messages = map[string]map[string]string{
 		"picture.col.trend":       "Per dag",
 		"picture.latest.title":    "Nieuwste objecten",
 		"picture.latest.all":      "Alle objecten",
-		"live.new":                "%d nieuwe objecten binnengekomen sinds deze pagina is geladen; laad de pagina opnieuw voor bijgewerkte tellingen.",
+		"live.new":                "%d nieuwe objecten binnengekomen sinds deze pagina is geladen; de tellingen volgen binnen enkele seconden.",
 
 		"nav.contribute":              "Aanleveren",
 		"object.addnote":              "Notitie toevoegen",

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,14 +155,26 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Created a minute ago, whenever the test runs: the picture counts by
+	// creation time.
+	created := time.Now().UTC().Add(-time.Minute).Format("2006-01-02T15:04:05.000Z")
 	live := `{"type":"bundle","id":"bundle--6d4e5c3b-2a19-4f08-9e7d-6c5b4a392817","objects":[{"type":"indicator","spec_version":"2.1",` +
-		`"id":"indicator--6d4e5c3b-2a19-4f08-9e7d-6c5b4a392818","created":"2026-11-27T10:00:00.000Z","modified":"2026-11-27T10:00:00.000Z",` +
-		`"name":"Live beacon from the browser test","pattern":"[ipv4-addr:value = '192.0.2.201']","pattern_type":"stix","valid_from":"2026-11-27T10:00:00Z"}]}`
+		`"id":"indicator--6d4e5c3b-2a19-4f08-9e7d-6c5b4a392818","created":"` + created + `","modified":"` + created + `",` +
+		`"name":"Live beacon from the browser test","pattern":"[ipv4-addr:value = '192.0.2.201']","pattern_type":"stix","valid_from":"` + created + `"}]}`
+	// The indicators created in the last 24 hours, as the picture counts
+	// them.
+	const dayCount = `document.querySelector("#picture-types a[href='/objects?type=indicator']").closest("tr").querySelector("td.num").textContent`
+	before, err := strconv.Atoi(eval(dayCount))
+	if err != nil {
+		t.Fatalf("the picture's indicator count: %v", err)
+	}
 	audienceCell := mosaic.Audience{Cell: true}
 	if _, _, err := m.Ingester.Bundle(ctx, ncsc, []byte(live), ingest.Params{Audience: &audienceCell}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(`document.querySelector("#live-status").textContent !== "" && document.querySelector("table[data-live] tbody tr").textContent.includes("Live beacon from the browser test")`)
+	// The counts follow, without a reload.
+	waitFor(dayCount + ` === "` + strconv.Itoa(before+1) + `"`)
 
 	// An upload through the contribute form.
 	upload := filepath.Join(t.TempDir(), "upload.json")

@@ -2,7 +2,8 @@
 // stored after the page was loaded arrive over /api/v1/events (server-sent
 // events, under the viewer's own visibility policy) and are added to the
 // top of the tables marked data-live, with a polite announcement for screen
-// readers. The pages work the same without this script, only without it.
+// readers; the picture's counts and charts are fetched again from the
+// server. The pages work the same without this script, only without it.
 (function () {
   "use strict";
   var status = document.getElementById("live-status");
@@ -74,5 +75,44 @@
       }
     });
     status.textContent = status.getAttribute("data-template").replace("%d", String(count));
+    scheduleRefresh();
   });
+
+  // The counts and charts of the picture (sections marked
+  // data-live-refresh) are the server's to compute, under the viewer's
+  // policy: after records arrive the page asks for itself again and swaps
+  // in those sections, at most every ten seconds.
+  var refreshing = document.querySelectorAll("[data-live-refresh][id]");
+  var timer = null, last = 0;
+  function scheduleRefresh() {
+    if (!refreshing.length || timer || !window.fetch || !window.DOMParser) {
+      return;
+    }
+    var wait = Math.max(2000, last + 10000 - Date.now());
+    timer = window.setTimeout(refresh, wait);
+  }
+  function refresh() {
+    last = Date.now();
+    window.fetch(window.location.href, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (r) {
+        if (!r.ok) {
+          throw new Error(String(r.status));
+        }
+        return r.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        refreshing.forEach(function (el) {
+          var fresh = doc.getElementById(el.id);
+          if (fresh) {
+            el.replaceWith(document.importNode(fresh, true));
+          }
+        });
+        refreshing = document.querySelectorAll("[data-live-refresh][id]");
+      })
+      .catch(function () {})
+      .then(function () {
+        timer = null;
+      });
+  }
 })();
