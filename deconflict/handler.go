@@ -102,8 +102,24 @@ func NewHandler(o Options) *Handler {
 		o.Clock = mosaic.SystemClock{}
 	}
 	h := &Handler{o: o, mux: http.NewServeMux()}
+	allow := map[string][]string{}
+	var paths []string
 	for _, rt := range h.routes() {
 		h.mux.Handle(rt.pattern, h.wrap(rt.fn))
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		if _, ok := allow[path]; !ok {
+			paths = append(paths, path)
+		}
+		allow[path] = append(allow[path], method)
+	}
+	// A known path with another method is a 405 naming the methods it
+	// has, as in the REST API.
+	for _, path := range paths {
+		methods := strings.Join(allow[path], ", ")
+		h.mux.Handle(path, h.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
+			w.Header().Set("Allow", methods)
+			return mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed here; use %s", r.Method, methods)
+		}))
 	}
 	h.mux.Handle(Prefix, h.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
 		return mosaic.Errorf(mosaic.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)

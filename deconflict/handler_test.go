@@ -695,3 +695,23 @@ func TestStoreRefusesChangedEpochKey(t *testing.T) {
 		t.Errorf("SyncEpochs with a changed key: %v, want CodeConflict", err)
 	}
 }
+
+
+func TestWrongMethodIs405(t *testing.T) {
+	s := newServer(t, deconflict.Options{})
+	for _, tc := range []struct{ method, path, allow string }{
+		{"PUT", "registrations", "POST, GET, DELETE"},
+		{"DELETE", "hits", "GET"},
+	} {
+		req, _ := http.NewRequest(tc.method, s.http.URL+deconflict.Prefix+tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+s.tokens["pa-analyst"])
+		resp, err := s.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405, %q", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Allow"), tc.allow)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 
+	"mosaic"
 	"mosaic/gate"
+	"mosaic/problem"
 	"mosaic/web"
 )
 
@@ -36,5 +38,11 @@ func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) e
 	// The live stream belongs to the API's paths but serves the UI too;
 	// this pattern is more specific than the API's "/api/".
 	mux.Handle("GET "+web.EventsPath, w.Events(ctx, g))
+	// Another method on the stream's path is a 405, as everywhere in the
+	// API, rather than the API's 404 for a path it does not know.
+	mux.HandleFunc(web.EventsPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET")
+		problem.Write(w, r, mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed here; use GET", r.Method))
+	})
 	return nil
 }
