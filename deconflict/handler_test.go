@@ -696,7 +696,6 @@ func TestStoreRefusesChangedEpochKey(t *testing.T) {
 	}
 }
 
-
 func TestWrongMethodIs405(t *testing.T) {
 	s := newServer(t, deconflict.Options{})
 	for _, tc := range []struct{ method, path, allow string }{
