@@ -54,7 +54,9 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Mosaic demo is running at %s/\n", m.URL())
+	fmt.Fprintf(e.stdout, "  Web UI:       %s/ (sign in as ncsc-analyst, aivd-analyst, lindeveld-stakeholder ... with the password below)\n", m.URL())
 	fmt.Fprintf(e.stdout, "  API:          %s/api/v1 (OpenAPI description at /api/v1/openapi.json)\n", m.URL())
+	fmt.Fprintf(e.stdout, "  TAXII 2.1:    %s/taxii2/ (HTTP Basic: user name and API token)\n", m.URL())
 	fmt.Fprintf(e.stdout, "  Credentials:  %s (user, org, role, token, password of every demo user)\n", filepath.Join(c.Data, CredentialsFile))
 	fmt.Fprintf(e.stdout, "  Try:          export MOSAIC_URL=%s MOSAIC_TOKEN=<token of ncsc-analyst>; mosaic search ransomware\n", m.URL())
 	fmt.Fprintln(e.stdout, "Press Ctrl-C to stop.")
