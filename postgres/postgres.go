@@ -138,26 +138,20 @@ func (Dialect) LockOriginator(ctx context.Context, tx *sql.Tx, org int64) error 
 }
 
 // InsertTexts stores records' terms as tsvectors.
-func (Dialect) InsertTexts(ctx context.Context, tx *sql.Tx, rows []sqlstore.TextRow) error {
-	if len(rows) == 0 {
-		return nil
+// TextRow makes a record's tsvector from its terms as they are, without
+// a text search configuration's stemming.
+func (Dialect) TextRow() (columns, values string) {
+	return "seq, terms", "(?, array_to_tsvector(?::text[]))"
+}
+
+// TextArgs gives the words and the marked observables as one array.
+func (Dialect) TextArgs(r sqlstore.TextRow) []any {
+	terms := make([]string, 0, len(r.Words)+len(r.Observables))
+	terms = append(terms, r.Words...)
+	for _, o := range r.Observables {
+		terms = append(terms, observablePrefix+o)
 	}
-	var b strings.Builder
-	args := make([]any, 0, 2*len(rows))
-	for i, r := range rows {
-		terms := make([]string, 0, len(r.Words)+len(r.Observables))
-		terms = append(terms, r.Words...)
-		for _, o := range r.Observables {
-			terms = append(terms, observablePrefix+o)
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "($%d, array_to_tsvector($%d::text[]))", 2*i+1, 2*i+2)
-		args = append(args, r.Seq, terms)
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO record_text (seq, terms) VALUES `+b.String(), args...)
-	return err
+	return []any{r.Seq, terms}
 }
 
 // TextSearch matches every word (of at least sqlstore.MinPrefix letters) as

@@ -122,26 +122,21 @@ const observableMark = "§"
 func observableToken(o string) string { return observableMark + hex.EncodeToString([]byte(o)) }
 
 // InsertTexts adds records' terms to the FTS5 index under their seq.
-func (Dialect) InsertTexts(ctx context.Context, tx *sql.Tx, rows []sqlstore.TextRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	args := make([]any, 0, 2*len(rows))
+// TextRow inserts a record's terms as one space-separated column.
+func (Dialect) TextRow() (columns, values string) { return "rowid, terms", "(?, ?)" }
+
+// TextArgs joins the words and the observables' tokens.
+func (Dialect) TextArgs(r sqlstore.TextRow) []any {
 	var b strings.Builder
-	for _, r := range rows {
-		b.Reset()
-		for _, w := range r.Words {
-			b.WriteString(w)
-			b.WriteByte(' ')
-		}
-		for _, o := range r.Observables {
-			b.WriteString(observableToken(o))
-			b.WriteByte(' ')
-		}
-		args = append(args, r.Seq, b.String())
+	for _, w := range r.Words {
+		b.WriteString(w)
+		b.WriteByte(' ')
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO record_text (rowid, terms) VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(rows)), ", "), args...)
-	return err
+	for _, o := range r.Observables {
+		b.WriteString(observableToken(o))
+		b.WriteByte(' ')
+	}
+	return []any{r.Seq, b.String()}
 }
 
 // TextSearch matches every word (of at least sqlstore.MinPrefix letters) as

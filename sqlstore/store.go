@@ -39,8 +39,11 @@ type Dialect interface {
 	// inside tx: Ingest plans a batch from the chains it reads, and two
 	// batches planned side by side would each miss the other's versions.
 	LockOriginator(ctx context.Context, tx *sql.Tx, org int64) error
-	// InsertTexts indexes records' search terms, in one statement.
-	InsertTexts(ctx context.Context, tx *sql.Tx, rows []TextRow) error
+	// TextRow returns the columns and one row's VALUES tuple of an INSERT
+	// into the text index (with ? placeholders), and a row's arguments for
+	// it, so that the store can insert rows many to a statement.
+	TextRow() (columns, values string)
+	TextArgs(row TextRow) []any
 	// TextSearch returns what a listing adds for a text query, with ?
 	// placeholders; the records table is aliased r. Every term must match,
 	// or with anyTerm at least one. It may ask the database how common the

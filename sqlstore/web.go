@@ -218,35 +218,26 @@ func (s *Store) countPicture(ctx context.Context, tx *sql.Tx, recs []mosaic.Reco
 	for k := range refs {
 		rows = append(rows, []any{k[0], k[1]})
 	}
-	if err := s.insertMany(ctx, tx, `INSERT INTO web_refs (ref, stix_id) VALUES `, ` ON CONFLICT DO NOTHING`, rows); err != nil {
+	if err := s.insertRowsOf(ctx, tx, `INSERT INTO web_refs (ref, stix_id) VALUES `, ` ON CONFLICT DO NOTHING`, rows); err != nil {
 		return mosaic.Internal(err, "insert relationship refs")
 	}
 	rows = rows[:0]
 	for k, n := range deltas {
 		rows = append(rows, []any{k.audience, k.hour, k.typ, k.sector, n})
 	}
-	if err := s.insertMany(ctx, tx, `INSERT INTO picture_counts (audience_id, hour, type, sector, n) VALUES `,
+	if err := s.insertRowsOf(ctx, tx, `INSERT INTO picture_counts (audience_id, hour, type, sector, n) VALUES `,
 		` ON CONFLICT (audience_id, hour, type, sector) DO UPDATE SET n = picture_counts.n + excluded.n`, rows); err != nil {
 		return mosaic.Internal(err, "update picture counts")
 	}
 	return nil
 }
 
-// insertMany inserts rows, insertRows to a statement; every row has the
-// same number of values and no two rows the same key.
-func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
-	for lo := 0; lo < len(rows); lo += insertRows {
-		part := rows[lo:min(lo+insertRows, len(rows))]
-		values := strings.TrimSuffix(strings.Repeat("("+placeholders(len(part[0]))+"), ", len(part)), ", ")
-		var args []any
-		for _, r := range part {
-			args = append(args, r...)
-		}
-		if _, err := tx.ExecContext(ctx, s.q(head+values+tail), args...); err != nil {
-			return err
-		}
+// insertRowsOf inserts rows, all of the same width, with insertMany.
+func (s *Store) insertRowsOf(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
 	}
-	return nil
+	return s.insertMany(ctx, tx, head, "("+placeholders(len(rows[0]))+")", tail, len(rows), func(i int) []any { return rows[i] })
 }
 
 // createdHour reads the hour, in Unix hours, of a created key
