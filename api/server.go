@@ -5,8 +5,6 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"mosaic/audit"
 	"mosaic/gate"
 	"mosaic/ingest"
+	"mosaic/problem"
 	"mosaic/seal"
 )
 
@@ -133,7 +132,7 @@ func (s *Server) routes() []route {
 // limit, and recovery from a panic.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := requestID()
+		id := problem.NewRequestID()
 		h := w.Header()
 		h.Set("X-Request-Id", id)
 		h.Set("Cache-Control", "no-store")
@@ -170,12 +169,6 @@ type panicError struct{}
 func (panicError) Error() string { return "handler panicked" }
 
 var errPanic = panicError{}
-
-func requestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 // recordRead audits a read. When the audit log cannot take it the read
 // fails: the caller must not send what it read.

@@ -15,6 +15,7 @@ import (
 
 	"mosaic"
 	"mosaic/gate"
+	"mosaic/problem"
 )
 
 // Store is what the handler needs of mosaic.Store.
@@ -170,6 +171,8 @@ func (h *Handler) maxBody() int64 { return int64(h.o.MaxBatch)*128 + 64<<10 }
 // or an element.
 func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request, mosaic.Viewer) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := problem.NewRequestID()
+		w.Header().Set("X-Request-Id", id)
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		v, err := h.o.Gate.Authenticate(r, gate.Bearer)
@@ -190,7 +193,7 @@ func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request, mosaic.Viewer
 			return
 		}
 		if mosaic.ErrorCode(err) == mosaic.CodeInternal {
-			h.o.Log.Error("deconfliction", slog.String("path", r.URL.Path), slog.String("user", v.User), slog.Any("err", err))
+			h.o.Log.Error("deconfliction", slog.String("request_id", id), slog.String("path", r.URL.Path), slog.String("user", v.User), slog.Any("err", err))
 		}
 		// The store audits a spent budget itself, in the transaction that
 		// finds it spent.

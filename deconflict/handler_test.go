@@ -714,3 +714,20 @@ func TestWrongMethodIs405(t *testing.T) {
 		}
 	}
 }
+
+func TestAnswersCarryARequestID(t *testing.T) {
+	s := newServer(t, deconflict.Options{})
+	req, _ := http.NewRequest("GET", s.http.URL+deconflict.Prefix+"budget", nil)
+	req.Header.Set("Authorization", "Bearer "+s.tokens["pa-analyst"])
+	for _, auth := range []string{"Bearer " + s.tokens["pa-analyst"], "Bearer wrong"} {
+		req.Header.Set("Authorization", auth)
+		resp, err := s.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if id := resp.Header.Get("X-Request-Id"); len(id) != 16 {
+			t.Errorf("%s: %d with X-Request-Id %q", auth[:10], resp.StatusCode, id)
+		}
+	}
+}

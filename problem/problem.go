@@ -6,6 +6,8 @@
 package problem
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -126,4 +128,13 @@ func Write(w http.ResponseWriter, r *http.Request, err error) int {
 	w.WriteHeader(d.Status)
 	_, _ = w.Write(body)
 	return d.Status
+}
+
+// NewRequestID returns a fresh id for a request. Answers carry it in
+// X-Request-Id and the log carries it beside internal causes, so that an
+// operator finds why a request failed while the answer says nothing of it.
+func NewRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

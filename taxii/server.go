@@ -10,8 +10,6 @@
 package taxii
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,6 +21,7 @@ import (
 	"mosaic/audit"
 	"mosaic/gate"
 	"mosaic/ingest"
+	"mosaic/problem"
 	"mosaic/seal"
 )
 
@@ -210,7 +209,7 @@ func (s *Server) routes() []route {
 // exist, is told to a client without credentials.
 func (s *Server) wrap(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := requestID()
+		id := problem.NewRequestID()
 		hd := w.Header()
 		hd.Set("X-Request-Id", id)
 		hd.Set("Cache-Control", "no-store")
@@ -242,12 +241,6 @@ func (s *Server) wrap(h handler) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
-}
-
-func requestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // recordRead audits a read. When the audit log cannot take it the read

@@ -67,7 +67,8 @@ func (s *Server) Events(ctx context.Context, g *gate.Gate) http.Handler {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
-		q := &request{id: requestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
+		q := &request{id: problem.NewRequestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
+		h.Set("X-Request-Id", q.id)
 		// who resolves the caller's credentials to a viewer, now: at the
 		// start and again on every poll, so that a sign-out, an expired
 		// session, a revoked token, a disabled user or a new role ends the

@@ -16,8 +16,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -34,6 +32,7 @@ import (
 	"mosaic"
 	"mosaic/gate"
 	"mosaic/ingest"
+	"mosaic/problem"
 	"mosaic/seal"
 )
 
@@ -312,7 +311,7 @@ func (s *Server) readUpload(r *http.Request, q *request, limit int64) (done func
 
 func (s *Server) wrap(h handlerFunc, private, upload bool, maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := &request{id: requestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
+		q := &request{id: problem.NewRequestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
@@ -368,12 +367,6 @@ func (s *Server) wrap(h handlerFunc, private, upload bool, maxBody int64) http.H
 			s.fail(w, r, q, err)
 		}
 	})
-}
-
-func requestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 var statusOf = map[mosaic.Code]int{
