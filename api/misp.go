@@ -1,14 +1,12 @@
 package api
 
 import (
-	"bytes"
-	"crypto/rand"
-	"fmt"
 	"net/http"
 
 	"mosaic"
 	"mosaic/misp"
 	"mosaic/policy"
+	"mosaic/stix"
 )
 
 // MISPResult is the answer of POST /api/v1/misp/events: what was stored,
@@ -58,16 +56,7 @@ func (s *Server) ingestMISP(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if err != nil {
 		return mosaic.Errorf(mosaic.CodeInvalid, "%s", err.Error())
 	}
-	var bundle bytes.Buffer
-	bundle.WriteString(`{"type":"bundle","id":"bundle--` + bundleUUID() + `","objects":[`)
-	for i, o := range conv.Objects {
-		if i > 0 {
-			bundle.WriteByte(',')
-		}
-		bundle.Write(o)
-	}
-	bundle.WriteString(`]}`)
-	res, _, err := s.ingest.Bundle(r.Context(), v, bundle.Bytes(), p)
+	res, _, err := s.ingest.Bundle(r.Context(), v, stix.Bundle(conv.Objects), p)
 	if err != nil {
 		return err
 	}
@@ -77,13 +66,4 @@ func (s *Server) ingestMISP(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	}
 	writeJSON(w, http.StatusCreated, MISPResult{IngestResult: res, Skipped: skipped})
 	return nil
-}
-
-// bundleUUID returns a random version-4 UUID for a bundle made here.
-func bundleUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

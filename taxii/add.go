@@ -2,7 +2,6 @@ package taxii
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -86,7 +85,7 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 		return err
 	}
 	items := decodeAll(raws, lim)
-	st := mosaic.UploadStatus{ID: newUUID(), User: v.User, Created: requested, Total: len(items)}
+	st := mosaic.UploadStatus{ID: stix.NewUUID(), User: v.User, Created: requested, Total: len(items)}
 	var refused *mosaic.Error
 	if probs := dedupe(items); probs > 0 {
 		refused = &mosaic.Error{Code: mosaic.CodeInvalid, Message: fmt.Sprintf("%d objects are invalid", probs)}
@@ -451,15 +450,6 @@ func (s *Server) addedTimes(ctx context.Context, v mosaic.Viewer, ids []string) 
 		}
 	}
 	return out, nil
-}
-
-// newUUID returns a random (version 4) UUID, a TAXII identifier.
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // uuidForm reports whether s is a UUID as this server writes them.

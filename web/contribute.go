@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -268,15 +267,6 @@ func tlpMarking(r *http.Request, v *contributeView) []string {
 	return []string{stix.TLPMarkingID(t)}
 }
 
-// newID returns a STIX identifier of a fresh version-4 UUID.
-func newID(typ string) string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%s--%x-%x-%x-%x-%x", typ, b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 // single stores one object made from a form and goes to its page.
 func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v contributeView, obj map[string]any) error {
 	p := envelopeParams(r, &v)
@@ -287,7 +277,7 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v co
 		s.renderContribute(w, q, http.StatusBadRequest, v)
 		return nil
 	}
-	body, err := json.Marshal(map[string]any{"type": "bundle", "id": newID("bundle"), "objects": []any{obj}})
+	body, err := json.Marshal(map[string]any{"type": "bundle", "id": stix.NewID("bundle"), "objects": []any{obj}})
 	if err != nil {
 		return mosaic.Internal(err, "encode object")
 	}
@@ -325,7 +315,7 @@ func (s *Server) contributeIndicator(w http.ResponseWriter, r *http.Request, q *
 		v.Errors["pattern"] = append(v.Errors["pattern"], q.t("contribute.required"))
 	}
 	now := s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
-	obj := map[string]any{"type": "indicator", "spec_version": "2.1", "id": newID("indicator"), "created": now, "modified": now,
+	obj := map[string]any{"type": "indicator", "spec_version": "2.1", "id": stix.NewID("indicator"), "created": now, "modified": now,
 		"name": v.Values["name"], "pattern": v.Values["pattern"], "pattern_type": "stix", "valid_from": now}
 	if d := v.Values["description"]; d != "" {
 		obj["description"] = d
@@ -358,7 +348,7 @@ func (s *Server) contributeNote(w http.ResponseWriter, r *http.Request, q *reque
 		}
 	}
 	now := s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
-	obj := map[string]any{"type": "note", "spec_version": "2.1", "id": newID("note"), "created": now, "modified": now,
+	obj := map[string]any{"type": "note", "spec_version": "2.1", "id": stix.NewID("note"), "created": now, "modified": now,
 		"content": v.Values["content"], "object_refs": refs}
 	if a := v.Values["abstract"]; a != "" {
 		obj["abstract"] = a

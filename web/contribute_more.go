@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"mosaic"
 	"mosaic/misp"
 	"mosaic/search"
+	"mosaic/stix"
 )
 
 // contributeMISP stores a MISP event, converted to STIX 2.1 as the REST
@@ -34,18 +34,11 @@ func (s *Server) contributeMISP(w http.ResponseWriter, r *http.Request, q *reque
 			v.Errors["file"] = append(v.Errors["file"], err.Error())
 		}
 	}
-	var bundle bytes.Buffer
+	var bundle []byte
 	if conv != nil {
-		bundle.WriteString(`{"type":"bundle","id":"` + newID("bundle") + `","objects":[`)
-		for i, o := range conv.Objects {
-			if i > 0 {
-				bundle.WriteByte(',')
-			}
-			bundle.Write(o)
-		}
-		bundle.WriteString(`]}`)
+		bundle = stix.Bundle(conv.Objects)
 	}
-	return s.storeBundle(w, r, q, v, "file", bundle.Bytes(), p, func(v *contributeView) {
+	return s.storeBundle(w, r, q, v, "file", bundle, p, func(v *contributeView) {
 		for i, sk := range conv.Skipped {
 			if i == MaxShownProblems {
 				v.Skipped = append(v.Skipped, q.t("contribute.misp.more", len(conv.Skipped)-i))
@@ -86,7 +79,7 @@ func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *reque
 		s.renderContribute(w, q, http.StatusBadRequest, v)
 		return nil
 	}
-	body, err := json.Marshal(map[string]any{"type": "bundle", "id": newID("bundle"), "objects": objs})
+	body, err := json.Marshal(map[string]any{"type": "bundle", "id": stix.NewID("bundle"), "objects": objs})
 	if err != nil {
 		return mosaic.Internal(err, "encode indicators")
 	}
@@ -122,7 +115,7 @@ func parseIndicatorList(q *request, text, now string, marking []string) ([]any, 
 			continue
 		}
 		seen[pattern] = true
-		o := map[string]any{"type": "indicator", "spec_version": "2.1", "id": newID("indicator"), "created": now, "modified": now,
+		o := map[string]any{"type": "indicator", "spec_version": "2.1", "id": stix.NewID("indicator"), "created": now, "modified": now,
 			"name": shorten(value, 200), "pattern": pattern, "pattern_type": "stix", "valid_from": now}
 		if marking != nil {
 			o["object_marking_refs"] = marking
