@@ -5,7 +5,6 @@ import (
 
 	"mosaic"
 	"mosaic/misp"
-	"mosaic/policy"
 	"mosaic/stix"
 )
 
@@ -19,32 +18,11 @@ type MISPResult struct {
 // postMISPEvent converts a MISP event to STIX 2.1 (package misp) and stores
 // it like a bundle, all or nothing, under the same envelope rules.
 func (s *Server) postMISPEvent(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	err := s.ingestMISP(w, r, v)
-	if err != nil {
-		d := mosaic.Failed
-		if mosaic.ErrorCode(err) == mosaic.CodeForbidden {
-			d = mosaic.Denied
-		}
-		_ = s.recordRead(v, "objects.ingest", nil, d, mosaic.ErrorMessage(err))
-	}
-	return err
+	return s.auditRefusal(v, s.ingestMISP(w, r, v))
 }
 
 func (s *Server) ingestMISP(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	if err := policy.MayContribute(v); err != nil {
-		return err
-	}
-	if err := jsonContentType(r); err != nil {
-		return err
-	}
-	p, err := envelopeParams(r)
-	if err != nil {
-		return err
-	}
-	if r.ContentLength > s.limits.MaxBodyBytes {
-		return s.tooLarge(r.ContentLength)
-	}
-	body, done, err := s.readUpload(w, r)
+	body, p, done, err := s.upload(w, r, v, jsonContentType)
 	if err != nil {
 		return err
 	}

@@ -37,10 +37,13 @@ func ids(objs []mosaic.StoredObject) []string {
 }
 
 func (s *Server) postBundle(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	err := s.ingestBundle(w, r, v)
+	return s.auditRefusal(v, s.ingestBundle(w, r, v))
+}
+
+// auditRefusal leaves a trace of a refused write, and returns err: if even
+// the trace fails, the error the caller gets is unchanged.
+func (s *Server) auditRefusal(v mosaic.Viewer, err error) error {
 	if err != nil {
-		// A refused write leaves a trace too; if even that fails the error
-		// the caller gets is unchanged.
 		d := mosaic.Failed
 		if mosaic.ErrorCode(err) == mosaic.CodeForbidden {
 			d = mosaic.Denied
@@ -50,21 +53,28 @@ func (s *Server) postBundle(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	return err
 }
 
-func (s *Server) ingestBundle(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+// upload takes the steps every upload shares: the right to contribute,
+// the content type, the envelope parameters and the body, read in the
+// gate's turns. done gives the storing turn back.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, contentType func(*http.Request) error) (body []byte, p ingest.Params, done func(), err error) {
 	if err := policy.MayContribute(v); err != nil {
-		return err
+		return nil, p, nil, err
 	}
-	if err := stixContentType(r); err != nil {
-		return err
+	if err := contentType(r); err != nil {
+		return nil, p, nil, err
 	}
-	p, err := envelopeParams(r)
-	if err != nil {
-		return err
+	if p, err = envelopeParams(r); err != nil {
+		return nil, p, nil, err
 	}
 	if r.ContentLength > s.limits.MaxBodyBytes {
-		return s.tooLarge(r.ContentLength)
+		return nil, p, nil, s.tooLarge(r.ContentLength)
 	}
-	body, done, err := s.readUpload(w, r)
+	body, done, err = s.readUpload(w, r)
+	return body, p, done, err
+}
+
+func (s *Server) ingestBundle(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	body, p, done, err := s.upload(w, r, v, stixContentType)
 	if err != nil {
 		return err
 	}
