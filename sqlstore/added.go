@@ -12,9 +12,9 @@ import (
 // bound on the record number, which the listing's index walks from at
 // once, where "added after t" alone would read every record from the
 // oldest on. Records above the 'monotone' mark are numbered and stamped in
-// commit order, so their added times never go back as their numbers grow, and a binary
-// search over numbers finds the last record added at or before t in about
-// 20 index probes, whatever the store's size. Below the mark nothing is
+// commit order, so their added times never go back as their numbers grow,
+// and a binary search over numbers finds the last record added at or
+// before t in about 20 index probes, whatever the store's size. Below the mark nothing is
 // known about the order, so the bound only applies when every record below
 // it was added at or before t. The condition on added stays in the query:
 // the bound decides how long the query takes, never what it answers. The
