@@ -31,11 +31,11 @@ func typeNameReason(s string) string {
 	return ""
 }
 
-// propertyNameReason says what is wrong with the first property name of an
+// PropertyNameReason says what is wrong with the first property name of an
 // object path, a top-level property of the object, or "" (§3.1: a letter,
 // then letters, digits and underscores, 3 to 250 characters; only "id" is
 // shorter).
-func propertyNameReason(s string) string {
+func PropertyNameReason(s string) string {
 	switch {
 	case s == "":
 		return "is empty"

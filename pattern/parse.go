@@ -659,7 +659,7 @@ func (p *parser) objectPath() ObjectPath {
 	default:
 		p.fail(pt.pos, "expected a property name after %s:, found %s%s", t.text, describe(pt), quoteHint(pt))
 	}
-	if r := propertyNameReason(name); r != "" {
+	if r := PropertyNameReason(name); r != "" {
 		p.fail(pt.pos, "property name %q %s", clip(name), r)
 	}
 	steps = append(steps, Step{Property: name})

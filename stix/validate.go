@@ -358,24 +358,8 @@ func (c *checker) checkProperty(k string, v any) {
 }
 
 // propNameReason says what is wrong with a property name, or "" (§3.1,
-// §11.1: letters, digits and underscores, starting with a letter, 3 to 250
-// characters; only "id" is shorter).
-func propNameReason(k string) string {
-	switch {
-	case len(k) > 250:
-		return "is longer than 250 characters"
-	case len(k) < 3 && k != "id":
-		return "is shorter than 3 characters"
-	case !isLetter(k[0]):
-		return "must start with a letter"
-	}
-	for i := 0; i < len(k); i++ {
-		if c := k[i]; !(isLetter(c) || isDigit(c) || c == '_') {
-			return "may only contain letters a-z and A-Z, digits and underscores"
-		}
-	}
-	return ""
-}
+// §11.1): the rule object paths in patterns follow too.
+func propNameReason(k string) string { return pattern.PropertyNameReason(k) }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
