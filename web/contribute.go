@@ -268,8 +268,7 @@ func tlpMarking(r *http.Request, v *contributeView) []string {
 }
 
 // single stores one object made from a form and goes to its page.
-func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v contributeView, obj map[string]any) error {
-	p := envelopeParams(r, &v)
+func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p ingest.Params, obj map[string]any) error {
 	if m := tlpMarking(r, &v); m != nil {
 		obj["object_marking_refs"] = m
 	}
@@ -297,14 +296,10 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v co
 }
 
 func (s *Server) contributeIndicator(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := policy.MayContribute(q.viewer); err != nil {
-		return err
-	}
-	v, err := s.newContributeView(r, q)
+	v, p, err := s.contributeForm(r, q, "indicator")
 	if err != nil {
 		return err
 	}
-	v.Form = "indicator"
 	for _, k := range []string{"name", "pattern", "description"} {
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
@@ -320,18 +315,14 @@ func (s *Server) contributeIndicator(w http.ResponseWriter, r *http.Request, q *
 	if d := v.Values["description"]; d != "" {
 		obj["description"] = d
 	}
-	return s.single(w, r, q, v, obj)
+	return s.single(w, r, q, v, p, obj)
 }
 
 func (s *Server) contributeNote(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := policy.MayContribute(q.viewer); err != nil {
-		return err
-	}
-	v, err := s.newContributeView(r, q)
+	v, p, err := s.contributeForm(r, q, "note")
 	if err != nil {
 		return err
 	}
-	v.Form = "note"
 	for _, k := range []string{"abstract", "content", "refs"} {
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
@@ -353,7 +344,7 @@ func (s *Server) contributeNote(w http.ResponseWriter, r *http.Request, q *reque
 	if a := v.Values["abstract"]; a != "" {
 		obj["abstract"] = a
 	}
-	return s.single(w, r, q, v, obj)
+	return s.single(w, r, q, v, p, obj)
 }
 
 // fieldView is one field of a contribute form, for the templates.
