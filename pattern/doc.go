@@ -21,9 +21,11 @@
 //     not a finite double (§2.6), and a leading '+' on any number (§9.2:
 //     positive numbers are written without it);
 //   - a timestamp that is not an RFC 3339 instant in the form
-//     YYYY-MM-DDTHH:MM:SS[.s+]Z with a real calendar date (§2.16); second
-//     60 is accepted as the grammar does, but only at 23:59:60 on the last
-//     day of a month, where RFC 3339 allows a leap second;
+//     YYYY-MM-DDTHH:MM:SS[.s+]Z with a real calendar date in the years
+//     0001 to 9999 (§2.16); second 60 is accepted as the grammar does, but
+//     only at 23:59:60 on the last day of a month, where RFC 3339 allows a
+//     leap second. Package stix holds objects' timestamps to the same rule,
+//     [TimestampReason];
 //   - binary constants that are not padded base64 (§9.2; line feeds and
 //     carriage returns inside are ignored, as §9.2 requires, although the
 //     grammar has no room for them) and hex constants of odd length;

@@ -4,15 +4,19 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 )
 
-// The rules below repeat those of package stix for objects (type names,
-// property names, dictionary keys, timestamps) rather than importing it:
-// package stix validates indicators and so will import this package.
+// The exported rules below are the only copy of the rules that STIX
+// objects and STIX patterns share (type names, top-level property names,
+// timestamps). They live here rather than in package stix because stix
+// validates indicator patterns with this package and so imports it; stix
+// calls them, so that an object and a pattern can never disagree on what a
+// valid name or timestamp is.
 
-// typeNameReason says why s cannot be an object type, or "" (§3.1: 3 to
+// TypeNameReason says why s cannot be an object type, or "" (§3.1: 3 to
 // 250 characters, a-z, 0-9 and hyphens, starting with a letter; no "--").
-func typeNameReason(s string) string {
+func TypeNameReason(s string) string {
 	switch {
 	case len(s) < 3:
 		return "it is shorter than 3 characters"
@@ -58,6 +62,12 @@ func PropertyNameReason(s string) string {
 // property name or a dictionary key, or "" (§2.3: at most 250 ASCII
 // letters, digits, hyphens and underscores; §9.7 also quotes names with a
 // full stop, so that is allowed too).
+//
+// It is deliberately not the dictionary key rule of package stix
+// (dictKeyReason there): a path component may also be a nested property
+// name, §9.7 shows components with a full stop that an object's own keys
+// may not have, and the minimum length of a key depends on the dictionary
+// (3 for hashes), which a path does not say.
 func keyReason(s string) string {
 	switch {
 	case s == "":
@@ -75,9 +85,11 @@ func keyReason(s string) string {
 
 const timestampForm = "expected the form YYYY-MM-DDTHH:MM:SS[.s+]Z"
 
-// timestampReason says why s is not a STIX timestamp, or "": RFC 3339 in
-// UTC, YYYY-MM-DDTHH:MM:SS[.s+]Z (§2.16), a real calendar date and time.
-func timestampReason(s string) string {
+// TimestampReason says why s is not a STIX timestamp, or "" (§2.16: an
+// RFC 3339 timestamp in UTC of the form YYYY-MM-DDTHH:MM:SS[.s+]Z, with
+// upper-case T and Z and any number of fraction digits), a real calendar
+// date and time by DateTimeReason. It allocates only to say what is wrong.
+func TimestampReason(s string) string {
 	if len(s) < 19 {
 		return timestampForm
 	}
@@ -98,13 +110,13 @@ func timestampReason(s string) string {
 	}
 	rest := s[19:]
 	if rest == "" {
-		return "the time must be in UTC and end with the Z designator"
+		return "the time must be in UTC and end with the Z designator (" + timestampForm + ")"
 	}
 	switch last := rest[len(rest)-1]; {
 	case last == 'z':
 		return "the Z designator must be upper-case"
 	case last != 'Z':
-		return "the time must be in UTC and end with the Z designator"
+		return "the time must be in UTC and end with the Z designator (" + timestampForm + ")"
 	}
 	if frac := rest[:len(rest)-1]; frac != "" {
 		if frac[0] != '.' || len(frac) == 1 {
@@ -116,20 +128,36 @@ func timestampReason(s string) string {
 			}
 		}
 	}
-	year, month, day := num(s[0:4]), num(s[5:7]), num(s[8:10])
-	hour, minute, sec := num(s[11:13]), num(s[14:16]), num(s[17:19])
+	return DateTimeReason(num(s[0:4]), num(s[5:7]), num(s[8:10]), num(s[11:13]), num(s[14:16]), num(s[17:19]))
+}
+
+// DateTimeReason says which field of a UTC date and time is out of range,
+// or "". Years run from 0001 to 9999: four digits cannot write a later
+// one, and year 0000 (1 BC in the proleptic Gregorian calendar) is refused
+// so that objects and patterns keep to the years of the comparison keys
+// and Go times that package stix derives from timestamps.
+//
+// Second 60 is accepted only at 23:59:60 on the last day of a month.
+// STIX 2.1 §2.16 requires RFC 3339 timestamps, whose time-second is
+// "00-58, 00-59, 00-60 based on leap second rules" (RFC 3339 §5.6) and
+// whose leap seconds fall at the end of a month, at 23:59:60 in UTC
+// (§5.7); the STIX 2.1 JSON schema (common/timestamp.json) allows second
+// 60 as well. Whether a leap second was in fact inserted at that month's
+// end is not checked: that needs a table of past and future IERS
+// announcements.
+func DateTimeReason(year, month, day, hour, minute, sec int) string {
 	switch {
+	case year < 1:
+		return "year 0000 is out of range (0001 to 9999)"
 	case month < 1 || month > 12:
 		return fmt.Sprintf("month %02d is out of range", month)
 	case day < 1 || day > daysIn(year, month):
-		return fmt.Sprintf("day %02d does not exist in month %02d of %04d", day, month, year)
+		return fmt.Sprintf("day %02d does not exist in %s %04d", day, time.Month(month), year)
 	case hour > 23:
 		return fmt.Sprintf("hour %02d is out of range", hour)
 	case minute > 59:
 		return fmt.Sprintf("minute %02d is out of range", minute)
 	case sec == 60 && (hour != 23 || minute != 59 || day != daysIn(year, month)):
-		// RFC 3339 (§5.7) has leap seconds only at the end of a month, and
-		// in UTC that is 23:59:60.
 		return "second 60 (a leap second) is only valid at 23:59:60 on the last day of a month"
 	case sec > 60:
 		return fmt.Sprintf("second %02d is out of range", sec)

@@ -622,7 +622,7 @@ func (p *parser) hex(t token) []byte {
 }
 
 func (p *parser) timestamp(t token) Timestamp {
-	if r := timestampReason(t.val); r != "" {
+	if r := TimestampReason(t.val); r != "" {
 		p.fail(t.pos, "invalid timestamp %s: %s", clip(t.text), r)
 	}
 	return Timestamp(t.val)
@@ -634,7 +634,7 @@ func (p *parser) objectPath() ObjectPath {
 	if t.kind != kWord {
 		p.fail(t.pos, "expected an object path such as file:name, found %s", describe(t))
 	}
-	if r := typeNameReason(t.text); r != "" {
+	if r := TypeNameReason(t.text); r != "" {
 		p.fail(t.pos, "object type %q is not a STIX type name: %s", clip(t.text), r)
 	}
 	p.next()

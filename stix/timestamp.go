@@ -1,20 +1,23 @@
 package stix
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"mosaic"
+	"mosaic/pattern"
 )
 
 // TimeKey parses a STIX timestamp ("YYYY-MM-DDTHH:MM:SS[.s+]Z": any number
 // of fraction digits, upper-case T and Z, UTC only, a real calendar date and
-// time, years 0001 to 9999) and returns its comparison key: "YYYYMMDDHHMMSS"
-// followed by the fraction digits without trailing zeros. Equal keys are
-// equal instants, and the byte-wise order of keys is the order in time, so
-// stores can compare and index keys as plain strings. The error is a
-// CodeInvalid *mosaic.Error that says what is wrong.
+// time, years 0001 to 9999, second 60 only at 23:59:60 on the last day of a
+// month, as pattern.TimestampReason rules) and returns its comparison key:
+// "YYYYMMDDHHMMSS" followed by the fraction digits without trailing zeros.
+// Equal keys are equal instants, and the byte-wise order of keys is the
+// order in time, leap seconds included, so stores can compare and index
+// keys as plain strings. The error is a CodeInvalid *mosaic.Error that says
+// what is wrong.
 func TimeKey(s string) (string, error) {
 	k, reason := timeKey(s)
 	if reason != "" {
@@ -23,9 +26,11 @@ func TimeKey(s string) (string, error) {
 	return k, nil
 }
 
-const timestampForm = "YYYY-MM-DDTHH:MM:SS[.s+]Z"
-
 // timeKey returns the key, or a reason why s is not a STIX timestamp.
+//
+// A leap second needs no special case: its key, "YYYYMMDD235960" and the
+// fraction, sorts after every key of 23:59:59 of that day and before the
+// next day's "YYYYMMDD000000", which is where the leap second is in time.
 func timeKey(s string) (key, reason string) {
 	frac, reason := timeCheck(s)
 	if reason != "" {
@@ -41,14 +46,11 @@ func timeKey(s string) (key, reason string) {
 	return string(b[:]) + frac, ""
 }
 
-// timeCompare compares two timestamps that timeCheck accepts, in time.
-// Their first 19 bytes have fixed widths, so they compare as text, and so
-// do their fractions once trailing zeros are gone.
+// timeCompare compares two timestamps that timeCheck accepts, in time. It
+// is the pattern package's order of timestamp constants, so that a
+// pattern's START and STOP and an object's timestamps order alike.
 func timeCompare(a, b string) int {
-	if c := strings.Compare(a[:19], b[:19]); c != 0 {
-		return c
-	}
-	return strings.Compare(fraction(a), fraction(b))
+	return pattern.Timestamp(a).Compare(pattern.Timestamp(b))
 }
 
 func fraction(s string) string {
@@ -59,100 +61,27 @@ func fraction(s string) string {
 }
 
 // timeCheck returns the fraction digits of a timestamp without trailing
-// zeros, or a reason why s is not a STIX timestamp. It does not allocate.
+// zeros, or a reason why s is not a STIX timestamp. It does not allocate
+// for a valid one. The rule is the pattern package's, so that a timestamp
+// an object may hold is one a pattern may compare with, and back.
 func timeCheck(s string) (frac, reason string) {
-	if len(s) < 20 {
-		return "", "expected the form " + timestampForm
-	}
-	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
-		if !isDigit(s[i]) {
-			return "", "expected the form " + timestampForm
-		}
-	}
-	if s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
-		return "", "expected the form " + timestampForm
-	}
-	if s[10] != 'T' {
-		if s[10] == 't' {
-			return "", "the T between date and time must be upper-case"
-		}
-		return "", "expected the form " + timestampForm
-	}
-	rest := s[19:]
-	last := rest[len(rest)-1]
-	if last != 'Z' {
-		if last == 'z' {
-			return "", "the Z designator must be upper-case"
-		}
-		return "", "the time must be in UTC and end with the Z designator"
-	}
-	frac = rest[:len(rest)-1]
-	if frac != "" {
-		if frac[0] != '.' || len(frac) == 1 {
-			return "", "expected the form " + timestampForm
-		}
-		frac = frac[1:]
-		for i := 0; i < len(frac); i++ {
-			if !isDigit(frac[i]) {
-				return "", "the fraction of a second may hold digits only"
-			}
-		}
-	}
-	if r := checkDateTime(num(s[0:4]), num(s[5:7]), num(s[8:10]), num(s[11:13]), num(s[14:16]), num(s[17:19])); r != "" {
+	if r := pattern.TimestampReason(s); r != "" {
 		return "", r
 	}
-	return strings.TrimRight(frac, "0"), ""
-}
-
-// checkDateTime says what is out of range, or "".
-func checkDateTime(year, month, day, hour, minute, sec int) string {
-	switch {
-	case year < 1:
-		return "year 0000 is out of range (0001 to 9999)"
-	case month < 1 || month > 12:
-		return fmt.Sprintf("month %02d is out of range", month)
-	case day < 1 || day > daysIn(year, month):
-		return fmt.Sprintf("day %02d does not exist in %s %04d", day, time.Month(month), year)
-	case hour > 23:
-		return fmt.Sprintf("hour %02d is out of range", hour)
-	case minute > 59:
-		return fmt.Sprintf("minute %02d is out of range", minute)
-	case sec == 60:
-		// RFC 3339 allows leap seconds, but no Go time (and few stores) can
-		// hold one, and its key would not sort with the minute after it.
-		return "leap seconds (second 60) are not supported"
-	case sec > 59:
-		return fmt.Sprintf("second %02d is out of range", sec)
-	}
-	return ""
-}
-
-func daysIn(year, month int) int {
-	switch month {
-	case 2:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
+	return fraction(s), ""
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// num reads a run of digits already checked by the caller.
-func num(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		n = n*10 + int(s[i]-'0')
-	}
-	return n
-}
-
 // KeyTime turns a comparison key from TimeKey back into a time in UTC,
 // truncated to nanoseconds. The error is a CodeInvalid *mosaic.Error.
+//
+// A time.Time cannot hold a leap second, so the key of 23:59:60.s (on the
+// last day of a month) gives what time.Date normalises it to, 00:00:00.s
+// of the next day: one second late, the same time as that key's, and later
+// than the times of the next day's keys below 00:00:00.s, although the key
+// sorts before them. Where a leap second may occur, compare keys rather
+// than the times KeyTime makes of them.
 func KeyTime(key string) (time.Time, error) {
 	bad := func(why string) (time.Time, error) {
 		return time.Time{}, mosaic.Errorf(mosaic.CodeInvalid, "%q is not a timestamp key: %s", key, why)
@@ -169,9 +98,11 @@ func KeyTime(key string) (time.Time, error) {
 	if strings.HasSuffix(frac, "0") {
 		return bad("the fraction has trailing zeros")
 	}
-	year, month, day := num(key[0:4]), num(key[4:6]), num(key[6:8])
-	hour, minute, sec := num(key[8:10]), num(key[10:12]), num(key[12:14])
-	if r := checkDateTime(year, month, day, hour, minute, sec); r != "" {
+	// The digits are checked, so Atoi cannot fail.
+	field := func(i, j int) int { n, _ := strconv.Atoi(key[i:j]); return n }
+	year, month, day := field(0, 4), field(4, 6), field(6, 8)
+	hour, minute, sec := field(8, 10), field(10, 12), field(12, 14)
+	if r := pattern.DateTimeReason(year, month, day, hour, minute, sec); r != "" {
 		return bad(r)
 	}
 	ns := 0

@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -34,7 +35,11 @@ func TestTimeKey(t *testing.T) {
 		{in: "0000-01-01T00:00:00Z", wantErr: "year 0000 is out of range"},
 		{in: "2016-04-29T24:00:00Z", wantErr: "hour 24 is out of range"},
 		{in: "2016-04-29T23:60:00Z", wantErr: "minute 60 is out of range"},
-		{in: "2016-12-31T23:59:60Z", wantErr: "leap seconds"},
+		{in: "2016-12-31T23:59:60Z", want: "20161231235960"},
+		{in: "2015-06-30T23:59:60.250Z", want: "2015063023596025"},
+		{in: "2016-06-15T23:59:60Z", wantErr: "second 60 (a leap second) is only valid at 23:59:60 on the last day of a month"},
+		{in: "2016-12-31T23:58:60Z", wantErr: "second 60 (a leap second) is only valid"},
+		{in: "2016-12-31T22:59:60Z", wantErr: "second 60 (a leap second) is only valid"},
 		{in: "2016-12-31T23:59:61Z", wantErr: "second 61 is out of range"},
 		{in: "2016-04-29t14:09:00Z", wantErr: "T between date and time must be upper-case"},
 		{in: "2016-04-29T14:09:00z", wantErr: "Z designator must be upper-case"},
@@ -181,9 +186,71 @@ func TestKeyTime(t *testing.T) {
 			t.Fatalf("FormatTime(%v) = %s", got, FormatTime(got))
 		}
 	}
-	for _, bad := range []string{"", "2016", "2016042914090", "20160429140900x", "201604291409000", "20161329140900", "00000101000000"} {
+	for _, bad := range []string{"", "2016", "2016042914090", "20160429140900x", "201604291409000", "20161329140900", "00000101000000",
+		"20160615235960", "20161231235860", "20161231235961"} {
 		if _, err := KeyTime(bad); err == nil {
 			t.Errorf("KeyTime(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestLeapSecondKeyOrder checks that a leap second's key sorts where the
+// leap second is in time: after the last instants of 23:59:59 and before
+// the next day, both as keys and by timeCompare.
+func TestLeapSecondKeyOrder(t *testing.T) {
+	inOrder := []string{
+		"2016-12-31T23:59:59Z",
+		"2016-12-31T23:59:59.999Z",
+		"2016-12-31T23:59:59.999999999999Z",
+		"2016-12-31T23:59:60Z",
+		"2016-12-31T23:59:60.5Z",
+		"2016-12-31T23:59:60.999999999Z",
+		"2017-01-01T00:00:00Z",
+		"2017-01-01T00:00:00.000000001Z",
+	}
+	keys := make([]string, len(inOrder))
+	for i, s := range inOrder {
+		k, err := TimeKey(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i] = k
+	}
+	for i := range inOrder {
+		for j := range inOrder {
+			want := cmp.Compare(i, j)
+			if got := strings.Compare(keys[i], keys[j]); got != want {
+				t.Errorf("keys of %s and %s (%q, %q) compare %d, want %d", inOrder[i], inOrder[j], keys[i], keys[j], got, want)
+			}
+			if got := timeCompare(inOrder[i], inOrder[j]); got != want {
+				t.Errorf("timeCompare(%s, %s) = %d, want %d", inOrder[i], inOrder[j], got, want)
+			}
+		}
+	}
+}
+
+// TestKeyTimeLeapSecond checks that KeyTime reads a leap second's key as
+// the instant time.Date normalises it to: time.Time has no second 60.
+func TestKeyTimeLeapSecond(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2016-12-31T23:59:60Z", time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"2015-06-30T23:59:60.5Z", time.Date(2015, 7, 1, 0, 0, 0, 500_000_000, time.UTC)},
+		{"2016-02-29T23:59:60Z", time.Date(2016, 3, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		k, err := TimeKey(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := KeyTime(k)
+		if err != nil {
+			t.Fatalf("KeyTime(%q): %v", k, err)
+		}
+		if !got.Equal(tt.want) || got.Location() != time.UTC {
+			t.Errorf("KeyTime(%q) = %v, want %v", k, got, tt.want)
 		}
 	}
 }

@@ -118,7 +118,7 @@ func (c *checker) checkType() {
 		c.addf("type", "type must be a string, not %s", jsonType(v))
 		return
 	}
-	if r := typeNameReason(s); r != "" {
+	if r := pattern.TypeNameReason(s); r != "" {
 		c.addf("type", "type %q is not a valid STIX type name: %s", truncate(s, 100), r)
 		return
 	}
@@ -173,26 +173,6 @@ func (c *checker) declaredType() (key, extType string) {
 	return "", ""
 }
 
-// typeNameReason says why s cannot be a type name, or "".
-func typeNameReason(s string) string {
-	switch {
-	case len(s) < 3:
-		return "it is shorter than 3 characters"
-	case len(s) > 250:
-		return "it is longer than 250 characters"
-	case s[0] < 'a' || s[0] > 'z':
-		return "it must start with a lower-case letter"
-	case strings.Contains(s, "--"):
-		return "it must not contain two hyphens in a row"
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= 'a' && c <= 'z' || isDigit(c) || c == '-') {
-			return "it may only contain lower-case letters a-z, digits and hyphens"
-		}
-	}
-	return ""
-}
-
 func (c *checker) checkID() {
 	v, ok := c.props["id"]
 	if !ok {
@@ -222,7 +202,7 @@ func identifierReason(s string) (typ, reason string) {
 		return "", `expected the form "type--UUID"`
 	}
 	typ = s[:len(s)-38]
-	if r := typeNameReason(typ); r != "" {
+	if r := pattern.TypeNameReason(typ); r != "" {
 		return "", fmt.Sprintf("%q is not a type name: %s", truncate(typ, 100), r)
 	}
 	if r := uuidReason(s[len(s)-36:]); r != "" {
@@ -657,6 +637,14 @@ func (c *checker) dict(k string, v any, minKey int) (map[string]any, bool) {
 	return m, true
 }
 
+// dictKeyReason says what is wrong with a dictionary key of at least
+// minLen characters, or "" (§2.3: ASCII letters, digits, hyphens and
+// underscores, at most 250 characters; the keys of hashes need 3).
+//
+// It is deliberately not the pattern package's rule for path components
+// (keyReason there): a component may also name a nested property, §9.7
+// quotes components with a full stop, which no key an object holds may
+// have, and a path does not say how short the key of its dictionary may be.
 func dictKeyReason(k string, minLen int) string {
 	switch {
 	case len(k) < minLen:
@@ -931,7 +919,7 @@ func (c *checker) extensions(k string, v any) {
 				c.addf(k, "extension %q: extensions named with -ext exist only on STIX Cyber-observable Objects; other objects use extension-definition identifiers as keys", truncate(key, 100))
 				continue
 			}
-			if r := typeNameReason(key); r != "" {
+			if r := pattern.TypeNameReason(key); r != "" {
 				c.addf(k, "extension name %q is not valid: %s", truncate(key, 100), r)
 				continue
 			}
