@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,6 +22,7 @@ import (
 
 	"mosaic"
 	"mosaic/api"
+	"mosaic/export"
 	"mosaic/misp"
 )
 
@@ -270,10 +272,15 @@ func importMISP(ctx context.Context, c *client, e env, name string, q url.Values
 }
 
 // fetchPages pages through GET /api/v1/objects and hands each page to fn.
-func fetchPages(ctx context.Context, c *client, q url.Values, pageSize int, fn func([]api.Object) error) error {
+func fetchPages(ctx context.Context, c *client, q url.Values, pageSize int, fn func([]mosaic.StoredObject) error) error {
 	q.Set("limit", strconv.Itoa(pageSize))
 	for {
-		var page api.ObjectPage
+		// The listing's {"object", "envelope"} pairs decode straight into
+		// what package export takes.
+		var page struct {
+			Objects []mosaic.StoredObject `json:"objects"`
+			Next    string                `json:"next"`
+		}
 		err := c.do(ctx, "GET", "/api/v1/objects", q, nil, "", &page)
 		var ae *apiError
 		if errors.As(err, &ae) && ae.status == http.StatusBadRequest && len(ae.p.Problems) > 0 && ae.p.Problems[0].Property == "limit" && pageSize > api.DefaultPageSize {
@@ -311,8 +318,7 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	newWriter, ok := exportFormats[format]
-	if !ok {
+	if !slices.Contains(export.Formats(), format) {
 		return fmt.Errorf("--format %q: want stix, misp, csv, ip, domain, url or hash", format)
 	}
 	c, err := newClient(e)
@@ -331,7 +337,6 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 		defer file.Close()
 		w = file
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
 	q := ff.query()
 	if text != "" {
 		q.Set("q", text)
@@ -341,14 +346,17 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("exporting"),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("objects"), progressbar.OptionClearOnFinish())
 	}
-	ew := newWriter(bw, time.Now())
-	if err := ew.begin(); err != nil {
+	ew, err := export.New(format, w, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := ew.Begin(); err != nil {
 		return err
 	}
 	n := 0
-	err = fetchPages(ctx, c, q, 1000, func(objs []api.Object) error {
+	err = fetchPages(ctx, c, q, 1000, func(objs []mosaic.StoredObject) error {
 		for _, o := range objs {
-			if err := ew.object(o); err != nil {
+			if err := ew.Object(o); err != nil {
 				return err
 			}
 			n++
@@ -361,14 +369,13 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	summary, err := ew.end()
-	if err != nil {
-		return err
-	}
+	// The bar is cleared before End writes the rest of the export, which
+	// may go to the same terminal.
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	if err := bw.Flush(); err != nil {
+	summary, err := ew.End()
+	if err != nil {
 		return err
 	}
 	if file != nil {

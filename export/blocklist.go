@@ -1,0 +1,95 @@
+package export
+
+import (
+	"bufio"
+	"fmt"
+	"slices"
+	"time"
+
+	"mosaic"
+	"mosaic/stix"
+)
+
+// blocklistWriter writes one value per line for a firewall or DNS
+// blocklist: the observables of one kind, each once, from objects that are
+// not revoked and whose valid_until has not passed. Plain text has no
+// place for a TLP per line, so the header names the most restrictive TLP
+// among the entries; the reader selects by TLP what may go further.
+type blocklistWriter struct {
+	w      *bufio.Writer
+	kind   string
+	now    time.Time
+	values []string
+	seen   map[string]bool
+	tlp    mosaic.TLP
+	stale  int
+}
+
+func blocklist(kind string) func(*bufio.Writer, time.Time) Writer {
+	return func(w *bufio.Writer, now time.Time) Writer {
+		return &blocklistWriter{w: w, kind: kind, now: now, seen: map[string]bool{}, tlp: mosaic.TLPClear}
+	}
+}
+
+// Begin writes nothing: the header counts the entries, known at the end.
+func (b *blocklistWriter) Begin() error { return nil }
+
+func (b *blocklistWriter) Object(o mosaic.StoredObject) error {
+	x, err := readFlat(o.Object)
+	if err != nil {
+		return err
+	}
+	if x.Revoked || expired(x.ValidUntil, b.now) {
+		b.stale++
+		return nil
+	}
+	for _, ob := range x.observables {
+		if ob.kind != b.kind {
+			continue
+		}
+		// Every object that names a value counts toward the header's TLP,
+		// not only the first: the header then does not depend on the
+		// order objects come in, and never says less than one of them.
+		if o.Envelope.TLP.Rank() > b.tlp.Rank() {
+			b.tlp = o.Envelope.TLP
+		}
+		if b.seen[ob.value] {
+			continue
+		}
+		b.seen[ob.value] = true
+		b.values = append(b.values, ob.value)
+	}
+	return nil
+}
+
+// expired reports whether validUntil is at or before now. A valid_until
+// that cannot be read (ingest refuses those) names no expiry, so it
+// expires nothing.
+func expired(validUntil string, now time.Time) bool {
+	if validUntil == "" {
+		return false
+	}
+	k, err := stix.TimeKey(validUntil)
+	if err != nil {
+		return false
+	}
+	t, err := stix.KeyTime(k)
+	return err == nil && !t.After(now)
+}
+
+func (b *blocklistWriter) End() (string, error) {
+	slices.Sort(b.values)
+	fmt.Fprintf(b.w, "# Mosaic %s blocklist, %d entries, exported %s\n", b.kind, len(b.values), b.now.UTC().Format(time.RFC3339))
+	if len(b.values) > 0 {
+		fmt.Fprintf(b.w, "# %s: the most restrictive TLP among the entries; share no further than it allows\n", b.tlp.Label())
+	}
+	for _, v := range b.values {
+		b.w.WriteString(v)
+		b.w.WriteByte('\n')
+	}
+	msg := fmt.Sprintf("exported %d %s entries", len(b.values), b.kind)
+	if b.stale > 0 {
+		msg += fmt.Sprintf(" (%d revoked or expired objects left out)", b.stale)
+	}
+	return msg, b.w.Flush()
+}

@@ -1,0 +1,92 @@
+package export_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"mosaic"
+)
+
+func TestBlocklist(t *testing.T) {
+	red := `,"object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]`
+	objs := []mosaic.StoredObject{
+		stored(indicator(1, "[ipv4-addr:value = '198.51.100.7'] OR [domain-name:value = 'EVIL.example.com']", ""), mosaic.TLPGreen, "pa"),
+		// The same values again, from another partner, under amber: the
+		// header counts every object that names an entry, whatever the
+		// order they come in, so it says amber.
+		stored(indicator(2, "[ipv4-addr:value = '198.51.100.7'] AND [domain-name:value = 'evil.example.com.']", ""), mosaic.TLPAmber, "pb"),
+		stored(indicator(3, "[file:hashes.'SHA-256' = 'AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899']", red), mosaic.TLPRed, "pa"),
+		stored(indicator(4, "[file:hashes.MD5 = 'D41D8CD98F00B204E9800998ECF8427E'] OR [url:value = 'HTTP://Evil.Example.com:80/x']", ""), mosaic.TLPClear, "pa"),
+		// Negated: blocking it would block everything else.
+		stored(indicator(5, "[ipv4-addr:value != '203.0.113.1']", ""), mosaic.TLPRed, "pa"),
+		// Revoked, expired and expiring at the moment of the export: left
+		// out, whatever their TLP.
+		stored(indicator(6, "[ipv4-addr:value = '192.0.2.44'] OR [domain-name:value = 'revoked.example']", `,"revoked":true`), mosaic.TLPRed, "pa"),
+		stored(indicator(7, "[ipv4-addr:value = '192.0.2.55'] OR [url:value = 'http://expired.example/']", `,"valid_until":"2026-10-02T00:00:00Z"`), mosaic.TLPRed, "pa"),
+		stored(indicator(8, "[ipv4-addr:value = '192.0.2.66']", `,"valid_until":"2026-10-05T12:00:00Z"`), mosaic.TLPRed, "pa"),
+		// Still valid a second after the export.
+		stored(indicator(9, "[ipv6-addr:value = '2001:DB8::1']", `,"valid_until":"2026-10-05T12:00:01Z"`), mosaic.TLPGreen, "pa"),
+		stored(json.RawMessage(`{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--`+uuid(10)+`","value":"203.0.113.0/24"}`), mosaic.TLPGreen, "pa"),
+		stored(json.RawMessage(`{"type":"domain-name","spec_version":"2.1","id":"domain-name--`+uuid(11)+`","value":"Seen.Example"}`), mosaic.TLPClear, "pa"),
+		stored(json.RawMessage(`{"type":"file","spec_version":"2.1","id":"file--`+uuid(12)+`","hashes":{"MD5":"d41d8cd98f00b204e9800998ecf8427e","SHA-1":"DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"}}`), mosaic.TLPGreen, "pb"),
+		// A report that mentions an address in its text is no entry.
+		stored(json.RawMessage(`{"type":"report","spec_version":"2.1","id":"report--`+uuid(13)+`","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"198.51.100.99 and bad.example","published":"2026-10-01T00:00:00Z","object_refs":["indicator--`+uuid(1)+`"]}`), mosaic.TLPRed, "pa"),
+	}
+	const stale = " (3 revoked or expired objects left out)"
+	for _, tc := range []struct {
+		kind        string
+		objs        []mosaic.StoredObject
+		want        string
+		wantSummary string
+	}{{
+		kind: "ip",
+		objs: objs,
+		want: "# Mosaic ip blocklist, 3 entries, exported 2026-10-05T12:00:00Z\n" +
+			"# TLP:AMBER: the most restrictive TLP among the entries; share no further than it allows\n" +
+			"198.51.100.7\n2001:db8::1\n203.0.113.0/24\n",
+		wantSummary: "exported 3 ip entries" + stale,
+	}, {
+		kind: "domain",
+		objs: objs,
+		want: "# Mosaic domain blocklist, 2 entries, exported 2026-10-05T12:00:00Z\n" +
+			"# TLP:AMBER: the most restrictive TLP among the entries; share no further than it allows\n" +
+			"evil.example.com\nseen.example\n",
+		wantSummary: "exported 2 domain entries" + stale,
+	}, {
+		kind: "url",
+		objs: objs,
+		want: "# Mosaic url blocklist, 1 entries, exported 2026-10-05T12:00:00Z\n" +
+			"# TLP:CLEAR: the most restrictive TLP among the entries; share no further than it allows\n" +
+			"http://evil.example.com/x\n",
+		wantSummary: "exported 1 url entries" + stale,
+	}, {
+		kind: "hash",
+		objs: objs,
+		want: "# Mosaic hash blocklist, 3 entries, exported 2026-10-05T12:00:00Z\n" +
+			"# TLP:RED: the most restrictive TLP among the entries; share no further than it allows\n" +
+			"aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899\nd41d8cd98f00b204e9800998ecf8427e\nda39a3ee5e6b4b0d3255bfef95601890afd80709\n",
+		wantSummary: "exported 3 hash entries" + stale,
+	}, {
+		// Without entries there is no TLP to name.
+		kind:        "ip",
+		objs:        objs[5:8],
+		want:        "# Mosaic ip blocklist, 0 entries, exported 2026-10-05T12:00:00Z\n",
+		wantSummary: "exported 0 ip entries" + stale,
+	}, {
+		kind:        "url",
+		want:        "# Mosaic url blocklist, 0 entries, exported 2026-10-05T12:00:00Z\n",
+		wantSummary: "exported 0 url entries",
+	}} {
+		t.Run(tc.kind, func(t *testing.T) {
+			got, summary := write(t, tc.kind, tc.objs...)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("blocklist (-want +got):\n%s", diff)
+			}
+			if summary != tc.wantSummary {
+				t.Errorf("summary %q, want %q", summary, tc.wantSummary)
+			}
+		})
+	}
+}
