@@ -27,11 +27,18 @@ import (
 	"mosaic"
 )
 
+// partnerStaff reports whether a user of role r in an organisation of kind k
+// is one of a partner's analysts or liaisons: the people who read and
+// contribute cell content, belong to compartments by name and deconflict.
+func partnerStaff(k mosaic.OrgKind, r mosaic.Role) bool {
+	return k == mosaic.Partner && (r == mosaic.Analyst || r == mosaic.Liaison)
+}
+
 // access reports whether v reads partner content at all, and whether only
 // the part shared with the cell.
 func access(v mosaic.Viewer) (reads, cellOnly bool) {
 	switch {
-	case v.OrgKind == mosaic.Partner && (v.Role == mosaic.Analyst || v.Role == mosaic.Liaison):
+	case partnerStaff(v.OrgKind, v.Role):
 		return true, false
 	case v.Role == mosaic.Auditor && v.ContentGrant:
 		return true, true
@@ -45,6 +52,17 @@ func SeesContent(v mosaic.Viewer) bool {
 	return ok
 }
 
+// MembershipClause returns an SQL condition, with ? placeholders, that holds
+// for the rows of compartment_members (alias m) that make v a member: of its
+// organisation or of v by name. ok is false for viewers who cannot be a
+// member of anything (only partner organisations and their staff are).
+func MembershipClause(v mosaic.Viewer, m string) (cond string, args []any, ok bool) {
+	if v.OrgKind != mosaic.Partner {
+		return "", nil, false
+	}
+	return "(" + m + ".org_id = ? OR " + m + ".user_id = ?)", []any{v.OrgID, v.UserID}, true
+}
+
 // AudienceClause returns an SQL condition, with ? placeholders, that holds for
 // the audiences v may see. alias names the audiences table in the caller's
 // query.
@@ -56,10 +74,11 @@ func AudienceClause(v mosaic.Viewer, alias string) (string, []any) {
 	case cellOnly:
 		return alias + ".cell = 1", nil
 	}
+	member, margs, _ := MembershipClause(v, "pm")
 	return "(" + alias + ".originator = ? OR " + alias + ".cell = 1 OR EXISTS (SELECT 1 FROM audience_compartments pac" +
 			" JOIN compartment_members pm ON pm.compartment_id = pac.compartment_id" +
-			" WHERE pac.audience_id = " + alias + ".id AND (pm.org_id = ? OR pm.user_id = ?)))",
-		[]any{v.OrgID, v.OrgID, v.UserID}
+			" WHERE pac.audience_id = " + alias + ".id AND " + member + "))",
+		append([]any{v.OrgID}, margs...)
 }
 
 // VisibleClause returns an SQL condition, with ? placeholders, that holds for
@@ -79,66 +98,121 @@ func VisibleClause(v mosaic.Viewer, column, extra string, extraArgs ...any) (str
 	return column + " IN (SELECT va.id FROM audiences va WHERE " + cond + ")", args
 }
 
+// AudienceFilterClause returns an SQL condition on the audience alias va for
+// a listing's audience filter: "originator" (records shared with nobody
+// else), "cell", or "compartment:NAME", where compartmentID is the named
+// compartment's id, or 0 when there is none. A compartment filter selects
+// only what v may know was shared with it: its own organisation's records,
+// or those of a compartment v is in. So an unknown compartment and one v is
+// not in select alike: nothing (beyond what v contributed). The caller adds
+// the visibility clause as for any listing. CodeInvalid for another filter.
+func AudienceFilterClause(v mosaic.Viewer, audience string, compartmentID int64) (string, []any, error) {
+	switch {
+	case audience == mosaic.AudienceOriginator:
+		return "va.cell = 0 AND NOT EXISTS (SELECT 1 FROM audience_compartments xac WHERE xac.audience_id = va.id)", nil, nil
+	case audience == mosaic.AudienceCell:
+		return "va.cell = 1", nil, nil
+	case strings.HasPrefix(audience, "compartment:"):
+		cond := "EXISTS (SELECT 1 FROM audience_compartments fac WHERE fac.audience_id = va.id AND fac.compartment_id = ?)"
+		args := []any{compartmentID}
+		member, margs, ok := MembershipClause(v, "fm")
+		if !ok {
+			return cond + " AND va.originator = ?", append(args, v.OrgID), nil
+		}
+		return cond + " AND (va.originator = ? OR EXISTS (SELECT 1 FROM compartment_members fm WHERE fm.compartment_id = ? AND " + member + "))",
+			append(append(args, v.OrgID, compartmentID), margs...), nil
+	}
+	return "", nil, mosaic.Errorf(mosaic.CodeInvalid, "audience filter %q is not originator, cell or compartment:NAME", audience)
+}
+
 // Decision is a visibility or permission decision with the reason in words.
 type Decision struct {
 	Allowed bool
 	Reason  string
 }
 
+// why is the reason of a visibility decision, before it is put in words.
+type why int
+
+const (
+	noContent why = iota
+	grantCell
+	grantOnlyCell
+	ownOrg
+	sharedCell
+	onlyOriginator
+	inCompartment
+	notInCompartment
+)
+
+// visible decides whether v may see a record of originator shared with a,
+// given the compartments v belongs to; comp names the compartment that
+// decided, when one did. It is the rule of VisibleClause for one record,
+// and allocates nothing, since the stores ask it for every record they
+// show.
+func visible(v mosaic.Viewer, originator string, a mosaic.Audience, memberships []string) (bool, why, string) {
+	ok, cellOnly := access(v)
+	switch {
+	case !ok:
+		return false, noContent, ""
+	case cellOnly && a.Cell:
+		return true, grantCell, ""
+	case cellOnly:
+		return false, grantOnlyCell, ""
+	case originator == v.Org:
+		return true, ownOrg, ""
+	case a.Cell:
+		return true, sharedCell, ""
+	case a.IsOriginator():
+		return false, onlyOriginator, ""
+	}
+	for _, c := range a.Compartments {
+		if slices.Contains(memberships, c) {
+			return true, inCompartment, c
+		}
+	}
+	return false, notInCompartment, ""
+}
+
 // Explain decides whether v may see a record with envelope env, given the
 // compartments v belongs to. It states the same rule as VisibleClause for
 // one record, and says why.
 func Explain(v mosaic.Viewer, env mosaic.Envelope, memberships []string) Decision {
-	ok, cellOnly := access(v)
-	switch {
-	case !ok:
-		return Decision{false, "denied: role " + string(v.Role) + " of a " + string(v.OrgKind) + " organisation sees no cell content"}
-	case cellOnly && env.Audience.Cell:
-		return Decision{true, "allowed: shared with the cell, and the auditor holds a content grant"}
-	case cellOnly:
-		return Decision{false, "denied: an auditor's content grant covers only what is shared with the cell"}
-	case env.Originator == v.Org:
-		return Decision{true, "allowed: contributed by the viewer's own organisation"}
-	case env.Audience.Cell:
-		return Decision{true, "allowed: shared with the cell"}
-	case env.Audience.IsOriginator():
-		return Decision{false, "denied: only the originator " + env.Originator + " may see it"}
+	ok, w, comp := visible(v, env.Originator, env.Audience, memberships)
+	var reason string
+	switch w {
+	case noContent:
+		reason = "denied: role " + string(v.Role) + " of a " + string(v.OrgKind) + " organisation sees no cell content"
+	case grantCell:
+		reason = "allowed: shared with the cell, and the auditor holds a content grant"
+	case grantOnlyCell:
+		reason = "denied: an auditor's content grant covers only what is shared with the cell"
+	case ownOrg:
+		reason = "allowed: contributed by the viewer's own organisation"
+	case sharedCell:
+		reason = "allowed: shared with the cell"
+	case onlyOriginator:
+		reason = "denied: only the originator " + env.Originator + " may see it"
+	case inCompartment:
+		reason = "allowed: member of compartment " + comp
+	case notInCompartment:
+		reason = "denied: not in compartment " + strings.Join(env.Audience.Compartments, " or ")
 	}
-	for _, c := range env.Audience.Compartments {
-		if slices.Contains(memberships, c) {
-			return Decision{true, "allowed: member of compartment " + c}
-		}
-	}
-	return Decision{false, "denied: not in compartment " + strings.Join(env.Audience.Compartments, " or ")}
+	return Decision{ok, reason}
 }
 
-// MayContribute returns nil when v may submit cell content: the analysts and
-// liaisons of partner organisations.
-func MayContribute(v mosaic.Viewer) error {
-	if v.OrgKind == mosaic.Partner && (v.Role == mosaic.Analyst || v.Role == mosaic.Liaison) {
-		return nil
+// ShownAudience returns the audience of a record of originator, shared with
+// a, as v may read it (see ShownCompartments), and false when v may not see
+// the record under memberships, the compartments v belonged to when its
+// read began. A store's query applies the same rule in SQL a moment later;
+// a record it returns that this denies was seen through a compartment v has
+// joined in between, and is left out rather than shown with an audience
+// that names none of the compartments it was seen through.
+func ShownAudience(v mosaic.Viewer, originator string, a mosaic.Audience, memberships []string) (mosaic.Audience, bool) {
+	if ok, _, _ := visible(v, originator, a, memberships); !ok {
+		return mosaic.Audience{}, false
 	}
-	return mosaic.Errorf(mosaic.CodeForbidden, "role %s of a %s organisation may not contribute objects; partner analysts and liaisons may", v.Role, v.OrgKind)
-}
-
-// CheckEnvelope returns a CodeInvalid error when env breaks a handling rule.
-func CheckEnvelope(env mosaic.Envelope) error {
-	if env.TLP == mosaic.TLPRed && env.Audience.Cell {
-		return mosaic.Errorf(mosaic.CodeInvalid, "TLP:RED may only be shared with the audience originator or with compartments, not with the cell")
-	}
-	return nil
-}
-
-// MayShareWith returns a CodeInvalid error unless v belongs to every
-// compartment in a. The message is the same for a compartment that does not
-// exist and one v is not in: neither reveals the other.
-func MayShareWith(v mosaic.Viewer, a mosaic.Audience, memberships []string) error {
-	for _, c := range a.Compartments {
-		if !slices.Contains(memberships, c) {
-			return mosaic.Errorf(mosaic.CodeInvalid, "audience compartment:%s: no such compartment among yours", c)
-		}
-	}
-	return nil
+	return mosaic.Audience{Cell: a.Cell, Compartments: ShownCompartments(v, originator, a.Compartments, memberships)}, true
 }
 
 // ShownCompartments returns the compartments of a record's audience that v
@@ -158,13 +232,87 @@ func ShownCompartments(v mosaic.Viewer, originator string, compartments, members
 	return out
 }
 
-// CompartmentFilterClause returns an SQL condition on the audience alias va
-// for the filter "records shared with compartment c": only those v may know
-// about, that is, its own organisation's or those of a compartment v is in.
-func CompartmentFilterClause(v mosaic.Viewer, compartmentID int64) (string, []any) {
-	return "EXISTS (SELECT 1 FROM audience_compartments fac WHERE fac.audience_id = va.id AND fac.compartment_id = ?)" +
-			" AND (va.originator = ? OR EXISTS (SELECT 1 FROM compartment_members fm WHERE fm.compartment_id = ? AND (fm.org_id = ? OR fm.user_id = ?)))",
-		[]any{compartmentID, v.OrgID, compartmentID, v.OrgID, v.UserID}
+// SeenWith reports whether everyone who may see the records of audience row
+// of may also see those of audience row id (shared with the cell when cell).
+// Aggregates kept per audience use it: a count kept under of may only draw
+// on records that every viewer of of can read, and a record shared with the
+// cell, or with the very same audience, is such a record.
+func SeenWith(id int64, cell bool, of int64) bool {
+	return cell || id == of
+}
+
+// MayContribute returns nil when v may submit cell content: the analysts and
+// liaisons of partner organisations.
+func MayContribute(v mosaic.Viewer) error {
+	if partnerStaff(v.OrgKind, v.Role) {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeForbidden, "role %s of a %s organisation may not contribute objects; partner analysts and liaisons may", v.Role, v.OrgKind)
+}
+
+// MayDeconflict returns nil when v may use deconfliction, its hits
+// included: the analysts and liaisons of partner organisations.
+func MayDeconflict(v mosaic.Viewer) error {
+	if partnerStaff(v.OrgKind, v.Role) {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeForbidden, "deconfliction is for analysts and liaisons of partner organisations")
+}
+
+// MayJoinCompartment returns nil when user, of role r in an organisation of
+// kind k, may be a compartment member by name: compartments are
+// need-to-know groups of partner staff who read content. A user whose role
+// changes to one that may not keeps no memberships. CodeInvalid.
+func MayJoinCompartment(user string, k mosaic.OrgKind, r mosaic.Role) error {
+	if partnerStaff(k, r) {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeInvalid, "only analysts and liaisons of partner organisations can be compartment members; %s is a %s of a %s organisation", user, r, k)
+}
+
+// MayJoinCompartmentAsOrg returns nil when an organisation of kind k may be a
+// compartment member: partners only. CodeInvalid.
+func MayJoinCompartmentAsOrg(org string, k mosaic.OrgKind) error {
+	if k == mosaic.Partner {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeInvalid, "only partner organisations can be compartment members; %s is a %s", org, k)
+}
+
+// MayHoldContentGrant returns nil when a user of role r may hold a content
+// grant: auditors only, whose grant lets them read what is shared with the
+// cell (access). For every other role the grant would mean nothing, and
+// storing it would only mislead whoever reads the directory. CodeInvalid.
+func MayHoldContentGrant(r mosaic.Role) error {
+	if r == mosaic.Auditor {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeInvalid, "a content grant is for auditors only")
+}
+
+// CheckEnvelope returns a CodeInvalid error when env breaks a handling rule.
+func CheckEnvelope(env mosaic.Envelope) error {
+	if env.TLP == mosaic.TLPRed && env.Audience.Cell {
+		return mosaic.Errorf(mosaic.CodeInvalid, "TLP:RED may only be shared with the audience originator or with compartments, not with the cell")
+	}
+	return nil
+}
+
+// MayShareWith returns nil when v may contribute records with audience a,
+// given the compartments v belongs to: v must be a contributor, and belong
+// to every compartment a names. A compartment that does not exist and one
+// v is not in give the same CodeInvalid message: neither reveals the
+// other. CodeForbidden for a viewer who may not contribute at all.
+func MayShareWith(v mosaic.Viewer, a mosaic.Audience, memberships []string) error {
+	if err := MayContribute(v); err != nil {
+		return err
+	}
+	for _, c := range a.Compartments {
+		if !slices.Contains(memberships, c) {
+			return mosaic.Errorf(mosaic.CodeInvalid, "audience compartment:%s: no such compartment among yours", c)
+		}
+	}
+	return nil
 }
 
 // MayAdminister returns nil when v may manage organisations, users, tokens

@@ -92,3 +92,158 @@ func TestRules(t *testing.T) {
 		t.Errorf("an admin's visibility clause is %q", clause)
 	}
 }
+
+func TestStaffRules(t *testing.T) {
+	for _, tc := range []struct {
+		kind mosaic.OrgKind
+		role mosaic.Role
+		want bool
+	}{
+		{mosaic.Partner, mosaic.Analyst, true},
+		{mosaic.Partner, mosaic.Liaison, true},
+		{mosaic.Partner, mosaic.Admin, false},
+		{mosaic.Stakeholder, mosaic.StakeholderViewer, false},
+		{mosaic.Oversight, mosaic.Auditor, false},
+		{mosaic.Stakeholder, mosaic.Analyst, false}, // a role that does not fit its organisation grants nothing
+	} {
+		v := mosaic.Viewer{User: "u", Org: "o", OrgKind: tc.kind, Role: tc.role, ContentGrant: true}
+		for name, err := range map[string]error{
+			"MayContribute":      MayContribute(v),
+			"MayDeconflict":      MayDeconflict(v),
+			"MayJoinCompartment": MayJoinCompartment("u", tc.kind, tc.role),
+		} {
+			if (err == nil) != tc.want {
+				t.Errorf("%s(%s of a %s) = %v, want allowed %v", name, tc.role, tc.kind, err, tc.want)
+			}
+		}
+		if err := MayContribute(v); err != nil && mosaic.ErrorCode(err) != mosaic.CodeForbidden {
+			t.Errorf("MayContribute refuses with %v", err)
+		}
+		if err := MayDeconflict(v); err != nil && mosaic.ErrorCode(err) != mosaic.CodeForbidden {
+			t.Errorf("MayDeconflict refuses with %v", err)
+		}
+		if err := MayJoinCompartment("u", tc.kind, tc.role); err != nil && mosaic.ErrorCode(err) != mosaic.CodeInvalid {
+			t.Errorf("MayJoinCompartment refuses with %v", err)
+		}
+	}
+	for kind, want := range map[mosaic.OrgKind]bool{mosaic.Partner: true, mosaic.Stakeholder: false, mosaic.Oversight: false} {
+		if err := MayJoinCompartmentAsOrg("o", kind); (err == nil) != want {
+			t.Errorf("MayJoinCompartmentAsOrg(%s) = %v", kind, err)
+		}
+	}
+	for _, role := range mosaic.Roles {
+		if err := MayHoldContentGrant(role); (err == nil) != (role == mosaic.Auditor) || (err != nil && mosaic.ErrorCode(err) != mosaic.CodeInvalid) {
+			t.Errorf("MayHoldContentGrant(%s) = %v", role, err)
+		}
+		v := mosaic.Viewer{Role: role, OrgKind: mosaic.Partner}
+		if (MayAdminister(v) == nil) != (role == mosaic.Admin) {
+			t.Errorf("MayAdminister(%s) = %v", role, MayAdminister(v))
+		}
+		if (MayReadAudit(v) == nil) != (role == mosaic.Auditor) {
+			t.Errorf("MayReadAudit(%s) = %v", role, MayReadAudit(v))
+		}
+	}
+}
+
+func TestMayShareWith(t *testing.T) {
+	analyst := mosaic.Viewer{Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Analyst}
+	for _, tc := range []struct {
+		v    mosaic.Viewer
+		a    mosaic.Audience
+		ms   []string
+		want mosaic.Code
+	}{
+		{analyst, mosaic.Audience{}, nil, ""},
+		{analyst, mosaic.Audience{Cell: true}, nil, ""},
+		{analyst, mosaic.Audience{Compartments: []string{"ops"}}, []string{"ops"}, ""},
+		{analyst, mosaic.Audience{Compartments: []string{"ops", "x"}}, []string{"ops"}, mosaic.CodeInvalid},
+		// The viewer counts, not only the memberships handed in: whoever
+		// may not contribute shares with nobody.
+		{mosaic.Viewer{Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Admin}, mosaic.Audience{Cell: true}, nil, mosaic.CodeForbidden},
+		{mosaic.Viewer{Org: "ov", OrgKind: mosaic.Oversight, Role: mosaic.Auditor, ContentGrant: true}, mosaic.Audience{Compartments: []string{"ops"}}, []string{"ops"}, mosaic.CodeForbidden},
+	} {
+		if got := mosaic.ErrorCode(MayShareWith(tc.v, tc.a, tc.ms)); got != tc.want {
+			t.Errorf("MayShareWith(%s, %s, %v) = %q, want %q", tc.v.Role, tc.a, tc.ms, got, tc.want)
+		}
+	}
+}
+
+func TestShownAudience(t *testing.T) {
+	analyst := mosaic.Viewer{Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Analyst}
+	granted := mosaic.Viewer{Org: "ov", OrgKind: mosaic.Oversight, Role: mosaic.Auditor, ContentGrant: true}
+	comps := mosaic.Audience{Compartments: []string{"a", "b"}}
+	for _, tc := range []struct {
+		name       string
+		v          mosaic.Viewer
+		originator string
+		a          mosaic.Audience
+		ms         []string
+		want       mosaic.Audience
+		ok         bool
+	}{
+		{"own record names every compartment", analyst, "pa", comps, nil, comps, true},
+		{"a member sees its own compartments only", analyst, "pb", comps, []string{"b"}, mosaic.Audience{Compartments: []string{"b"}}, true},
+		// Seen by the query through a compartment joined after the
+		// memberships were read: dropped, not shown as "originator".
+		{"joined since the read began", analyst, "pb", comps, nil, mosaic.Audience{}, false},
+		{"cell", analyst, "pb", mosaic.Audience{Cell: true}, nil, mosaic.Audience{Cell: true}, true},
+		{"another's own record", analyst, "pb", mosaic.Audience{}, nil, mosaic.Audience{}, false},
+		{"granted auditor, cell", granted, "pb", mosaic.Audience{Cell: true}, nil, mosaic.Audience{Cell: true}, true},
+		{"granted auditor, compartment", granted, "pb", comps, []string{"a"}, mosaic.Audience{}, false},
+		{"admin", mosaic.Viewer{Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Admin}, "pa", mosaic.Audience{Cell: true}, nil, mosaic.Audience{}, false},
+	} {
+		got, ok := ShownAudience(tc.v, tc.originator, tc.a, tc.ms)
+		if ok != tc.ok || !got.Equal(tc.want) {
+			t.Errorf("%s: ShownAudience = %v %v, want %v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+		if d := Explain(tc.v, mosaic.Envelope{Originator: tc.originator, Audience: tc.a}, tc.ms); d.Allowed != ok {
+			t.Errorf("%s: Explain says %v (%s), ShownAudience %v", tc.name, d.Allowed, d.Reason, ok)
+		}
+	}
+}
+
+func TestSeenWith(t *testing.T) {
+	for _, tc := range []struct {
+		id   int64
+		cell bool
+		of   int64
+		want bool
+	}{
+		{1, true, 2, true},   // shared with the cell: everyone who sees anything sees it
+		{2, false, 2, true},  // the same audience
+		{3, false, 2, false}, // another audience: some viewers of 2 may not see it
+	} {
+		if got := SeenWith(tc.id, tc.cell, tc.of); got != tc.want {
+			t.Errorf("SeenWith(%d, %v, %d) = %v", tc.id, tc.cell, tc.of, got)
+		}
+	}
+}
+
+func TestClauses(t *testing.T) {
+	analyst := mosaic.Viewer{UserID: 7, OrgID: 3, Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Analyst}
+	cond, args, ok := MembershipClause(analyst, "m")
+	if !ok || cond != "(m.org_id = ? OR m.user_id = ?)" || len(args) != 2 || args[0] != int64(3) || args[1] != int64(7) {
+		t.Errorf("MembershipClause = %q %v %v", cond, args, ok)
+	}
+	if _, _, ok := MembershipClause(mosaic.Viewer{OrgKind: mosaic.Stakeholder, Role: mosaic.StakeholderViewer}, "m"); ok {
+		t.Error("a stakeholder has memberships")
+	}
+	granted := mosaic.Viewer{OrgKind: mosaic.Oversight, Role: mosaic.Auditor, ContentGrant: true}
+	if cond, _ := AudienceClause(granted, "a"); cond != "a.cell = 1" {
+		t.Errorf("a granted auditor's audience clause is %q", cond)
+	}
+	if cond, args := AudienceClause(analyst, "a"); strings.Count(cond, "?") != len(args) {
+		t.Errorf("AudienceClause: %d placeholders, %d arguments", strings.Count(cond, "?"), len(args))
+	}
+	for _, aud := range []string{"originator", "cell", "compartment:ops"} {
+		for _, v := range []mosaic.Viewer{analyst, granted} {
+			cond, args, err := AudienceFilterClause(v, aud, 9)
+			if err != nil || strings.Count(cond, "?") != len(args) {
+				t.Errorf("AudienceFilterClause(%s, %s) = %q %v %v", v.Role, aud, cond, args, err)
+			}
+		}
+	}
+	if _, _, err := AudienceFilterClause(analyst, "everyone", 0); mosaic.ErrorCode(err) != mosaic.CodeInvalid {
+		t.Errorf("an unknown audience filter: %v", err)
+	}
+}

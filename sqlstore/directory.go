@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/policy"
 )
 
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, entries ...mosaic.AuditEntry) error {
@@ -230,8 +231,8 @@ func checkUser(u mosaic.User, kind mosaic.OrgKind) error {
 	if !mosaic.RoleFits(u.Role, kind) {
 		return mosaic.Errorf(mosaic.CodeInvalid, "role %s does not fit a %s organisation: partners have analysts, liaisons and admins; stakeholders stakeholder users; oversight bodies auditors", u.Role, kind)
 	}
-	if u.ContentGrant && u.Role != mosaic.Auditor {
-		return mosaic.Errorf(mosaic.CodeInvalid, "a content grant is for auditors only")
+	if u.ContentGrant {
+		return policy.MayHoldContentGrant(u.Role)
 	}
 	return nil
 }
@@ -273,8 +274,9 @@ func (s *Store) UpdateUser(ctx context.Context, u mosaic.User, passwordHash *str
 		if err := checkUser(u, kind); err != nil {
 			return err
 		}
-		if u.Role != cur.Role && u.Role != mosaic.Analyst && u.Role != mosaic.Liaison {
-			// Compartment membership by name is for partner staff who read content.
+		if u.Role != cur.Role && policy.MayJoinCompartment(u.Name, kind, u.Role) != nil {
+			// A user whose new role may not be a compartment member keeps no
+			// memberships by name.
 			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM compartment_members WHERE user_id = ?`), cur.ID); err != nil {
 				return mosaic.Internal(err, "drop memberships")
 			}
@@ -561,8 +563,8 @@ func (s *Store) member(ctx context.Context, tx *sql.Tx, compartment, org, user s
 		if err != nil {
 			return 0, "", 0, err
 		}
-		if o.Kind != mosaic.Partner {
-			return 0, "", 0, mosaic.Errorf(mosaic.CodeInvalid, "only partner organisations can be compartment members; %s is a %s", org, o.Kind)
+		if err := policy.MayJoinCompartmentAsOrg(org, o.Kind); err != nil {
+			return 0, "", 0, err
 		}
 		return cid, "org_id", o.ID, nil
 	}
@@ -570,8 +572,8 @@ func (s *Store) member(ctx context.Context, tx *sql.Tx, compartment, org, user s
 	if err != nil {
 		return 0, "", 0, err
 	}
-	if kind != mosaic.Partner || (u.Role != mosaic.Analyst && u.Role != mosaic.Liaison) {
-		return 0, "", 0, mosaic.Errorf(mosaic.CodeInvalid, "only analysts and liaisons of partner organisations can be compartment members; %s is a %s of a %s organisation", user, u.Role, kind)
+	if err := policy.MayJoinCompartment(user, kind, u.Role); err != nil {
+		return 0, "", 0, err
 	}
 	return cid, "user_id", u.ID, nil
 }
@@ -621,10 +623,11 @@ func (s *Store) Memberships(ctx context.Context, v mosaic.Viewer) ([]string, err
 }
 
 func (s *Store) memberships(ctx context.Context, q querier, v mosaic.Viewer) ([]string, error) {
-	if v.OrgKind != mosaic.Partner {
+	member, args, ok := policy.MembershipClause(v, "m")
+	if !ok {
 		return nil, nil
 	}
-	rows, err := q.QueryContext(ctx, s.q(`SELECT DISTINCT c.name FROM compartments c JOIN compartment_members m ON m.compartment_id = c.id WHERE m.org_id = ? OR m.user_id = ?`), v.OrgID, v.UserID)
+	rows, err := q.QueryContext(ctx, s.q(`SELECT DISTINCT c.name FROM compartments c JOIN compartment_members m ON m.compartment_id = c.id WHERE `+member), args...)
 	if err != nil {
 		return nil, mosaic.Internal(err, "query memberships")
 	}

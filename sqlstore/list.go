@@ -48,25 +48,20 @@ func (s *Store) audienceFilter(ctx context.Context, v mosaic.Viewer, f mosaic.Ob
 		extra = append(extra, `va.originator IN (SELECT id FROM orgs WHERE name IN (`+placeholders(len(f.Originators))+`))`)
 		args = append(args, anys(f.Originators)...)
 	}
-	switch {
-	case f.Audience == "":
-	case f.Audience == mosaic.AudienceOriginator:
-		extra = append(extra, `va.cell = 0 AND NOT EXISTS (SELECT 1 FROM audience_compartments xac WHERE xac.audience_id = va.id)`)
-	case f.Audience == mosaic.AudienceCell:
-		extra = append(extra, `va.cell = 1`)
-	case strings.HasPrefix(f.Audience, "compartment:"):
+	if f.Audience != "" {
 		var cid int64
-		err := s.r.QueryRowContext(ctx, s.q(`SELECT id FROM compartments WHERE name = ?`), strings.TrimPrefix(f.Audience, "compartment:")).Scan(&cid)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", nil, mosaic.Internal(err, "query compartment")
+		if name, ok := strings.CutPrefix(f.Audience, "compartment:"); ok {
+			err := s.r.QueryRowContext(ctx, s.q(`SELECT id FROM compartments WHERE name = ?`), name).Scan(&cid)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return "", nil, mosaic.Internal(err, "query compartment")
+			}
 		}
-		// An unknown compartment selects nothing, like one the viewer is
-		// not in: the answer must not tell them apart.
-		cond, cargs := policy.CompartmentFilterClause(v, cid)
+		cond, cargs, err := policy.AudienceFilterClause(v, f.Audience, cid)
+		if err != nil {
+			return "", nil, err
+		}
 		extra = append(extra, cond)
 		args = append(args, cargs...)
-	default:
-		return "", nil, mosaic.Errorf(mosaic.CodeInvalid, "audience filter %q is not originator, cell or compartment:NAME", f.Audience)
 	}
 	return strings.Join(extra, " AND "), args, nil
 }

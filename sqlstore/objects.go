@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -140,35 +139,18 @@ func (s *Store) audienceRows(ctx context.Context, ids []int64) (map[int64]audien
 	return out, nil
 }
 
-// chainRow is one version in an (id, originator) chain, stored or about to
-// be.
-type chainRow struct {
-	modKey       string
-	audience     int64
-	tlp          string
-	hash         []byte
-	orcon        bool
-	legal, revBy string
-	multi        bool
-	stored       bool // already in the database before this batch
-}
-
-type countKey struct {
-	audience int64
-	typ, tlp string
-}
-
 // insertRows is how many rows one multi-row INSERT carries: fewer
 // statements for the same work, well inside both databases' limits on
 // parameters.
 const insertRows = 100
 
 // insertMany runs head, n rows and tail as INSERT statements of insertRows
-// rows each, a row's VALUES tuple being row and its arguments args(i).
+// rows each, a row's VALUES tuple being row; args(a, i) appends row i's
+// arguments to a.
 // The statement for a full chunk is prepared once: SQLite would otherwise
 // compile the same statement of hundreds of placeholders for every chunk,
 // which cost about a tenth of an ingest.
-func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, head, row, tail string, n int, args func(i int) []any) error {
+func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, head, row, tail string, n int, args func(a []any, i int) []any) error {
 	var full *sql.Stmt
 	defer func() {
 		if full != nil {
@@ -179,7 +161,7 @@ func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, head, row, tail stri
 		hi := min(lo+insertRows, n)
 		a := make([]any, 0, (hi-lo)*strings.Count(row, "?"))
 		for i := lo; i < hi; i++ {
-			a = append(a, args(i)...)
+			a = args(a, i)
 		}
 		query := s.q(head + strings.TrimSuffix(strings.Repeat(row+", ", hi-lo), ", ") + tail)
 		var err error
@@ -202,186 +184,19 @@ func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, head, row, tail stri
 
 // Ingest stores a batch for v's organisation, all or nothing.
 //
-// Next to the records it keeps two things up to date that make reads cheap:
-// superseded marks every version with a newer one in its (id, originator)
-// chain, so "newest visible version" needs a look at older chains only; and
-// record_counts counts chain heads per audience for chains whose versions
-// all share one audience (multi = 0). Chains that span audiences (multi = 1)
-// are rare and counted exactly at read time.
-//
-// The batch is planned in memory first, against the chains it touches read
-// in a few queries, and then written with multi-row statements.
+// It works in two steps: planIngest plans the batch in memory, against the
+// chains it touches read in a few queries, and the writer applies the plan
+// with multi-row statements. The caller's records are left as they are.
 func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Record, a mosaic.AuditEntry) (mosaic.IngestResult, error) {
-	var res mosaic.IngestResult
 	if err := policy.MayContribute(v); err != nil {
-		return res, err
+		return mosaic.IngestResult{}, err
 	}
+	var res mosaic.IngestResult
 	var fresh []audience
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.d.LockOriginator(ctx, tx, v.OrgID); err != nil {
-			return mosaic.Internal(err, "lock originator")
-		}
-		memberships, err := s.memberships(ctx, tx, v)
-		if err != nil {
-			return err
-		}
-		audIDs := map[string]int64{}
-		var problems []mosaic.Problem
-		for i := range recs {
-			r := &recs[i]
-			r.Envelope.Originator = v.Org
-			if err := policy.CheckEnvelope(r.Envelope); err != nil {
-				problems = append(problems, mosaic.Problem{Object: r.ID, Reason: mosaic.ErrorMessage(err)})
-				continue
-			}
-			key := r.Envelope.Audience.String()
-			if _, ok := audIDs[key]; ok {
-				continue
-			}
-			if err := policy.MayShareWith(v, r.Envelope.Audience, memberships); err != nil {
-				return err
-			}
-			id, f, err := s.ensureAudience(ctx, tx, v.OrgID, r.Envelope.Audience)
-			if err != nil {
-				return err
-			}
-			audIDs[key] = id
-			if f != nil {
-				fresh = append(fresh, *f)
-			}
-		}
-		if len(problems) > 0 {
-			return &mosaic.Error{Code: mosaic.CodeInvalid, Message: "the batch breaks a handling rule", Problems: problems}
-		}
-		chains, err := s.chains(ctx, tx, v.OrgID, recs)
-		if err != nil {
-			return err
-		}
-		deltas := map[countKey]int64{}
-		var inserts []*mosaic.Record
-		var insertAud []int64
-		var firsts []*mosaic.Record // records that start a chain, for the picture (web.go)
-		var firstAud []int64
-		grown := map[string]bool{} // stored chains that get a new version
-		for i := range recs {
-			r := &recs[i]
-			aud := audIDs[r.Envelope.Audience.String()]
-			chain := chains[r.ID]
-			var head, same *chainRow
-			for j := range chain {
-				c := &chain[j]
-				if c.modKey == r.ModifiedKey {
-					same = c
-				}
-				if head == nil || c.modKey > head.modKey {
-					head = c
-				}
-			}
-			if same != nil {
-				if p := sameKeyProblem(*same, *r, aud); p != "" {
-					problems = append(problems, mosaic.Problem{Object: r.ID, Reason: p})
-				} else {
-					res.Unchanged++
-				}
-				continue
-			}
-			newest := head == nil || r.ModifiedKey > head.modKey
-			multi := false
-			switch {
-			case head == nil:
-				deltas[countKey{aud, r.Type, string(r.Envelope.TLP)}]++
-				firsts, firstAud = append(firsts, r), append(firstAud, aud)
-				res.New++
-			case head.multi:
-				multi = true
-				res.NewVersions++
-			case head.audience != aud:
-				// The chain now spans audiences: from here on it is counted at
-				// read time.
-				deltas[countKey{head.audience, r.Type, head.tlp}]--
-				for j := range chain {
-					chain[j].multi = true
-				}
-				multi = true
-				res.NewVersions++
-			default:
-				if newest {
-					deltas[countKey{aud, r.Type, head.tlp}]--
-					deltas[countKey{aud, r.Type, string(r.Envelope.TLP)}]++
-				}
-				res.NewVersions++
-			}
-			if head != nil {
-				for _, c := range chain {
-					if c.stored {
-						grown[r.ID] = true
-					}
-				}
-			}
-			e := r.Envelope
-			chains[r.ID] = append(chain, chainRow{modKey: r.ModifiedKey, audience: aud, tlp: string(e.TLP), hash: r.Hash[:], orcon: e.ORCON, legal: e.LegalBasis, revBy: e.ReviewBy, multi: multi})
-			inserts = append(inserts, r)
-			insertAud = append(insertAud, aud)
-		}
-		if len(problems) > 0 {
-			return &mosaic.Error{Code: mosaic.CodeConflict, Message: fmt.Sprintf("%d objects conflict with objects your organisation already holds", len(problems)), Problems: problems}
-		}
-		for id := range grown {
-			head := headKey(chains[id])
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET superseded = 1 WHERE stix_id = ? AND originator = ? AND modified_key < ? AND superseded = 0`), id, v.OrgID, head); err != nil {
-				return mosaic.Internal(err, "mark superseded")
-			}
-			if chains[id][0].multi {
-				if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET multi = 1 WHERE stix_id = ? AND originator = ? AND multi = 0`), id, v.OrgID); err != nil {
-					return mosaic.Internal(err, "mark multi")
-				}
-			}
-		}
-		seq, added, err := s.reserve(ctx, tx, len(inserts))
-		if err != nil {
-			return err
-		}
-		const recordRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-		err = s.insertMany(ctx, tx, "INSERT INTO records (seq, stix_id, type, originator, audience_id, modified_key, created_key, tlp, orcon, legal_basis, review_by, added, hash, object, superseded, multi) VALUES ", recordRow, "", len(inserts), func(i int) []any {
-			r, e := inserts[i], inserts[i].Envelope
-			chain := chains[r.ID]
-			return []any{seq + int64(i), r.ID, r.Type, v.OrgID, insertAud[i], r.ModifiedKey, r.CreatedKey, string(e.TLP), boolInt(e.ORCON), e.LegalBasis, e.ReviewBy,
-				added, r.Hash[:], []byte(r.Object), boolInt(r.ModifiedKey < headKey(chain)), boolInt(chain[0].multi)}
-		})
-		if err != nil {
-			return mosaic.Internal(err, "insert records")
-		}
-		for k, n := range deltas {
-			if n == 0 {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO record_counts (audience_id, type, tlp, n) VALUES (?, ?, ?, ?)
-				ON CONFLICT (audience_id, type, tlp) DO UPDATE SET n = record_counts.n + excluded.n`), k.audience, k.typ, k.tlp, n); err != nil {
-				return mosaic.Internal(err, "update counts")
-			}
-		}
-		if err := s.countPicture(ctx, tx, recs, audIDs, firsts, firstAud); err != nil {
-			return err
-		}
-		if err := s.appendAudit(ctx, tx, a); err != nil {
-			return err
-		}
-		// The text index comes last. On SQLite every statement that may
-		// need a statement journal makes FTS5 flush its pending terms into
-		// a new segment, and merging thousands of one-record segments
-		// would cost more than the rest of the batch together.
-		columns, row := s.d.TextRow()
-		err = s.insertMany(ctx, tx, "INSERT INTO record_text ("+columns+") VALUES ", row, "", len(inserts), func(i int) []any {
-			words, obs := inserts[i].Words, inserts[i].Observables
-			if inserts[i].Terms != nil {
-				words, obs = inserts[i].Terms()
-			}
-			return s.d.TextArgs(TextRow{Seq: seq + int64(i), Words: words, Observables: obs})
-		})
-		if err != nil {
-			return mosaic.Internal(err, "index records")
-		}
-		return nil
+		var err error
+		res, fresh, err = s.writeBatch(ctx, tx, v, recs, a)
+		return err
 	})
 	if err != nil {
 		return mosaic.IngestResult{}, err
@@ -392,17 +207,132 @@ func (s *Store) Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Recor
 		s.heads += int64(res.New)
 	}
 	s.ingested += int64(res.New + res.NewVersions)
-	refresh := s.ingested >= optimizeEvery
-	if refresh {
-		s.ingested = 0
-	}
 	s.mu.Unlock()
-	if refresh {
-		// The batch is committed whatever happens here: statistics only
-		// guide plans, and a failure to refresh them is not the caller's.
-		_ = s.d.Optimize(ctx, s.w)
-	}
+	s.refreshStatistics()
 	return res, nil
+}
+
+// writeBatch is Ingest's writer, inside tx. fresh are the audience rows it
+// made, to remember once tx is committed.
+func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, recs []mosaic.Record, a mosaic.AuditEntry) (res mosaic.IngestResult, fresh []audience, err error) {
+	if err := s.d.LockOriginator(ctx, tx, v.OrgID); err != nil {
+		return res, nil, mosaic.Internal(err, "lock originator")
+	}
+	memberships, err := s.memberships(ctx, tx, v)
+	if err != nil {
+		return res, nil, err
+	}
+	auds, fresh, err := s.batchAudiences(ctx, tx, v, recs, memberships)
+	if err != nil {
+		return res, nil, err
+	}
+	stored, err := s.chains(ctx, tx, v.OrgID, recs)
+	if err != nil {
+		return res, nil, err
+	}
+	p := planIngest(recs, auds, stored)
+	if len(p.problems) > 0 {
+		return res, nil, &mosaic.Error{Code: mosaic.CodeConflict, Message: fmt.Sprintf("%d objects conflict with objects your organisation already holds", len(p.problems)), Problems: p.problems}
+	}
+	for _, c := range p.chains {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET superseded = 1 WHERE stix_id = ? AND originator = ? AND modified_key < ? AND superseded = 0`), c.id, v.OrgID, c.head); err != nil {
+			return res, nil, mosaic.Internal(err, "mark superseded")
+		}
+		if c.multi {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE records SET multi = 1 WHERE stix_id = ? AND originator = ? AND multi = 0`), c.id, v.OrgID); err != nil {
+				return res, nil, mosaic.Internal(err, "mark multi")
+			}
+		}
+	}
+	seq, added, err := s.reserve(ctx, tx, len(p.rows))
+	if err != nil {
+		return res, nil, err
+	}
+	const recordRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	err = s.insertMany(ctx, tx, "INSERT INTO records (seq, stix_id, type, originator, audience_id, modified_key, created_key, tlp, orcon, legal_basis, review_by, added, hash, object, superseded, multi) VALUES ", recordRow, "", len(p.rows), func(args []any, i int) []any {
+		row := &p.rows[i]
+		r := &recs[row.rec]
+		e := &r.Envelope
+		return append(args, seq+int64(i), r.ID, r.Type, v.OrgID, row.audience, r.ModifiedKey, r.CreatedKey, string(e.TLP), boolInt(e.ORCON), e.LegalBasis, e.ReviewBy,
+			added, r.Hash[:], []byte(r.Object), boolInt(row.superseded), boolInt(row.multi))
+	})
+	if err != nil {
+		return res, nil, mosaic.Internal(err, "insert records")
+	}
+	for k, n := range p.deltas {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO record_counts (audience_id, type, tlp, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT (audience_id, type, tlp) DO UPDATE SET n = record_counts.n + excluded.n`), k.audience, k.typ, k.tlp, n); err != nil {
+			return res, nil, mosaic.Internal(err, "update counts")
+		}
+	}
+	if err := s.countPicture(ctx, tx, recs, auds, p.firsts); err != nil {
+		return res, nil, err
+	}
+	if err := s.appendAudit(ctx, tx, a); err != nil {
+		return res, nil, err
+	}
+	// The text index comes last. On SQLite every statement that may
+	// need a statement journal makes FTS5 flush its pending terms into
+	// a new segment, and merging thousands of one-record segments
+	// would cost more than the rest of the batch together.
+	columns, textRow := s.d.TextRow()
+	err = s.insertMany(ctx, tx, "INSERT INTO record_text ("+columns+") VALUES ", textRow, "", len(p.rows), func(args []any, i int) []any {
+		r := &recs[p.rows[i].rec]
+		words, obs := r.Words, r.Observables
+		if r.Terms != nil {
+			words, obs = r.Terms()
+		}
+		return append(args, s.d.TextArgs(TextRow{Seq: seq + int64(i), Words: words, Observables: obs})...)
+	})
+	if err != nil {
+		return res, nil, mosaic.Internal(err, "index records")
+	}
+	return p.res, fresh, nil
+}
+
+// batchAudiences checks the envelopes of a batch v submits, v being a
+// member of memberships, and returns the audience row of each record
+// (auds[i] for recs[i]), making inside tx the rows that do not exist yet;
+// fresh are those it made.
+func (s *Store) batchAudiences(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, recs []mosaic.Record, memberships []string) (auds []int64, fresh []audience, err error) {
+	auds = make([]int64, len(recs))
+	byText := map[string]int64{}
+	var problems []mosaic.Problem
+	last := -1 // the last record whose audience row is known: batches mostly share one audience
+	for i := range recs {
+		// The envelope is checked as it will be stored, with its
+		// originator, on a copy: the caller's record stays as it is.
+		e := recs[i].Envelope
+		e.Originator = v.Org
+		if err := policy.CheckEnvelope(e); err != nil {
+			problems = append(problems, mosaic.Problem{Object: recs[i].ID, Reason: mosaic.ErrorMessage(err)})
+			continue
+		}
+		if last >= 0 && e.Audience.Equal(recs[last].Envelope.Audience) {
+			auds[i], last = auds[last], i
+			continue
+		}
+		key := e.Audience.String()
+		if id, ok := byText[key]; ok {
+			auds[i], last = id, i
+			continue
+		}
+		if err := policy.MayShareWith(v, e.Audience, memberships); err != nil {
+			return nil, nil, err
+		}
+		id, f, err := s.ensureAudience(ctx, tx, v.OrgID, e.Audience)
+		if err != nil {
+			return nil, nil, err
+		}
+		if f != nil {
+			fresh = append(fresh, *f)
+		}
+		byText[key], auds[i], last = id, id, i
+	}
+	if len(problems) > 0 {
+		return nil, nil, &mosaic.Error{Code: mosaic.CodeInvalid, Message: "the batch breaks a handling rule", Problems: problems}
+	}
+	return auds, fresh, nil
 }
 
 // reserve numbers n records in commit order (see migration 0003): it
@@ -427,26 +357,19 @@ func (s *Store) reserve(ctx context.Context, tx *sql.Tx, n int) (seq, added int6
 	return seq - int64(n) + 1, added, nil
 }
 
-func headKey(chain []chainRow) string {
-	h := ""
-	for _, c := range chain {
-		h = max(h, c.modKey)
-	}
-	return h
-}
-
 // chainQueryIDs is how many ids one chain query asks for.
 const chainQueryIDs = 500
 
-// chains reads the stored versions of the batch's (id, originator) chains.
+// chains reads the stored versions of the batch's (id, originator) chains,
+// by id; ids with no stored version are absent.
 func (s *Store) chains(ctx context.Context, tx *sql.Tx, originator int64, recs []mosaic.Record) (map[string][]chainRow, error) {
-	out := make(map[string][]chainRow, len(recs))
+	out := map[string][]chainRow{}
 	ids := make([]any, 0, len(recs))
 	seen := make(map[string]bool, len(recs))
-	for _, r := range recs {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			ids = append(ids, r.ID)
+	for i := range recs {
+		if id := recs[i].ID; !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
 		}
 	}
 	for lo := 0; lo < len(ids); lo += chainQueryIDs {
@@ -459,7 +382,7 @@ func (s *Store) chains(ctx context.Context, tx *sql.Tx, originator int64, recs [
 		for rows.Next() {
 			var id string
 			var orcon, multi int
-			c := chainRow{stored: true}
+			var c chainRow
 			if err := rows.Scan(&id, &c.modKey, &c.audience, &c.tlp, &c.hash, &orcon, &c.legal, &c.revBy, &multi); err != nil {
 				rows.Close()
 				return nil, mosaic.Internal(err, "scan chain")
@@ -473,30 +396,6 @@ func (s *Store) chains(ctx context.Context, tx *sql.Tx, originator int64, recs [
 	}
 	return out, nil
 }
-
-// sameKeyProblem compares a submitted record with the stored one under the
-// same key. Only fields the submitter set explicitly can conflict: a default
-// that differs from what was chosen before is not a request to change it.
-func sameKeyProblem(stored chainRow, r mosaic.Record, aud int64) string {
-	e, x := r.Envelope, r.Explicit
-	switch {
-	case !bytes.Equal(stored.hash, r.Hash[:]):
-		return "your organisation already holds different content under this id and modified timestamp; submit a new version with a later modified"
-	case x.Audience && stored.audience != aud:
-		return "your organisation already holds this object with another audience; the audience of a stored record does not change"
-	case x.ORCON && stored.orcon != e.ORCON:
-		return "your organisation already holds this object with another orcon setting"
-	case x.LegalBasis && stored.legal != e.LegalBasis:
-		return fmt.Sprintf("your organisation already holds this object under legal basis %s", stored.legal)
-	case x.ReviewBy && stored.revBy != e.ReviewBy:
-		return fmt.Sprintf("your organisation already holds this object with review date %s", stored.revBy)
-	}
-	return ""
-}
-
-// optimizeEvery is how many stored records make the planner's statistics
-// worth refreshing.
-const optimizeEvery = 100_000
 
 // MaxPageBytes bounds the STIX content of one page: a page ends early, with
 // a cursor to go on, once its objects pass this size, so that a page of a
@@ -547,8 +446,9 @@ func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool
 // returns the position to continue before when there are more.
 //
 // The viewer's memberships are read before the records: a record the
-// viewer sees through a compartment it has left since then is dropped
-// rather than shown with an audience that names none of its compartments.
+// query returns through a compartment the viewer joined in between is
+// dropped rather than shown with an audience that names none of its
+// compartments. policy.ShownAudience makes that decision for each record.
 func (s *Store) scanObjects(ctx context.Context, v mosaic.Viewer, limit int, query string, args ...any) ([]mosaic.StoredObject, int64, error) {
 	memberships, err := s.memberships(ctx, s.r, v)
 	if err != nil {
@@ -600,11 +500,11 @@ func (s *Store) scanObjects(ctx context.Context, v mosaic.Viewer, limit int, que
 	kept := out[:0]
 	for i, o := range out {
 		a := rowsByID[auds[i]]
-		shown := policy.ShownCompartments(v, o.Envelope.Originator, a.compartments, memberships)
-		if !a.cell && o.Envelope.Originator != v.Org && len(shown) == 0 {
+		shown, ok := policy.ShownAudience(v, o.Envelope.Originator, mosaic.Audience{Cell: a.cell, Compartments: a.compartments}, memberships)
+		if !ok {
 			continue
 		}
-		o.Envelope.Audience = mosaic.Audience{Cell: a.cell, Compartments: shown}
+		o.Envelope.Audience = shown
 		kept = append(kept, o)
 	}
 	return kept, next, nil

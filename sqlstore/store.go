@@ -82,11 +82,19 @@ type Store struct {
 
 	forced listPlan // see ForcePlan
 
-	mu        sync.Mutex
-	audiences map[int64]audience    // guarded by mu; only rows known to be committed
-	byKey     map[audienceKey]int64 // guarded by mu
-	heads     int64                 // guarded by mu; chain heads counted in record_counts, -1 until read
-	ingested  int64                 // guarded by mu; records stored since the statistics were refreshed
+	mu         sync.Mutex
+	audiences  map[int64]audience    // guarded by mu; only rows known to be committed
+	byKey      map[audienceKey]int64 // guarded by mu
+	heads      int64                 // guarded by mu; chain heads counted in record_counts, -1 until read
+	ingested   int64                 // guarded by mu; records stored since the statistics were refreshed
+	refreshing bool                  // guarded by mu; a statistics refresh runs
+	closing    bool                  // guarded by mu; Close has begun
+
+	// The statistics refresh runs in the background (refreshStatistics)
+	// under bgCtx, which Close cancels before it waits for bg.
+	bgCtx  context.Context
+	bgStop context.CancelFunc
+	bg     sync.WaitGroup
 }
 
 var _ mosaic.Store = (*Store)(nil)
@@ -104,11 +112,54 @@ func New(ctx context.Context, w, r *sql.DB, d Dialect, clock mosaic.Clock) (*Sto
 	if err := d.Optimize(ctx, w); err != nil {
 		return nil, mosaic.Internal(err, "optimize")
 	}
+	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	return s, nil
 }
 
-// Close closes both pools.
+// optimizeEvery is how many stored records make the planner's statistics
+// worth refreshing.
+const optimizeEvery = 100_000
+
+// optimizeTimeout bounds one statistics refresh. On SQLite it holds the
+// single write connection, so writers wait for it.
+const optimizeTimeout = time.Minute
+
+// refreshStatistics starts a refresh of the planner's statistics in the
+// background once optimizeEvery records have been stored since the last
+// one. At most one runs at a time: the records stored meanwhile count
+// towards the next. It runs under the store's own context, never a
+// request's, which Close cancels.
+func (s *Store) refreshStatistics() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ingested < optimizeEvery || s.refreshing || s.closing {
+		return
+	}
+	s.ingested, s.refreshing = 0, true
+	s.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(s.bgCtx, optimizeTimeout)
+		defer cancel()
+		// Statistics only guide plans, and the batches that called for
+		// the refresh are committed whatever happens here: an error is
+		// nobody's to handle. The store has no logger to report it to, so
+		// it is dropped.
+		_ = s.d.Optimize(ctx, s.w)
+		s.mu.Lock()
+		s.refreshing = false
+		s.mu.Unlock()
+	})
+}
+
+// Close stops a statistics refresh that runs, waits for it to end and
+// closes both pools.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	if s.bgStop != nil {
+		s.bgStop()
+	}
+	s.bg.Wait()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())

@@ -11,13 +11,14 @@ import (
 
 	"mosaic"
 	"mosaic/policy"
+	"mosaic/web/session"
 )
 
 // CreateSession stores a web session and remembers the sign-in as the
 // user's last visit.
-func (s *Store) CreateSession(ctx context.Context, hash [32]byte, user, csrf string, expires time.Time, a mosaic.AuditEntry) (mosaic.WebSession, error) {
+func (s *Store) CreateSession(ctx context.Context, hash [32]byte, user, csrf string, expires time.Time, a mosaic.AuditEntry) (session.Session, error) {
 	now := s.clock.Now().UTC()
-	ws := mosaic.WebSession{User: user, CSRF: csrf, Created: now, Expires: expires.UTC()}
+	ws := session.Session{User: user, CSRF: csrf, Created: now, Expires: expires.UTC()}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var uid int64
 		err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM users WHERE name = ?`), user).Scan(&uid)
@@ -56,7 +57,7 @@ func (s *Store) CreateSession(ctx context.Context, hash [32]byte, user, csrf str
 		return s.appendAudit(ctx, tx, a)
 	})
 	if err != nil {
-		return mosaic.WebSession{}, err
+		return session.Session{}, err
 	}
 	return ws, nil
 }
@@ -69,8 +70,8 @@ func visitMicros(t time.Time) int64 {
 }
 
 // Session returns a live session and its user's viewer.
-func (s *Store) Session(ctx context.Context, hash [32]byte, now time.Time) (mosaic.WebSession, mosaic.Viewer, error) {
-	var ws mosaic.WebSession
+func (s *Store) Session(ctx context.Context, hash [32]byte, now time.Time) (session.Session, mosaic.Viewer, error) {
+	var ws session.Session
 	var v mosaic.Viewer
 	var kind, role string
 	var grant, disabled int
@@ -81,13 +82,13 @@ func (s *Store) Session(ctx context.Context, hash [32]byte, now time.Time) (mosa
 		Scan(&v.UserID, &v.User, &v.OrgID, &v.Org, &kind, &role, &grant, &disabled, &ws.CSRF, &created, &expires, &previous, &ws.SinceSeq)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return mosaic.WebSession{}, mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the session is not valid")
+		return session.Session{}, mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the session is not valid")
 	case err != nil:
-		return mosaic.WebSession{}, mosaic.Viewer{}, mosaic.Internal(err, "query session")
+		return session.Session{}, mosaic.Viewer{}, mosaic.Internal(err, "query session")
 	case !now.Before(fromMicros(expires)):
-		return mosaic.WebSession{}, mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the session has expired")
+		return session.Session{}, mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the session has expired")
 	case disabled == 1:
-		return mosaic.WebSession{}, mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the user is disabled")
+		return session.Session{}, mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the user is disabled")
 	}
 	v.OrgKind, v.Role, v.ContentGrant = mosaic.OrgKind(kind), mosaic.Role(role), grant == 1
 	ws.User, ws.Created, ws.Expires = v.User, fromMicros(created), fromMicros(expires)
@@ -125,9 +126,9 @@ var sectorSources = []string{"incident", "campaign", "intrusion-set", "malware"}
 var exploiters = []string{"campaign", "intrusion-set", "threat-actor", "malware"}
 
 // countPicture updates the situational picture's aggregates inside Ingest's
-// transaction. firsts are the records that start an (id, originator) chain,
-// auds their audience rows; recs is the whole batch and audIDs its audience
-// rows by audience text.
+// transaction. recs is the whole batch and auds its records' audience rows
+// (auds[i] for recs[i]); firsts are the indexes of the records that start
+// an (id, originator) chain.
 //
 // A chain counts once, in the audience of its first version: later versions
 // keep their type and created time in practice, and a chain that moves to
@@ -136,10 +137,10 @@ var exploiters = []string{"campaign", "intrusion-set", "threat-actor", "malware"
 // and never reveals.
 //
 // A sector is taken from an identity only when everyone who may see the
-// relationship may see that identity (it is shared with the cell, or has the
-// relationship's own audience), so that a count never shows a sector from an
-// identity the viewer could not read.
-func (s *Store) countPicture(ctx context.Context, tx *sql.Tx, recs []mosaic.Record, audIDs map[string]int64, firsts []*mosaic.Record, auds []int64) error {
+// relationship may see that identity (policy.SeenWith: it is shared with the
+// cell, or has the relationship's own audience), so that a count never shows
+// a sector from an identity the viewer could not read.
+func (s *Store) countPicture(ctx context.Context, tx *sql.Tx, recs []mosaic.Record, auds []int64, firsts []int) error {
 	deltas := map[pictureKey]int64{}
 	// A link is (source, target identity) for a sector count, or (the
 	// vulnerability, "") for an exploited one.
@@ -151,7 +152,8 @@ func (s *Store) countPicture(ctx context.Context, tx *sql.Tx, recs []mosaic.Reco
 	var links []link
 	var targets []any
 	refs := map[[2]string]bool{} // (ref, relationship id) for web_refs
-	for i, r := range firsts {
+	for _, i := range firsts {
+		r := &recs[i]
 		hour, ok := createdHour(r.CreatedKey)
 		if ok && slices.Contains(mosaic.PictureTypes, r.Type) {
 			deltas[pictureKey{auds[i], hour, r.Type, ""}]++
@@ -189,7 +191,7 @@ func (s *Store) countPicture(ctx context.Context, tx *sql.Tx, recs []mosaic.Reco
 		targets = append(targets, rel.Target)
 	}
 	if len(links) > 0 {
-		sectors, err := s.identitySectors(ctx, tx, recs, audIDs, targets)
+		sectors, err := s.identitySectors(ctx, tx, recs, auds, targets)
 		if err != nil {
 			return err
 		}
@@ -237,7 +239,7 @@ func (s *Store) insertRowsOf(ctx context.Context, tx *sql.Tx, head, tail string,
 	if len(rows) == 0 {
 		return nil
 	}
-	return s.insertMany(ctx, tx, head, "("+placeholders(len(rows[0]))+")", tail, len(rows), func(i int) []any { return rows[i] })
+	return s.insertMany(ctx, tx, head, "("+placeholders(len(rows[0]))+")", tail, len(rows), func(a []any, i int) []any { return append(a, rows[i]...) })
 }
 
 // createdHour reads the hour, in Unix hours, of a created key
@@ -264,11 +266,11 @@ type identityVersion struct {
 type identityIndex map[string][]identityVersion
 
 // of returns the sectors of the newest version of identity id that every
-// viewer of audience aud may see.
+// viewer of audience aud may see (policy.SeenWith).
 func (x identityIndex) of(id string, aud int64) []string {
 	var best *identityVersion
 	for i, v := range x[id] {
-		if (v.cell || v.audience == aud) && (best == nil || v.modKey > best.modKey) {
+		if policy.SeenWith(v.audience, v.cell, aud) && (best == nil || v.modKey > best.modKey) {
 			best = &x[id][i]
 		}
 	}
@@ -301,12 +303,12 @@ func sectorsOf(obj []byte) []string {
 }
 
 // identitySectors gathers the versions of the target identities from the
-// batch and from the store.
-func (s *Store) identitySectors(ctx context.Context, tx *sql.Tx, recs []mosaic.Record, audIDs map[string]int64, targets []any) (identityIndex, error) {
+// batch (recs, of audience rows auds) and from the store.
+func (s *Store) identitySectors(ctx context.Context, tx *sql.Tx, recs []mosaic.Record, auds []int64, targets []any) (identityIndex, error) {
 	x := identityIndex{}
-	for _, r := range recs {
-		if r.Type == "identity" {
-			x[r.ID] = append(x[r.ID], identityVersion{audIDs[r.Envelope.Audience.String()], r.Envelope.Audience.Cell, r.ModifiedKey, sectorsOf(r.Object)})
+	for i := range recs {
+		if r := &recs[i]; r.Type == "identity" {
+			x[r.ID] = append(x[r.ID], identityVersion{auds[i], r.Envelope.Audience.Cell, r.ModifiedKey, sectorsOf(r.Object)})
 		}
 	}
 	slices.SortFunc(targets, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
