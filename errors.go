@@ -3,6 +3,9 @@ package mosaic
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"time"
 )
 
 // Code classifies an error for the caller. The HTTP layer maps each code to
@@ -25,13 +28,20 @@ const (
 	CodeInternal    Code = "internal"
 )
 
+// Codes lists every error code.
+var Codes = []Code{CodeInvalid, CodeNotFound, CodeConflict, CodeForbidden, CodeUnauth, CodeTooLarge,
+	CodeMethod, CodeUnsupported, CodeRateLimited, CodeUnavailable, CodeInternal}
+
 // Error is the one error type that crosses package boundaries. Message is
 // safe to show to the caller; Err, the cause, is logged and never sent.
 type Error struct {
 	Code     Code
 	Message  string
 	Problems []Problem // for CodeInvalid and CodeConflict: every problem found, in input order
-	Err      error
+	// Wait is, for CodeRateLimited, how long the caller should wait before
+	// trying again; HTTP sends it as Retry-After.
+	Wait time.Duration
+	Err  error
 }
 
 // Problem locates one problem in submitted content.
@@ -53,6 +63,20 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an *Error with a message safe to show to the caller.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// RateLimited returns a CodeRateLimited *Error that says how long to wait.
+// The message ends with the wait in whole seconds.
+func RateLimited(wait time.Duration, format string, args ...any) *Error {
+	e := &Error{Code: CodeRateLimited, Wait: wait}
+	e.Message = fmt.Sprintf(format, args...) + "; retry in " + e.RetryAfter() + " s"
+	return e
+}
+
+// RetryAfter is the wait of a rate-limited error as HTTP's Retry-After
+// writes it: whole seconds, at least one.
+func (e *Error) RetryAfter() string {
+	return strconv.Itoa(max(1, int(math.Ceil(e.Wait.Seconds()))))
 }
 
 // Internal wraps an unexpected cause. The caller sees only a generic message.

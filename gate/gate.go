@@ -7,16 +7,15 @@ package gate
 
 import (
 	"context"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"mosaic"
 	"mosaic/credential"
+	"mosaic/ratelimit"
 )
 
 // Limits bound what a client may do. Zero fields take the defaults named.
@@ -40,8 +39,8 @@ type Gate struct {
 	store    Authenticator
 	clock    mosaic.Clock
 	limits   Limits
-	users    *limiter // requests per user
-	failures *limiter // failed authentications per client address
+	users    *ratelimit.Limiter // requests per user
+	failures *ratelimit.Limiter // failed authentications per client address
 	turns    *Turns
 }
 
@@ -58,8 +57,8 @@ func New(store Authenticator, clock mosaic.Clock, l Limits) *Gate {
 	}
 	return &Gate{
 		store: store, clock: clock, limits: l,
-		users:    newLimiter(l.RatePerSecond, float64(l.RateBurst)),
-		failures: newLimiter(float64(l.AuthFailuresPerMinute)/60, float64(l.AuthFailuresPerMinute)),
+		users:    ratelimit.New(l.RatePerSecond, float64(l.RateBurst)),
+		failures: ratelimit.New(float64(l.AuthFailuresPerMinute)/60, float64(l.AuthFailuresPerMinute)),
 		turns:    NewTurns(),
 	}
 }
@@ -78,7 +77,7 @@ const (
 
 // Authenticate resolves the request's credentials to the viewer they
 // belong to. Failed attempts count against the client's address and are
-// answered with a *RateLimited error beyond the limit. Only failures count
+// answered with a CodeRateLimited error beyond the limit. Only failures count
 // and only failures are refused: a client that keeps sending bad tokens
 // must not lock out the valid ones of others behind the same address. So
 // the limit does not make guessing slower (a right guess still gets in);
@@ -91,10 +90,10 @@ func (g *Gate) Authenticate(r *http.Request, accept Credentials) (mosaic.Viewer,
 	}
 	now := g.clock.Now()
 	fail := func(err error) (mosaic.Viewer, error) {
-		if wait := g.failures.wait(host, now); wait > 0 {
-			return mosaic.Viewer{}, &RateLimited{Wait: wait, Msg: "too many failed authentications from this address"}
+		if wait := g.failures.Wait(host, now, 1); wait > 0 {
+			return mosaic.Viewer{}, mosaic.RateLimited(wait, "too many failed authentications from this address")
 		}
-		g.failures.allow(host, now)
+		g.failures.Take(host, now)
 		return mosaic.Viewer{}, err
 	}
 	var user, token string
@@ -128,95 +127,11 @@ func (g *Gate) Authenticate(r *http.Request, accept Credentials) (mosaic.Viewer,
 	return v, nil
 }
 
-// Admit takes one request from v's budget, or returns a *RateLimited error
-// saying when to come back.
+// Admit takes one request from v's budget, or returns a CodeRateLimited
+// error saying when to come back.
 func (g *Gate) Admit(v mosaic.Viewer) error {
-	if ok, wait := g.users.allow("u"+strconv.FormatInt(v.UserID, 10), g.clock.Now()); !ok {
-		return &RateLimited{Wait: wait, Msg: "rate limit of " + strconv.FormatFloat(g.limits.RatePerSecond, 'g', -1, 64) + " requests per second exceeded"}
+	if ok, wait := g.users.Allow("u"+strconv.FormatInt(v.UserID, 10), g.clock.Now()); !ok {
+		return mosaic.RateLimited(wait, "rate limit of %s requests per second exceeded", strconv.FormatFloat(g.limits.RatePerSecond, 'g', -1, 64))
 	}
 	return nil
-}
-
-// RateLimited is a CodeRateLimited error that knows when to come back.
-type RateLimited struct {
-	Wait time.Duration
-	Msg  string
-}
-
-func (e *RateLimited) Error() string { return e.Msg }
-
-func (e *RateLimited) Unwrap() error {
-	return mosaic.Errorf(mosaic.CodeRateLimited, "%s; retry in %s s", e.Msg, e.RetryAfter())
-}
-
-// RetryAfter is the value of the Retry-After header: whole seconds, at
-// least one.
-func (e *RateLimited) RetryAfter() string {
-	return strconv.Itoa(max(1, int(math.Ceil(e.Wait.Seconds()))))
-}
-
-// limiter is a set of token buckets, one per key.
-type limiter struct {
-	rate, burst float64
-	mu          sync.Mutex
-	buckets     map[string]*bucket // guarded by mu
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newLimiter(rate, burst float64) *limiter {
-	return &limiter{rate: rate, burst: burst, buckets: map[string]*bucket{}}
-}
-
-// maxBuckets is where idle buckets start being dropped.
-const maxBuckets = 100_000
-
-// refill returns key's bucket topped up to now. It must be called with mu
-// held.
-func (l *limiter) refill(key string, now time.Time) *bucket {
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) >= maxBuckets {
-			// Full buckets carry no state worth keeping; dropping them
-			// keeps a flood of addresses from growing the map without end.
-			for k, b := range l.buckets {
-				if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-					delete(l.buckets, k)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
-	}
-	// A clock that steps back must not take tokens away.
-	if now.After(b.last) {
-		b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-		b.last = now
-	}
-	return b
-}
-
-// allow takes a token for key, or says how long until one is available.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.refill(key, now)
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-}
-
-// wait says how long until key has a token, without taking one.
-func (l *limiter) wait(key string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b := l.refill(key, now); b.tokens < 1 {
-		return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	}
-	return 0
 }

@@ -2,8 +2,11 @@ package gate
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"mosaic"
+	"mosaic/middleware"
 )
 
 // The turns every door shares: how many request bodies are being read at
@@ -51,6 +54,19 @@ func (t *Turns) Read(ctx context.Context, read func() ([]byte, error)) (body []b
 		return nil, nil, err
 	}
 	return body, func() { <-t.storing }, nil
+}
+
+// UploadReadTime is how long reading one upload's body may take, so that
+// a client trickling bytes cannot hold a reading turn for long.
+const UploadReadTime = 2 * time.Minute
+
+// ReadUpload reads r's body, of at most limit bytes (limitName names the
+// limit in the error), within UploadReadTime, in a reading turn, and waits
+// for a storing turn as Read does; done gives it back.
+func (t *Turns) ReadUpload(w http.ResponseWriter, r *http.Request, limit int64, limitName string) (body []byte, done func(), err error) {
+	return t.Read(r.Context(), func() ([]byte, error) {
+		return middleware.ReadBody(w, r, limit, limitName, UploadReadTime)
+	})
 }
 
 // Store waits for a storing turn for a body read outside Read (a form the

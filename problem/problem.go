@@ -6,8 +6,6 @@
 package problem
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +13,6 @@ import (
 	"strconv"
 
 	"mosaic"
-	"mosaic/gate"
 )
 
 // TypeBase starts the stable type URI of each kind of problem (RFC 9457
@@ -107,9 +104,9 @@ func SetHeaders(h http.Header, r *http.Request, err error, challenge string) {
 		}
 	case mosaic.CodeRateLimited:
 		wait := "1"
-		var rl *gate.RateLimited
-		if errors.As(err, &rl) {
-			wait = rl.RetryAfter()
+		var e *mosaic.Error
+		if errors.As(err, &e) {
+			wait = e.RetryAfter()
 		}
 		h.Set("Retry-After", wait)
 	case mosaic.CodeTooLarge:
@@ -130,11 +127,5 @@ func Write(w http.ResponseWriter, r *http.Request, err error) int {
 	return d.Status
 }
 
-// NewRequestID returns a fresh id for a request. Answers carry it in
-// X-Request-Id and the log carries it beside internal causes, so that an
-// operator finds why a request failed while the answer says nothing of it.
-func NewRequestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+// WriteError is Write for doors that need not know the status.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) { Write(w, r, err) }

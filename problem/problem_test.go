@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"mosaic"
-	"mosaic/gate"
 )
 
 func TestWrite(t *testing.T) {
@@ -23,7 +22,7 @@ func TestWrite(t *testing.T) {
 		{mosaic.Errorf(mosaic.CodeNotFound, "object x not found"), "", 404, nil},
 		{mosaic.Errorf(mosaic.CodeUnauth, "send a token"), "", 401, map[string]string{"WWW-Authenticate": `Bearer realm="mosaic"`}},
 		{mosaic.Errorf(mosaic.CodeUnauth, "token expired"), "Bearer x", 401, map[string]string{"WWW-Authenticate": `Bearer realm="mosaic", error="invalid_token"`}},
-		{&gate.RateLimited{Wait: 2500 * time.Millisecond, Msg: "slow down"}, "", 429, map[string]string{"Retry-After": "3"}},
+		{mosaic.RateLimited(2500*time.Millisecond, "slow down"), "", 429, map[string]string{"Retry-After": "3"}},
 		{mosaic.Errorf(mosaic.CodeRateLimited, "slow down"), "", 429, map[string]string{"Retry-After": "1"}},
 		{mosaic.Errorf(mosaic.CodeTooLarge, "too big"), "", 413, map[string]string{"Connection": "close"}},
 		// An error without a code is internal, and its text is not sent.
@@ -64,7 +63,10 @@ func TestProblemsAreCapped(t *testing.T) {
 }
 
 func TestEveryCodeHasAStatus(t *testing.T) {
-	for code := range statusOf {
+	if len(statusOf) != len(mosaic.Codes) {
+		t.Errorf("%d codes have a status, of %d codes", len(statusOf), len(mosaic.Codes))
+	}
+	for _, code := range mosaic.Codes {
 		if s, title := Status(code); s < 400 || title == "" {
 			t.Errorf("%s: %d %q", code, s, title)
 		}
