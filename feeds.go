@@ -54,8 +54,8 @@ type Feed struct {
 	// TokenFile is the path of the file holding the remote API token or
 	// password.
 	TokenFile string
-	// The envelope of what the feed imports, as ingest.Params: nil fields
-	// take the defaults of the local user's organisation.
+	// The envelope of what the feed imports, as EnvelopeDefaults: nil
+	// fields take the defaults of the local user's organisation.
 	Audience   *Audience
 	ORCON      *bool
 	LegalBasis *string
@@ -88,6 +88,11 @@ type FeedState struct {
 	// LastRejection says which were refused last, and why.
 	Rejected      int64
 	LastRejection string
+}
+
+// Defaults are the envelope defaults of what the feed imports.
+func (f Feed) Defaults() EnvelopeDefaults {
+	return EnvelopeDefaults{Audience: f.Audience, ORCON: f.ORCON, LegalBasis: f.LegalBasis, ReviewBy: f.ReviewBy}
 }
 
 // MinFeedInterval is the shortest poll interval a feed may have: more often

@@ -47,6 +47,17 @@ type Record struct {
 	Terms func() (words, observables []string)
 }
 
+// EnvelopeDefaults are a batch's envelope defaults, as given with a
+// request (query parameters, form fields, a feed's settings). Nil fields
+// were not given: they take the defaults of the submitter's organisation
+// and of the installation. An object's own Mosaic extension overrides them.
+type EnvelopeDefaults struct {
+	Audience   *Audience
+	ORCON      *bool
+	LegalBasis *string
+	ReviewBy   *string // YYYY-MM-DD
+}
+
 // EnvelopeFields is a set of envelope fields.
 type EnvelopeFields struct {
 	Audience, ORCON, LegalBasis, ReviewBy bool

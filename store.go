@@ -5,15 +5,20 @@ import (
 	"time"
 )
 
-// Store is everything Mosaic keeps. The sqlite and postgres packages
-// implement it; package storetest checks that both behave alike.
+// Store is everything Mosaic keeps of its domain, for the wiring in
+// cmd/mosaic and the conformance suite: the sqlite and postgres packages
+// implement it, and package storetest checks that both behave alike. Every
+// other package sees the store through a small interface of its own, of
+// the methods it uses (content.Store, api.Store, taxii.Store, web.Store,
+// deconflict.Store, feed.Store, ...). The web UI's sessions are package
+// web's (web/session.Store), which the stores implement too.
 type Store interface {
 	Directory
 	Objects
 	AuditLog
 	Feeds
 	Deconfliction
-	Web
+	Situation
 	// PutStatus keeps an upload's status.
 	PutStatus(ctx context.Context, st UploadStatus) error
 	// Status returns the status with id if user made the upload.
@@ -103,6 +108,10 @@ type Objects interface {
 	Object(ctx context.Context, v Viewer, id string, all bool) ([]StoredObject, error)
 	// Stats counts what v can see.
 	Stats(ctx context.Context, v Viewer) (Stats, error)
+	// Relationships returns, for each relationship whose source or target
+	// is id, the newest version v can see, newest stored first, at most
+	// limit.
+	Relationships(ctx context.Context, v Viewer, id string, limit int) ([]StoredObject, error)
 }
 
 // AuditLog keeps the audit trail.

@@ -116,7 +116,7 @@ func corpus(b *testing.B, occ int) (mosaic.Store, mosaic.Viewer, *sql.DB) {
 			body.Write(indicator(n))
 		}
 		body.WriteString("]}")
-		if _, _, err := in.Bundle(ctx, v, []byte(body.String()), ingest.Params{}); err != nil {
+		if _, _, err := in.Bundle(ctx, v, []byte(body.String()), mosaic.EnvelopeDefaults{}); err != nil {
 			b.Fatalf("batch at %d: %v", first, err)
 		}
 		if first%(20*batch) == 0 {

@@ -92,7 +92,7 @@ func BenchmarkIngest(b *testing.B) {
 				body := Bundle(i, benchObjects)
 				b.StartTimer()
 				start := time.Now()
-				res, _, err := in.Bundle(context.Background(), v, body, ingest.Params{Audience: &mosaic.Audience{Cell: true}})
+				res, _, err := in.Bundle(context.Background(), v, body, mosaic.EnvelopeDefaults{Audience: &mosaic.Audience{Cell: true}})
 				ingestTime += time.Since(start)
 				if err != nil || res.New != benchObjects {
 					b.Fatalf("ingest: %+v %v", res, err)

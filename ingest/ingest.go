@@ -29,24 +29,22 @@ type Config struct {
 	Limits     stix.Limits
 }
 
-// Params are a batch's envelope defaults, as given with the request. Nil
-// fields were not given.
-type Params struct {
-	Audience   *mosaic.Audience
-	ORCON      *bool
-	LegalBasis *string
-	ReviewBy   *string
+// Store is what ingest needs of the store: the submitter's organisation,
+// for its defaults, and the batch's writer.
+type Store interface {
+	Org(ctx context.Context, name string) (mosaic.Organisation, error)
+	Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Record, a mosaic.AuditEntry) (mosaic.IngestResult, error)
 }
 
 // Ingester stores submitted content.
 type Ingester struct {
-	store mosaic.Store
+	store Store
 	cfg   Config
 	clock mosaic.Clock
 }
 
 // New returns an Ingester on store.
-func New(store mosaic.Store, cfg Config, clock mosaic.Clock) *Ingester {
+func New(store Store, cfg Config, clock mosaic.Clock) *Ingester {
 	return &Ingester{store: store, cfg: cfg, clock: clock}
 }
 
@@ -56,7 +54,7 @@ func (in *Ingester) Config() Config { return in.cfg }
 // Bundle decodes a STIX bundle and stores it for v's organisation. Errors:
 // CodeForbidden (v may not contribute), CodeInvalid with every problem,
 // CodeTooLarge, CodeConflict (see mosaic.Objects.Ingest).
-func (in *Ingester) Bundle(ctx context.Context, v mosaic.Viewer, body []byte, p Params) (mosaic.IngestResult, []string, error) {
+func (in *Ingester) Bundle(ctx context.Context, v mosaic.Viewer, body []byte, p mosaic.EnvelopeDefaults) (mosaic.IngestResult, []string, error) {
 	if err := policy.MayContribute(v); err != nil {
 		return mosaic.IngestResult{}, nil, err
 	}
@@ -69,7 +67,7 @@ func (in *Ingester) Bundle(ctx context.Context, v mosaic.Viewer, body []byte, p 
 
 // Objects stores decoded objects for v's organisation. It also returns the
 // ids of the batch, for the caller's own records.
-func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Object, p Params) (mosaic.IngestResult, []string, error) {
+func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Object, p mosaic.EnvelopeDefaults) (mosaic.IngestResult, []string, error) {
 	if err := policy.MayContribute(v); err != nil {
 		return mosaic.IngestResult{}, nil, err
 	}
@@ -149,7 +147,7 @@ var publishedHash = func() map[string][32]byte {
 	return out
 }()
 
-func (in *Ingester) checkParams(p Params) error {
+func (in *Ingester) checkParams(p mosaic.EnvelopeDefaults) error {
 	var problems []mosaic.Problem
 	if p.LegalBasis != nil {
 		if _, ok := in.cfg.LegalBases[*p.LegalBasis]; !ok {
@@ -195,7 +193,7 @@ func today(now time.Time) time.Time {
 // envelope resolves one object's envelope: the object's own extension wins,
 // then the batch parameters, then the organisation's and installation's
 // defaults.
-func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, p Params, now time.Time) (mosaic.Envelope, mosaic.EnvelopeFields, []mosaic.Problem) {
+func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, p mosaic.EnvelopeDefaults, now time.Time) (mosaic.Envelope, mosaic.EnvelopeFields, []mosaic.Problem) {
 	env := mosaic.Envelope{Originator: org.Name, TLP: in.cfg.DefaultTLP, Audience: org.DefaultAudience, ORCON: true, LegalBasis: org.LegalRegime}
 	var x mosaic.EnvelopeFields
 	if o.HasTLP {

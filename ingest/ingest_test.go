@@ -55,7 +55,7 @@ func TestEnvelopeResolution(t *testing.T) {
 		obj(1, ""),
 		obj(2, ext(`"audience":["compartment:ops"],"orcon":true,"legal_basis":"wbni","review_by":"2030-01-01"`)),
 		obj(3, `,"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]`),
-	), ingest.Params{Audience: &cell, ORCON: &no, LegalBasis: &wpg, ReviewBy: &review})
+	), mosaic.EnvelopeDefaults{Audience: &cell, ORCON: &no, LegalBasis: &wpg, ReviewBy: &review})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestEnvelopeResolution(t *testing.T) {
 	}
 	// Without parameters: the organisation's defaults; the review date by
 	// legal basis.
-	if _, _, err := in.Bundle(context.Background(), v, bundleOf(obj(4, "")), ingest.Params{}); err != nil {
+	if _, _, err := in.Bundle(context.Background(), v, bundleOf(obj(4, "")), mosaic.EnvelopeDefaults{}); err != nil {
 		t.Fatal(err)
 	}
 	objs, _ := s.Object(context.Background(), v, "malware--"+storetest.UUID(4), false)
@@ -107,7 +107,7 @@ func TestEnvelopeProblems(t *testing.T) {
 		obj(2, ext(`"legal_basis":"gdpr"`)),
 		obj(3, ext(`"review_by":"2001-01-01"`)),
 		obj(4, red+ext(`"audience":["originator"]`)),
-	), ingest.Params{Audience: &cell})
+	), mosaic.EnvelopeDefaults{Audience: &cell})
 	e, ok := err.(*mosaic.Error)
 	if !ok || e.Code != mosaic.CodeInvalid {
 		t.Fatalf("error %v", err)
@@ -121,7 +121,7 @@ func TestEnvelopeProblems(t *testing.T) {
 		t.Errorf("problems %v, want %v (%+v)", got, want, e.Problems)
 	}
 	bad := "gdpr"
-	if _, _, err := in.Bundle(context.Background(), v, bundleOf(obj(5, "")), ingest.Params{LegalBasis: &bad}); mosaic.ErrorCode(err) != mosaic.CodeInvalid {
+	if _, _, err := in.Bundle(context.Background(), v, bundleOf(obj(5, "")), mosaic.EnvelopeDefaults{LegalBasis: &bad}); mosaic.ErrorCode(err) != mosaic.CodeInvalid {
 		t.Errorf("unknown legal basis parameter: %v", err)
 	}
 }
@@ -129,7 +129,7 @@ func TestEnvelopeProblems(t *testing.T) {
 func TestPublishedObjectsAreNotStored(t *testing.T) {
 	in, s, v := setup(t)
 	body := []byte(`{"type":"bundle","id":"bundle--` + storetest.UUID(1) + `","objects":[` + string(stix.Identity()) + `,` + string(stix.ExtensionDefinition()) + `,` + string(stix.TLPMarkingDefinition(mosaic.TLPRed)) + `,` + obj(1, "") + `]}`)
-	res, _, err := in.Bundle(context.Background(), v, body, ingest.Params{})
+	res, _, err := in.Bundle(context.Background(), v, body, mosaic.EnvelopeDefaults{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestPublishedObjectsAreNotStored(t *testing.T) {
 	}
 	// Mosaic's ids with other content are refused.
 	forged := strings.Replace(string(stix.Identity()), `"system"`, `"individual"`, 1)
-	if _, _, err := in.Bundle(context.Background(), v, bundleOf(forged), ingest.Params{}); mosaic.ErrorCode(err) != mosaic.CodeInvalid {
+	if _, _, err := in.Bundle(context.Background(), v, bundleOf(forged), mosaic.EnvelopeDefaults{}); mosaic.ErrorCode(err) != mosaic.CodeInvalid {
 		t.Errorf("forged identity: %v", err)
 	}
 }
@@ -150,12 +150,12 @@ func TestPublishedObjectsAreNotStored(t *testing.T) {
 func TestOthersExportIsRefused(t *testing.T) {
 	in, _, v := setup(t)
 	foreign := obj(1, ext(`"originator":"pb","audience":["cell"]`))
-	_, _, err := in.Bundle(context.Background(), v, bundleOf(foreign), ingest.Params{})
+	_, _, err := in.Bundle(context.Background(), v, bundleOf(foreign), mosaic.EnvelopeDefaults{})
 	if e, ok := err.(*mosaic.Error); !ok || len(e.Problems) != 1 || !strings.Contains(e.Problems[0].Reason, "pb's contribution") {
 		t.Fatalf("importing pb's exported record as pa: %v", err)
 	}
 	// One's own export imports back.
-	if _, _, err := in.Bundle(context.Background(), v, bundleOf(obj(2, ext(`"originator":"pa","audience":["cell"]`))), ingest.Params{}); err != nil {
+	if _, _, err := in.Bundle(context.Background(), v, bundleOf(obj(2, ext(`"originator":"pa","audience":["cell"]`))), mosaic.EnvelopeDefaults{}); err != nil {
 		t.Errorf("own export: %v", err)
 	}
 }

@@ -94,3 +94,35 @@ func (s *Sealer) Open(ctx context.Context, purpose, text string, n int) (positio
 	}
 	return positions, true, nil
 }
+
+// Cursors seal and open the listing cursors of one purpose: a storage
+// position to continue a listing from, or none.
+type Cursors struct {
+	sealer  *Sealer
+	purpose string
+}
+
+// Cursors returns the cursors sealed for purpose.
+func (s *Sealer) Cursors(purpose string) Cursors { return Cursors{s, purpose} }
+
+// Seal returns the cursor of position seq, "" for zero: no more pages.
+func (c Cursors) Seal(ctx context.Context, seq int64) (string, error) {
+	if seq == 0 {
+		return "", nil
+	}
+	return c.sealer.Seal(ctx, c.purpose, seq)
+}
+
+// Open returns the position a cursor holds, zero for "" (the first page),
+// and ok false for a text that is no cursor of this purpose. err is for the
+// store failing to give the key.
+func (c Cursors) Open(ctx context.Context, text string) (seq int64, ok bool, err error) {
+	if text == "" {
+		return 0, true, nil
+	}
+	p, ok, err := c.sealer.Open(ctx, c.purpose, text, 1)
+	if err != nil || !ok || p[0] <= 0 {
+		return 0, false, err
+	}
+	return p[0], true, nil
+}

@@ -50,3 +50,29 @@ func TestSealOpen(t *testing.T) {
 		}
 	}
 }
+
+func TestCursors(t *testing.T) {
+	s := New(secrets{}, "k")
+	ctx := context.Background()
+	c := s.Cursors("list v1")
+	if text, err := c.Seal(ctx, 0); text != "" || err != nil {
+		t.Errorf("Seal(0) = %q, %v; want no cursor", text, err)
+	}
+	text, err := c.Seal(ctx, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, ok, err := c.Open(ctx, text); seq != 42 || !ok || err != nil {
+		t.Errorf("Open = %d %v %v", seq, ok, err)
+	}
+	if seq, ok, _ := c.Open(ctx, ""); seq != 0 || !ok {
+		t.Errorf("Open(\"\") = %d %v; want the first page", seq, ok)
+	}
+	if _, ok, _ := s.Cursors("other v1").Open(ctx, text); ok {
+		t.Error("a cursor opens for another purpose")
+	}
+	neg, _ := s.Seal(ctx, "list v1", -5)
+	if _, ok, _ := c.Open(ctx, neg); ok {
+		t.Error("a cursor of a negative position opens")
+	}
+}

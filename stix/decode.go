@@ -393,7 +393,8 @@ func topLevelKeys(raw []byte) []string {
 }
 
 // topLevel calls f with each top-level key of an object the scanner has
-// accepted, and its raw value.
+// accepted, and its raw value. On other text it calls f with what it can
+// make out, and never fails (ReadHead reads what a client sent).
 func topLevel(raw []byte, f func(key string, val []byte)) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
@@ -410,8 +411,10 @@ func topLevel(raw []byte, f func(key string, val []byte)) {
 				f(key, bytes.TrimSpace(raw[start:i]))
 			}
 		case ',':
-			if depth == 1 {
+			if depth == 1 && start >= 0 {
 				f(key, bytes.TrimSpace(raw[start:i]))
+			}
+			if depth == 1 {
 				start = -1
 			}
 		case ':':

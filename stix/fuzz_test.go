@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -128,6 +129,28 @@ func FuzzTimeKey(f *testing.F) {
 		}
 		if got := FormatTime(tm); got[:19] != s[:19] {
 			t.Fatalf("%s became %s", s, got)
+		}
+	})
+}
+
+// FuzzReadHead: ReadHead reads anything without panicking, and what it
+// reads of a valid object is what encoding/json reads.
+func FuzzReadHead(f *testing.F) {
+	f.Add([]byte(`{"type":"indicator","id":"indicator--1","created":"2026-01-01T00:00:00Z","x":{"id":"no"}}`))
+	f.Add([]byte(`{"id":"a\"b","modified":"\u0041"}`))
+	f.Add([]byte(`{"id":`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		h := ReadHead(raw)
+		var want map[string]any
+		if json.Unmarshal(raw, &want) != nil || !utf8.Valid(raw) {
+			return
+		}
+		for _, c := range []struct {
+			got, key string
+		}{{h.ID, "id"}, {h.Type, "type"}, {h.Created, "created"}, {h.Modified, "modified"}} {
+			if s, ok := want[c.key].(string); ok && s != c.got {
+				t.Fatalf("ReadHead(%q) = %+v; encoding/json reads %s %q", raw, h, c.key, s)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"regexp"
 )
 
 // NewUUID returns a random version-4 UUID (RFC 9562 §5.4), the form STIX
@@ -39,4 +40,47 @@ func Bundle(objects []json.RawMessage) []byte {
 		b = append(b, o...)
 	}
 	return append(b, "]}"...)
+}
+
+// idForm is the form of a STIX identifier a reader may ask for: a type
+// name, "--" and a UUID. Upper-case hex is accepted, as the STIX schemas
+// accept it, so that every stored id can be asked for.
+var idForm = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsID reports whether s has the form of a STIX identifier (type--UUID),
+// as an id a reader asks for must. Decoding an object checks its id more
+// strictly.
+func IsID(s string) bool { return idForm.MatchString(s) }
+
+// Head is what a reader needs of a stored object without decoding it.
+type Head struct {
+	ID, Type, Created, Modified string
+}
+
+// ReadHead reads the top-level members id, type, created and modified of
+// a stored object without decoding the rest: a page holds up to a thousand
+// objects, and decoding each whole would cost more than the query. A
+// member that is absent or not a string is "". On text that is not a JSON
+// object it returns what it can, and never fails.
+func ReadHead(raw []byte) Head {
+	var h Head
+	topLevel(raw, func(key string, val []byte) {
+		var dst *string
+		switch key {
+		case "id":
+			dst = &h.ID
+		case "type":
+			dst = &h.Type
+		case "created":
+			dst = &h.Created
+		case "modified":
+			dst = &h.Modified
+		default:
+			return
+		}
+		if n := len(val); n >= 2 && val[0] == '"' && val[n-1] == '"' {
+			*dst = decodeString(val[1 : n-1])
+		}
+	})
+	return h
 }

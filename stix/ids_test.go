@@ -20,3 +20,39 @@ func TestNewIDAndBundle(t *testing.T) {
 		t.Errorf("empty bundle: %v", err)
 	}
 }
+
+func TestIsID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f":      true,
+		"indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F":      true, // as the schemas accept it
+		"x-custom-thing--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f": true,
+		"indicator-8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f":       false,
+		"indicator--8e2e2d2b17d44cbf938f98ee46b3cd3f":          false,
+		"Indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f":      false,
+		"": false,
+		"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/x": false,
+	} {
+		if got := IsID(s); got != want {
+			t.Errorf("IsID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestReadHead(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want Head
+	}{
+		{`{"type":"indicator","id":"indicator--1","created":"2026-01-01T00:00:00Z","modified":"2026-01-02T00:00:00Z","name":"x"}`,
+			Head{ID: "indicator--1", Type: "indicator", Created: "2026-01-01T00:00:00Z", Modified: "2026-01-02T00:00:00Z"}},
+		// Nested members of the same names are not the object's.
+		{`{"extensions":{"x":{"id":"no","modified":"no"}},"id":"ipv4-addr--2","type":"ipv4-addr","value":"198.51.100.7"}`,
+			Head{ID: "ipv4-addr--2", Type: "ipv4-addr"}},
+		{`{"id":"a\u002db","type":7}`, Head{ID: "a-b"}},
+		{`not json`, Head{}},
+	} {
+		if got := ReadHead([]byte(tc.raw)); got != tc.want {
+			t.Errorf("ReadHead(%s) = %+v, want %+v", tc.raw, got, tc.want)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-// Package storetest is the conformance suite every mosaic.Store passes:
+// Package storetest is the conformance suite every store passes:
 // SQLite and PostgreSQL run the same tests (see the sqlite and postgres
 // packages' tests), so the product behaves the same on both.
 package storetest
@@ -14,10 +14,18 @@ import (
 	"mosaic"
 	"mosaic/search"
 	"mosaic/stix"
+	"mosaic/web/session"
 )
 
+// Store is what the suite checks: everything Mosaic keeps of its domain,
+// and the web UI's sessions.
+type Store interface {
+	mosaic.Store
+	session.Store
+}
+
 // Opener returns a new, empty store that lives until the test ends.
-type Opener func(t testing.TB, clock mosaic.Clock) mosaic.Store
+type Opener func(t testing.TB, clock mosaic.Clock) Store
 
 // Clock is a settable clock for tests.
 type Clock struct {
@@ -50,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Directory", func(t *testing.T) { testDirectory(t, open) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open) })
+	t.Run("IngestLeavesRecords", func(t *testing.T) { testIngestLeavesRecords(t, open) })
 	t.Run("Versions", func(t *testing.T) { testVersions(t, open) })
 	t.Run("VersionFilters", func(t *testing.T) { testVersionFilters(t, open) })
 	t.Run("Visibility", func(t *testing.T) { testVisibility(t, open) })
@@ -107,7 +116,7 @@ func UUID(n int) string {
 // World is a small population: three partners (one in a compartment), a
 // stakeholder, an auditor and an admin.
 type World struct {
-	Store                         mosaic.Store
+	Store                         Store
 	Clock                         *Clock
 	A, B, C                       mosaic.Viewer // analysts of partners a, b, c
 	ALiaison                      mosaic.Viewer

@@ -5,22 +5,10 @@ import (
 	"time"
 )
 
-// Web keeps what the web UI needs beyond objects: sign-in sessions and the
-// situational picture's aggregates (package web).
-type Web interface {
-	// CreateSession stores a session for user under the SHA-256 hash of its
-	// secret, valid until expires, with the token forms must carry (csrf).
-	// It remembers the sign-in as the user's last visit and returns the
-	// session with the visit before it. The audit entry a (the sign-in) is
-	// appended in the same transaction. CodeNotFound (user).
-	CreateSession(ctx context.Context, hash [32]byte, user, csrf string, expires time.Time, a AuditEntry) (WebSession, error)
-	// Session returns an unexpired session of an enabled user and that
-	// user's viewer. CodeUnauth otherwise.
-	Session(ctx context.Context, hash [32]byte, now time.Time) (WebSession, Viewer, error)
-	// DeleteSession ends a session and appends a (the sign-out). Ending a
-	// session that does not exist is no error: the user is signed out
-	// either way.
-	DeleteSession(ctx context.Context, hash [32]byte, a AuditEntry) error
+// Situation keeps the situational picture: aggregates of the objects kept
+// per visibility class as they arrive, and the cell's threat level per
+// sector.
+type Situation interface {
 	// Picture counts, under v's visibility policy, the objects of
 	// PictureTypes created in the 30 days before now, by type and by
 	// sector, from aggregates kept per visibility class as objects arrive,
@@ -36,23 +24,6 @@ type Web interface {
 	// by sector; with sector not "", that sector's history instead, newest
 	// first, at most limit. Nothing for viewers who see no cell content.
 	ThreatLevels(ctx context.Context, v Viewer, sector string, limit int) ([]SectorThreat, error)
-	// Relationships returns, for each relationship whose source or target
-	// is id, the newest version v can see, newest stored first, at most
-	// limit.
-	Relationships(ctx context.Context, v Viewer, id string, limit int) ([]StoredObject, error)
-}
-
-// WebSession is a signed-in browser.
-type WebSession struct {
-	User    string
-	CSRF    string // the token every form of the session carries
-	Created time.Time
-	Expires time.Time
-	// PreviousVisit is when the user signed in before this session, zero
-	// on a first sign-in; SinceSeq is the storage position then, for
-	// "new since your last visit".
-	PreviousVisit time.Time
-	SinceSeq      int64
 }
 
 // PictureExploited is the picture's count of exploited vulnerabilities:
