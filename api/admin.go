@@ -9,6 +9,7 @@ import (
 
 	"mosaic"
 	"mosaic/config"
+	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/policy"
 )
@@ -58,7 +59,7 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, v mosaic.View
 		return err
 	}
 	if req.Kind == mosaic.Partner {
-		if _, ok := s.ingest.Config().LegalBases[req.LegalRegime]; !ok {
+		if !slices.Contains(s.content.LegalBases(), req.LegalRegime) {
 			return mosaic.Errorf(mosaic.CodeInvalid, "legal_regime %q is not one of the configured legal bases", req.LegalRegime)
 		}
 	}
@@ -505,7 +506,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if es == nil {
 		es = []mosaic.AuditEntry{}
 	}
-	if err := s.recordRead(v, "audit.read", nil, mosaic.Allowed, r.URL.RawQuery); err != nil {
+	if err := s.content.Audit(v, content.Access{Action: "audit.read", Detail: r.URL.RawQuery}, nil, mosaic.Allowed); err != nil {
 		return err
 	}
 	page := AuditPage{Entries: es}

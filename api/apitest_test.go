@@ -15,6 +15,7 @@ import (
 	"mosaic"
 	"mosaic/api"
 	"mosaic/audit"
+	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/ingest"
 	"mosaic/postgres/pgtest"
@@ -25,7 +26,7 @@ import (
 
 // stores names the stores every API test runs on.
 var stores = map[string]storetest.Opener{
-	"sqlite": func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+	"sqlite": func(t testing.TB, clock mosaic.Clock) storetest.Store {
 		s, err := sqlite.Open(context.Background(), t.TempDir(), clock)
 		if err != nil {
 			t.Fatal(err)
@@ -33,7 +34,7 @@ var stores = map[string]storetest.Opener{
 		t.Cleanup(func() { s.Close() })
 		return s
 	},
-	"postgres": func(t testing.TB, clock mosaic.Clock) mosaic.Store { return pgtest.Open(t, clock) },
+	"postgres": func(t testing.TB, clock mosaic.Clock) storetest.Store { return pgtest.Open(t, clock) },
 }
 
 // harness is an API server on a store, with a token per user.
@@ -52,12 +53,12 @@ func newHarness(t testing.TB, open storetest.Opener) *harness {
 	clock := storetest.NewClock(storetest.Epoch)
 	s := open(t, clock)
 	al := audit.New(s, 50*time.Millisecond, quietLog())
-	in := ingest.New(s, ingest.Config{
+	c := content.New(s, ingest.Config{
 		DefaultTLP: mosaic.TLPAmber,
 		LegalBases: map[string]time.Duration{"wiv2017": 365 * 24 * time.Hour, "wpg": 365 * 24 * time.Hour, "wbni": 365 * 24 * time.Hour, "wjsg": 730 * 24 * time.Hour},
 		Limits:     stix.DefaultLimits(),
-	}, clock)
-	a := api.New(s, in, al, api.Limits{MaxBodyBytes: 16 << 20, MaxPageSize: 1000, RatePerSecond: 1e6, RateBurst: 1e6, AuthFailures: 1000, TokenLifetime: 24 * time.Hour}, clock, quietLog())
+	}, al, clock)
+	a := api.New(c, s, api.Limits{MaxBodyBytes: 16 << 20, MaxPageSize: 1000, RatePerSecond: 1e6, RateBurst: 1e6, AuthFailures: 1000, TokenLifetime: 24 * time.Hour}, clock, quietLog())
 	h := &harness{t: t, store: s, clock: clock, srv: newServer(t, a), audit: al, tokens: map[string]string{}}
 	t.Cleanup(func() { al.Close(context.Background()) })
 	return h

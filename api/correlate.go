@@ -1,13 +1,11 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"slices"
 	"strings"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/search"
 )
 
@@ -23,82 +21,31 @@ type CorrelationPage struct {
 	Next    string       `json:"next,omitempty"`
 }
 
-// observablesOf returns an object's normalised observables.
-func observablesOf(obj []byte) []string {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	dec.UseNumber()
-	var props map[string]any
-	if dec.Decode(&props) != nil {
-		return nil
-	}
-	typ, _ := props["type"].(string)
-	_, obs := search.ObjectTerms(typ, props)
-	return obs
-}
-
-// MaxCorrelationTerms is how many of an object's observables a correlation
-// looks for; a report listing thousands of addresses correlates on its
-// first ones.
-const MaxCorrelationTerms = 500
-
 func (s *Server) correlations(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
 	q, err := queryParams(r, "limit", "cursor")
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("id")
-	if !stixID.MatchString(id) {
-		return mosaic.Errorf(mosaic.CodeInvalid, "%q is not a STIX identifier (type--uuid)", id)
-	}
-	objs, err := s.store.Object(r.Context(), v, id, false)
-	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
-		if aerr := s.recordRead(v, "objects.correlations", []string{id}, mosaic.NotFound, ""); aerr != nil {
-			return aerr
-		}
-		return err
-	}
+	limit, err := s.limitParam(q)
 	if err != nil {
 		return err
 	}
-	obs := observablesOf(objs[0].Object)
-	if len(obs) > MaxCorrelationTerms {
-		obs = obs[:MaxCorrelationTerms]
-	}
-	page := CorrelationPage{Objects: []Correlated{}}
-	if len(obs) > 0 {
-		f := mosaic.ObjectFilter{AnyObservable: obs, NotID: id}
-		if f.Limit, err = s.limitParam(q); err != nil {
-			return err
-		}
-		if f.Before, err = s.decodeCursor(r.Context(), q.Get("cursor")); err != nil {
-			return err
-		}
-		found, err := s.store.Objects(r.Context(), v, f)
-		if err != nil {
-			return err
-		}
-		for _, o := range found.Objects {
-			var shared []string
-			for _, x := range observablesOf(o.Object) {
-				if slices.Contains(obs, x) {
-					shared = append(shared, x)
-				}
-			}
-			page.Objects = append(page.Objects, Correlated{Object: Object{Object: o.Object, Envelope: o.Envelope}, Shared: shared})
-		}
-		if page.Next, err = s.encodeCursor(r.Context(), found.Next); err != nil {
-			return err
-		}
-	}
-	ids := []string{id}
-	for _, o := range page.Objects {
-		ids = append(ids, objectID(o.Object.Object))
-	}
-	if err := s.recordRead(v, "objects.correlations", ids, mosaic.Allowed, r.URL.RawQuery); err != nil {
+	before, err := s.cursorParam(r, q)
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	c, err := s.content.Correlations(r.Context(), v, r.PathValue("id"), limit, before, content.Access{Action: "objects.correlations", Detail: r.URL.RawQuery})
+	if err != nil {
+		return err
+	}
+	page := CorrelationPage{Objects: []Correlated{}}
+	for _, o := range c.Objects {
+		page.Objects = append(page.Objects, Correlated{Object: Object{Object: o.Object, Envelope: o.Envelope}, Shared: o.Shared})
+	}
+	if page.Next, err = s.cursors.Seal(r.Context(), c.Next); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, page)
 }
 
 // observableKinds maps what GET /api/v1/observables takes as type to the
@@ -150,28 +97,16 @@ func (s *Server) observables(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if f.Limit, err = s.limitParam(q); err != nil {
 		return err
 	}
-	if f.Before, err = s.decodeCursor(r.Context(), q.Get("cursor")); err != nil {
+	if f.Before, err = s.cursorParam(r, q); err != nil {
 		return err
 	}
-	page, err := s.store.Objects(r.Context(), v, f)
+	page, err := s.content.List(r.Context(), v, f, content.Access{Action: "observables.occurrences", Detail: r.URL.RawQuery})
 	if err != nil {
 		return err
 	}
-	if err := s.recordRead(v, "observables.occurrences", ids(page.Objects), mosaic.Allowed, r.URL.RawQuery); err != nil {
-		return err
-	}
 	out.Objects = apiObjects(page.Objects)
-	if out.Next, err = s.encodeCursor(r.Context(), page.Next); err != nil {
+	if out.Next, err = s.cursors.Seal(r.Context(), page.Next); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func objectID(obj []byte) string {
-	var head struct {
-		ID string `json:"id"`
-	}
-	_ = json.Unmarshal(obj, &head)
-	return head.ID
+	return writeJSON(w, http.StatusOK, out)
 }

@@ -10,6 +10,7 @@ import (
 	"mosaic"
 	"mosaic/api"
 	"mosaic/audit"
+	"mosaic/content"
 	"mosaic/ingest"
 	"mosaic/stix"
 	"mosaic/storetest"
@@ -17,7 +18,7 @@ import (
 
 // brokenAudit is a store whose audit log can be made to fail.
 type brokenAudit struct {
-	mosaic.Store
+	storetest.Store
 	broken atomic.Bool
 }
 
@@ -32,7 +33,7 @@ func (b *brokenAudit) AppendAudit(ctx context.Context, es []mosaic.AuditEntry) e
 // entries cannot be written, and served again once they can.
 func TestReadsFailClosed(t *testing.T) {
 	var wrapped *brokenAudit
-	h := newHarness(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+	h := newHarness(t, func(t testing.TB, clock mosaic.Clock) storetest.Store {
 		wrapped = &brokenAudit{Store: stores["sqlite"](t, clock)}
 		return wrapped
 	})
@@ -44,9 +45,9 @@ func TestReadsFailClosed(t *testing.T) {
 	// the test flushes itself.
 	al := audit.New(wrapped, time.Hour, quietLog())
 	defer al.Close(context.Background())
-	in := ingest.New(wrapped, ingest.Config{DefaultTLP: mosaic.TLPAmber, LegalBases: map[string]time.Duration{"wpg": time.Hour}, Limits: stix.DefaultLimits()}, h.clock)
+	c := content.New(wrapped, ingest.Config{DefaultTLP: mosaic.TLPAmber, LegalBases: map[string]time.Duration{"wpg": time.Hour}, Limits: stix.DefaultLimits()}, al, h.clock)
 	h2 := &harness{t: t, store: wrapped, clock: h.clock, tokens: h.tokens}
-	h2.srv = newServer(t, api.New(wrapped, in, al, api.Limits{MaxBodyBytes: 1 << 20, MaxPageSize: 100, RatePerSecond: 1e6, RateBurst: 1e6, AuthFailures: 100, TokenLifetime: time.Hour}, h.clock, quietLog()))
+	h2.srv = newServer(t, api.New(c, wrapped, api.Limits{MaxBodyBytes: 1 << 20, MaxPageSize: 100, RatePerSecond: 1e6, RateBurst: 1e6, AuthFailures: 100, TokenLifetime: time.Hour}, h.clock, quietLog()))
 
 	id := "/api/v1/objects/indicator--" + storetest.UUID(1)
 	if r := h2.get("pa-analyst", id, nil, nil); r.status != 200 {

@@ -317,13 +317,13 @@ func TestNoLeaks(t *testing.T) {
 	// Both listing plans of the SQLite store, which small data would not
 	// choose by itself.
 	for _, plan := range []string{"walk", "merge"} {
-		openers["sqlite-"+plan] = func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+		openers["sqlite-"+plan] = func(t testing.TB, clock mosaic.Clock) storetest.Store {
 			s := stores["sqlite"](t, clock).(*sqlstore.Store)
 			s.ForcePlan(plan)
 			return s
 		}
 	}
-	openers["postgres-common-text"] = func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+	openers["postgres-common-text"] = func(t testing.TB, clock mosaic.Clock) storetest.Store {
 		return pgtest.OpenDialect(t, clock, postgres.Dialect{RareMatches: -1})
 	}
 	for name, open := range openers {

@@ -3,12 +3,10 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strings"
-	"time"
 
 	"mosaic"
-	"mosaic/ingest"
+	"mosaic/content"
 	"mosaic/policy"
 	"mosaic/stix"
 )
@@ -28,91 +26,70 @@ func apiObjects(objs []mosaic.StoredObject) []Object {
 	return out
 }
 
-func ids(objs []mosaic.StoredObject) []string {
-	out := make([]string, len(objs))
-	for i, o := range objs {
-		out[i] = objectID(o.Object)
-	}
-	return out
-}
-
-func (s *Server) postBundle(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	return s.auditRefusal(v, s.ingestBundle(w, r, v))
-}
-
-// auditRefusal leaves a trace of a refused write, and returns err: if even
-// the trace fails, the error the caller gets is unchanged.
-func (s *Server) auditRefusal(v mosaic.Viewer, err error) error {
-	if err != nil {
-		d := mosaic.Failed
-		if mosaic.ErrorCode(err) == mosaic.CodeForbidden {
-			d = mosaic.Denied
-		}
-		_ = s.recordRead(v, "objects.ingest", nil, d, mosaic.ErrorMessage(err))
-	}
-	return err
-}
+// ingestAccess names an upload for the audit log.
+var ingestAccess = content.Access{Action: "objects.ingest"}
 
 // upload takes the steps every upload shares: the right to contribute,
 // the content type, the envelope parameters and the body, read in the
-// gate's turns. done gives the storing turn back.
-func (s *Server) upload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, contentType func(*http.Request) error) (body []byte, p ingest.Params, done func(), err error) {
-	if err := policy.MayContribute(v); err != nil {
-		return nil, p, nil, err
+// gate's turns. done gives the storing turn back. A refusal is audited.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, contentType func(*http.Request) error) (body []byte, d mosaic.EnvelopeDefaults, done func(), err error) {
+	if err := s.content.MayContribute(v, ingestAccess); err != nil {
+		return nil, d, nil, err
 	}
+	defer func() {
+		if err != nil {
+			err = s.content.Refuse(v, ingestAccess, err)
+		}
+	}()
 	if err := contentType(r); err != nil {
-		return nil, p, nil, err
+		return nil, d, nil, err
 	}
-	if p, err = envelopeParams(r); err != nil {
-		return nil, p, nil, err
+	if d, err = envelopeDefaults(r); err != nil {
+		return nil, d, nil, err
 	}
-	if r.ContentLength > s.limits.MaxBodyBytes {
-		return nil, p, nil, s.tooLarge(r.ContentLength)
-	}
-	body, done, err = s.readUpload(w, r)
-	return body, p, done, err
+	body, done, err = s.gate.Turns().ReadUpload(w, r, s.limits.MaxBodyBytes, "the limit")
+	return body, d, done, err
 }
 
-func (s *Server) ingestBundle(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	body, p, done, err := s.upload(w, r, v, stixContentType)
+func (s *Server) postBundle(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	body, d, done, err := s.upload(w, r, v, stixContentType)
 	if err != nil {
 		return err
 	}
 	defer done()
-	res, _, err := s.ingest.Bundle(r.Context(), v, body, p)
+	res, _, err := s.content.Contribute(r.Context(), v, body, d, ingestAccess)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, res)
-	return nil
+	return writeJSON(w, http.StatusCreated, res)
 }
 
-// envelopeParams reads a batch's envelope defaults from the query.
-func envelopeParams(r *http.Request) (ingest.Params, error) {
-	var p ingest.Params
+// envelopeDefaults reads a batch's envelope defaults from the query.
+func envelopeDefaults(r *http.Request) (mosaic.EnvelopeDefaults, error) {
+	var d mosaic.EnvelopeDefaults
 	q, err := queryParams(r, "audience", "orcon", "legal_basis", "review_by")
 	if err != nil {
-		return p, err
+		return d, err
 	}
 	if q.Has("audience") {
 		a, err := mosaic.ParseAudience(q.Get("audience"))
 		if err != nil {
-			return p, invalidParam("audience", mosaic.ErrorMessage(err))
+			return d, invalidParam("audience", mosaic.ErrorMessage(err))
 		}
-		p.Audience = &a
+		d.Audience = &a
 	}
-	if p.ORCON, err = boolParam(q, "orcon"); err != nil {
-		return p, err
+	if d.ORCON, err = boolParam(q, "orcon"); err != nil {
+		return d, err
 	}
 	if q.Has("legal_basis") {
 		l := q.Get("legal_basis")
-		p.LegalBasis = &l
+		d.LegalBasis = &l
 	}
 	if q.Has("review_by") {
-		d := q.Get("review_by")
-		p.ReviewBy = &d
+		rb := q.Get("review_by")
+		d.ReviewBy = &rb
 	}
-	return p, nil
+	return d, nil
 }
 
 // ObjectPage is the answer of GET /api/v1/objects.
@@ -157,7 +134,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if f.Limit, err = s.limitParam(q); err != nil {
 		return err
 	}
-	if f.Before, err = s.decodeCursor(r.Context(), q.Get("cursor")); err != nil {
+	if f.Before, err = s.cursorParam(r, q); err != nil {
 		return err
 	}
 	done, err := s.gate.Turns().List(r.Context())
@@ -165,28 +142,20 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 		return err
 	}
 	defer done()
-	page, err := s.store.Objects(r.Context(), v, f)
-	if err != nil {
-		return err
-	}
 	action := "objects.list"
 	if f.Query != "" {
 		action = "objects.search"
 	}
-	if err := s.recordRead(v, action, ids(page.Objects), mosaic.Allowed, r.URL.RawQuery); err != nil {
-		return err
-	}
-	next, err := s.encodeCursor(r.Context(), page.Next)
+	page, err := s.content.List(r.Context(), v, f, content.Access{Action: action, Detail: r.URL.RawQuery})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ObjectPage{Objects: apiObjects(page.Objects), Next: next})
-	return nil
+	next, err := s.cursors.Seal(r.Context(), page.Next)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ObjectPage{Objects: apiObjects(page.Objects), Next: next})
 }
-
-// stixID accepts upper-case hex as the STIX schemas do, so every stored id
-// can be asked for.
-var stixID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // ObjectVersions is the answer of GET /api/v1/objects/{id}.
 type ObjectVersions struct {
@@ -207,44 +176,26 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.View
 	default:
 		return invalidParam("versions", "want latest or all")
 	}
-	id := r.PathValue("id")
-	if !stixID.MatchString(id) {
-		return mosaic.Errorf(mosaic.CodeInvalid, "%q is not a STIX identifier (type--uuid)", id)
-	}
-	objs, err := s.store.Object(r.Context(), v, id, all)
-	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
-		if aerr := s.recordRead(v, "objects.get", []string{id}, mosaic.NotFound, ""); aerr != nil {
-			return aerr
-		}
-		return err
-	}
+	objs, err := s.content.Get(r.Context(), v, r.PathValue("id"), all, content.Access{Action: "objects.get"})
 	if err != nil {
-		return err
-	}
-	if err := s.recordRead(v, "objects.get", []string{id}, mosaic.Allowed, ""); err != nil {
 		return err
 	}
 	out := ObjectVersions{Object: Object{Object: objs[0].Object, Envelope: objs[0].Envelope}}
 	if all {
 		out.Versions = apiObjects(objs)
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
 	if _, err := queryParams(r); err != nil {
 		return err
 	}
-	st, err := s.store.Stats(r.Context(), v)
+	st, err := s.content.Stats(r.Context(), v, content.Access{Action: "stats.read"})
 	if err != nil {
 		return err
 	}
-	if err := s.recordRead(v, "stats.read", nil, mosaic.Allowed, ""); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return writeJSON(w, http.StatusOK, st)
 }
 
 // Me is the answer of GET /api/v1/me.
@@ -275,8 +226,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) err
 	if comps == nil {
 		comps = []string{}
 	}
-	writeJSON(w, http.StatusOK, Me{User: u, Org: o, Compartments: comps, SeesContent: policy.SeesContent(v), MayContrib: policy.MayContribute(v) == nil})
-	return nil
+	return writeJSON(w, http.StatusOK, Me{User: u, Org: o, Compartments: comps, SeesContent: policy.SeesContent(v), MayContrib: policy.MayContribute(v) == nil})
 }
 
 // extensionDefinition publishes Mosaic's envelope extension as a STIX bundle
@@ -285,23 +235,9 @@ func (s *Server) extensionDefinition(w http.ResponseWriter, r *http.Request, _ m
 	if _, err := queryParams(r); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	return writeJSON(w, http.StatusOK, map[string]any{
 		"type":    "bundle",
 		"id":      "bundle--" + stix.ExtensionID[len("extension-definition--"):],
 		"objects": []json.RawMessage{stix.Identity(), stix.ExtensionDefinition()},
-	})
-	return nil
-}
-
-// uploadReadTime is how long reading one upload's body may take, so that a
-// client trickling bytes cannot hold a reading slot for long.
-const uploadReadTime = 2 * time.Minute
-
-// readUpload reads an upload's body in one of the gate's reading turns,
-// within uploadReadTime, and waits for a storing turn; done gives it back.
-func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (body []byte, done func(), err error) {
-	return s.gate.Turns().Read(r.Context(), func() ([]byte, error) {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTime))
-		return s.readBody(w, r)
 	})
 }

@@ -1,11 +1,9 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/middleware"
 	"mosaic/stix"
 )
 
@@ -101,29 +100,17 @@ func timeParam(q url.Values, name string) (string, error) {
 	return "", invalidParam(name, "want a timestamp such as 2026-11-01T00:00:00Z or a date such as 2026-11-01")
 }
 
-// A cursor is the storage position a listing continues before, sealed
-// (package seal): positions count every organisation's records.
-const cursorPurpose = "mosaic cursor v1"
-
-func (s *Server) encodeCursor(ctx context.Context, seq int64) (string, error) {
-	if seq == 0 {
-		return "", nil
-	}
-	return s.cursors.Seal(ctx, cursorPurpose, seq)
-}
-
-func (s *Server) decodeCursor(ctx context.Context, c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	p, ok, err := s.cursors.Open(ctx, cursorPurpose, c, 1)
+// cursorParam opens the cursor parameter: the position a listing
+// continues before, zero for the first page.
+func (s *Server) cursorParam(r *http.Request, q url.Values) (int64, error) {
+	seq, ok, err := s.cursors.Open(r.Context(), q.Get("cursor"))
 	if err != nil {
 		return 0, err
 	}
-	if !ok || p[0] <= 0 {
+	if !ok {
 		return 0, invalidParam("cursor", "not a cursor this server issued; use the next value of the previous page")
 	}
-	return p[0], nil
+	return seq, nil
 }
 
 func (s *Server) limitParam(q url.Values) (int, error) {
@@ -140,22 +127,7 @@ func (s *Server) limitParam(q url.Values) (int, error) {
 // readBody reads a request body of at most the configured size. A body
 // announced as larger is refused before a byte of it is read.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > s.limits.MaxBodyBytes {
-		return nil, s.tooLarge(r.ContentLength)
-	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.limits.MaxBodyBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body exceeds the limit of %d bytes", s.limits.MaxBodyBytes)
-	}
-	if err != nil {
-		return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
-	}
-	return b, nil
-}
-
-func (s *Server) tooLarge(n int64) error {
-	return mosaic.Errorf(mosaic.CodeTooLarge, "the body of %d bytes exceeds the limit of %d bytes", n, s.limits.MaxBodyBytes)
+	return middleware.ReadBody(w, r, s.limits.MaxBodyBytes, "the limit", 0)
 }
 
 // decodeJSON reads a small JSON request body into v, rejecting unknown

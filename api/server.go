@@ -1,19 +1,20 @@
 // Package api is Mosaic's REST API under /api/v1: JSON in and out, bearer
-// tokens, RFC 9457 problem details for errors. Every handler reads and
-// writes through the store with the caller's viewer, so the visibility policy
-// applies to everything it returns.
+// tokens, RFC 9457 problem details for errors. It is a door: it reads and
+// writes content through the content service (package content), which
+// applies the visibility policy and audits every read, and it keeps the
+// directory (organisations, users, tokens, compartments) for admins.
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"mosaic"
-	"mosaic/audit"
+	"mosaic/content"
 	"mosaic/gate"
-	"mosaic/ingest"
+	"mosaic/middleware"
 	"mosaic/problem"
 	"mosaic/seal"
 )
@@ -34,52 +35,58 @@ type Limits struct {
 // DefaultPageSize is the page size of a listing without limit.
 const DefaultPageSize = 100
 
+// Store is what the API needs of the store besides content: the directory
+// for admins and for the caller's own tokens, the audit log for auditors,
+// and the key that seals cursors.
+type Store interface {
+	mosaic.Directory
+	AuditEntries(ctx context.Context, after int64, limit int) ([]mosaic.AuditEntry, error)
+	seal.Secrets
+}
+
 // Server serves the API.
 type Server struct {
-	store  mosaic.Store
-	ingest *ingest.Ingester
-	audit  *audit.Log
-	limits Limits
-	clock  mosaic.Clock
-	log    *slog.Logger
+	content *content.Service
+	store   Store
+	limits  Limits
+	clock   mosaic.Clock
+	log     *slog.Logger
 
 	gate *gate.Gate
 	mux  *http.ServeMux
 
-	cursors *seal.Sealer
+	cursors seal.Cursors
 }
 
 // New returns a Server.
-func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, limits Limits, clock mosaic.Clock, log *slog.Logger) *Server {
+func New(c *content.Service, store Store, limits Limits, clock mosaic.Clock, log *slog.Logger) *Server {
 	s := &Server{
-		store: store, ingest: in, audit: al, limits: limits, clock: clock, log: log,
+		content: c, store: store, limits: limits, clock: clock, log: log,
 		gate:    limits.Gate,
-		cursors: seal.New(store, "cursor"),
+		cursors: seal.New(store, "cursor").Cursors(cursorPurpose),
 		mux:     http.NewServeMux(),
 	}
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: limits.RatePerSecond, RateBurst: limits.RateBurst, AuthFailuresPerMinute: limits.AuthFailures})
 	}
-	allow := map[string][]string{}
+	var paths []middleware.Route
 	for _, rt := range s.routes() {
-		s.mux.Handle(rt.pattern(), s.wrap(rt))
-		allow[rt.path] = append(allow[rt.path], rt.method)
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+		paths = append(paths, middleware.Route{Method: rt.method, Path: rt.path})
 	}
-	// A known path with another method is a 405 naming the methods it has.
-	for path, methods := range allow {
-		s.mux.Handle(path, s.wrap(route{public: true, h: func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
-			w.Header().Set("Allow", strings.Join(methods, ", "))
-			return mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed here; use %s", r.Method, strings.Join(methods, " or "))
-		}}))
-	}
-	s.mux.Handle("/api/", s.wrap(route{public: true, h: func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
+	middleware.AllowMethods(s.mux, paths, s.plain)
+	s.mux.Handle("/api/", s.plain(func(w http.ResponseWriter, r *http.Request) error {
 		return mosaic.Errorf(mosaic.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
-	}}))
+	}))
 	return s
 }
 
 // Handler returns the API's handler, to be mounted at the root.
 func (s *Server) Handler() http.Handler { return s.mux }
+
+// A cursor is the storage position a listing continues before, sealed
+// (package seal): positions count every organisation's records.
+const cursorPurpose = "mosaic cursor v1"
 
 // route is one endpoint. The OpenAPI document lists exactly these.
 type route struct {
@@ -87,8 +94,6 @@ type route struct {
 	public       bool // no authentication
 	h            func(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error
 }
-
-func (rt route) pattern() string { return rt.method + " " + rt.path }
 
 func (s *Server) routes() []route {
 	return []route{
@@ -127,53 +132,27 @@ func (s *Server) routes() []route {
 	}
 }
 
-// wrap adds what every endpoint needs: a request id, headers that keep
-// answers out of caches and sniffers, authentication, the per-user rate
-// limit, and recovery from a panic.
+// plain serves h with the plumbing every door shares (package middleware),
+// answering errors as problem details.
+func (s *Server) plain(h middleware.Handler) http.Handler {
+	return middleware.Wrap(middleware.Options{Log: s.log, WriteError: problem.WriteError, MaxBody: s.limits.MaxBodyBytes}, h)
+}
+
+// wrap adds authentication and the per-user rate limit to an endpoint
+// that is not public.
 func (s *Server) wrap(rt route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := problem.NewRequestID()
-		h := w.Header()
-		h.Set("X-Request-Id", id)
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.log.Error("panic", slog.String("request_id", id), slog.Any("panic", p))
-				s.writeError(w, r, mosaic.Internal(errPanic, rt.pattern()))
-			}
-		}()
+	return s.plain(func(w http.ResponseWriter, r *http.Request) error {
 		var v mosaic.Viewer
 		if !rt.public {
 			var err error
 			if v, err = s.gate.Authenticate(r, gate.Bearer); err != nil {
-				s.writeError(w, r, err)
-				return
+				return err
 			}
+			middleware.SetUser(r.Context(), v.User)
 			if err := s.gate.Admit(v); err != nil {
-				s.writeError(w, r, err)
-				return
+				return err
 			}
 		}
-		if err := rt.h(w, r, v); err != nil {
-			s.writeError(w, r, err)
-		}
+		return rt.h(w, r, v)
 	})
-}
-
-type panicError struct{}
-
-func (panicError) Error() string { return "handler panicked" }
-
-var errPanic = panicError{}
-
-// recordRead audits a read. When the audit log cannot take it the read
-// fails: the caller must not send what it read.
-func (s *Server) recordRead(v mosaic.Viewer, action string, ids []string, d mosaic.Decision, detail string) error {
-	e := mosaic.NewAuditEntry(v, s.clock.Now(), action)
-	e.ObjectIDs, e.Decision, e.Detail = ids, d, detail
-	return s.audit.Record(e)
 }

@@ -115,7 +115,7 @@ func Populate(ctx context.Context, s mosaic.Store, in *ingest.Ingester, spec Spe
 		if err != nil {
 			return nil, err
 		}
-		if _, _, err := in.Bundle(ctx, viewers[org], body, ingest.Params{}); err != nil {
+		if _, _, err := in.Bundle(ctx, viewers[org], body, mosaic.EnvelopeDefaults{}); err != nil {
 			return nil, fmt.Errorf("batch at %d: %w", start, err)
 		}
 		f.Objects += n

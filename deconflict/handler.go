@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,7 +13,10 @@ import (
 	"unicode/utf8"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/gate"
+	"mosaic/middleware"
+	"mosaic/policy"
 	"mosaic/problem"
 )
 
@@ -24,16 +26,17 @@ type Store interface {
 	Org(ctx context.Context, name string) (mosaic.Organisation, error)
 }
 
-// Recorder queues read audit entries (package audit's Log).
-type Recorder interface {
-	Record(e mosaic.AuditEntry) error
+// Auditor audits the reads and refusals of deconfliction requests: the
+// content service, which audits every door's reads.
+type Auditor interface {
+	Audit(v mosaic.Viewer, a content.Access, ids []string, d mosaic.Decision) error
 }
 
 // Options configure a Handler. Zero limits take the defaults named.
 type Options struct {
 	Store     Store
 	Evaluator Evaluator
-	Audit     Recorder
+	Audit     Auditor
 	Gate      *gate.Gate
 	Clock     mosaic.Clock
 	Log       *slog.Logger
@@ -103,26 +106,20 @@ func NewHandler(o Options) *Handler {
 		o.Clock = mosaic.SystemClock{}
 	}
 	h := &Handler{o: o, mux: http.NewServeMux()}
-	allow := map[string][]string{}
-	var paths []string
+	var paths []middleware.Route
 	for _, rt := range h.routes() {
 		h.mux.Handle(rt.pattern, h.wrap(rt.fn))
 		method, path, _ := strings.Cut(rt.pattern, " ")
-		if _, ok := allow[path]; !ok {
-			paths = append(paths, path)
-		}
-		allow[path] = append(allow[path], method)
+		paths = append(paths, middleware.Route{Method: method, Path: path})
 	}
 	// A known path with another method is a 405 naming the methods it
-	// has, as in the REST API.
-	for _, path := range paths {
-		methods := strings.Join(allow[path], ", ")
-		h.mux.Handle(path, h.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
-			w.Header().Set("Allow", methods)
-			return mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed here; use %s", r.Method, methods)
-		}))
+	// has, as in the REST API; like every answer here, only to those who
+	// may use deconfliction.
+	authed := func(fn middleware.Handler) http.Handler {
+		return h.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error { return fn(w, r) })
 	}
-	h.mux.Handle(Prefix, h.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
+	middleware.AllowMethods(h.mux, paths, authed)
+	h.mux.Handle(Prefix, authed(func(w http.ResponseWriter, r *http.Request) error {
 		return mosaic.Errorf(mosaic.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
 	return h
@@ -165,56 +162,41 @@ func Routes() []string {
 // types and JSON punctuation, with room to spare.
 func (h *Handler) maxBody() int64 { return int64(h.o.MaxBatch)*128 + 64<<10 }
 
+// plain serves fn with the plumbing every door shares (package
+// middleware), answering errors as problem details, as the REST API does.
+func (h *Handler) plain(fn middleware.Handler) http.Handler {
+	return middleware.Wrap(middleware.Options{Log: h.o.Log, WriteError: problem.WriteError, MaxBody: h.maxBody()}, fn)
+}
+
 // wrap authenticates, applies the per-user rate, checks the role, and
-// answers errors as problem details. Refusals after authentication are
-// audited; what is audited is the safe message, which never holds a token
-// or an element.
+// audits refusals after authentication; what is audited is the safe
+// message, which never holds a token or an element.
 func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request, mosaic.Viewer) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := problem.NewRequestID()
-		w.Header().Set("X-Request-Id", id)
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+	return h.plain(func(w http.ResponseWriter, r *http.Request) error {
 		v, err := h.o.Gate.Authenticate(r, gate.Bearer)
 		if err != nil {
-			writeProblem(w, r, err)
-			return
+			return err
 		}
+		middleware.SetUser(r.Context(), v.User)
 		if err := h.o.Gate.Admit(v); err != nil {
-			writeProblem(w, r, err)
-			return
+			return err
 		}
-		if !mayUse(v) {
-			err = mosaic.Errorf(mosaic.CodeForbidden, "deconfliction is for analysts and liaisons of partner organisations")
-		} else {
+		if err = policy.MayDeconflict(v); err == nil {
 			err = fn(w, r, v)
-		}
-		if err == nil {
-			return
-		}
-		if mosaic.ErrorCode(err) == mosaic.CodeInternal {
-			h.o.Log.Error("deconfliction", slog.String("request_id", id), slog.String("path", r.URL.Path), slog.String("user", v.User), slog.Any("err", err))
 		}
 		// The store audits a spent budget itself, in the transaction that
 		// finds it spent.
-		var rl *gate.RateLimited
-		if !errors.As(err, &rl) {
-			e := mosaic.NewAuditEntry(v, h.o.Clock.Now(), "deconfliction."+action(r))
-			e.Decision, e.Detail = mosaic.Denied, mosaic.ErrorMessage(err)
+		if err != nil && mosaic.ErrorCode(err) != mosaic.CodeRateLimited {
+			d := mosaic.Denied
 			if mosaic.ErrorCode(err) == mosaic.CodeInternal {
-				e.Decision = mosaic.Failed
+				d = mosaic.Failed
 			}
-			if aerr := h.o.Audit.Record(e); aerr != nil {
+			if aerr := h.o.Audit.Audit(v, content.Access{Action: "deconfliction." + action(r), Detail: mosaic.ErrorMessage(err)}, nil, d); aerr != nil {
 				h.o.Log.Error("audit a refusal", slog.Any("err", aerr))
 			}
 		}
-		writeProblem(w, r, err)
+		return err
 	})
-}
-
-// mayUse says whether v may use deconfliction, hits included.
-func mayUse(v mosaic.Viewer) bool {
-	return v.OrgKind == mosaic.Partner && (v.Role == mosaic.Analyst || v.Role == mosaic.Liaison)
 }
 
 // action names what a request does, for the audit log.
@@ -234,9 +216,7 @@ func action(r *http.Request) string {
 }
 
 func (h *Handler) record(v mosaic.Viewer, act, detail string) error {
-	e := mosaic.NewAuditEntry(v, h.o.Clock.Now(), "deconfliction."+act)
-	e.Detail = detail
-	if err := h.o.Audit.Record(e); err != nil {
+	if err := h.o.Audit.Audit(v, content.Access{Action: "deconfliction." + act, Detail: detail}, nil, mosaic.Allowed); err != nil {
 		return mosaic.Errorf(mosaic.CodeUnavailable, "the audit log cannot be written now; try again later")
 	}
 	return nil
@@ -319,8 +299,7 @@ func (h *Handler) evaluate(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if mosaic.ErrorCode(err) == mosaic.CodeRateLimited {
 		// The separate evaluator's own budget: refused like the
 		// organisation's, and audited here since the store did not.
-		a.Decision, a.Detail = mosaic.Denied, a.Detail+": "+mosaic.ErrorMessage(err)
-		if aerr := h.o.Audit.Record(a); aerr != nil {
+		if aerr := h.o.Audit.Audit(v, content.Access{Action: a.Action, Detail: a.Detail + ": " + mosaic.ErrorMessage(err)}, nil, mosaic.Denied); aerr != nil {
 			h.o.Log.Error("audit a refusal", slog.Any("err", aerr))
 		}
 		return budgetError(err, now)
@@ -557,7 +536,7 @@ func (h *Handler) LastHit(ctx context.Context) (int64, error) {
 // sides; nobody else sees any.
 func (h *Handler) visibleHits(ctx context.Context, v mosaic.Viewer, list func(org string) ([]mosaic.Hit, error)) ([]HitView, error) {
 	out := []HitView{}
-	if !mayUse(v) {
+	if policy.MayDeconflict(v) != nil {
 		return out, nil
 	}
 	contacts := map[string]string{}

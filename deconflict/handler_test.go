@@ -20,9 +20,11 @@ import (
 
 	"mosaic"
 	"mosaic/audit"
+	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/deconflict"
 	"mosaic/gate"
+	"mosaic/ingest"
 	"mosaic/sqlite"
 	"mosaic/sqlstore"
 	"mosaic/storetest"
@@ -124,7 +126,8 @@ func (s *server) open() {
 		}
 	}
 	o := s.options
-	o.Store, o.Evaluator, o.Audit, o.Clock, o.Log = st, s.ev, s.audit, s.clock, log
+	o.Store, o.Evaluator, o.Clock, o.Log = st, s.ev, s.clock, log
+	o.Audit = content.New(st, ingest.Config{}, s.audit, s.clock)
 	o.Gate = gate.New(st, s.clock, gate.Limits{RatePerSecond: 10000, RateBurst: 10000})
 	s.h = deconflict.NewHandler(o)
 	if _, err := s.h.SyncEpochs(bg); err != nil {

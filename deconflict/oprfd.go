@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"mosaic"
-	"mosaic/gate"
 )
 
 // The separate evaluator (mosaic oprfd) serves two endpoints:
@@ -82,7 +81,7 @@ func (b *FileBudget) Spend(n int, now time.Time) error {
 		used = 0
 	}
 	if used+n > b.limit {
-		return &gate.RateLimited{Wait: untilNextDay(now), Msg: fmt.Sprintf("the evaluator's daily budget of %d evaluations is spent", b.limit)}
+		return mosaic.RateLimited(untilNextDay(now), "the evaluator's daily budget of %d evaluations is spent", b.limit)
 	}
 	raw, _ := json.Marshal(fileBudgetJSON{Day: day, Used: used + n})
 	tmp := b.path + ".tmp"

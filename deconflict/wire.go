@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"mosaic"
-	"mosaic/gate"
 	"mosaic/problem"
 )
 
@@ -156,5 +155,5 @@ func budgetError(err error, now time.Time) error {
 	if mosaic.ErrorCode(err) != mosaic.CodeRateLimited {
 		return err
 	}
-	return &gate.RateLimited{Wait: untilNextDay(now), Msg: mosaic.ErrorMessage(err)}
+	return mosaic.RateLimited(untilNextDay(now), "%s", mosaic.ErrorMessage(err))
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"mosaic"
-	"mosaic/ingest"
 	"mosaic/policy"
 )
 
@@ -17,20 +16,15 @@ import (
 // that a mistake shows now rather than as a failing poll: the local user
 // exists, is enabled and may contribute; the legal basis is configured;
 // the review date is not past; the audience's compartments are the user's.
-func CheckLocal(ctx context.Context, store mosaic.Store, cfg ingest.Config, f mosaic.Feed, now time.Time) error {
+//
+// legalBases are the configured legal bases (the content service's).
+func CheckLocal(ctx context.Context, store Store, legalBases []string, f mosaic.Feed, now time.Time) error {
 	v, err := viewer(ctx, store, f.User)
 	if err != nil {
 		return err
 	}
-	if f.LegalBasis != nil {
-		if _, ok := cfg.LegalBases[*f.LegalBasis]; !ok {
-			known := make([]string, 0, len(cfg.LegalBases))
-			for k := range cfg.LegalBases {
-				known = append(known, k)
-			}
-			slices.Sort(known)
-			return mosaic.Errorf(mosaic.CodeInvalid, "legal basis %q is not one of %s", *f.LegalBasis, strings.Join(known, ", "))
-		}
+	if f.LegalBasis != nil && !slices.Contains(legalBases, *f.LegalBasis) {
+		return mosaic.Errorf(mosaic.CodeInvalid, "legal basis %q is not one of %s", *f.LegalBasis, strings.Join(legalBases, ", "))
 	}
 	if f.ReviewBy != nil {
 		d, err := mosaic.ParseDate(*f.ReviewBy)

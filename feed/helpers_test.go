@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/feed"
 	"mosaic/ingest"
 	"mosaic/postgres"
@@ -28,6 +29,14 @@ import (
 var bg = context.Background()
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// noAudit takes audit entries and keeps none.
+type noAudit struct{}
+
+func (noAudit) Record(mosaic.AuditEntry) error { return nil }
+
+// testAccess names the tests' own contributions for the audit log.
+var testAccess = content.Access{Action: "test"}
 
 func ingestConfig() ingest.Config {
 	year := 365 * 24 * time.Hour
@@ -44,7 +53,7 @@ type local struct {
 	open  func() mosaic.Store // opens the same database again
 	store mosaic.Store
 	clock *storetest.Clock
-	in    *ingest.Ingester
+	in    *content.Service
 }
 
 // opener returns a function that opens one database, the same each time.
@@ -113,7 +122,7 @@ func newLocalOn(t *testing.T, o opener, clock *storetest.Clock) *local {
 // a restart.
 func (l *local) reopen() *local {
 	s := l.open()
-	return &local{open: l.open, store: s, clock: l.clock, in: ingest.New(s, ingestConfig(), l.clock)}
+	return &local{open: l.open, store: s, clock: l.clock, in: content.New(s, ingestConfig(), noAudit{}, l.clock)}
 }
 
 func (l *local) viewer(t *testing.T) mosaic.Viewer {
@@ -245,4 +254,4 @@ func (rp *replay) apiRoot() string { return rp.srv.URL + "/taxii2/api/" }
 
 const remoteCollection = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
 
-func ingestParams() ingest.Params { return ingest.Params{} }
+func ingestParams() mosaic.EnvelopeDefaults { return mosaic.EnvelopeDefaults{} }

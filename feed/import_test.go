@@ -42,7 +42,7 @@ func testRefusedObjects(t *testing.T, open opener) {
 	l := newLocalOn(t, open, clock)
 	// pb already holds indicator 3 with other content under the same
 	// version.
-	if _, _, err := l.in.Bundle(bg, l.viewer(t), []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(1)+`","objects":[`+indicator(3, "ours", "")+`]}`), ingestParams()); err != nil {
+	if _, _, err := l.in.Contribute(bg, l.viewer(t), []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(1)+`","objects":[`+indicator(3, "ours", "")+`]}`), ingestParams(), testAccess); err != nil {
 		t.Fatal(err)
 	}
 	api := serveOne(t, indicator(1, "fine", ""), indicator(2, "red for the cell", red), indicator(3, "theirs", ""), indicator(4, "fine too", ""), indicator(4, "fine too", ""))

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"mosaic"
-	"mosaic/ingest"
+	"mosaic/content"
 	"mosaic/stix"
 )
 
@@ -20,11 +20,6 @@ type pageResult struct {
 	Rejected []mosaic.Problem
 	// RejectedObjects counts the objects refused.
 	RejectedObjects int
-}
-
-// params are a feed's envelope as ingest's batch parameters.
-func params(f mosaic.Feed) ingest.Params {
-	return ingest.Params{Audience: f.Audience, ORCON: f.ORCON, LegalBasis: f.LegalBasis, ReviewBy: f.ReviewBy}
 }
 
 // importPage stores a page's objects for v under the feed's envelope.
@@ -41,9 +36,9 @@ func params(f mosaic.Feed) ingest.Params {
 // audience the organisation may not use, a user who may not contribute)
 // fails the whole page and the poll, without moving the feed on: the
 // operator fixes the feed, and the next poll takes up the same page.
-func importPage(ctx context.Context, in *ingest.Ingester, v mosaic.Viewer, f mosaic.Feed, raws []json.RawMessage) (pageResult, error) {
+func importPage(ctx context.Context, in Contributor, v mosaic.Viewer, f mosaic.Feed, raws []json.RawMessage) (pageResult, error) {
 	var res pageResult
-	lim := in.Config().Limits
+	lim := in.Limits()
 	if n := len(raws); n > lim.MaxObjects && lim.MaxObjects > 0 {
 		return res, mosaic.Errorf(mosaic.CodeTooLarge, "the page has %d objects, more than the limit of %d", n, lim.MaxObjects)
 	}
@@ -90,7 +85,7 @@ func importPage(ctx context.Context, in *ingest.Ingester, v mosaic.Viewer, f mos
 	// the rest, so that a good version is not refused for a bad one.
 	var alone []stix.Object
 	for len(objs) > 0 {
-		r, _, err := in.Objects(ctx, v, objs, params(f))
+		r, err := in.ContributeObjects(ctx, v, objs, f.Defaults(), content.Access{Action: "feed.import", Detail: f.Name})
 		if err == nil {
 			res.add(r)
 			break
@@ -123,7 +118,7 @@ func importPage(ctx context.Context, in *ingest.Ingester, v mosaic.Viewer, f mos
 		objs = kept
 	}
 	for _, o := range alone {
-		r, _, err := in.Objects(ctx, v, []stix.Object{o}, params(f))
+		r, err := in.ContributeObjects(ctx, v, []stix.Object{o}, f.Defaults(), content.Access{Action: "feed.import", Detail: f.Name})
 		if err == nil {
 			res.add(r)
 			continue

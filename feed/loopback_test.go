@@ -13,9 +13,9 @@ import (
 
 	"mosaic"
 	"mosaic/audit"
+	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/feed"
-	"mosaic/ingest"
 	"mosaic/sqlite"
 	"mosaic/stix"
 	"mosaic/storetest"
@@ -26,7 +26,7 @@ import (
 // analyst the feed reads as.
 type remote struct {
 	store mosaic.Store
-	in    *ingest.Ingester
+	in    *content.Service
 	v     mosaic.Viewer
 	srv   *httptest.Server
 	token string
@@ -53,12 +53,12 @@ func newRemote(t *testing.T) *remote {
 	if _, err := s.CreateToken(bg, "pa-analyst", hash, "feed", clock.Now().Add(24*time.Hour), a); err != nil {
 		t.Fatal(err)
 	}
-	in := ingest.New(s, ingestConfig(), clock)
 	al := audit.New(s, 50*time.Millisecond, quietLog())
+	in := content.New(s, ingestConfig(), al, clock)
 	t.Cleanup(func() { al.Close(context.Background()) })
 	mux := http.NewServeMux()
 	opts := taxii.Options{MaxPageSize: 10, RatePerSecond: 1e6, RateBurst: 1e6, AuthFailuresPerMinute: 1000}
-	mux.Handle(taxii.DiscoveryPath, taxii.New(s, in, al, opts, clock, quietLog()).Handler())
+	mux.Handle(taxii.DiscoveryPath, taxii.New(in, s, opts, clock, quietLog()).Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	v := mosaic.Viewer{UserID: u.ID, User: u.Name, OrgID: o.ID, Org: o.Name, OrgKind: o.Kind, Role: u.Role}
@@ -78,7 +78,7 @@ func (r *remote) add(t *testing.T, from, to, day int, aud string) {
 		t.Fatal(err)
 	}
 	body := `{"type":"bundle","id":"bundle--` + storetest.UUID(1) + `","objects":[` + strings.Join(objs, ",") + `]}`
-	if _, _, err := r.in.Bundle(bg, r.v, []byte(body), ingest.Params{Audience: &a}); err != nil {
+	if _, _, err := r.in.Contribute(bg, r.v, []byte(body), mosaic.EnvelopeDefaults{Audience: &a}, testAccess); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -106,7 +106,7 @@ func testLoopback(t *testing.T, open opener) {
 	intake, orcon, legal, review := mosaic.Audience{Compartments: []string{"intake"}}, false, "wpg", "2027-03-01"
 	f := l.addFeed(t, mosaic.Feed{Name: "pa-cell", URL: r.apiRoot(), Collection: coll.ID, RemoteUser: "pa-analyst", TokenFile: tokenFile(t, r.token),
 		Audience: &intake, ORCON: &orcon, LegalBasis: &legal, ReviewBy: &review, Interval: time.Hour})
-	if err := feed.CheckLocal(bg, l.store, ingestConfig(), f, clock.Now()); err != nil {
+	if err := feed.CheckLocal(bg, l.store, l.in.LegalBases(), f, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"mosaic"
-	"mosaic/ingest"
+	"mosaic/content"
 	"mosaic/policy"
 	"mosaic/stix"
 )
@@ -54,10 +54,27 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Store is what feeds need of the store: the feeds themselves, the local
+// users they import as, their compartments, and the audit log.
+type Store interface {
+	mosaic.Feeds
+	User(ctx context.Context, name string) (mosaic.User, error)
+	Org(ctx context.Context, name string) (mosaic.Organisation, error)
+	Memberships(ctx context.Context, v mosaic.Viewer) ([]string, error)
+	AppendAudit(ctx context.Context, entries []mosaic.AuditEntry) error
+}
+
+// Contributor stores what a feed imports, as every way in stores content:
+// the content service (package content).
+type Contributor interface {
+	ContributeObjects(ctx context.Context, v mosaic.Viewer, objs []stix.Object, d mosaic.EnvelopeDefaults, a content.Access) (mosaic.IngestResult, error)
+	Limits() stix.Limits
+}
+
 // Poller polls feeds and imports what they bring.
 type Poller struct {
-	store  mosaic.Store
-	in     *ingest.Ingester
+	store  Store
+	in     Contributor
 	client *Client
 	clock  mosaic.Clock
 	log    *slog.Logger
@@ -68,7 +85,7 @@ type Poller struct {
 }
 
 // NewPoller returns a Poller that stores through in, on store.
-func NewPoller(store mosaic.Store, in *ingest.Ingester, client *Client, clock mosaic.Clock, log *slog.Logger, opts Options) *Poller {
+func NewPoller(store Store, in Contributor, client *Client, clock mosaic.Clock, log *slog.Logger, opts Options) *Poller {
 	return &Poller{store: store, in: in, client: client, clock: clock, log: log, opts: opts.withDefaults(), polling: map[int64]bool{}}
 }
 
@@ -318,7 +335,7 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // viewer is the local user a feed imports as, as a request would
 // authenticate it.
-func viewer(ctx context.Context, store mosaic.Store, name string) (mosaic.Viewer, error) {
+func viewer(ctx context.Context, store Store, name string) (mosaic.Viewer, error) {
 	u, err := store.User(ctx, name)
 	if err != nil {
 		return mosaic.Viewer{}, fmt.Errorf("local user: %w", err)
@@ -339,7 +356,7 @@ func viewer(ctx context.Context, store mosaic.Store, name string) (mosaic.Viewer
 
 // CheckUser reports whether the local user exists, is enabled and may
 // contribute, as a feed's user must.
-func CheckUser(ctx context.Context, store mosaic.Store, name string) error {
+func CheckUser(ctx context.Context, store Store, name string) error {
 	_, err := viewer(ctx, store, name)
 	return err
 }

@@ -62,7 +62,7 @@ func testGoodVersionBesideBadOne(t *testing.T, open opener) {
 	l := newLocalOn(t, open, storetest.NewClock(storetest.Epoch))
 	// pb holds indicator 3 of 1 October; the remote has other content
 	// under that version, and a good version of 2 October.
-	if _, _, err := l.in.Bundle(bg, l.viewer(t), []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(1)+`","objects":[`+indicatorAt(3, 1, "ours")+`]}`), ingestParams()); err != nil {
+	if _, _, err := l.in.Contribute(bg, l.viewer(t), []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(1)+`","objects":[`+indicatorAt(3, 1, "ours")+`]}`), ingestParams(), testAccess); err != nil {
 		t.Fatal(err)
 	}
 	api := serveOne(t, indicatorAt(3, 2, "new version"), indicatorAt(3, 1, "theirs"), indicatorAt(4, 1, "other"))

@@ -9,7 +9,7 @@ import (
 	"mosaic/storetest"
 )
 
-func open(t testing.TB, clock mosaic.Clock) mosaic.Store {
+func open(t testing.TB, clock mosaic.Clock) storetest.Store {
 	return pgtest.Open(t, clock)
 }
 
@@ -21,7 +21,7 @@ func TestConformance(t *testing.T) { storetest.Run(t, open) }
 func TestConformancePlans(t *testing.T) {
 	for _, plan := range []string{"walk", "merge"} {
 		t.Run(plan, func(t *testing.T) {
-			storetest.Run(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+			storetest.Run(t, func(t testing.TB, clock mosaic.Clock) storetest.Store {
 				s := pgtest.Open(t, clock)
 				s.ForcePlan(plan)
 				return s
@@ -29,7 +29,7 @@ func TestConformancePlans(t *testing.T) {
 		})
 	}
 	t.Run("common-text", func(t *testing.T) {
-		storetest.Run(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+		storetest.Run(t, func(t testing.TB, clock mosaic.Clock) storetest.Store {
 			return pgtest.OpenDialect(t, clock, postgres.Dialect{RareMatches: -1})
 		})
 	})

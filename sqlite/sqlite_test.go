@@ -12,7 +12,7 @@ import (
 	"mosaic/storetest"
 )
 
-func open(t testing.TB, clock mosaic.Clock) mosaic.Store {
+func open(t testing.TB, clock mosaic.Clock) storetest.Store {
 	s, err := sqlite.Open(context.Background(), t.TempDir(), clock)
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +28,7 @@ func TestConformance(t *testing.T) { storetest.Run(t, open) }
 func TestConformancePlans(t *testing.T) {
 	for _, plan := range []string{"walk", "merge"} {
 		t.Run(plan, func(t *testing.T) {
-			storetest.Run(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+			storetest.Run(t, func(t testing.TB, clock mosaic.Clock) storetest.Store {
 				s := open(t, clock).(*sqlstore.Store)
 				s.ForcePlan(plan)
 				return s
@@ -70,7 +70,7 @@ func TestColdConcurrentReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := storetest.NewWorld(t, func(testing.TB, mosaic.Clock) mosaic.Store { return s })
+	w := storetest.NewWorld(t, func(testing.TB, mosaic.Clock) storetest.Store { return s })
 	var recs []mosaic.Record
 	for n := range 20 {
 		aud := mosaic.Audience{Cell: n%2 == 0, Compartments: map[bool][]string{true: nil, false: {"ops"}}[n%2 == 0]}

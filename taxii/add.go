@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -15,7 +14,7 @@ import (
 	"time"
 
 	"mosaic"
-	"mosaic/ingest"
+	"mosaic/content"
 	"mosaic/stix"
 )
 
@@ -42,10 +41,6 @@ func statusResource(st mosaic.UploadStatus) Status {
 	}
 }
 
-// uploadReadTime is how long reading one upload's body may take, so that a
-// slow client cannot hold a reading slot for ever.
-const uploadReadTime = 2 * time.Minute
-
 // addObjects stores the objects of an envelope (TAXII §5.5) under the
 // collection's audience as the batch default: added to a compartment's
 // collection, they are shared with that compartment. An object's own
@@ -60,35 +55,32 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if err != nil {
 		return err
 	}
+	a := content.Access{Action: "taxii.ingest", Detail: c.key}
 	if !c.CanWrite {
 		// TAXII §5.5: 403 for a collection the client may read but not
 		// write.
-		_ = s.recordRead(v, "taxii.ingest", nil, mosaic.Denied, c.key+": may not write")
-		return mosaic.Errorf(mosaic.CodeForbidden, "you may not add objects to this collection")
+		return s.content.Refuse(v, a, mosaic.Errorf(mosaic.CodeForbidden, "you may not add objects to this collection"))
 	}
 	if err := contentType(r); err != nil {
 		return err
 	}
-	if r.ContentLength > s.opts.MaxContentLength {
-		return s.tooLarge(r.ContentLength)
-	}
-	body, done, err := s.readUpload(w, r)
+	body, done, err := s.gate.Turns().ReadUpload(w, r, s.opts.MaxContentLength, "the max_content_length")
 	if err != nil {
 		return err
 	}
 	defer done()
 
-	lim := s.ingest.Config().Limits
+	lim := s.content.Limits()
 	raws, err := splitEnvelope(body, limitsOrDefault(lim).MaxObjects)
 	if err != nil {
-		_ = s.recordRead(v, "taxii.ingest", nil, mosaic.Failed, c.key+": "+err.Error())
-		return err
+		return s.content.Refuse(v, a, err)
 	}
 	items := decodeAll(raws, lim)
 	st := mosaic.UploadStatus{ID: stix.NewUUID(), User: v.User, Created: requested, Total: len(items)}
 	var refused *mosaic.Error
 	if probs := dedupe(items); probs > 0 {
 		refused = &mosaic.Error{Code: mosaic.CodeInvalid, Message: fmt.Sprintf("%d objects are invalid", probs)}
+		_ = s.content.Refuse(v, a, refused)
 	} else {
 		objs := make([]stix.Object, 0, len(items))
 		for _, it := range items {
@@ -97,20 +89,18 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 			}
 		}
 		aud := c.audience
-		_, _, err := s.ingest.Objects(r.Context(), v, objs, ingest.Params{Audience: &aud})
+		_, err := s.content.ContributeObjects(r.Context(), v, objs, mosaic.EnvelopeDefaults{Audience: &aud}, a)
 		switch code := mosaic.ErrorCode(err); {
 		case err == nil:
 		case code == mosaic.CodeInvalid || code == mosaic.CodeConflict:
 			errors.As(err, &refused)
 		default:
-			_ = s.recordRead(v, "taxii.ingest", nil, mosaic.Failed, c.key+": "+mosaic.ErrorMessage(err))
 			return err
 		}
 	}
 	if refused != nil {
 		st.Failures = failures(items, refused, requested)
 		st.Failure = len(st.Failures)
-		_ = s.recordRead(v, "taxii.ingest", nil, mosaic.Failed, c.key+": "+refused.Message)
 	} else {
 		if st.Successes, err = s.successes(r.Context(), v, items); err != nil {
 			return err
@@ -138,28 +128,6 @@ func limitsOrDefault(l stix.Limits) stix.Limits {
 		l.MaxDepth = stix.DefaultLimits().MaxDepth
 	}
 	return l
-}
-
-func (s *Server) tooLarge(n int64) error {
-	return mosaic.Errorf(mosaic.CodeTooLarge, "the body of %d bytes exceeds the max_content_length of %d bytes", n, s.opts.MaxContentLength)
-}
-
-// readUpload reads an upload's body in one of the gate's reading turns,
-// within uploadReadTime, up to MaxContentLength, and waits for a storing
-// turn; done gives it back.
-func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (body []byte, done func(), err error) {
-	return s.gate.Turns().Read(r.Context(), func() ([]byte, error) {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTime))
-		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxContentLength))
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body exceeds the max_content_length of %d bytes", s.opts.MaxContentLength)
-		}
-		if err != nil {
-			return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
-		}
-		return b, nil
-	})
 }
 
 // splitEnvelope returns the members of an envelope's objects list (TAXII
@@ -317,20 +285,20 @@ func dedupe(items []item) int {
 // timestamp, as submitted (TAXII §4.3.1). Objects with neither (SCOs) are
 // versioned by the time they were added; sco reports those.
 func detailOf(it item, i int) (id, version string, sco bool) {
-	h := head{id: it.obj.ID, created: it.obj.Created, modified: it.obj.Modified}
-	if h.id == "" {
-		h = readHead(it.raw)
-		if !stixID.MatchString(h.id) {
-			h.id = fmt.Sprintf("objects[%d]", i)
+	h := stix.Head{ID: it.obj.ID, Created: it.obj.Created, Modified: it.obj.Modified}
+	if h.ID == "" {
+		h = stix.ReadHead(it.raw)
+		if !stix.IsID(h.ID) {
+			h.ID = fmt.Sprintf("objects[%d]", i)
 		}
 	}
 	switch {
-	case h.modified != "":
-		return h.id, h.modified, false
-	case h.created != "":
-		return h.id, h.created, false
+	case h.Modified != "":
+		return h.ID, h.Modified, false
+	case h.Created != "":
+		return h.ID, h.Created, false
 	}
-	return h.id, "", true
+	return h.ID, "", true
 }
 
 // failures lists every object of a refused upload with the reasons that
@@ -413,7 +381,7 @@ func (s *Server) successes(ctx context.Context, v mosaic.Viewer, items []item) (
 	if len(scos) == 0 {
 		return out, nil
 	}
-	added, err := s.addedTimes(ctx, v, scos)
+	added, err := s.content.AddedTimes(ctx, v, scos)
 	if err != nil {
 		return nil, err
 	}
@@ -422,31 +390,6 @@ func (s *Server) successes(ctx context.Context, v mosaic.Viewer, items []item) (
 			if t, ok := added[out[i].ID]; ok {
 				out[i].Version = formatTime(t)
 			}
-		}
-	}
-	return out, nil
-}
-
-// addedTimes reads when v's organisation's records of the SCOs ids were
-// added: an SCO has one record per originator.
-func (s *Server) addedTimes(ctx context.Context, v mosaic.Viewer, ids []string) (map[string]time.Time, error) {
-	const chunk = 500
-	out := make(map[string]time.Time, len(ids))
-	for lo := 0; lo < len(ids); lo += chunk {
-		part := ids[lo:min(lo+chunk, len(ids))]
-		f := mosaic.ObjectFilter{IDs: part, Originators: []string{v.Org}, Versions: []string{mosaic.VersionAll}, Ascending: true, Limit: len(part)}
-		for {
-			p, err := s.store.Objects(ctx, v, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range p.Objects {
-				out[readHead(o.Object).id] = o.Envelope.Added
-			}
-			if p.Next == 0 {
-				break
-			}
-			f.After = p.Next
 		}
 	}
 	return out, nil
@@ -478,8 +421,9 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request, v mosaic.View
 		return mosaic.Errorf(mosaic.CodeNotFound, "no such status")
 	}
 	st, err := s.store.Status(r.Context(), id, v.User)
+	a := content.Access{Action: "taxii.status", Detail: id}
 	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
-		if err := s.recordRead(v, "taxii.status", nil, mosaic.NotFound, id); err != nil {
+		if err := s.content.Audit(v, a, nil, mosaic.NotFound); err != nil {
 			return err
 		}
 		return mosaic.Errorf(mosaic.CodeNotFound, "no such status")
@@ -487,7 +431,7 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if err != nil {
 		return err
 	}
-	if err := s.recordRead(v, "taxii.status", nil, mosaic.Allowed, id); err != nil {
+	if err := s.content.Audit(v, a, nil, mosaic.Allowed); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, statusResource(st))

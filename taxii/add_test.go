@@ -222,7 +222,7 @@ func TestAddObjectsAudiences(t *testing.T) {
 // entries cannot be written.
 func TestReadsFailClosed(t *testing.T) {
 	var wrapped *brokenAudit
-	h := newHarness(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+	h := newHarness(t, func(t testing.TB, clock mosaic.Clock) storetest.Store {
 		wrapped = &brokenAudit{Store: stores["sqlite"](t, clock)}
 		return wrapped
 	}, testOptions)

@@ -14,7 +14,7 @@ import (
 	"mosaic"
 	"mosaic/audit"
 	"mosaic/benchdata"
-	"mosaic/ingest"
+	"mosaic/content"
 	"mosaic/taxii"
 )
 
@@ -37,9 +37,9 @@ func BenchmarkTAXIIPage(b *testing.B) {
 	store := discardAudit{s}
 	al := audit.New(store, time.Second, quietLog())
 	b.Cleanup(func() { al.Close(context.Background()) })
-	in := ingest.New(store, benchdata.IngestConfig, mosaic.SystemClock{})
+	in := content.New(store, benchdata.IngestConfig, al, mosaic.SystemClock{})
 	mux := http.NewServeMux()
-	mux.Handle(taxii.DiscoveryPath, taxii.New(store, in, al, taxii.Options{MaxPageSize: 1000, RatePerSecond: 1e9, RateBurst: 1e9}, mosaic.SystemClock{}, quietLog()).Handler())
+	mux.Handle(taxii.DiscoveryPath, taxii.New(in, store, taxii.Options{MaxPageSize: 1000, RatePerSecond: 1e9, RateBurst: 1e9}, mosaic.SystemClock{}, quietLog()).Handler())
 	srv := httptest.NewServer(mux)
 	b.Cleanup(srv.Close)
 	user := f.Users[0]

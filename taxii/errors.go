@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"mosaic"
+	"mosaic/middleware"
 	"mosaic/problem"
 )
 
@@ -59,9 +59,10 @@ func unprocessable(format string, args ...any) error {
 // server takes.
 const challenge = `Basic realm="mosaic", Bearer realm="mosaic"`
 
-// writeError answers with err as a TAXII error message. It is the one place
-// that maps errors to HTTP; internal causes are logged and never sent.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// writeError answers with err as a TAXII error message, with the status
+// and headers package problem gives its code. Internal causes are logged
+// by package middleware and never sent.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var body Error
 	var status int
 	var se *statusError
@@ -78,9 +79,6 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			body.Details = &ErrorDetails{Problems: d.Problems}
 		}
 		problem.SetHeaders(w.Header(), r, err, challenge)
-		if problem.Code(err) == mosaic.CodeInternal {
-			s.log.Error("internal error", slog.String("request_id", w.Header().Get("X-Request-Id")), slog.String("path", r.URL.Path), slog.Any("err", err))
-		}
 	}
 	body.HTTPStatus = strconv.Itoa(status)
 	b, _ := json.Marshal(body)
@@ -89,17 +87,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // writeJSON answers with v as a TAXII resource.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return mosaic.Internal(err, "encode answer")
-	}
-	writeBody(w, status, b)
-	return nil
+	return middleware.WriteJSON(w, status, v, MediaType)
 }
 
 func writeBody(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", MediaType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	middleware.Write(w, status, b, MediaType)
 }

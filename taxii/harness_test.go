@@ -18,6 +18,7 @@ import (
 
 	"mosaic"
 	"mosaic/audit"
+	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/ingest"
 	"mosaic/postgres/pgtest"
@@ -30,7 +31,7 @@ import (
 // stores names the stores every TAXII test runs on; PostgreSQL skips
 // without MOSAIC_TEST_POSTGRES.
 var stores = map[string]storetest.Opener{
-	"sqlite": func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+	"sqlite": func(t testing.TB, clock mosaic.Clock) storetest.Store {
 		s, err := sqlite.Open(context.Background(), t.TempDir(), clock)
 		if err != nil {
 			t.Fatal(err)
@@ -38,7 +39,7 @@ var stores = map[string]storetest.Opener{
 		t.Cleanup(func() { s.Close() })
 		return s
 	},
-	"postgres": func(t testing.TB, clock mosaic.Clock) mosaic.Store { return pgtest.Open(t, clock) },
+	"postgres": func(t testing.TB, clock mosaic.Clock) storetest.Store { return pgtest.Open(t, clock) },
 }
 
 // forEachStore runs f as a subtest on each store.
@@ -56,7 +57,7 @@ type harness struct {
 	clock  *storetest.Clock
 	srv    *httptest.Server
 	audit  *audit.Log
-	in     *ingest.Ingester
+	in     *content.Service
 	tokens map[string]string // user → token
 }
 
@@ -93,9 +94,9 @@ func newHarnessOn(t testing.TB, s mosaic.Store, clock *storetest.Clock, opts tax
 	if len(cfg) > 0 {
 		c = cfg[0]
 	}
-	in := ingest.New(s, c, clock)
+	in := content.New(s, c, al, clock)
 	mux := http.NewServeMux()
-	mux.Handle(taxii.DiscoveryPath, taxii.New(s, in, al, opts, clock, quietLog()).Handler())
+	mux.Handle(taxii.DiscoveryPath, taxii.New(in, s, opts, clock, quietLog()).Handler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &harness{t: t, store: s, clock: clock, srv: srv, audit: al, in: in, tokens: map[string]string{}}
@@ -337,7 +338,7 @@ func ids(t testing.TB, env taxii.Envelope) []string {
 
 // brokenAudit is a store whose audit log can be made to fail.
 type brokenAudit struct {
-	mosaic.Store
+	storetest.Store
 	broken atomic.Bool
 }
 

@@ -337,7 +337,7 @@ func TestNoLeaks(t *testing.T) {
 	// Both listing plans of the SQLite store, which small data would not
 	// choose by itself.
 	for _, plan := range []string{"walk", "merge"} {
-		openers["sqlite-"+plan] = func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+		openers["sqlite-"+plan] = func(t testing.TB, clock mosaic.Clock) storetest.Store {
 			s := stores["sqlite"](t, clock).(*sqlstore.Store)
 			s.ForcePlan(plan)
 			return s

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/stix"
 )
 
@@ -109,19 +110,13 @@ type page struct {
 }
 
 // list reads one page of collection c for v, oldest added first (TAXII
-// §3.3), through the store: what v may not see is not in the answer,
-// because the store's query does not return it. With object set, only that
-// object's versions; with all set, every version whatever q says.
-func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q query, object string, all bool) (page, error) {
-	if q.noMatch {
-		return page{}, nil
-	}
-	// One object more than the page, to tell whether the page ends inside
-	// a batch (see setDateHeaders).
-	f := mosaic.ObjectFilter{Types: q.types, IDs: q.ids, Versions: q.versions, Ascending: true, After: q.after, Limit: q.limit + 1}
-	if object != "" {
-		f.IDs = []string{object}
-	}
+// §3.3), through the content service, which audits it as a: what v may not
+// see is not in the answer, because the store's query does not return it.
+// With object set, only that object's versions, and CodeNotFound when v
+// finds no version of it in c; with all set, every version whatever q
+// says.
+func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q query, object string, all bool, a content.Access) (page, error) {
+	f := mosaic.ObjectFilter{Types: q.types, IDs: q.ids, Versions: q.versions, Ascending: true, After: q.after, Limit: q.limit}
 	if all {
 		f.Versions = []string{mosaic.VersionAll}
 	}
@@ -131,52 +126,40 @@ func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q quer
 		f.AddedAfter = max(0, q.addedAfter.UnixMicro())
 	}
 	c.scope(&f)
-	p, err := s.store.Objects(ctx, v, f)
+	var p content.Page
+	var err error
+	switch {
+	case q.noMatch && object != "":
+		// Nothing can match, but a missing object is still told apart
+		// from one whose versions the filters leave out.
+		var ok bool
+		if ok, err = s.content.Exists(ctx, v, object, f, a, mosaic.Allowed); err == nil && !ok {
+			err = errNoObject(object)
+		}
+	case q.noMatch:
+		err = s.content.Audit(v, a, nil, mosaic.Allowed)
+	case object != "":
+		p, err = s.content.ListObject(ctx, v, object, f, a)
+		if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
+			err = errNoObject(object)
+		}
+	default:
+		p, err = s.content.List(ctx, v, f, a)
+	}
 	if err != nil {
 		return page{}, err
 	}
 	out := page{objs: p.Objects, more: p.Next != 0}
-	next := p.Next
-	if len(p.Objects) > q.limit {
-		out.objs, out.more = p.Objects[:q.limit], true
-		last := out.objs[q.limit-1]
-		next = last.Seq
-		out.splitsBatch = p.Objects[q.limit].Envelope.Added.Equal(last.Envelope.Added)
-	} else if out.more {
-		// The page was cut by size; what comes next is not known, so
-		// assume the worst.
-		out.splitsBatch = true
-	}
 	if out.more {
-		if out.next, err = s.sealCursor(ctx, next, q.binding); err != nil {
+		// A page the store cut by size does not know what comes next, so
+		// assume the worst: that it ends inside a batch.
+		last := out.objs[len(out.objs)-1]
+		out.splitsBatch = p.NextAdded.IsZero() || p.NextAdded.Equal(last.Envelope.Added)
+		if out.next, err = s.sealCursor(ctx, p.Next, q.binding); err != nil {
 			return page{}, err
 		}
 	}
 	return out, nil
-}
-
-// inCollection reports whether v sees any version of object in c: the
-// per-object endpoints answer 404 for an object that is not there for v,
-// and an empty resource for one whose versions the filters all leave out.
-func (s *Server) inCollection(ctx context.Context, v mosaic.Viewer, c collection, object string) (bool, error) {
-	f := mosaic.ObjectFilter{IDs: []string{object}, Versions: []string{mosaic.VersionAll}, Ascending: true, Limit: 1}
-	c.scope(&f)
-	for range 1000 {
-		p, err := s.store.Objects(ctx, v, f)
-		if err != nil {
-			return false, err
-		}
-		if len(p.Objects) > 0 {
-			return true, nil
-		}
-		if p.Next == 0 {
-			return false, nil
-		}
-		// The store read a record and then dropped it (seen through a
-		// compartment v has just left); look further.
-		f.After = p.Next
-	}
-	return false, mosaic.Internal(fmt.Errorf("object %s: no end to the records", object), "find object")
 }
 
 // setDateHeaders sets X-TAXII-Date-Added-First and -Last, which TAXII §3.2
@@ -215,14 +198,6 @@ func setDateHeaders(w http.ResponseWriter, p page, q query) {
 	w.Header()[HeaderDateAddedLast] = []string{last}
 }
 
-func objectIDs(objs []mosaic.StoredObject) []string {
-	out := make([]string, len(objs))
-	for i, o := range objs {
-		out[i] = readHead(o.Object).id
-	}
-	return out
-}
-
 func detail(c collection, r *http.Request) string {
 	if r.URL.RawQuery == "" {
 		return c.key
@@ -245,7 +220,7 @@ func (s *Server) readable(r *http.Request, v mosaic.Viewer) (collection, error) 
 // objectParam returns the object id in the path.
 func objectParam(r *http.Request) (string, error) {
 	id := r.PathValue("object")
-	if !stixID.MatchString(id) {
+	if !stix.IsID(id) {
 		return "", mosaic.Errorf(mosaic.CodeInvalid, "%q is not a STIX identifier (type--UUID)", id)
 	}
 	return id, nil
@@ -255,9 +230,9 @@ func errNoObject(id string) error {
 	return mosaic.Errorf(mosaic.CodeNotFound, "no object %s in this collection", id)
 }
 
-// read is the common part of the listing endpoints: the collection v may
-// read, a listing turn, the object in the path (for one object's
-// endpoints), the query, and the page. done gives the turn back.
+// listing is what the listing endpoints share: the collection, the query,
+// the page, the object in the path (for one object's endpoints), and done,
+// which gives the listing turn back.
 type listing struct {
 	c    collection
 	q    query
@@ -266,7 +241,10 @@ type listing struct {
 	done func()
 }
 
-func (s *Server) read(r *http.Request, v mosaic.Viewer, ep endpoint, oneObject, all bool) (listing, error) {
+// read takes the steps the listing endpoints share: the collection v may
+// read, a listing turn, the object in the path (for one object's
+// endpoints), the query, and the page, audited as action.
+func (s *Server) read(r *http.Request, v mosaic.Viewer, ep endpoint, action string, oneObject, all bool) (listing, error) {
 	var rd listing
 	c, err := s.readable(r, v)
 	if err != nil {
@@ -284,7 +262,7 @@ func (s *Server) read(r *http.Request, v mosaic.Viewer, ep endpoint, oneObject, 
 	if rd.done, err = s.gate.Turns().List(r.Context()); err != nil {
 		return rd, err
 	}
-	if rd.p, err = s.list(r.Context(), v, c, rd.q, rd.id, all); err != nil {
+	if rd.p, err = s.list(r.Context(), v, c, rd.q, rd.id, all, content.Access{Action: action, Detail: detail(c, r)}); err != nil {
 		rd.done()
 		return rd, err
 	}
@@ -292,47 +270,21 @@ func (s *Server) read(r *http.Request, v mosaic.Viewer, ep endpoint, oneObject, 
 }
 
 func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	rd, err := s.read(r, v, epObjects, false, false)
+	rd, err := s.read(r, v, epObjects, "taxii.objects", false, false)
 	if err != nil {
 		return err
 	}
 	defer rd.done()
-	if err := s.recordRead(v, "taxii.objects", objectIDs(rd.p.objs), mosaic.Allowed, detail(rd.c, r)); err != nil {
-		return err
-	}
 	return s.writeEnvelope(w, rd.p, rd.q)
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	rd, err := s.read(r, v, epObject, true, false)
+	rd, err := s.read(r, v, epObject, "taxii.object", true, false)
 	if err != nil {
 		return err
 	}
 	defer rd.done()
-	if err := s.found(r.Context(), v, rd.c, rd.id, rd.p, "taxii.object", r); err != nil {
-		return err
-	}
 	return s.writeEnvelope(w, rd.p, rd.q)
-}
-
-// found audits a read of one object and returns the 404 when the object is
-// not in the collection for v. A hidden object and a missing one get the
-// same answer.
-func (s *Server) found(ctx context.Context, v mosaic.Viewer, c collection, id string, p page, action string, r *http.Request) error {
-	ok := len(p.objs) > 0
-	if !ok {
-		var err error
-		if ok, err = s.inCollection(ctx, v, c, id); err != nil {
-			return err
-		}
-	}
-	if !ok {
-		if err := s.recordRead(v, action, []string{id}, mosaic.NotFound, detail(c, r)); err != nil {
-			return err
-		}
-		return errNoObject(id)
-	}
-	return s.recordRead(v, action, []string{id}, mosaic.Allowed, detail(c, r))
 }
 
 // writeEnvelope answers with a page as an envelope. Each object carries
@@ -425,41 +377,33 @@ func withEnvelopes(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
 }
 
 func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	rd, err := s.read(r, v, epManifest, false, false)
+	rd, err := s.read(r, v, epManifest, "taxii.manifest", false, false)
 	if err != nil {
 		return err
 	}
 	defer rd.done()
-	p, c, q := rd.p, rd.c, rd.q
+	p, q := rd.p, rd.q
 	out := Manifest{More: p.more, Next: p.next}
-	ids := make([]string, len(p.objs))
-	for i, o := range p.objs {
-		h := readHead(o.Object)
-		ids[i] = h.id
-		out.Objects = append(out.Objects, ManifestRecord{ID: h.id, DateAdded: formatTime(o.Envelope.Added), Version: h.version(o.Envelope.Added), MediaType: STIXMediaType})
-	}
-	if err := s.recordRead(v, "taxii.manifest", ids, mosaic.Allowed, detail(c, r)); err != nil {
-		return err
+	for _, o := range p.objs {
+		h := stix.ReadHead(o.Object)
+		out.Objects = append(out.Objects, ManifestRecord{ID: h.ID, DateAdded: formatTime(o.Envelope.Added), Version: version(h, o.Envelope.Added), MediaType: STIXMediaType})
 	}
 	setDateHeaders(w, p, q)
 	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getVersions(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	rd, err := s.read(r, v, epVersions, true, true)
+	rd, err := s.read(r, v, epVersions, "taxii.versions", true, true)
 	if err != nil {
 		return err
 	}
 	defer rd.done()
-	p, c, q, id := rd.p, rd.c, rd.q, rd.id
-	if err := s.found(r.Context(), v, c, id, p, "taxii.versions", r); err != nil {
-		return err
-	}
+	p, q := rd.p, rd.q
 	// Versions in the order they were added, like every listing here, so
 	// that the date headers and added_after mean the same as elsewhere.
 	out := Versions{More: p.more, Next: p.next}
 	for _, o := range p.objs {
-		out.Versions = append(out.Versions, readHead(o.Object).version(o.Envelope.Added))
+		out.Versions = append(out.Versions, version(stix.ReadHead(o.Object), o.Envelope.Added))
 	}
 	setDateHeaders(w, p, q)
 	return writeJSON(w, http.StatusOK, out)
@@ -486,26 +430,23 @@ func (s *Server) deleteObject(w http.ResponseWriter, r *http.Request, v mosaic.V
 		return err
 	}
 	const refusal = "Mosaic does not delete objects through TAXII: records are destroyed only when their retention ends, by the governed retention process, which keeps a tombstone and the audit trail"
+	a := content.Access{Action: "taxii.delete", Detail: detail(c, r)}
 	if c.CanRead != c.CanWrite {
 		// §5.7: 403 for a client that may read but not write, or the
 		// other way round, whether or not the object is there.
-		if err := s.recordRead(v, "taxii.delete", []string{id}, mosaic.Denied, detail(c, r)); err != nil {
+		if err := s.content.Audit(v, a, []string{id}, mosaic.Denied); err != nil {
 			return err
 		}
 		return mosaic.Errorf(mosaic.CodeForbidden, "%s", refusal)
 	}
-	ok, err := s.inCollection(r.Context(), v, c, id)
+	var scope mosaic.ObjectFilter
+	c.scope(&scope)
+	ok, err := s.content.Exists(r.Context(), v, id, scope, a, mosaic.Denied)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		if err := s.recordRead(v, "taxii.delete", []string{id}, mosaic.NotFound, detail(c, r)); err != nil {
-			return err
-		}
 		return errNoObject(id)
-	}
-	if err := s.recordRead(v, "taxii.delete", []string{id}, mosaic.Denied, detail(c, r)); err != nil {
-		return err
 	}
 	return mosaic.Errorf(mosaic.CodeForbidden, "%s", refusal)
 }

@@ -3,13 +3,15 @@
 // for each user the collections that match the audiences they may see: the
 // cell, each compartment they belong to, and their own organisation.
 //
-// Every read goes through the store with the caller's viewer, so the
-// visibility policy applies inside the database query; this package never
+// It is a door: every read and write goes through the content service
+// (package content) with the caller's viewer, which applies the visibility
+// policy inside the database query and audits the read; this package never
 // filters objects itself. A collection the caller may not use does not
 // exist for them: it answers exactly like an unknown one.
 package taxii
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,10 +20,9 @@ import (
 	"sync"
 
 	"mosaic"
-	"mosaic/audit"
+	"mosaic/content"
 	"mosaic/gate"
-	"mosaic/ingest"
-	"mosaic/problem"
+	"mosaic/middleware"
 	"mosaic/seal"
 )
 
@@ -91,15 +92,25 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Store is what TAXII needs of the store besides content: the caller's
+// compartments (each is a collection), the statuses of uploads, and the
+// keys that seal cursors and derive collection ids.
+type Store interface {
+	gate.Authenticator
+	Memberships(ctx context.Context, v mosaic.Viewer) ([]string, error)
+	PutStatus(ctx context.Context, st mosaic.UploadStatus) error
+	Status(ctx context.Context, id, user string) (mosaic.UploadStatus, error)
+	seal.Secrets
+}
+
 // Server serves TAXII 2.1.
 type Server struct {
-	store  mosaic.Store
-	ingest *ingest.Ingester
-	audit  *audit.Log
-	opts   Options
-	clock  mosaic.Clock
-	log    *slog.Logger
-	root   string // the API root's path, "/taxii2/api/"
+	content *content.Service
+	store   Store
+	opts    Options
+	clock   mosaic.Clock
+	log     *slog.Logger
+	root    string // the API root's path, "/taxii2/api/"
 
 	gate *gate.Gate
 	mux  *http.ServeMux
@@ -118,13 +129,13 @@ var rootName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // New returns a Server. It panics when opts.APIRoot is not a valid path
 // segment, a programming error.
-func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, opts Options, clock mosaic.Clock, log *slog.Logger) *Server {
+func New(c *content.Service, store Store, opts Options, clock mosaic.Clock, log *slog.Logger) *Server {
 	opts = opts.withDefaults()
 	if !rootName.MatchString(opts.APIRoot) {
 		panic(fmt.Sprintf("taxii: API root %q is not a path segment of lower-case letters, digits and hyphens", opts.APIRoot))
 	}
 	s := &Server{
-		store: store, ingest: in, audit: al, opts: opts, clock: clock, log: log,
+		content: c, store: store, opts: opts, clock: clock, log: log,
 		root:    DiscoveryPath + opts.APIRoot + "/",
 		gate:    opts.Gate,
 		cursors: seal.New(store, "taxii-cursor"),
@@ -134,24 +145,16 @@ func New(store mosaic.Store, in *ingest.Ingester, al *audit.Log, opts Options, c
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: opts.RatePerSecond, RateBurst: opts.RateBurst, AuthFailuresPerMinute: opts.AuthFailuresPerMinute})
 	}
-	allow := map[string][]string{}
-	var paths []string
+	var paths []middleware.Route
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt.h))
-		if _, ok := allow[rt.path]; !ok {
-			paths = append(paths, rt.path)
-		}
-		allow[rt.path] = append(allow[rt.path], rt.method)
+		paths = append(paths, middleware.Route{Method: rt.method, Path: rt.path})
 	}
 	// A known endpoint with another method is a 405 naming the methods it
 	// has, as a TAXII error message rather than the mux's plain text.
-	for _, path := range paths {
-		methods := strings.Join(allow[path], ", ")
-		s.mux.Handle(path, s.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
-			w.Header().Set("Allow", methods)
-			return mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed on this endpoint; use %s", r.Method, methods)
-		}))
-	}
+	middleware.AllowMethods(s.mux, paths, func(h middleware.Handler) http.Handler {
+		return s.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error { return h(w, r) })
+	})
 	s.notFound = s.wrap(func(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
 		if !strings.HasSuffix(r.URL.Path, "/") {
 			// TAXII §3.1: every endpoint path ends in a slash.
@@ -202,51 +205,25 @@ func (s *Server) routes() []route {
 	}
 }
 
-// wrap adds what every endpoint needs: a request id, headers that keep
-// answers out of caches and sniffers, authentication, the per-user rate
-// limit, content negotiation and recovery from a panic. Authentication
-// comes first, so that nothing about the server, not even which paths
-// exist, is told to a client without credentials.
+// wrap adds what every endpoint needs beyond the plumbing every door
+// shares (package middleware): authentication, the per-user rate limit and
+// content negotiation. Authentication comes first, so that nothing about
+// the server, not even which paths exist, is told to a client without
+// credentials.
 func (s *Server) wrap(h handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := problem.NewRequestID()
-		hd := w.Header()
-		hd.Set("X-Request-Id", id)
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.log.Error("panic", slog.String("request_id", id), slog.Any("panic", p))
-				s.writeError(w, r, mosaic.Internal(fmt.Errorf("panic: %v", p), r.Method+" "+r.URL.Path))
-			}
-		}()
+	return middleware.Wrap(middleware.Options{Log: s.log, WriteError: writeError, MaxBody: s.opts.MaxContentLength}, func(w http.ResponseWriter, r *http.Request) error {
 		// TAXII §1.6.9 suggests HTTP Basic; the password is an API token.
 		v, err := s.gate.Authenticate(r, gate.BearerOrBasic)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
+		middleware.SetUser(r.Context(), v.User)
 		if err := s.gate.Admit(v); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if !acceptable(r.Header.Values("Accept")) {
-			s.writeError(w, r, errNotAcceptable)
-			return
+			return errNotAcceptable
 		}
-		if err := h(w, r, v); err != nil {
-			s.writeError(w, r, err)
-		}
+		return h(w, r, v)
 	})
-}
-
-// recordRead audits a read. When the audit log cannot take it the read
-// fails with 503: the caller must not send what it read.
-func (s *Server) recordRead(v mosaic.Viewer, action string, ids []string, d mosaic.Decision, detail string) error {
-	e := mosaic.NewAuditEntry(v, s.clock.Now(), action)
-	e.ObjectIDs, e.Decision, e.Detail = ids, d, detail
-	return s.audit.Record(e)
 }

@@ -14,6 +14,7 @@ import (
 
 	"mosaic"
 	"mosaic/benchdata"
+	"mosaic/content"
 	"mosaic/storetest"
 	"mosaic/web"
 )
@@ -39,14 +40,15 @@ func BenchmarkPicturePage(b *testing.B) {
 	for _, st := range benchStores {
 		b.Run(st.name, func(b *testing.B) {
 			s, f := st.open(b, benchdata.SpecFromEnv())
-			srv, err := web.New(web.Options{Store: s, Audit: discard{}, Clock: storetest.NewClock(benchNow), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			clock := storetest.NewClock(benchNow)
+			srv, err := web.New(web.Options{Content: content.New(s, benchdata.IngestConfig, discard{}, clock), Store: s.(web.Store), Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			if err != nil {
 				b.Fatal(err)
 			}
 			var cookies []*http.Cookie
 			for i, u := range f.Users {
 				secret := "bench-session-" + strconv.Itoa(i) + "-" + strconv.FormatInt(time.Now().UnixNano(), 10)
-				if _, err := s.CreateSession(context.Background(), sha256.Sum256([]byte(secret)), u, "csrf", time.Now().Add(time.Hour), mosaic.AuditEntry{User: u, Action: "bench"}); err != nil {
+				if _, err := s.(web.Store).CreateSession(context.Background(), sha256.Sum256([]byte(secret)), u, "csrf", time.Now().Add(time.Hour), mosaic.AuditEntry{User: u, Action: "bench"}); err != nil {
 					b.Fatal(err)
 				}
 				cookies = append(cookies, &http.Cookie{Name: "mosaic-session", Value: secret})

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"mosaic"
-	"mosaic/ingest"
 	"mosaic/policy"
 	"mosaic/stix"
 )
@@ -57,10 +56,7 @@ func (s *Server) newContributeView(r *http.Request, q *request) (contributeView,
 	for _, c := range comps {
 		v.Audiences = append(v.Audiences, "compartment:"+c)
 	}
-	for b := range s.ingest.Config().LegalBases {
-		v.LegalBases = append(v.LegalBases, b)
-	}
-	slices.Sort(v.LegalBases)
+	v.LegalBases = s.content.LegalBases()
 	return v, nil
 }
 
@@ -72,7 +68,7 @@ func (s *Server) contributePage(w http.ResponseWriter, r *http.Request, q *reque
 	if err != nil {
 		return err
 	}
-	if ref := r.URL.Query().Get("ref"); stixID.MatchString(ref) {
+	if ref := r.URL.Query().Get("ref"); stix.IsID(ref) {
 		v.Values["refs"] = ref
 	}
 	s.renderContribute(w, q, http.StatusOK, v)
@@ -89,8 +85,8 @@ func (s *Server) renderContribute(w http.ResponseWriter, q *request, status int,
 // envelopeParams reads the envelope fields the three forms share. Empty
 // fields leave the defaults: the organisation's default audience, ORCON,
 // its legal regime, the legal basis's review period.
-func envelopeParams(r *http.Request, v *contributeView) ingest.Params {
-	var p ingest.Params
+func envelopeParams(r *http.Request, v *contributeView) mosaic.EnvelopeDefaults {
+	var p mosaic.EnvelopeDefaults
 	for _, k := range []string{"audience", "orcon", "legal_basis", "review_by"} {
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
@@ -140,19 +136,16 @@ func problemField(p mosaic.Problem) string {
 // MaxShownProblems is how many problems of an upload the page lists.
 const MaxShownProblems = 50
 
-// stored runs an ingest and sorts its problems onto the form's fields. It
-// reports whether the contribution was stored.
-func (s *Server) stored(r *http.Request, q *request, v *contributeView, fileField string, store func() (mosaic.IngestResult, error)) (mosaic.IngestResult, bool, error) {
+// ingestAccess names a contribution through the UI for the audit log.
+var ingestAccess = access("objects.ingest", "")
+
+// stored runs an ingest (whose refusal the content service audits) and
+// sorts its problems onto the form's fields. It reports whether the
+// contribution was stored.
+func (s *Server) stored(v *contributeView, fileField string, store func() (mosaic.IngestResult, error)) (mosaic.IngestResult, bool, error) {
 	res, err := store()
 	if err == nil {
 		return res, true, nil
-	}
-	d := mosaic.Failed
-	if mosaic.ErrorCode(err) == mosaic.CodeForbidden {
-		d = mosaic.Denied
-	}
-	if aerr := s.recordRead(q, "objects.ingest", nil, d, mosaic.ErrorMessage(err)); aerr != nil {
-		return res, false, aerr
 	}
 	switch mosaic.ErrorCode(err) {
 	case mosaic.CodeInvalid, mosaic.CodeConflict, mosaic.CodeTooLarge:
@@ -204,37 +197,43 @@ func (s *Server) contributeBundle(w http.ResponseWriter, r *http.Request, q *req
 	if len(q.file) == 0 {
 		v.Errors["file"] = append(v.Errors["file"], q.t("contribute.file.missing"))
 	}
-	return s.storeBundle(w, r, q, v, "file", q.file, p, nil)
+	return s.storeBundle(w, r, q, v, "file", q.file, p)
 }
 
 // contributeForm checks that the viewer may contribute and reads the
 // form's envelope fields.
-func (s *Server) contributeForm(r *http.Request, q *request, form string) (contributeView, ingest.Params, error) {
-	if err := policy.MayContribute(q.viewer); err != nil {
-		return contributeView{}, ingest.Params{}, err
+func (s *Server) contributeForm(r *http.Request, q *request, form string) (contributeView, mosaic.EnvelopeDefaults, error) {
+	if err := s.content.MayContribute(q.viewer, ingestAccess); err != nil {
+		return contributeView{}, mosaic.EnvelopeDefaults{}, err
 	}
 	v, err := s.newContributeView(r, q)
 	if err != nil {
-		return v, ingest.Params{}, err
+		return v, mosaic.EnvelopeDefaults{}, err
 	}
 	v.Form = form
 	return v, envelopeParams(r, &v), nil
 }
 
-// storeBundle stores body, a STIX bundle made from the form, unless the
-// form has errors, and shows the form again: with each error next to its
-// field (field for the store's own), or with what was stored. then, when
-// set, adds to the view of a stored upload.
-func (s *Server) storeBundle(w http.ResponseWriter, r *http.Request, q *request, v contributeView, field string, body []byte, p ingest.Params, then func(*contributeView)) error {
+// storeBundle stores body, a STIX bundle made from the form, as storeForm
+// does.
+func (s *Server) storeBundle(w http.ResponseWriter, r *http.Request, q *request, v contributeView, field string, body []byte, p mosaic.EnvelopeDefaults) error {
+	return s.storeForm(w, q, v, field, func() (mosaic.IngestResult, error) {
+		res, _, err := s.content.Contribute(r.Context(), q.viewer, body, p, ingestAccess)
+		return res, err
+	}, nil)
+}
+
+// storeForm stores what store stores, unless the form has errors, and
+// shows the form again: with each error next to its field (field for the
+// store's own), or with what was stored. then, when set, adds to the view
+// of a stored upload.
+func (s *Server) storeForm(w http.ResponseWriter, q *request, v contributeView, field string, store func() (mosaic.IngestResult, error), then func(*contributeView)) error {
 	if len(v.Errors) > 0 {
 		s.renderContribute(w, q, http.StatusBadRequest, v)
 		return nil
 	}
 	// The upload wrapper holds a storing turn for this request.
-	res, ok, err := s.stored(r, q, &v, field, func() (mosaic.IngestResult, error) {
-		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, body, p)
-		return res, err
-	})
+	res, ok, err := s.stored(&v, field, store)
 	if err != nil {
 		return err
 	}
@@ -268,7 +267,7 @@ func tlpMarking(r *http.Request, v *contributeView) []string {
 }
 
 // single stores one object made from a form and goes to its page.
-func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p ingest.Params, obj map[string]any) error {
+func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p mosaic.EnvelopeDefaults, obj map[string]any) error {
 	if m := tlpMarking(r, &v); m != nil {
 		obj["object_marking_refs"] = m
 	}
@@ -280,8 +279,8 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v co
 	if err != nil {
 		return mosaic.Internal(err, "encode object")
 	}
-	_, ok, err := s.stored(r, q, &v, "", func() (mosaic.IngestResult, error) {
-		res, _, err := s.ingest.Bundle(r.Context(), q.viewer, body, p)
+	_, ok, err := s.stored(&v, "", func() (mosaic.IngestResult, error) {
+		res, _, err := s.content.Contribute(r.Context(), q.viewer, body, p, ingestAccess)
 		return res, err
 	})
 	if err != nil {
@@ -334,7 +333,7 @@ func (s *Server) contributeNote(w http.ResponseWriter, r *http.Request, q *reque
 		v.Errors["refs"] = append(v.Errors["refs"], q.t("contribute.refs.missing"))
 	}
 	for _, ref := range refs {
-		if !stixID.MatchString(ref) {
+		if !stix.IsID(ref) {
 			v.Errors["refs"] = append(v.Errors["refs"], q.t("contribute.refs.bad", ref))
 		}
 	}

@@ -28,20 +28,15 @@ func (s *Server) contributeMISP(w http.ResponseWriter, r *http.Request, q *reque
 	case !misp.IsEvent(body):
 		v.Errors["file"] = append(v.Errors["file"], q.t("contribute.misp.notevent"))
 	}
-	var conv *misp.Convert
-	if len(v.Errors) == 0 {
-		if conv, err = misp.ToSTIX(body); err != nil {
-			v.Errors["file"] = append(v.Errors["file"], err.Error())
-		}
-	}
-	var bundle []byte
-	if conv != nil {
-		bundle = stix.Bundle(conv.Objects)
-	}
-	return s.storeBundle(w, r, q, v, "file", bundle, p, func(v *contributeView) {
-		for i, sk := range conv.Skipped {
+	var skipped []misp.Skip
+	return s.storeForm(w, q, v, "file", func() (mosaic.IngestResult, error) {
+		res, sk, err := s.content.ContributeMISP(r.Context(), q.viewer, body, p, ingestAccess)
+		skipped = sk
+		return res, err
+	}, func(v *contributeView) {
+		for i, sk := range skipped {
 			if i == MaxShownProblems {
-				v.Skipped = append(v.Skipped, q.t("contribute.misp.more", len(conv.Skipped)-i))
+				v.Skipped = append(v.Skipped, q.t("contribute.misp.more", len(skipped)-i))
 				break
 			}
 			v.Skipped = append(v.Skipped, sk.What+": "+sk.Reason)
@@ -83,7 +78,7 @@ func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *reque
 	if err != nil {
 		return mosaic.Internal(err, "encode indicators")
 	}
-	return s.storeBundle(w, r, q, v, "list", body, p, nil)
+	return s.storeBundle(w, r, q, v, "list", body, p)
 }
 
 // parseIndicatorList turns the lines of text into indicators, or says what

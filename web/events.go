@@ -9,6 +9,7 @@ import (
 
 	"mosaic"
 	"mosaic/gate"
+	"mosaic/middleware"
 	"mosaic/policy"
 	"mosaic/problem"
 )
@@ -63,12 +64,10 @@ const heartbeat = 15 * time.Second
 // The stream polls the store, so it sees what every replica stores: the
 // database is the fan-out.
 func (s *Server) Events(ctx context.Context, g *gate.Gate) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
-		q := &request{id: problem.NewRequestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
-		h.Set("X-Request-Id", q.id)
+	// Errors are answered as the REST API answers them, with RFC 9457
+	// problem details.
+	return middleware.Wrap(middleware.Options{Log: s.log, WriteError: problem.WriteError}, func(w http.ResponseWriter, r *http.Request) error {
+		q := &request{id: middleware.RequestID(r.Context()), lang: pickLanguage(r), path: r.URL.RequestURI()}
 		// who resolves the caller's credentials to a viewer, now: at the
 		// start and again on every poll, so that a sign-out, an expired
 		// session, a revoked token, a disabled user or a new role ends the
@@ -89,18 +88,16 @@ func (s *Server) Events(ctx context.Context, g *gate.Gate) http.Handler {
 			}
 		}
 		var err error
-		q.viewer, err = who()
-		if err == nil {
-			// The cookie's stream counts against the same per-user request
-			// rate as a token's.
-			err = g.Admit(q.viewer)
+		if q.viewer, err = who(); err != nil {
+			return err
 		}
-		if err == nil {
-			err = s.stream(ctx, w, r, q, who)
+		middleware.SetUser(r.Context(), q.viewer.User)
+		// The cookie's stream counts against the same per-user request
+		// rate as a token's.
+		if err := g.Admit(q.viewer); err != nil {
+			return err
 		}
-		if err != nil {
-			s.problem(w, r, q, err)
-		}
+		return s.stream(ctx, w, r, q, who)
 	})
 }
 
@@ -117,10 +114,10 @@ func (s *Server) openStream(v mosaic.Viewer) (func(), error) {
 	s.streamMu.Lock()
 	defer s.streamMu.Unlock()
 	if s.streams >= s.maxStreams {
-		return nil, &gate.RateLimited{Wait: 10 * time.Second, Msg: "too many live streams are open"}
+		return nil, mosaic.RateLimited(10*time.Second, "too many live streams are open")
 	}
 	if s.streamsOf[v.UserID] >= s.maxStreamsPerUser {
-		return nil, &gate.RateLimited{Wait: 10 * time.Second, Msg: fmt.Sprintf("you have %d live streams open already; close one", s.maxStreamsPerUser)}
+		return nil, mosaic.RateLimited(10*time.Second, "you have %d live streams open already; close one", s.maxStreamsPerUser)
 	}
 	s.streams++
 	s.streamsOf[v.UserID]++
@@ -137,14 +134,6 @@ func (s *Server) openStream(v mosaic.Viewer) (func(), error) {
 // writeTimeout bounds one write of a stream: a client that stops reading
 // must not hold the goroutine for the rest of the stream.
 const writeTimeout = 10 * time.Second
-
-// problem answers as the REST API does, with RFC 9457 problem details.
-func (s *Server) problem(w http.ResponseWriter, r *http.Request, q *request, err error) {
-	if c := problem.Code(err); c == mosaic.CodeInternal || c == mosaic.CodeUnavailable {
-		s.log.Error("event stream failed", "request_id", q.id, "err", err)
-	}
-	problem.Write(w, r, err)
-}
 
 // eventIDPurpose binds event ids that carry a hit position, so that a
 // listing cursor (sealed with the same key) is never read as one, nor one
@@ -166,9 +155,9 @@ type position struct {
 // at the first hit ever recorded.
 func (s *Server) eventID(ctx context.Context, p position) (string, error) {
 	if s.hits == nil {
-		return s.encodeCursor(ctx, p.seq)
+		return s.cursors.Seal(ctx, p.seq)
 	}
-	return s.cursors.Seal(ctx, eventIDPurpose, p.seq, p.hit)
+	return s.eventIDs.Seal(ctx, eventIDPurpose, p.seq, p.hit)
 }
 
 // parseEventID opens an id of either form; ok is false for "".
@@ -176,16 +165,19 @@ func (s *Server) parseEventID(ctx context.Context, id string) (p position, ok bo
 	if id == "" {
 		return p, false, nil
 	}
-	both, ok, err := s.cursors.Open(ctx, eventIDPurpose, id, 2)
+	both, ok, err := s.eventIDs.Open(ctx, eventIDPurpose, id, 2)
 	if err != nil {
 		return p, false, err
 	}
 	if ok && both[0] >= 0 && both[1] >= 0 {
 		return position{seq: both[0], hit: both[1], hasHit: true}, true, nil
 	}
-	seq, err := s.decodeCursor(ctx, id)
+	seq, ok, err := s.cursors.Open(ctx, id)
 	if err != nil {
 		return position{}, false, err
+	}
+	if !ok {
+		return position{}, false, uiErr(mosaic.CodeInvalid, "error.cursor")
 	}
 	return position{seq: seq}, true, nil
 }
@@ -204,12 +196,8 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if !resumed {
 		// Without an id the stream starts now: after the newest record the
 		// viewer can see.
-		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Limit: 1})
-		if err != nil {
+		if at.seq, err = s.content.Newest(r.Context(), q.viewer); err != nil {
 			return err
-		}
-		if len(page.Objects) > 0 {
-			at.seq = page.Objects[0].Seq
 		}
 	}
 	if s.hits != nil && !at.hasHit {
@@ -275,17 +263,14 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			return nil // the client reconnects and is told why
 		}
 		q.viewer = v
-		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Ascending: true, After: at.seq, Limit: eventBatch, Versions: []string{mosaic.VersionAll}})
+		// Nothing is sent that the audit log cannot account for: Follow
+		// fails when it cannot audit what it read.
+		objs, err := s.content.Follow(r.Context(), q.viewer, at.seq, eventBatch, access("events.read", ""))
 		if err != nil {
 			s.log.Error("event stream poll", "request_id", q.id, "err", err)
 			return nil // the client reconnects and resumes
 		}
-		if len(page.Objects) > 0 {
-			if err := s.recordRead(q, "events.read", idsOf(page.Objects), mosaic.Allowed, ""); err != nil {
-				return nil // nothing is sent that the audit log cannot account for
-			}
-		}
-		for _, o := range page.Objects {
+		for _, o := range objs {
 			at.seq = o.Seq
 			if err := send("object", Event{Object: o.Object, Envelope: o.Envelope}); err != nil {
 				return nil
@@ -311,7 +296,7 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			// see; the next event's id need not make it look at them again.
 			at.hit = max(at.hit, next)
 		}
-		if len(page.Objects) == 0 && len(hits) == 0 {
+		if len(objs) == 0 && len(hits) == 0 {
 			if time.Since(quiet) >= heartbeat {
 				if err := write(": keep-alive\n\n"); err != nil {
 					return nil

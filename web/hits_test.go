@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/deconflict"
 	"mosaic/gate"
@@ -160,8 +161,8 @@ func newHitsEnv(t *testing.T, coordinator string) *hitsEnv {
 	t.Helper()
 	var h *deconflict.Handler
 	e := newEnv(t, func(o *web.Options) {
-		h = deconflict.NewHandler(deconflict.Options{Store: o.Store, Audit: o.Audit, Clock: o.Clock, Log: o.Log,
-			Gate: gate.New(o.Store, o.Clock, gate.Limits{}), Coordinator: coordinator})
+		h = deconflict.NewHandler(deconflict.Options{Store: o.Store.(mosaic.Store), Audit: o.Content, Clock: o.Clock, Log: o.Log,
+			Gate: gate.New(o.Store.(mosaic.Store), o.Clock, gate.Limits{}), Coordinator: coordinator})
 		o.Hits = h
 		o.MaxStreamsPerUser = 10 // the tests resume one stream several ways
 	})
@@ -326,7 +327,7 @@ func TestEventsCarryHits(t *testing.T) {
 func TestEventsResumeOldIDs(t *testing.T) {
 	he := newHitsEnv(t, "")
 	w := he.w
-	plain, err := web.New(web.Options{Store: w.Store, Audit: he.audit, Clock: w.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), EventPoll: 20 * time.Millisecond})
+	plain, err := web.New(web.Options{Content: content.New(w.Store, ingestConfig, he.audit, w.Clock), Store: w.Store, Clock: w.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), EventPoll: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,15 +77,8 @@ var sectorTypes = []string{"incident", "campaign", "intrusion-set", "malware"}
 
 func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) error {
 	now := s.clock.Now()
-	pic, err := s.store.Picture(r.Context(), q.viewer, now, q.session.SinceSeq)
+	pic, latest, err := s.content.Picture(r.Context(), q.viewer, now, q.session.SinceSeq, LatestObjects, access("picture.read", ""))
 	if err != nil {
-		return err
-	}
-	latest, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{Limit: LatestObjects})
-	if err != nil {
-		return err
-	}
-	if err := s.recordRead(q, "picture.read", idsOf(latest.Objects), mosaic.Allowed, ""); err != nil {
 		return err
 	}
 	p := s.newPage(q, "home")
@@ -135,10 +128,10 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) err
 		bars = append(bars, barInput{sr.Sector, "sector", sr.Total.Month})
 	}
 	v.SectorChart = barChart("sectors-chart", bars, p.T("picture.sectors.summary", summary(bars)))
-	for _, o := range latest.Objects {
+	for _, o := range latest {
 		v.Rows = append(v.Rows, rowOf(o, q.session.SinceSeq))
 	}
-	levels, err := s.store.ThreatLevels(r.Context(), q.viewer, "", 0)
+	levels, err := s.content.ThreatLevels(r.Context(), q.viewer, "", 0)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func TestEveryUsedMessageExists(t *testing.T) {
 			}
 		}
 	}
-	for code := range statusOf {
+	for _, code := range mosaic.Codes {
 		used["error.title."+string(code)] = true
 	}
 	for _, t := range mosaic.PictureTypes {

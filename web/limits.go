@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"mosaic/ratelimit"
 )
 
 // signInLimits slow password guessing without letting anyone lock a user
@@ -29,10 +31,12 @@ import (
 // checked, so that attempts running in parallel are all counted; a right
 // password gives the tokens back.
 type signInLimits struct {
+	// mu makes reserve's look at three buckets and its taking from them
+	// one step, so that attempts running in parallel are all counted.
 	mu       sync.Mutex
-	addr     buckets
-	pair     buckets
-	name     buckets
+	addr     *ratelimit.Limiter
+	pair     *ratelimit.Limiter
+	name     *ratelimit.Limiter
 	refusals map[string]*refusal // guarded by mu: audit entries of refused attempts
 	window   time.Duration
 }
@@ -44,9 +48,9 @@ const nameCeiling = 10
 func newSignInLimits(perMinute int) *signInLimits {
 	rate, burst := float64(perMinute)/60, float64(perMinute)
 	return &signInLimits{
-		addr:     buckets{rate: rate, burst: burst, keys: map[string]*bucket{}},
-		pair:     buckets{rate: rate, burst: burst, keys: map[string]*bucket{}},
-		name:     buckets{rate: rate * nameCeiling, burst: burst * nameCeiling, keys: map[string]*bucket{}},
+		addr:     ratelimit.New(rate, burst),
+		pair:     ratelimit.New(rate, burst),
+		name:     ratelimit.New(rate*nameCeiling, burst*nameCeiling),
 		refusals: map[string]*refusal{},
 		window:   time.Minute,
 	}
@@ -81,32 +85,24 @@ func (l *signInLimits) reserve(host, name string, now time.Time) (*reservation, 
 	pk := name + "\x00" + ak
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	a, p, n := l.addr.level(ak, now), l.pair.level(pk, now), l.name.level(name, now)
 	need := 1.0
-	if n.tokens < 1 {
-		need = l.pair.burst
+	if !l.name.Has(name, now) {
+		need = l.pair.Burst()
 	}
-	if wait := max(l.addr.wait(a, 1), l.pair.wait(p, need)); wait > 0 {
+	if wait := max(l.addr.Wait(ak, now, 1), l.pair.Wait(pk, now, need)); wait > 0 {
 		return nil, wait
 	}
-	a.tokens--
-	p.tokens--
-	n.tokens = max(0, n.tokens-1)
+	l.addr.Take(ak, now)
+	l.pair.Take(pk, now)
+	l.name.Take(name, now)
 	return &reservation{l: l, addr: ak, pair: pk, name: name}, 0
 }
 
 // release gives a reservation's tokens back.
 func (r *reservation) release(now time.Time) {
-	l := r.l
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, x := range []struct {
-		b   *buckets
-		key string
-	}{{&l.addr, r.addr}, {&l.pair, r.pair}, {&l.name, r.name}} {
-		b := x.b.level(x.key, now)
-		b.tokens = min(x.b.burst, b.tokens+1)
-	}
+	r.l.addr.Give(r.addr, now)
+	r.l.pair.Give(r.pair, now)
+	r.l.name.Give(r.name, now)
 }
 
 // refusal counts refused attempts of one (name, address) since their
@@ -126,13 +122,13 @@ func (l *signInLimits) refused(host, name string, now time.Time) int {
 	defer l.mu.Unlock()
 	r := l.refusals[k]
 	if r == nil {
-		if len(l.refusals) >= maxKeys {
+		if len(l.refusals) >= ratelimit.MaxKeys {
 			for k, o := range l.refusals {
 				if !now.Before(o.next) {
 					delete(l.refusals, k)
 				}
 			}
-			if len(l.refusals) >= maxKeys {
+			if len(l.refusals) >= ratelimit.MaxKeys {
 				// Too many to remember: count this one on its own rather
 				// than grow without bound.
 				return 1
@@ -148,50 +144,4 @@ func (l *signInLimits) refused(host, name string, now time.Time) int {
 	n := r.count
 	r.count, r.next = 0, now.Add(l.window)
 	return n
-}
-
-// buckets count failures per key in token buckets: each failure takes a
-// token, tokens come back at rate per second up to burst, and a key
-// without tokens must wait. The owner's lock guards them.
-type buckets struct {
-	rate, burst float64
-	keys        map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// maxKeys is where the limits forget keys whose buckets are full again,
-// so that a flood of names or addresses cannot grow them without end.
-const maxKeys = 100_000
-
-// level returns key's bucket filled up to now.
-func (l *buckets) level(key string, now time.Time) *bucket {
-	b := l.keys[key]
-	if b == nil {
-		if len(l.keys) >= maxKeys {
-			for k, o := range l.keys {
-				if o.tokens+now.Sub(o.at).Seconds()*l.rate >= l.burst {
-					delete(l.keys, k)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.keys[key] = b
-	}
-	if now.After(b.at) {
-		b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-		b.at = now
-	}
-	return b
-}
-
-// wait says how long b must wait until it holds need tokens.
-func (l *buckets) wait(b *bucket, need float64) time.Duration {
-	if b.tokens >= need {
-		return 0
-	}
-	return time.Duration((need - b.tokens) / l.rate * float64(time.Second))
 }

@@ -2,10 +2,8 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,8 +14,9 @@ import (
 	"unicode/utf8"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/policy"
-	"mosaic/search"
+	"mosaic/stix"
 )
 
 // PageSize is how many objects a list page shows.
@@ -34,8 +33,6 @@ var listTypes = []string{
 
 var (
 	typeName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,249}$`)
-	// stixID accepts upper-case hex as the STIX schemas do.
-	stixID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
 // objectRow is one line of an object table.
@@ -131,22 +128,6 @@ func rowOf(o mosaic.StoredObject, since int64) objectRow {
 		Modified: when(mod), TLP: o.Envelope.TLP, New: since > 0 && o.Seq > since}
 }
 
-func idsOf(objs []mosaic.StoredObject) []string {
-	out := make([]string, len(objs))
-	for i, o := range objs {
-		out[i] = str(props(o.Object), "id")
-	}
-	return out
-}
-
-// recordRead audits a read of content. When the audit log cannot take it
-// the page fails: nothing is shown that nobody can account for.
-func (s *Server) recordRead(q *request, action string, ids []string, d mosaic.Decision, detail string) error {
-	e := mosaic.NewAuditEntry(q.viewer, s.clock.Now(), action)
-	e.ObjectIDs, e.Decision, e.Detail = ids, d, "web "+detail
-	return s.audit.Record(e)
-}
-
 func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) error {
 	qs := r.URL.Query()
 	v := listView{Q: strings.TrimSpace(qs.Get("q")), Type: qs.Get("type"), TLP: qs.Get("tlp"), Originator: qs.Get("originator"),
@@ -172,7 +153,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) err
 		f.Originators = []string{v.Originator}
 	}
 	var err error
-	if f.Before, err = s.decodeCursor(r.Context(), qs.Get("cursor")); err != nil {
+	if f.Before, err = s.cursorParam(r, qs.Get("cursor")); err != nil {
 		return err
 	}
 	orgs, err := s.store.Orgs(r.Context())
@@ -184,15 +165,12 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) err
 			v.Originators = append(v.Originators, o.Name)
 		}
 	}
-	page, err := s.store.Objects(r.Context(), q.viewer, f)
-	if err != nil {
-		return err
-	}
 	action := "objects.list"
 	if f.Query != "" {
 		action = "objects.search"
 	}
-	if err := s.recordRead(q, action, idsOf(page.Objects), mosaic.Allowed, r.URL.RawQuery); err != nil {
+	page, err := s.content.List(r.Context(), q.viewer, f, access(action, r.URL.RawQuery))
+	if err != nil {
 		return err
 	}
 	for _, o := range page.Objects {
@@ -210,7 +188,7 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) err
 	v.Live = len(base) == 0 && f.Before == 0 && policy.SeesContent(q.viewer)
 	v.LiveMax = PageSize
 	if page.Next > 0 {
-		c, err := s.encodeCursor(r.Context(), page.Next)
+		c, err := s.cursors.Seal(r.Context(), page.Next)
 		if err != nil {
 			return err
 		}
@@ -304,19 +282,14 @@ const (
 
 func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) error {
 	id := r.PathValue("id")
-	if !stixID.MatchString(id) {
+	if !stix.IsID(id) {
 		return uiErr(mosaic.CodeInvalid, "error.id", id)
 	}
-	objs, err := s.store.Object(r.Context(), q.viewer, id, true)
-	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
-		if aerr := s.recordRead(q, "objects.get", []string{id}, mosaic.NotFound, ""); aerr != nil {
-			return aerr
-		}
-		return err
-	}
+	view, err := s.content.View(r.Context(), q.viewer, id, MaxRelationships, MaxCorrelations, access("objects.get", ""))
 	if err != nil {
 		return err
 	}
+	objs := view.Versions
 	head := objs[0]
 	m := props(head.Object)
 	v := objectView{ID: id, Type: str(m, "type"), Name: displayName(m), Env: head.Envelope, Audience: head.Envelope.Audience.String()}
@@ -327,82 +300,22 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) erro
 		_ = json.Indent(&raw, head.Object, "", "  ")
 		v.Raw = raw.String()
 	}
-
-	rels, err := s.store.Relationships(r.Context(), q.viewer, id, MaxRelationships)
-	if err != nil {
-		return err
-	}
-	for _, o := range rels {
+	for _, o := range view.Relationships {
 		rm := props(o.Object)
 		row := relRow{ID: str(rm, "id"), Kind: str(rm, "relationship_type"), Other: str(rm, "target_ref"), Outgoing: true}
 		if row.Other == id {
 			row.Other, row.Outgoing = str(rm, "source_ref"), false
 		}
+		if end, ok := view.Ends[row.Other]; ok {
+			row.OtherName = displayName(props(end.Object))
+		}
 		v.Relationships = append(v.Relationships, row)
 	}
-
-	// The names of the other ends, as far as the viewer may see them, in
-	// one listing.
-	var others []string
-	for _, x := range v.Relationships {
-		if !slices.Contains(others, x.Other) {
-			others = append(others, x.Other)
-		}
-	}
-	var read []string
-	if len(others) > 0 {
-		page, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{IDs: others, Limit: 2 * MaxRelationships})
-		if err != nil {
-			return err
-		}
-		names := map[string]string{}
-		for _, o := range page.Objects {
-			om := props(o.Object)
-			names[str(om, "id")] = displayName(om)
-		}
-		for i := range v.Relationships {
-			v.Relationships[i].OtherName = names[v.Relationships[i].Other]
-		}
-		read = slices.Collect(maps.Keys(names))
-	}
 	v.Graph = relationshipGraph(shorten(v.Name, maxGraphLabel), v.Relationships, q.t("object.graph", len(v.Relationships)))
-
-	// Correlations are the store's own query, under the viewer's policy,
-	// as GET /api/v1/objects/{id}/correlations makes it.
-	_, obs := search.ObjectTerms(v.Type, m)
-	if len(obs) > MaxCorrelationTerms {
-		obs = obs[:MaxCorrelationTerms]
-	}
-	if len(obs) > 0 {
-		found, err := s.store.Objects(r.Context(), q.viewer, mosaic.ObjectFilter{AnyObservable: obs, NotID: id, Limit: MaxCorrelations})
-		if err != nil {
-			return err
-		}
-		for _, o := range found.Objects {
-			om := props(o.Object)
-			_, theirs := search.ObjectTerms(str(om, "type"), om)
-			var shared []string
-			for _, x := range theirs {
-				if slices.Contains(obs, x) {
-					shared = append(shared, x)
-				}
-			}
-			v.Correlations = append(v.Correlations, correlatedRow{objectRow: rowOf(o, 0), Shared: shared})
-		}
+	for _, c := range view.Correlations {
+		v.Correlations = append(v.Correlations, correlatedRow{objectRow: rowOf(c.StoredObject, 0), Shared: c.Shared})
 	}
 	v.Versions = versions(objs)
-
-	ids := []string{id}
-	for _, x := range v.Relationships {
-		ids = append(ids, x.ID)
-	}
-	for _, x := range v.Correlations {
-		ids = append(ids, x.ID)
-	}
-	ids = append(ids, read...)
-	if err := s.recordRead(q, "objects.get", ids, mosaic.Allowed, ""); err != nil {
-		return err
-	}
 	p := s.newPage(q, "objects")
 	p.Title = v.Name
 	p.Data = v
@@ -414,20 +327,11 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) erro
 // JSON, whole: the object's page links here when it shows only part.
 func (s *Server) objectRaw(w http.ResponseWriter, r *http.Request, q *request) error {
 	id := r.PathValue("id")
-	if !stixID.MatchString(id) {
+	if !stix.IsID(id) {
 		return uiErr(mosaic.CodeInvalid, "error.id", id)
 	}
-	objs, err := s.store.Object(r.Context(), q.viewer, id, false)
-	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
-		if aerr := s.recordRead(q, "objects.get", []string{id}, mosaic.NotFound, ""); aerr != nil {
-			return aerr
-		}
-		return err
-	}
+	objs, err := s.content.Get(r.Context(), q.viewer, id, false, access("objects.get", ""))
 	if err != nil {
-		return err
-	}
-	if err := s.recordRead(q, "objects.get", []string{id}, mosaic.Allowed, ""); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -450,7 +354,7 @@ func readable(m map[string]any) []prop {
 		p := prop{Key: k}
 		switch val := m[k].(type) {
 		case string:
-			if strings.HasSuffix(k, "_ref") && stixID.MatchString(val) {
+			if strings.HasSuffix(k, "_ref") && stix.IsID(val) {
 				p.Refs = []string{val}
 			} else {
 				p.Value = val
@@ -560,20 +464,23 @@ func diff(old, cur map[string]any) []diffLine {
 // must not be readable.
 const cursorPurpose = "mosaic web cursor v1"
 
-func (s *Server) encodeCursor(ctx context.Context, seq int64) (string, error) {
-	return s.cursors.Seal(ctx, cursorPurpose, seq)
-}
-
-func (s *Server) decodeCursor(ctx context.Context, c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	p, ok, err := s.cursors.Open(ctx, cursorPurpose, c, 1)
+// cursorParam opens a listing's cursor: zero for the first page.
+func (s *Server) cursorParam(r *http.Request, c string) (int64, error) {
+	seq, ok, err := s.cursors.Open(r.Context(), c)
 	if err != nil {
 		return 0, err
 	}
-	if !ok || p[0] <= 0 {
+	if !ok {
 		return 0, uiErr(mosaic.CodeInvalid, "error.cursor")
 	}
-	return p[0], nil
+	return seq, nil
+}
+
+// access names a read of the UI for the audit log; its detail says it came
+// through the UI.
+func access(action, detail string) content.Access {
+	if detail == "" {
+		return content.Access{Action: action, Detail: "web"}
+	}
+	return content.Access{Action: action, Detail: "web " + detail}
 }

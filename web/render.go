@@ -56,7 +56,7 @@ func translate(msgs map[string]string, key string, args ...any) string {
 func (s *Server) newPage(q *request, nav string) *page {
 	p := &page{Lang: q.lang, Nav: nav, Viewer: q.viewer, CSRF: q.session.CSRF, msgs: messages[q.lang]}
 	p.SeesContent = policy.SeesContent(q.viewer)
-	p.MayContribute = s.ingest != nil && policy.MayContribute(q.viewer) == nil
+	p.MayContribute = policy.MayContribute(q.viewer) == nil
 	back, ok := localPath(q.path)
 	if !ok {
 		back = "/"

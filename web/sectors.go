@@ -34,7 +34,7 @@ func (s *Server) renderSector(w http.ResponseWriter, r *http.Request, q *request
 	if !policy.SeesContent(q.viewer) {
 		return uiErr(mosaic.CodeForbidden, "error.nocontent")
 	}
-	hist, err := s.store.ThreatLevels(r.Context(), q.viewer, v.Sector, MaxThreatHistory)
+	hist, err := s.content.ThreatLevels(r.Context(), q.viewer, v.Sector, MaxThreatHistory)
 	if err != nil {
 		return err
 	}
@@ -52,9 +52,7 @@ func (s *Server) renderSector(w http.ResponseWriter, r *http.Request, q *request
 func (s *Server) setThreatLevel(w http.ResponseWriter, r *http.Request, q *request) error {
 	v := sectorView{Sector: r.PathValue("sector"), Errors: map[string][]string{},
 		Level: r.PostFormValue("level"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
-	e := mosaic.NewAuditEntry(q.viewer, s.clock.Now(), "threat-levels.set")
-	e.Detail = v.Sector + " " + v.Level
-	err := s.store.SetThreatLevel(r.Context(), q.viewer, v.Sector, mosaic.ThreatLevel(v.Level), v.Reason, e)
+	err := s.content.SetThreatLevel(r.Context(), q.viewer, v.Sector, mosaic.ThreatLevel(v.Level), v.Reason)
 	var me *mosaic.Error
 	switch {
 	case err == nil:

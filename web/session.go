@@ -6,16 +6,14 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/credential"
 )
 
@@ -167,14 +165,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) erro
 	res, wait := s.limits.reserve(host, name, now)
 	if wait > 0 {
 		if n := s.limits.refused(host, name, now); n > 0 {
-			e := mosaic.AuditEntry{Time: now, User: auditName(name), Action: "web.sign-in", Decision: mosaic.Denied,
-				Detail: fmt.Sprintf("%d sign-in attempts refused for too many failures from %s since the previous such entry", n, host)}
-			if err := s.audit.Record(e); err != nil {
+			a := content.Access{Action: "web.sign-in", Detail: fmt.Sprintf("%d sign-in attempts refused for too many failures from %s since the previous such entry", n, host)}
+			if err := s.content.Audit(mosaic.Viewer{User: auditName(name)}, a, nil, mosaic.Denied); err != nil {
 				return err
 			}
 		}
 		view.Error = "login.limited"
-		w.Header().Set("Retry-After", (&rateLimited{wait}).retryAfter())
+		w.Header().Set("Retry-After", mosaic.RateLimited(wait, "too many failed sign-ins").RetryAfter())
 		s.renderLogin(w, q, http.StatusTooManyRequests, view, r)
 		return nil
 	}
@@ -186,8 +183,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) erro
 	}
 	now = s.clock.Now()
 	if !ok {
-		e := mosaic.AuditEntry{Time: now, User: auditName(name), Action: "web.sign-in", Decision: mosaic.Denied, Detail: "wrong user name or password from " + host}
-		if err := s.audit.Record(e); err != nil {
+		a := content.Access{Action: "web.sign-in", Detail: "wrong user name or password from " + host}
+		if err := s.content.Audit(mosaic.Viewer{User: auditName(name)}, a, nil, mosaic.Denied); err != nil {
 			return err
 		}
 		view.Error = "login.failed"
@@ -252,17 +249,4 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, q *request) err
 	s.setCookie(w, s.sessionCookie(), "")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
-}
-
-// rateLimited is a CodeRateLimited error that knows when to come back.
-type rateLimited struct{ wait time.Duration }
-
-func (e *rateLimited) Error() string { return "too many failed sign-ins" }
-
-func (e *rateLimited) Unwrap() error {
-	return mosaic.Errorf(mosaic.CodeRateLimited, "too many failed sign-ins; try again in %s seconds", e.retryAfter())
-}
-
-func (e *rateLimited) retryAfter() string {
-	return strconv.Itoa(max(1, int(math.Ceil(e.wait.Seconds()))))
 }

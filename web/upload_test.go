@@ -16,6 +16,7 @@ import (
 	"mosaic"
 	"mosaic/gate"
 	"mosaic/web"
+	"mosaic/web/session"
 )
 
 // countingReader notes whether anyone read from it.
@@ -51,11 +52,11 @@ func uploadRequest(t *testing.T, e *env, b *browser, path, token string, file []
 
 // sessionHook calls after once a request's session has been looked up.
 type sessionHook struct {
-	mosaic.Store
+	web.Store
 	after atomic.Pointer[func()]
 }
 
-func (h *sessionHook) Session(ctx context.Context, hash [32]byte, now time.Time) (mosaic.WebSession, mosaic.Viewer, error) {
+func (h *sessionHook) Session(ctx context.Context, hash [32]byte, now time.Time) (session.Session, mosaic.Viewer, error) {
 	ws, v, err := h.Store.Session(ctx, hash, now)
 	if f := h.after.Swap(nil); f != nil {
 		(*f)()

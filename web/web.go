@@ -10,12 +10,15 @@
 // reach a handler. The Content-Security-Policy allows no script at all and
 // styles from the stylesheet only, so charts are inline SVG styled by class.
 //
-// Every page reads through the store with the signed-in viewer, so the
-// visibility policy applies to every list, page, count and chart, and every
-// read of content is audited as the REST API audits it.
+// It is a door: every page reads and writes content through the content
+// service (package content) with the signed-in viewer, so the visibility
+// policy applies to every list, page, count and chart, and every read of
+// content is audited as through every other door. The UI keeps only its
+// own sign-in sessions (Store).
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -30,24 +33,33 @@ import (
 	"unicode/utf8"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/gate"
-	"mosaic/ingest"
-	"mosaic/problem"
+	"mosaic/middleware"
 	"mosaic/seal"
+	"mosaic/web/session"
 )
 
-// Auditor takes the audit entries of reads (package audit's Log). Record
-// fails when the log cannot take the entry; the read must then fail too.
-type Auditor interface {
-	Record(e mosaic.AuditEntry) error
+// Store is what the web UI needs of the store besides content: its
+// sign-in sessions, the users and passwords they are made from, the
+// organisations and compartments its forms offer, and the key that seals
+// its cursors.
+type Store interface {
+	session.Store
+	User(ctx context.Context, name string) (mosaic.User, error)
+	PasswordHash(ctx context.Context, user string) (string, error)
+	Org(ctx context.Context, name string) (mosaic.Organisation, error)
+	Orgs(ctx context.Context) ([]mosaic.Organisation, error)
+	Memberships(ctx context.Context, v mosaic.Viewer) ([]string, error)
+	seal.Secrets
 }
 
-// Options configure a Server. Store, Audit and Log are required.
+// Options configure a Server. Content, Store and Log are required.
 type Options struct {
-	Store mosaic.Store
-	Audit Auditor
-	Clock mosaic.Clock
-	Log   *slog.Logger
+	Content *content.Service
+	Store   Store
+	Clock   mosaic.Clock
+	Log     *slog.Logger
 	// Secure is set when Mosaic serves TLS: cookies are then Secure and the
 	// session cookie takes the __Host- prefix, which browsers only accept
 	// from a secure origin, for the whole host.
@@ -58,9 +70,6 @@ type Options struct {
 	// FailuresPerMinute bounds failed sign-ins per client address and per
 	// user name (default 10).
 	FailuresPerMinute int
-	// Ingester stores contributions; without it the contribute pages are
-	// not offered.
-	Ingester *ingest.Ingester
 	// MaxUploadBytes bounds an uploaded file (default 32 MiB).
 	MaxUploadBytes int64
 	// Turns bound the uploads decoded at once, together with the other
@@ -79,8 +88,8 @@ type Options struct {
 
 // Server serves the web UI.
 type Server struct {
-	store     mosaic.Store
-	audit     Auditor
+	content   *content.Service
+	store     Store
 	clock     mosaic.Clock
 	log       *slog.Logger
 	secure    bool
@@ -90,7 +99,6 @@ type Server struct {
 	mux       *http.ServeMux
 	limits    *signInLimits
 	hashing   chan struct{}
-	ingest    *ingest.Ingester
 	maxUpload int64
 	turns     *gate.Turns // bound the uploads decoded at once
 	poll      time.Duration
@@ -102,7 +110,9 @@ type Server struct {
 	maxStreams        int
 	maxStreamsPerUser int
 
-	cursors *seal.Sealer
+	cursors seal.Cursors
+	// eventIDs seal the live stream's event ids; see eventID.
+	eventIDs *seal.Sealer
 }
 
 // MaxConcurrentSignIns bounds the password checks that run at once: each
@@ -111,8 +121,8 @@ const MaxConcurrentSignIns = 2
 
 // New returns a Server, with its templates parsed and its assets hashed.
 func New(o Options) (*Server, error) {
-	if o.Store == nil || o.Audit == nil || o.Log == nil {
-		return nil, errors.New("web: Store, Audit and Log are required")
+	if o.Content == nil || o.Store == nil || o.Log == nil {
+		return nil, errors.New("web: Content, Store and Log are required")
 	}
 	if o.Clock == nil {
 		o.Clock = mosaic.SystemClock{}
@@ -142,14 +152,16 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	sealer := seal.New(o.Store, "web-cursor")
 	s := &Server{
-		store: o.Store, audit: o.Audit, clock: o.Clock, log: o.Log, secure: o.Secure, life: o.SessionLifetime,
-		assets:  a,
-		cursors: seal.New(o.Store, "web-cursor"),
-		mux:     http.NewServeMux(),
-		limits:  newSignInLimits(o.FailuresPerMinute),
-		hashing: make(chan struct{}, MaxConcurrentSignIns),
-		ingest:  o.Ingester, maxUpload: o.MaxUploadBytes,
+		content: o.Content, store: o.Store, clock: o.Clock, log: o.Log, secure: o.Secure, life: o.SessionLifetime,
+		assets:    a,
+		cursors:   sealer.Cursors(cursorPurpose),
+		eventIDs:  sealer,
+		mux:       http.NewServeMux(),
+		limits:    newSignInLimits(o.FailuresPerMinute),
+		hashing:   make(chan struct{}, MaxConcurrentSignIns),
+		maxUpload: o.MaxUploadBytes,
 		turns:     o.Turns,
 		poll:      o.EventPoll,
 		hits:      o.Hits,
@@ -175,14 +187,12 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /sectors", s.private(s.gotoSector))
 	s.mux.Handle("GET /sectors/{sector}", s.private(s.sectorPage))
 	s.mux.Handle("POST /sectors/{sector}/level", s.private(s.setThreatLevel))
-	if s.ingest != nil {
-		s.mux.Handle("GET /contribute", s.private(s.contributePage))
-		s.mux.Handle("POST /contribute/bundle", s.upload(s.contributeBundle))
-		s.mux.Handle("POST /contribute/misp", s.upload(s.contributeMISP))
-		s.mux.Handle("POST /contribute/list", s.upload(s.contributeList))
-		s.mux.Handle("POST /contribute/indicator", s.private(s.contributeIndicator))
-		s.mux.Handle("POST /contribute/note", s.private(s.contributeNote))
-	}
+	s.mux.Handle("GET /contribute", s.private(s.contributePage))
+	s.mux.Handle("POST /contribute/bundle", s.upload(s.contributeBundle))
+	s.mux.Handle("POST /contribute/misp", s.upload(s.contributeMISP))
+	s.mux.Handle("POST /contribute/list", s.upload(s.contributeList))
+	s.mux.Handle("POST /contribute/indicator", s.private(s.contributeIndicator))
+	s.mux.Handle("POST /contribute/note", s.private(s.contributeNote))
 	s.mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, q *request) error {
 		return uiErr(mosaic.CodeNotFound, "error.nopage", r.URL.Path)
 	}))
@@ -193,7 +203,9 @@ func (s *Server) routes() {
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, &request{lang: pickLanguage(r), path: "/"}, uiErr(mosaic.CodeForbidden, "error.crossorigin"))
+		q := &request{id: middleware.NewRequestID(), lang: pickLanguage(r), path: "/"}
+		w.Header().Set("X-Request-Id", q.id)
+		s.fail(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, q)), uiErr(mosaic.CodeForbidden, "error.crossorigin"))
 	}))
 	return securityHeaders(cop.Handler(s.mux))
 }
@@ -222,7 +234,7 @@ type request struct {
 	lang    string
 	path    string        // the request URI, for links back to this page
 	viewer  mosaic.Viewer // zero when not signed in
-	session mosaic.WebSession
+	session session.Session
 	cookie  [32]byte // the session secret's hash
 	// file is an upload form's file, read in a reading turn while the
 	// request holds a storing turn; nil when the form had none.
@@ -309,102 +321,61 @@ func (s *Server) readUpload(r *http.Request, q *request, limit int64) (done func
 	return done, err
 }
 
+// requestKey keys the request's *request in its context, where the error
+// page finds it.
+type requestKey struct{}
+
+// requestOf returns what the UI knows about r.
+func requestOf(r *http.Request) *request {
+	if q, ok := r.Context().Value(requestKey{}).(*request); ok {
+		return q
+	}
+	return &request{lang: pickLanguage(r), path: r.URL.RequestURI()}
+}
+
+// wrap serves a page with the plumbing every door shares (package
+// middleware), the session, the form's body under maxBody, and its CSRF
+// token; errors become the UI's error page.
 func (s *Server) wrap(h handlerFunc, private, upload bool, maxBody int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := &request{id: problem.NewRequestID(), lang: pickLanguage(r), path: r.URL.RequestURI()}
-		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Request-Id", q.id)
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.log.Error("panic", slog.String("request_id", q.id), slog.Any("panic", p))
-				s.fail(w, r, q, mosaic.Internal(errors.New("handler panicked"), r.URL.Path))
-			}
-		}()
+	inner := middleware.Wrap(middleware.Options{Log: s.log, WriteError: s.fail, MaxBody: maxBody}, func(w http.ResponseWriter, r *http.Request) error {
+		q := requestOf(r)
+		q.id = middleware.RequestID(r.Context())
 		if err := s.loadSession(r, q); err != nil {
-			s.fail(w, r, q, err)
-			return
+			return err
 		}
+		middleware.SetUser(r.Context(), q.viewer.User)
 		if private && q.viewer.User == "" {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-				return
+				return nil
 			}
-			s.fail(w, r, q, uiErr(mosaic.CodeUnauth, "error.session"))
-			return
-		}
-		if r.Method == http.MethodPost && r.ContentLength > maxBody {
-			s.fail(w, r, q, tooLarge(maxBody))
-			return
+			return uiErr(mosaic.CodeUnauth, "error.session")
 		}
 		if r.Method == http.MethodPost {
-			var err error
+			if r.ContentLength > maxBody {
+				return tooLarge(maxBody)
+			}
 			if upload {
-				var done func()
-				if done, err = s.readUpload(r, q, maxBody); err == nil {
-					defer done()
+				done, err := s.readUpload(r, q, maxBody)
+				if err != nil {
+					return err
 				}
-			} else {
-				err = parseForm(r, maxBody, false)
+				defer done()
+			} else if err := parseForm(r, maxBody, false); err != nil {
+				return err
 			}
-			if err != nil {
-				s.fail(w, r, q, err)
-				return
-			}
-		}
-		if r.Method == http.MethodPost && q.viewer.User != "" {
-			if err := s.checkCSRF(r, q); err != nil {
-				s.fail(w, r, q, err)
-				return
+			if q.viewer.User != "" {
+				if err := s.checkCSRF(r, q); err != nil {
+					return err
+				}
 			}
 		}
-		if err := h(w, r, q); err != nil {
-			s.fail(w, r, q, err)
-		}
+		return h(w, r, q)
 	})
-}
-
-var statusOf = map[mosaic.Code]int{
-	mosaic.CodeInvalid:     http.StatusBadRequest,
-	mosaic.CodeUnauth:      http.StatusUnauthorized,
-	mosaic.CodeForbidden:   http.StatusForbidden,
-	mosaic.CodeNotFound:    http.StatusNotFound,
-	mosaic.CodeConflict:    http.StatusConflict,
-	mosaic.CodeTooLarge:    http.StatusRequestEntityTooLarge,
-	mosaic.CodeMethod:      http.StatusMethodNotAllowed,
-	mosaic.CodeRateLimited: http.StatusTooManyRequests,
-	mosaic.CodeUnavailable: http.StatusServiceUnavailable,
-	mosaic.CodeInternal:    http.StatusInternalServerError,
-}
-
-// fail renders err as an error page. It is the one place that maps error
-// codes to HTTP statuses; internal causes are logged and never shown.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, q *request, err error) {
-	code := mosaic.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		code, status = mosaic.CodeInternal, http.StatusInternalServerError
-	}
-	if code == mosaic.CodeInternal || code == mosaic.CodeUnavailable {
-		s.log.Error("web request failed", slog.String("request_id", q.id), slog.String("path", r.URL.Path), slog.Any("err", err))
-	}
-	var rl *rateLimited
-	if errors.As(err, &rl) {
-		w.Header().Set("Retry-After", rl.retryAfter())
-	}
-	p := s.newPage(q, "error")
-	p.Title = p.T("error.title." + string(code))
-	p.Data = errorView{Code: string(code), Message: message(p, err), RequestID: q.id}
-	s.render(w, status, "error", p)
-}
-
-type errorView struct {
-	Code, Message, RequestID string
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := &request{lang: pickLanguage(r), path: r.URL.RequestURI()}
+		inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, q)))
+	})
 }
 
 // localPath returns p as a path on this site that a redirect may go to,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/gate"
 	"mosaic/ingest"
@@ -71,7 +72,7 @@ func password(user string) string { return "pw of " + user }
 
 func newEnv(t *testing.T, opts ...func(*web.Options)) *env {
 	t.Helper()
-	w := storetest.NewWorld(t, func(t testing.TB, clock mosaic.Clock) mosaic.Store {
+	w := storetest.NewWorld(t, func(t testing.TB, clock mosaic.Clock) storetest.Store {
 		s, err := sqlite.Open(bg, t.TempDir(), clock)
 		if err != nil {
 			t.Fatal(err)
@@ -85,8 +86,8 @@ func newEnv(t *testing.T, opts ...func(*web.Options)) *env {
 		}
 	}
 	e := &env{w: w, audit: &auditLog{}}
-	o := web.Options{Store: w.Store, Audit: e.audit, Clock: w.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), FailuresPerMinute: 3, EventPoll: 20 * time.Millisecond,
-		Ingester: ingest.New(w.Store, ingestConfig, w.Clock)}
+	o := web.Options{Content: content.New(w.Store, ingestConfig, e.audit, w.Clock), Store: w.Store, Clock: w.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		FailuresPerMinute: 3, EventPoll: 20 * time.Millisecond}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -68,7 +68,7 @@ func (m *Main) mountDeconfliction(ctx context.Context, mux *http.ServeMux, g *ga
 		}
 	}
 	h := deconflict.NewHandler(deconflict.Options{
-		Store: m.Store, Evaluator: ev, Audit: m.audit, Gate: g, Clock: m.Clock, Log: m.Log,
+		Store: m.Store, Evaluator: ev, Audit: m.Content, Gate: g, Clock: m.Clock, Log: m.Log,
 		DailyBudget: c.DeconflictDailyBudget, MaxBatch: c.DeconflictMaxBatch,
 		Coordinator: c.DeconflictCoordinator, EpochGrace: time.Duration(c.DeconflictEpochGrace),
 	})

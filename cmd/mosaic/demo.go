@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/demo"
-	"mosaic/ingest"
 )
 
 // CredentialsFile is where demo writes the demo users' secrets: the one
@@ -132,7 +132,7 @@ func SeedDemo(ctx context.Context, m *Main, e env) error {
 		if err != nil {
 			return err
 		}
-		var p ingest.Params
+		var p mosaic.EnvelopeDefaults
 		if b.Audience != "" {
 			a, err := mosaic.ParseAudience(b.Audience)
 			if err != nil {
@@ -144,7 +144,7 @@ func SeedDemo(ctx context.Context, m *Main, e env) error {
 			p.LegalBasis = &b.LegalBasis
 		}
 		p.ORCON = b.ORCON
-		res, ids, err := m.Ingester.Bundle(ctx, v, b.Bundle, p)
+		res, ids, err := m.Content.Contribute(ctx, v, b.Bundle, p, content.Access{Action: "objects.ingest", Detail: "demo"})
 		if err != nil {
 			return fmt.Errorf("demo batch %d of %s: %w", i+1, b.User, err)
 		}

@@ -91,8 +91,7 @@ func feedCmd(ctx context.Context, args []string, e env) error {
 				if err := probe.Validate(); err != nil {
 					return err
 				}
-				cfg := ingestConfig(a.m.Config)
-				if err := feed.CheckLocal(ctx, a.m.Store, cfg, f, a.m.Clock.Now()); err != nil {
+				if err := feed.CheckLocal(ctx, a.m.Store, a.m.Content.LegalBases(), f, a.m.Clock.Now()); err != nil {
 					return err
 				}
 				title := ""
@@ -237,7 +236,7 @@ func feedName(apiRoot, collection, title string) string {
 
 // newPoller returns a poller on m's store.
 func (m *Main) newPoller() *feed.Poller {
-	return feed.NewPoller(m.Store, m.Ingester, feed.NewClient(m.Config.MaxBodyBytes, m.Clock), m.Clock, m.Log, feed.Options{PageSize: m.Config.MaxPageSize})
+	return feed.NewPoller(m.Store, m.Content, feed.NewClient(m.Config.MaxBodyBytes, m.Clock), m.Clock, m.Log, feed.Options{PageSize: m.Config.MaxPageSize})
 }
 
 // feedRunner is a server's running poller.

@@ -16,6 +16,7 @@ import (
 	"mosaic/api"
 	"mosaic/audit"
 	"mosaic/config"
+	"mosaic/content"
 	"mosaic/deconflict"
 	"mosaic/gate"
 	"mosaic/ingest"
@@ -33,8 +34,10 @@ type Main struct {
 	Log    *slog.Logger
 	Clock  mosaic.Clock
 
-	Store    *sqlstore.Store
-	Ingester *ingest.Ingester
+	Store *sqlstore.Store
+	// Content is the content service every door reads and writes
+	// through; it audits into audit.
+	Content  *content.Service
 	audit    *audit.Log
 	listener net.Listener
 	server   *http.Server
@@ -69,7 +72,8 @@ func ingestConfig(c config.Config) ingest.Config {
 	}
 }
 
-// OpenStore opens the store and the ingester, without serving.
+// OpenStore opens the store, the audit log and the content service,
+// without serving.
 func (m *Main) OpenStore(ctx context.Context) error {
 	if m.Clock == nil {
 		m.Clock = mosaic.SystemClock{}
@@ -79,7 +83,11 @@ func (m *Main) OpenStore(ctx context.Context) error {
 		return err
 	}
 	m.Store = s
-	m.Ingester = ingest.New(s, ingestConfig(m.Config), m.Clock)
+	if m.Log == nil {
+		m.Log = slog.New(slog.DiscardHandler)
+	}
+	m.audit = audit.New(s, time.Duration(m.Config.AuditFlush), m.Log)
+	m.Content = content.New(s, ingestConfig(m.Config), m.audit, m.Clock)
 	return nil
 }
 
@@ -90,17 +98,16 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
-	m.audit = audit.New(m.Store, time.Duration(m.Config.AuditFlush), m.Log)
 	// One gate for both doors: a user's request budget and an address's
 	// failed sign-ins count the same through REST and TAXII.
 	g := gate.New(m.Store, m.Clock, gate.Limits{
 		RatePerSecond: m.Config.RatePerSecond, RateBurst: m.Config.RateBurst, AuthFailuresPerMinute: m.Config.AuthFailures,
 	})
-	a := api.New(m.Store, m.Ingester, m.audit, api.Limits{
+	a := api.New(m.Content, m.Store, api.Limits{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize,
 		TokenLifetime: time.Duration(m.Config.TokenLifetime), Gate: g,
 	}, m.Clock, m.Log)
-	tx := taxii.New(m.Store, m.Ingester, m.audit, taxii.Options{
+	tx := taxii.New(m.Content, m.Store, taxii.Options{
 		Title:            "Mosaic",
 		Description:      "STIX 2.1 intelligence of the joint cyber intel/info cell, as far as you may see it",
 		MaxContentLength: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize, Gate: g,

@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 
-	"mosaic"
 	"mosaic/gate"
+	"mosaic/middleware"
 	"mosaic/problem"
 	"mosaic/web"
 )
@@ -18,10 +18,9 @@ import (
 // mountDeconfliction, which runs first, served deconfliction.
 func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) error {
 	o := web.Options{
-		Store: m.Store, Audit: m.audit, Clock: m.Clock, Log: m.Log,
+		Content: m.Content, Store: m.Store, Clock: m.Clock, Log: m.Log,
 		Secure:            m.Config.TLSCert != "",
 		FailuresPerMinute: m.Config.AuthFailures,
-		Ingester:          m.Ingester,
 		MaxUploadBytes:    m.Config.MaxBodyBytes,
 		Turns:             g.Turns(),
 	}
@@ -40,9 +39,8 @@ func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) e
 	mux.Handle("GET "+web.EventsPath, w.Events(ctx, g))
 	// Another method on the stream's path is a 405, as everywhere in the
 	// API, rather than the API's 404 for a path it does not know.
-	mux.HandleFunc(web.EventsPath, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "GET")
-		problem.Write(w, r, mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed here; use GET", r.Method))
+	middleware.AllowMethods(mux, []middleware.Route{{Method: "GET", Path: web.EventsPath}}, func(h middleware.Handler) http.Handler {
+		return middleware.Wrap(middleware.Options{Log: m.Log, WriteError: problem.WriteError}, h)
 	})
 	return nil
 }

@@ -15,8 +15,8 @@ import (
 
 	"mosaic"
 	"mosaic/config"
+	"mosaic/content"
 	"mosaic/credential"
-	"mosaic/ingest"
 	"mosaic/web/cdp"
 )
 
@@ -169,7 +169,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("the picture's indicator count: %v", err)
 	}
 	audienceCell := mosaic.Audience{Cell: true}
-	if _, _, err := m.Ingester.Bundle(ctx, ncsc, []byte(live), ingest.Params{Audience: &audienceCell}); err != nil {
+	if _, _, err := m.Content.Contribute(ctx, ncsc, []byte(live), mosaic.EnvelopeDefaults{Audience: &audienceCell}, content.Access{Action: "objects.ingest", Detail: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(`document.querySelector("#live-status").textContent !== "" && document.querySelector("table[data-live] tbody tr").textContent.includes("Live beacon from the browser test")`)
