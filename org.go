@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // OrgKind says what an organisation is to the cell.
@@ -114,6 +115,19 @@ type User struct {
 	ContentGrant bool      `json:"content_grant,omitempty"`
 	Disabled     bool      `json:"disabled,omitempty"`
 	Created      time.Time `json:"created"`
+}
+
+// MaxTokenLabel is the longest label a token keeps, in bytes: a label says
+// what a token is for, and every user may make tokens.
+const MaxTokenLabel = 200
+
+// CheckTokenLabel returns a CodeInvalid error for a label that is too
+// long or not UTF-8 text.
+func CheckTokenLabel(label string) error {
+	if len(label) > MaxTokenLabel || !utf8.ValidString(label) {
+		return Errorf(CodeInvalid, "a token label is at most %d bytes of UTF-8 text", MaxTokenLabel)
+	}
+	return nil
 }
 
 // Token is an API token's metadata. The secret itself is shown once, when it

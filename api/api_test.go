@@ -309,6 +309,14 @@ func TestTokenLifecycle(t *testing.T) {
 	if r := h.do("pb-analyst", "POST", "/api/v1/me/tokens", nil, "application/json", []byte(`{"expires":"400d"}`)); r.status != 400 {
 		t.Errorf("a token for 400 days: %d", r.status)
 	}
+	// Any user, a stakeholder too, makes tokens: neither the body nor the
+	// label may fill memory or the store.
+	if r := h.do("sh-user", "POST", "/api/v1/me/tokens", nil, "application/json", []byte(`{"label":"`+strings.Repeat("a", api.MaxJSONBytes)+`"}`)); r.status != 413 {
+		t.Errorf("a token body over %d bytes: %d %.200s", api.MaxJSONBytes, r.status, r.body)
+	}
+	if r := h.do("sh-user", "POST", "/api/v1/me/tokens", nil, "application/json", []byte(`{"label":"`+strings.Repeat("a", mosaic.MaxTokenLabel+1)+`"}`)); r.status != 400 {
+		t.Errorf("a token label over %d bytes: %d %.200s", mosaic.MaxTokenLabel, r.status, r.body)
+	}
 	call := func() int {
 		req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/me", nil)
 		req.Header.Set("Authorization", "Bearer "+nt.Secret)

@@ -124,11 +124,14 @@ func (s *Server) limitParam(q url.Values) (int, error) {
 	return n, nil
 }
 
-// readBody reads a request body of at most the configured size. A body
-// announced as larger is refused before a byte of it is read.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return middleware.ReadBody(w, r, s.limits.MaxBodyBytes, "the limit", 0)
-}
+// MaxJSONBytes bounds the JSON bodies of the directory and token
+// endpoints, far below the upload limit: no organisation, user, token or
+// membership needs more, and every user may call some of them.
+const MaxJSONBytes = 64 << 10
+
+// jsonReadTime bounds reading such a body, so that a client trickling
+// bytes cannot hold a goroutine and a connection for long.
+const jsonReadTime = 30 * time.Second
 
 // decodeJSON reads a small JSON request body into v, rejecting unknown
 // fields.
@@ -136,7 +139,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 	if err := jsonContentType(r); err != nil {
 		return err
 	}
-	b, err := s.readBody(w, r)
+	b, err := middleware.ReadBody(w, r, MaxJSONBytes, "the limit", jsonReadTime)
 	if err != nil {
 		return err
 	}

@@ -174,7 +174,11 @@ func TestReadsFailClosed(t *testing.T) {
 		},
 		"View": func() error { _, err := e.svc.View(bg, w.B, id(1), 10, 10, access); return err },
 		"Picture": func() error {
-			_, _, err := e.svc.Picture(bg, w.B, w.Clock.Now(), 0, 10, access)
+			_, err := e.svc.Picture(bg, w.B, w.Clock.Now(), 0, 10, access)
+			return err
+		},
+		"ThreatLevels": func() error {
+			_, err := e.svc.ThreatLevels(bg, w.B, "healthcare", 10, access)
 			return err
 		},
 		"Audit": func() error { return e.svc.Audit(w.B, access, nil, mosaic.Allowed) },

@@ -205,25 +205,47 @@ func (s *Service) Follow(ctx context.Context, v mosaic.Viewer, after int64, limi
 	return p.Objects, nil
 }
 
+// Situation is the situational picture as one viewer may see it: the
+// counts, the newest records, and the current threat level of each sector
+// that has one.
+type Situation struct {
+	mosaic.Picture
+	Latest  []mosaic.StoredObject
+	Threats []mosaic.SectorThreat
+}
+
 // Picture returns the situational picture as v may see it at now (see
-// mosaic.Situation.Picture) and the latest newest records v can see,
-// audited as a.
-func (s *Service) Picture(ctx context.Context, v mosaic.Viewer, now time.Time, since int64, latest int, a Access) (mosaic.Picture, []mosaic.StoredObject, error) {
-	pic, err := s.store.Picture(ctx, v, now, since)
-	if err != nil {
-		return pic, nil, err
+// mosaic.Situation.Picture), the latest newest records v can see and the
+// sectors' threat levels, audited as one read of a.
+func (s *Service) Picture(ctx context.Context, v mosaic.Viewer, now time.Time, since int64, latest int, a Access) (Situation, error) {
+	var out Situation
+	var err error
+	if out.Picture, err = s.store.Picture(ctx, v, now, since); err != nil {
+		return Situation{}, err
+	}
+	if out.Threats, err = s.store.ThreatLevels(ctx, v, "", 0); err != nil {
+		return Situation{}, err
 	}
 	p, err := s.List(ctx, v, mosaic.ObjectFilter{Limit: latest}, a)
 	if err != nil {
-		return pic, nil, err
+		return Situation{}, err
 	}
-	return pic, p.Objects, nil
+	out.Latest = p.Objects
+	return out, nil
 }
 
-// ThreatLevels returns the current threat level of every sector that has
-// one, or one sector's history (see mosaic.Situation.ThreatLevels).
-func (s *Service) ThreatLevels(ctx context.Context, v mosaic.Viewer, sector string, limit int) ([]mosaic.SectorThreat, error) {
-	return s.store.ThreatLevels(ctx, v, sector, limit)
+// ThreatLevels returns one sector's threat levels, newest first, at most
+// limit (see mosaic.Situation.ThreatLevels), audited as a: the reasons are
+// the cell's assessments.
+func (s *Service) ThreatLevels(ctx context.Context, v mosaic.Viewer, sector string, limit int, a Access) ([]mosaic.SectorThreat, error) {
+	out, err := s.store.ThreatLevels(ctx, v, sector, limit)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.read(v, a, nil, mosaic.Allowed); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // SetThreatLevel records v's threat level for a sector with the reason,

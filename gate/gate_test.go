@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,4 +212,32 @@ func TestListingTurns(t *testing.T) {
 		t.Fatalf("after a turn came back: %v", err)
 	}
 	done()
+}
+
+// An upload announced as too large is refused at once, even while every
+// reading turn is taken: waiting for a turn to refuse it unread would only
+// park it.
+func TestReadUploadRefusesAnnouncedSizeAtOnce(t *testing.T) {
+	turns := NewTurns()
+	release := make(chan struct{})
+	defer close(release)
+	held := make(chan struct{})
+	for range MaxReading {
+		go turns.Read(context.Background(), func() ([]byte, error) {
+			held <- struct{}{}
+			<-release
+			return nil, nil
+		})
+	}
+	for range MaxReading {
+		<-held
+	}
+	r := httptest.NewRequest("POST", "/", strings.NewReader("x"))
+	r.ContentLength = 40 << 20
+	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
+	defer cancel()
+	_, _, err := turns.ReadUpload(httptest.NewRecorder(), r.WithContext(ctx), 32<<20, "the limit")
+	if mosaic.ErrorCode(err) != mosaic.CodeTooLarge {
+		t.Fatalf("an announced 40 MiB body: %v, want CodeTooLarge", err)
+	}
 }

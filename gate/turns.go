@@ -62,8 +62,13 @@ const UploadReadTime = 2 * time.Minute
 
 // ReadUpload reads r's body, of at most limit bytes (limitName names the
 // limit in the error), within UploadReadTime, in a reading turn, and waits
-// for a storing turn as Read does; done gives it back.
+// for a storing turn as Read does; done gives it back. A body announced as
+// larger than limit is refused at once, without waiting for a turn: it
+// would be refused unread anyway.
 func (t *Turns) ReadUpload(w http.ResponseWriter, r *http.Request, limit int64, limitName string) (body []byte, done func(), err error) {
+	if r.ContentLength > limit {
+		return nil, nil, middleware.TooLarge(r.ContentLength, limit, limitName)
+	}
 	return t.Read(r.Context(), func() ([]byte, error) {
 		return middleware.ReadBody(w, r, limit, limitName, UploadReadTime)
 	})

@@ -391,6 +391,9 @@ func (s *Store) CreateToken(ctx context.Context, user string, hash [32]byte, lab
 	if !expires.After(t.Created) {
 		return t, mosaic.Errorf(mosaic.CodeInvalid, "a token must expire in the future")
 	}
+	if err := mosaic.CheckTokenLabel(label); err != nil {
+		return t, err
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		u, _, err := s.user(ctx, tx, user)
 		if err != nil {

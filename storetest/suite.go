@@ -156,6 +156,11 @@ func testTokens(t *testing.T, open Opener) {
 	wantCode(t, err, mosaic.CodeInvalid)
 	_, err = s.CreateToken(bg, "ghost", h(3), "", w.Clock.Now().Add(time.Hour), setup())
 	wantCode(t, err, mosaic.CodeNotFound)
+	// Every user may make tokens: a label cannot be made to fill the store.
+	_, err = s.CreateToken(bg, "pa-analyst", h(3), strings.Repeat("x", mosaic.MaxTokenLabel+1), w.Clock.Now().Add(time.Hour), setup())
+	wantCode(t, err, mosaic.CodeInvalid)
+	_, err = s.CreateToken(bg, "pa-analyst", h(3), "\xff", w.Clock.Now().Add(time.Hour), setup())
+	wantCode(t, err, mosaic.CodeInvalid)
 
 	if err := s.RevokeToken(bg, tok.ID, setup()); err != nil {
 		t.Fatal(err)

@@ -151,10 +151,10 @@ func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q quer
 	}
 	out := page{objs: p.Objects, more: p.Next != 0}
 	if out.more {
-		// A page the store cut by size does not know what comes next, so
-		// assume the worst: that it ends inside a batch.
-		last := out.objs[len(out.objs)-1]
-		out.splitsBatch = p.NextAdded.IsZero() || p.NextAdded.Equal(last.Envelope.Added)
+		// A page the store cut by size, or one whose records were all
+		// dropped, does not know what comes next, so assume the worst:
+		// that it ends inside a batch.
+		out.splitsBatch = p.NextAdded.IsZero() || len(out.objs) == 0 || p.NextAdded.Equal(out.objs[len(out.objs)-1].Envelope.Added)
 		if out.next, err = s.sealCursor(ctx, p.Next, q.binding); err != nil {
 			return page{}, err
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/content"
 	"mosaic/gate"
 	"mosaic/middleware"
 	"mosaic/policy"
@@ -135,6 +136,10 @@ func (s *Server) openStream(v mosaic.Viewer) (func(), error) {
 // must not hold the goroutine for the rest of the stream.
 const writeTimeout = 10 * time.Second
 
+// streamAccess names the stream's reads for the audit log: the UI's live
+// updates and SOC tooling with an API token alike.
+var streamAccess = content.Access{Action: "events.read", Detail: "stream"}
+
 // eventIDPurpose binds event ids that carry a hit position, so that a
 // listing cursor (sealed with the same key) is never read as one, nor one
 // of these as a cursor.
@@ -184,7 +189,7 @@ func (s *Server) parseEventID(ctx context.Context, id string) (p position, ok bo
 
 func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Request, q *request, who func() (mosaic.Viewer, error)) error {
 	if !policy.SeesContent(q.viewer) {
-		return mosaic.Errorf(mosaic.CodeForbidden, "role %s of a %s organisation sees no cell content", q.viewer.Role, q.viewer.OrgKind)
+		return s.content.Refuse(q.viewer, streamAccess, mosaic.Errorf(mosaic.CodeForbidden, "role %s of a %s organisation sees no cell content", q.viewer.Role, q.viewer.OrgKind))
 	}
 	at, resumed, err := s.parseEventID(r.Context(), r.Header.Get("Last-Event-ID"))
 	if err != nil {
@@ -265,7 +270,7 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		q.viewer = v
 		// Nothing is sent that the audit log cannot account for: Follow
 		// fails when it cannot audit what it read.
-		objs, err := s.content.Follow(r.Context(), q.viewer, at.seq, eventBatch, access("events.read", ""))
+		objs, err := s.content.Follow(r.Context(), q.viewer, at.seq, eventBatch, streamAccess)
 		if err != nil {
 			s.log.Error("event stream poll", "request_id", q.id, "err", err)
 			return nil // the client reconnects and resumes

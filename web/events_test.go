@@ -160,6 +160,10 @@ func TestEvents(t *testing.T) {
 	if got := strings.Join(e.audit.actions(e.w.C.User), " "); !strings.Contains(got, "events.read:allow") {
 		t.Errorf("events not audited: %s", got)
 	}
+	// The refusal is audited too.
+	if got := strings.Join(e.audit.actions(e.w.Stakeholder.User), " "); !strings.Contains(got, "events.read:deny") {
+		t.Errorf("a refused stream is not audited: %s", got)
+	}
 }
 
 // ended fails unless the stream ends (after any events still on the way).

@@ -77,7 +77,7 @@ var sectorTypes = []string{"incident", "campaign", "intrusion-set", "malware"}
 
 func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) error {
 	now := s.clock.Now()
-	pic, latest, err := s.content.Picture(r.Context(), q.viewer, now, q.session.SinceSeq, LatestObjects, access("picture.read", ""))
+	pic, err := s.content.Picture(r.Context(), q.viewer, now, q.session.SinceSeq, LatestObjects, access("picture.read", ""))
 	if err != nil {
 		return err
 	}
@@ -128,13 +128,10 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) err
 		bars = append(bars, barInput{sr.Sector, "sector", sr.Total.Month})
 	}
 	v.SectorChart = barChart("sectors-chart", bars, p.T("picture.sectors.summary", summary(bars)))
-	for _, o := range latest {
+	for _, o := range pic.Latest {
 		v.Rows = append(v.Rows, rowOf(o, q.session.SinceSeq))
 	}
-	levels, err := s.content.ThreatLevels(r.Context(), q.viewer, "", 0)
-	if err != nil {
-		return err
-	}
+	levels := pic.Threats
 	v.Threats = levels
 	for _, sr := range v.Sectors {
 		if !slices.ContainsFunc(levels, func(t mosaic.SectorThreat) bool { return t.Sector == sr.Sector }) {

@@ -34,7 +34,7 @@ func (s *Server) renderSector(w http.ResponseWriter, r *http.Request, q *request
 	if !policy.SeesContent(q.viewer) {
 		return uiErr(mosaic.CodeForbidden, "error.nocontent")
 	}
-	hist, err := s.content.ThreatLevels(r.Context(), q.viewer, v.Sector, MaxThreatHistory)
+	hist, err := s.content.ThreatLevels(r.Context(), q.viewer, v.Sector, MaxThreatHistory, access("threat-levels.read", v.Sector))
 	if err != nil {
 		return err
 	}
