@@ -47,8 +47,17 @@ type Submission struct {
 
 // Hit is two organisations holding the same token in the same epoch: Org
 // submitted it (by registration or check) while HolderOrg held it.
+//
+// A hit has three numbers. ID counts every organisation's hits; it is for
+// the audit log and the coordinator, who see every hit anyway. OrgSeq and
+// HolderSeq count only the hits of Org and of HolderOrg: 1, 2, 3, … for
+// each organisation, whatever the others did, so that the number a side is
+// shown tells it nothing about hits it was not a side of. All three are
+// handed out in commit order.
 type Hit struct {
 	ID        int64     `json:"id"`
+	OrgSeq    int64     `json:"org_seq"`
+	HolderSeq int64     `json:"holder_seq"`
 	Time      time.Time `json:"time"`
 	Epoch     int       `json:"epoch"`
 	Type      string    `json:"type"`
@@ -62,12 +71,29 @@ type Hit struct {
 	Index int `json:"-"`
 }
 
+// Number returns the hit's number in the listing of org's hits: OrgSeq
+// when org is Org, HolderSeq when it is HolderOrg, ID when org is "" (the
+// listing of every hit), and 0 for an organisation that is no side of it.
+func (h Hit) Number(org string) int64 {
+	switch org {
+	case "":
+		return h.ID
+	case h.Org:
+		return h.OrgSeq
+	case h.HolderOrg:
+		return h.HolderSeq
+	}
+	return 0
+}
+
 // HitView is a hit as one side sees it: its own reference, the selector
 // type and how to reach the other side, never the other side's reference.
 // The coordinator sees Sides instead. Package deconflict makes it (the rules
 // live there); it is declared here so that whatever else delivers hits, such
 // as the live event stream, can carry it without depending on deconflict.
 type HitView struct {
+	// ID is the hit's number for the viewer's organisation (Hit.Number):
+	// its own count for a side, the global id for the coordinator.
 	ID           int64     `json:"id"`
 	Time         time.Time `json:"time"`
 	Epoch        int       `json:"epoch"`
@@ -148,7 +174,9 @@ type Deconfliction interface {
 	// Submit registers or checks a batch for v's organisation and records a
 	// hit for every live registration of another organisation with an
 	// equal token in the same epoch, appending a and one entry per hit in
-	// the same transaction. Registering a token the organisation already
+	// the same transaction. Each hit gets its ID and both sides' numbers
+	// (OrgSeq, HolderSeq), the next of each organisation's own count, in
+	// the order of the result. Registering a token the organisation already
 	// holds under the same reference extends its expiry and makes no new
 	// hit. CodeConflict for a replayed request id; CodeInvalid for an
 	// empty reference (registrations) or a past expiry; CodeRateLimited
@@ -161,13 +189,17 @@ type Deconfliction interface {
 	// RemoveRegistrations removes v's organisation's registrations under
 	// ref and returns how many. CodeNotFound if there were none.
 	RemoveRegistrations(ctx context.Context, v Viewer, ref string, a AuditEntry) (int, error)
-	// Hits lists the hits org was a side of, newest first, or every hit
-	// when org is "".
+	// Hits lists up to limit hits org was a side of, newest first (by
+	// org's own numbers), or every hit (by ID) when org is "". An
+	// organisation with no hits, or none of that name, has an empty list,
+	// not CodeNotFound; the only errors are CodeInternal.
 	Hits(ctx context.Context, org string, limit int) ([]Hit, error)
-	// HitsAfter lists up to limit hits org was a side of, or every hit when
-	// org is "", with ids above after, oldest first. Ids are handed out in
-	// commit order, so a reader that asks again after the last id it got
-	// never misses a hit committed later.
+	// HitsAfter lists up to limit hits org was a side of whose number for
+	// org (Hit.Number: OrgSeq or HolderSeq) is above after, oldest first;
+	// when org is "", every hit with an ID above after. Each
+	// organisation's numbers are handed out without gaps, and they and the
+	// IDs in commit order, so a reader that asks again after the last
+	// number it got never misses a hit committed later. Errors as Hits.
 	HitsAfter(ctx context.Context, org string, after int64, limit int) ([]Hit, error)
 	// EndEpochs makes registrations of epochs before epoch expire at at,
 	// unless they expire sooner, and returns how many changed.

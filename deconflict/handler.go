@@ -414,9 +414,9 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, v mosaic.Viewer
 	return nil
 }
 
-// view shows hit to org, one of its sides.
+// view shows hit to org, one of its sides, under org's own number for it.
 func (h *Handler) view(ctx context.Context, org string, hit mosaic.Hit, contacts map[string]string) HitView {
-	hv := HitView{ID: hit.ID, Time: hit.Time, Epoch: hit.Epoch, Type: hit.Type, Kind: hit.Kind}
+	hv := HitView{ID: hit.Number(org), Time: hit.Time, Epoch: hit.Epoch, Type: hit.Type, Kind: hit.Kind}
 	if hit.Org == org {
 		hv.YourRef, hv.OtherOrg = hit.Ref, hit.HolderOrg
 	} else {
@@ -496,44 +496,81 @@ func (h *Handler) hits(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) 
 
 // HitsAfter returns up to limit of the hits v may see that arrived after
 // position after, oldest first, each as GET hits shows it to v, and the
-// position to ask after next. A read that shows hits is audited as GET hits
-// is, with the hits' ids; one that shows none is not, since a stream asks
-// every second. It is the live event stream's source of hits (package web),
-// so that the stream and the endpoint share one set of rules. v need not be
-// allowed to use deconfliction: then there are no hits for it.
+// position to ask after next. Positions are the hits' ids as v sees them:
+// its organisation's own numbers, or the global ids for the coordinator
+// (see numbering). A read that shows hits is audited as GET hits is, with
+// the hits' numbers as shown and their global ids; one that shows none is
+// not, since a stream asks every second. It is the live event stream's
+// source of hits (package web), so that the stream and the endpoint share
+// one set of rules. v need not be allowed to use deconfliction: then there
+// are no hits for it.
 func (h *Handler) HitsAfter(ctx context.Context, v mosaic.Viewer, after int64, limit int) ([]HitView, int64, error) {
+	var global []string
 	out, err := h.visibleHits(ctx, v, func(org string) ([]mosaic.Hit, error) {
-		return h.o.Store.HitsAfter(ctx, org, after, limit)
+		hits, err := h.o.Store.HitsAfter(ctx, org, after, limit)
+		for _, hit := range hits {
+			global = append(global, strconv.FormatInt(hit.ID, 10))
+		}
+		return hits, err
 	})
 	if err != nil || len(out) == 0 {
 		return out, after, err
 	}
-	ids := make([]string, len(out))
+	shown := make([]string, len(out))
 	for i, hv := range out {
-		ids[i] = strconv.FormatInt(hv.ID, 10)
+		shown[i] = strconv.FormatInt(hv.ID, 10)
 	}
-	if err := h.record(v, "hits", fmt.Sprintf("%d hits shown on the live stream (hits %s)", len(out), strings.Join(ids, ", "))); err != nil {
+	// The auditor sees every hit, so the global ids tell it nothing new and
+	// tie each hit to its deconfliction.hit entry.
+	detail := fmt.Sprintf("%d hits shown on the live stream (%s's hits %s; global hit ids %s)", len(out), v.Org, strings.Join(shown, ", "), strings.Join(global, ", "))
+	if h.numbering(v) == "" {
+		detail = fmt.Sprintf("%d hits shown on the live stream (global hit ids %s)", len(out), strings.Join(global, ", "))
+	}
+	if err := h.record(v, "hits", detail); err != nil {
 		return nil, after, err
 	}
 	return out, out[len(out)-1].ID, nil
 }
 
-// LastHit returns the position of the newest hit, whoever its sides: where
-// a live stream that starts now begins.
-func (h *Handler) LastHit(ctx context.Context) (int64, error) {
-	hits, err := h.o.Store.Hits(ctx, "", 1)
+// LastHit returns the position of the newest hit in v's numbering (see
+// numbering): where a live stream of v's that starts now begins. It is
+// the organisation's position even for a viewer who sees no hits now, so
+// that one who may see them later on the same stream starts from the
+// stream's start rather than from the first hit ever recorded.
+func (h *Handler) LastHit(ctx context.Context, v mosaic.Viewer) (int64, error) {
+	org := h.numbering(v)
+	if org == "" && v.Org == "" {
+		// A viewer of no organisation has no numbering, and no hits.
+		return 0, nil
+	}
+	hits, err := h.o.Store.Hits(ctx, org, 1)
 	if err != nil || len(hits) == 0 {
 		return 0, err
 	}
-	return hits[0].ID, nil
+	return hits[0].Number(org), nil
+}
+
+// numbering names the organisation whose numbers v's hits go by: v's own,
+// so that a partner's ids count only its own hits and their gaps say
+// nothing about anybody else's; or "", the global ids, for the
+// coordinator. The coordinator is shown every hit with both sides, so the
+// global count is exactly what it sees anyway, and keeping the ids it has
+// always had keeps its listings and the audit log's entries (which carry
+// the global ids) in one numbering.
+func (h *Handler) numbering(v mosaic.Viewer) string {
+	if h.o.Coordinator != "" && v.Org == h.o.Coordinator {
+		return ""
+	}
+	return v.Org
 }
 
 // visibleHits lists, through list, the hits v may see, as v is to see them.
 // list gets the organisation whose hits to list, or "" for all. These are
 // the rules for every way hits are shown after the fact: the sides see
 // their own reference and the other's contact, never the other's
-// reference; in coordinator mode only the coordinator sees hits, with both
-// sides; nobody else sees any.
+// reference, under their own numbers; in coordinator mode only the
+// coordinator sees hits, with both sides, under the global ids; nobody
+// else sees any.
 func (h *Handler) visibleHits(ctx context.Context, v mosaic.Viewer, list func(org string) ([]mosaic.Hit, error)) ([]HitView, error) {
 	out := []HitView{}
 	if policy.MayDeconflict(v) != nil {

@@ -1,6 +1,7 @@
 package deconflict_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -92,8 +93,8 @@ func TestHitsAfter(t *testing.T) {
 			t.Errorf("%s sees %d hits", user, len(hs))
 		}
 	}
-	if last, err := s.h.LastHit(bg); err != nil || last != got[4].ID {
-		t.Errorf("LastHit = %d, %v; want %d", last, err, got[4].ID)
+	if last, err := s.h.LastHit(bg, s.viewer("pa-analyst")); err != nil || last != got[4].ID {
+		t.Errorf("LastHit(pa) = %d, %v; want %d", last, err, got[4].ID)
 	}
 	if err := s.audit.Flush(bg); err != nil {
 		t.Fatal(err)
@@ -137,5 +138,118 @@ func TestHitsAfterCoordinatorMode(t *testing.T) {
 	}
 	if len(got[0].Sides) != 2 || got[0].Sides[0].Ref != "B-1" || got[0].Sides[1].Ref != "A-1" {
 		t.Errorf("coordinator's view: %+v", got[0])
+	}
+	// pc's check makes a hit with pa only, then pd's with pa and pb: the
+	// coordinator, who sees every hit, has them by their global ids.
+	if _, err := s.partner("pc-analyst").run(t, selectors(0, 1), "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.partner("pd-analyst").run(t, selectors(3, 1), "", true); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.store.Hits(bg, "", 100)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("%d hits stored, %v", len(all), err)
+	}
+	got = s.streamed("pd-analyst", 0, 100)
+	for i, hv := range got {
+		if want := all[len(all)-1-i].ID; hv.ID != want {
+			t.Errorf("the coordinator's hit %d has id %d, want the global id %d", i, hv.ID, want)
+		}
+	}
+	if last, err := s.h.LastHit(bg, s.viewer("pd-analyst")); err != nil || last != all[0].ID {
+		t.Errorf("LastHit(coordinator) = %d, %v; want the newest global id %d", last, err, all[0].ID)
+	}
+	// The sides' positions are their own numbers, though they see no hits
+	// now: pa was a side of all but pb's share of pd's check.
+	if last, err := s.h.LastHit(bg, s.viewer("pa-analyst")); err != nil || last != 4 {
+		t.Errorf("LastHit(pa) in coordinator mode = %d, %v; want 4", last, err)
+	}
+}
+
+// Each organisation's hit ids count its own hits only, on every way it is
+// shown them: the answer to its submission, GET hits, HitsAfter (the live
+// stream) and LastHit. The gaps of global ids would tell a partner how many
+// hits the others had in between.
+func TestHitIDsCountOwnHits(t *testing.T) {
+	s := newServer(t, deconflict.Options{})
+	a, b, c, d := s.partner("pa-analyst"), s.partner("pb-analyst"), s.partner("pc-analyst"), s.partner("pd-analyst")
+	ids := func(hs []deconflict.HitView) []int64 {
+		out := []int64{}
+		for _, h := range hs {
+			out = append(out, h.ID)
+		}
+		return out
+	}
+	run := func(p *partner, sels []deconflict.Selector, ref string, check bool, want ...int64) {
+		t.Helper()
+		hits, err := p.run(t, sels, ref, check)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(hits); fmt.Sprint(got) != fmt.Sprint(want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("%s's submission answered hits %v, want %v", p.org, got, want)
+		}
+	}
+	run(a, selectors(0, 10), "A", false)
+	run(c, selectors(100, 10), "C", false)
+	run(b, selectors(5, 2), "B", false, 1, 2)
+	// A burst between pc and pd, which pa and pb are no side of.
+	run(d, selectors(100, 10), "", true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+	run(b, selectors(7, 2), "", true, 3, 4)
+	run(d, selectors(0, 1), "", true, 11)
+	for _, tc := range []struct {
+		user string
+		want []int64 // newest first
+	}{
+		{"pa-analyst", []int64{5, 4, 3, 2, 1}},
+		{"pb-analyst", []int64{4, 3, 2, 1}},
+		{"pc-analyst", []int64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
+		{"pd-analyst", []int64{11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
+	} {
+		listed, err := s.partner(tc.user).Hits(bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(listed); !slices.Equal(got, tc.want) {
+			t.Errorf("GET hits for %s: ids %v, want %v", tc.user, got, tc.want)
+		}
+		if last, err := s.h.LastHit(bg, s.viewer(tc.user)); err != nil || last != tc.want[0] {
+			t.Errorf("LastHit(%s) = %d, %v; want %d", tc.user, last, err, tc.want[0])
+		}
+	}
+	if got := ids(s.streamed("pa-analyst", 2, 2)); !slices.Equal(got, []int64{3, 4, 5}) {
+		t.Errorf("pa's hits after its second: %v, want [3 4 5]", got)
+	}
+	if last, err := s.h.LastHit(bg, s.viewer("sh-user")); err != nil || last != 0 {
+		t.Errorf("LastHit(sh) = %d, %v; want 0", last, err)
+	}
+	// The audit log, which only auditors read, keeps the global ids too,
+	// labelled as such.
+	if err := s.audit.Flush(bg); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := s.store.AuditEntries(bg, 0, 10000)
+	var stream []string
+	hit := 0
+	for _, e := range entries {
+		switch {
+		case e.Action == "deconfliction.hits" && e.User == "pa-analyst" && strings.Contains(e.Detail, "live stream"):
+			stream = append(stream, e.Detail)
+			if !strings.Contains(e.Detail, "global hit ids ") {
+				t.Errorf("live stream audited as %q", e.Detail)
+			}
+		case e.Action == "deconfliction.hit":
+			hit++
+			if !strings.HasPrefix(e.Detail, "global hit id ") {
+				t.Errorf("hit audited as %q", e.Detail)
+			}
+		}
+	}
+	if len(stream) != 2 || !strings.Contains(stream[0], "pa's hits 3, 4;") || !strings.Contains(stream[1], "pa's hits 5;") {
+		t.Errorf("pa's live-stream reads audited as %q; want its hits 3 and 4, then 5", stream)
+	}
+	if hit != 15 {
+		t.Errorf("%d hits audited, want 15", hit)
 	}
 }

@@ -42,8 +42,10 @@ type SubmitRequest struct {
 
 // SubmitResponse says how many tokens were taken and which made hits.
 type SubmitResponse struct {
-	Accepted int       `json:"accepted"`
-	Hits     []HitView `json:"hits"`
+	Accepted int `json:"accepted"`
+	// Hits carry the submitting organisation's own numbers, the ids GET
+	// hits lists them under for it.
+	Hits []HitView `json:"hits"`
 	// Coordinated is true when hits go to the cell's coordinator only:
 	// then Hits is always empty.
 	Coordinated bool `json:"coordinated,omitempty"`

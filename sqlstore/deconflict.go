@@ -209,9 +209,11 @@ func (s *Store) Submit(ctx context.Context, v mosaic.Viewer, sub mosaic.Submissi
 		entries := make([]mosaic.AuditEntry, 0, 1+len(res.Hits))
 		entries = append(entries, a)
 		for _, h := range res.Hits {
+			// The auditor sees every hit, so the global id tells it
+			// nothing new; the sides' own numbers are what each was shown.
 			entries = append(entries, mosaic.AuditEntry{Time: now, UserID: a.UserID, User: a.User, Org: a.Org, Action: "deconfliction.hit", Decision: mosaic.Allowed,
-				Detail: fmt.Sprintf("hit %d: %s selector in epoch %d, %s of %s (ref %q) and registration of %s (ref %q)",
-					h.ID, h.Type, h.Epoch, h.Kind, h.Org, h.Ref, h.HolderOrg, h.HolderRef)})
+				Detail: fmt.Sprintf("global hit id %d (%s's hit %d, %s's hit %d): %s selector in epoch %d, %s of %s (ref %q) and registration of %s (ref %q)",
+					h.ID, h.Org, h.OrgSeq, h.HolderOrg, h.HolderSeq, h.Type, h.Epoch, h.Kind, h.Org, h.Ref, h.HolderOrg, h.HolderRef)})
 		}
 		return s.appendAuditBatch(ctx, tx, entries)
 	})
@@ -223,9 +225,11 @@ func (s *Store) Submit(ctx context.Context, v mosaic.Viewer, sub mosaic.Submissi
 // would make PostgreSQL the slow store for no reason.
 const hitRows = 100
 
-// insertHits stores hits and sets their ids, in commit order. Ids are
-// handed out in the order of the VALUES list on both databases; the returned ids are sorted
-// rather than trusting RETURNING's row order, which neither promises.
+// insertHits stores hits and sets their ids and both sides' numbers, in
+// commit order. Ids are handed out in the order of the VALUES list on both
+// databases; the returned ids are sorted rather than trusting RETURNING's
+// row order, which neither promises. Each side's numbers are handed out in
+// the same order, so an organisation's numbers and the ids agree.
 func (s *Store) insertHits(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, hits []mosaic.Hit, holders []int64) error {
 	if len(hits) == 0 {
 		return nil
@@ -234,20 +238,33 @@ func (s *Store) insertHits(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, hit
 		// An identity column hands out ids when rows are inserted, not when
 		// they commit: without the lock a hit numbered 10 could commit
 		// after one numbered 11, and a live stream that had read up to 11
-		// would never show it. The lock, held to the end of the
-		// transaction, leaves plain reads alone. SQLite has one writer.
+		// would never show it. The same holds for each organisation's
+		// numbers, which are read from the committed hits below (a fresh
+		// snapshot per statement, READ COMMITTED) and so must not change
+		// until this transaction commits: the lock, held to the end of the
+		// transaction, keeps every other writer of hits out and leaves
+		// plain reads alone. SQLite has one writer.
 		if _, err := tx.ExecContext(ctx, `LOCK TABLE deconfliction_hits IN EXCLUSIVE MODE`); err != nil {
 			return mosaic.Internal(err, "lock hits")
 		}
 	}
+	last, err := s.lastHitNumbers(ctx, tx, append([]int64{v.OrgID}, holders...))
+	if err != nil {
+		return err
+	}
+	for i := range hits {
+		last[v.OrgID]++
+		last[holders[i]]++
+		hits[i].OrgSeq, hits[i].HolderSeq = last[v.OrgID], last[holders[i]]
+	}
 	for start := 0; start < len(hits); start += hitRows {
 		part := hits[start:min(start+hitRows, len(hits))]
-		args := make([]any, 0, 8*len(part))
+		args := make([]any, 0, 10*len(part))
 		for i, h := range part {
-			args = append(args, micros(h.Time), h.Epoch, h.Type, h.Kind, v.OrgID, h.Ref, holders[start+i], h.HolderRef)
+			args = append(args, micros(h.Time), h.Epoch, h.Type, h.Kind, v.OrgID, h.Ref, holders[start+i], h.HolderRef, h.OrgSeq, h.HolderSeq)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`INSERT INTO deconfliction_hits (created, epoch, selector_type, kind, org_id, ref, holder_org_id, holder_ref) VALUES `+
-			valuesList(8, len(part))+` RETURNING id`), args...)
+		rows, err := tx.QueryContext(ctx, s.q(`INSERT INTO deconfliction_hits (created, epoch, selector_type, kind, org_id, ref, holder_org_id, holder_ref, org_seq, holder_seq) VALUES `+
+			valuesList(10, len(part))+` RETURNING id`), args...)
 		if err != nil {
 			return mosaic.Internal(err, "insert hits")
 		}
@@ -270,6 +287,27 @@ func (s *Store) insertHits(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, hit
 		}
 	}
 	return nil
+}
+
+// lastHitNumbers returns, for each of orgs, the number of its newest hit
+// (0 for none): the larger of its numbers as submitter and as holder. Each
+// is two lookups at the end of an index, whatever the number of hits.
+func (s *Store) lastHitNumbers(ctx context.Context, tx *sql.Tx, orgs []int64) (map[int64]int64, error) {
+	last := map[int64]int64{}
+	for _, org := range orgs {
+		if _, ok := last[org]; ok {
+			continue
+		}
+		var n int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(n), 0) FROM (
+			SELECT MAX(org_seq) AS n FROM deconfliction_hits WHERE org_id = ?
+			UNION ALL
+			SELECT MAX(holder_seq) FROM deconfliction_hits WHERE holder_org_id = ?) m`), org, org).Scan(&n); err != nil {
+			return nil, mosaic.Internal(err, "read hit numbers")
+		}
+		last[org] = n
+	}
+	return last, nil
 }
 
 // appendAuditBatch appends entries with multi-row INSERTs, as
@@ -432,29 +470,42 @@ func (s *Store) Hits(ctx context.Context, org string, limit int) ([]mosaic.Hit, 
 	return s.queryHits(ctx, org, 0, limit, "DESC")
 }
 
-// HitsAfter lists the hits org was a side of, or all, with ids above
-// after, oldest first.
+// HitsAfter lists the hits org was a side of with org's numbers above
+// after, or all with ids above after, oldest first.
 func (s *Store) HitsAfter(ctx context.Context, org string, after int64, limit int) ([]mosaic.Hit, error) {
 	return s.queryHits(ctx, org, after, limit, "ASC")
 }
 
-// queryHits lists hits with ids above after, in order ("ASC" or "DESC") of
-// id. Both directions walk the primary key: a live stream asks from just
-// behind the newest hit, so it reads only what arrived since.
+// queryHits lists hits numbered above after, in order ("ASC" or "DESC") of
+// their numbers: org's own when org is named, the ids otherwise. Every
+// direction walks an index: a live stream asks from just behind the
+// newest hit, so it reads only what arrived since.
 func (s *Store) queryHits(ctx context.Context, org string, after int64, limit int, order string) ([]mosaic.Hit, error) {
 	out := []mosaic.Hit{}
 	if limit <= 0 {
 		return out, nil
 	}
-	q := `SELECT h.id, h.created, h.epoch, h.selector_type, h.kind, o.name, h.ref, ho.name, h.holder_ref FROM deconfliction_hits h
-		JOIN orgs o ON o.id = h.org_id JOIN orgs ho ON ho.id = h.holder_org_id WHERE h.id > ?`
-	args := []any{after}
-	if org != "" {
-		q += ` AND (o.name = ? OR ho.name = ?)`
-		args = append(args, org, org)
+	q := `SELECT h.id, h.org_seq, h.holder_seq, h.created, h.epoch, h.selector_type, h.kind, o.name, h.ref, ho.name, h.holder_ref FROM deconfliction_hits h
+		JOIN orgs o ON o.id = h.org_id JOIN orgs ho ON ho.id = h.holder_org_id`
+	var args []any
+	if org == "" {
+		q += ` WHERE h.id > ? ORDER BY h.id ` + order + ` LIMIT ?`
+		args = append(args, after, limit)
+	} else {
+		var id int64
+		err := s.r.QueryRowContext(ctx, s.q(`SELECT id FROM orgs WHERE name = ?`), org).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, mosaic.Internal(err, "query hits")
+		}
+		// An organisation is never both sides of one hit, so each hit
+		// matches one of the terms, each of which an index answers.
+		q += ` WHERE (h.org_id = ? AND h.org_seq > ?) OR (h.holder_org_id = ? AND h.holder_seq > ?)
+			ORDER BY CASE WHEN h.org_id = ? THEN h.org_seq ELSE h.holder_seq END ` + order + ` LIMIT ?`
+		args = append(args, id, after, id, after, id, limit)
 	}
-	q += ` ORDER BY h.id ` + order + ` LIMIT ?`
-	args = append(args, limit)
 	rows, err := s.r.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, mosaic.Internal(err, "query hits")
@@ -463,7 +514,7 @@ func (s *Store) queryHits(ctx context.Context, org string, after int64, limit in
 	for rows.Next() {
 		var h mosaic.Hit
 		var t int64
-		if err := rows.Scan(&h.ID, &t, &h.Epoch, &h.Type, &h.Kind, &h.Org, &h.Ref, &h.HolderOrg, &h.HolderRef); err != nil {
+		if err := rows.Scan(&h.ID, &h.OrgSeq, &h.HolderSeq, &t, &h.Epoch, &h.Type, &h.Kind, &h.Org, &h.Ref, &h.HolderOrg, &h.HolderRef); err != nil {
 			return nil, mosaic.Internal(err, "scan hit")
 		}
 		h.Time = fromMicros(t)

@@ -50,6 +50,7 @@ func testDeconfliction(t *testing.T, open Opener) {
 	t.Run("Hits", func(t *testing.T) { testDeconflictionHits(t, open) })
 	t.Run("HitsAfter", func(t *testing.T) { testDeconflictionHitsAfter(t, open) })
 	t.Run("HitsAfterConcurrent", func(t *testing.T) { testDeconflictionHitsAfterConcurrent(t, open) })
+	t.Run("HitNumbers", func(t *testing.T) { testDeconflictionHitNumbers(t, open) })
 	t.Run("Lifetime", func(t *testing.T) { testDeconflictionLifetime(t, open) })
 }
 
@@ -280,6 +281,16 @@ func testDeconflictionHitsAfter(t *testing.T, open Opener) {
 	h1 := submit(w.B, sub(1, "B-1", exp, false, t1))
 	h2 := submit(w.C, sub(1, "", time.Time{}, true, t2))
 	h3 := submit(w.B, sub(1, "B-2", exp, false, t3))
+	// Each side numbers the hit among its own: pa holds all three; pb
+	// submitted the first and the third, pc the second.
+	for _, c := range []struct {
+		h                 mosaic.Hit
+		orgSeq, holderSeq int64
+	}{{h1, 1, 1}, {h2, 1, 2}, {h3, 2, 3}} {
+		if c.h.OrgSeq != c.orgSeq || c.h.HolderSeq != c.holderSeq {
+			t.Errorf("hit %d of %s and %s numbered %d and %d, want %d and %d", c.h.ID, c.h.Org, c.h.HolderOrg, c.h.OrgSeq, c.h.HolderSeq, c.orgSeq, c.holderSeq)
+		}
+	}
 	for _, c := range []struct {
 		org   string
 		after int64
@@ -288,15 +299,18 @@ func testDeconflictionHitsAfter(t *testing.T, open Opener) {
 	}{
 		{"pa", 0, 100, []mosaic.Hit{h1, h2, h3}},
 		{"pa", 0, 2, []mosaic.Hit{h1, h2}},
-		{"pa", h2.ID, 2, []mosaic.Hit{h3}},
-		{"pa", h3.ID, 100, []mosaic.Hit{}},
-		// pb's hits are h1 and h3; pc's check with pa, between them, is
-		// not pb's to see.
+		{"pa", 2, 2, []mosaic.Hit{h3}},
+		{"pa", 3, 100, []mosaic.Hit{}},
+		// pb's hits are h1 and h3, its 1 and 2; pc's check with pa,
+		// between them, is not pb's to see, nor to count.
 		{"pb", 0, 100, []mosaic.Hit{h1, h3}},
-		{"pb", h1.ID, 100, []mosaic.Hit{h3}},
+		{"pb", 1, 100, []mosaic.Hit{h3}},
+		{"pb", 2, 100, []mosaic.Hit{}},
 		{"pc", 0, 100, []mosaic.Hit{h2}},
-		{"pc", h2.ID, 100, []mosaic.Hit{}},
+		{"pc", 1, 100, []mosaic.Hit{}},
 		{"sh", 0, 100, []mosaic.Hit{}},
+		{"nobody", 0, 100, []mosaic.Hit{}},
+		// Every hit, as the coordinator lists them: by the global ids.
 		{"", 0, 100, []mosaic.Hit{h1, h2, h3}},
 		{"", h1.ID, 1, []mosaic.Hit{h2}},
 		{"pa", 0, 0, []mosaic.Hit{}},
@@ -326,12 +340,15 @@ func testDeconflictionHitsAfter(t *testing.T, open Opener) {
 }
 
 // testDeconflictionHitsAfterConcurrent has several submissions make hits
-// at once while a reader follows them as the live stream does: asking for
-// the hits after the last one it got, it must see every hit exactly once,
-// which needs ids in commit order.
+// at once while readers follow them as the live stream does, one per
+// organisation by its own numbers and one by the global ids: asking for
+// the hits after the last one it got, each must see every hit exactly
+// once, which needs numbers in commit order, and each organisation's
+// numbers must come out 1, 2, 3, … without a gap or a repeat.
 func testDeconflictionHitsAfterConcurrent(t *testing.T, open Opener) {
 	w := NewWorld(t, open)
 	s := w.Store
+	d := addPartner(t, w, "pd")
 	const writers, each = 4, 15
 	var toks []mosaic.DeconflictionToken
 	for i := range writers * each {
@@ -340,10 +357,12 @@ func testDeconflictionHitsAfterConcurrent(t *testing.T, open Opener) {
 	if _, err := s.Submit(bg, w.C, sub(1, "C-1", Epoch.Add(24*time.Hour), false, toks...), mosaic.NewAuditEntry(w.C, Epoch, "deconfliction.register")); err != nil {
 		t.Fatal(err)
 	}
+	// pa checks twice as much as pb and pd; pc holds every token.
+	by := []mosaic.Viewer{w.A, w.B, d, w.A}
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
 	for g := range writers {
-		v := []mosaic.Viewer{w.A, w.B}[g%2]
+		v := by[g]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -358,19 +377,28 @@ func testDeconflictionHitsAfterConcurrent(t *testing.T, open Opener) {
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	seen := map[int64]bool{}
-	var last int64
+	readers := []string{"", "pa", "pb", "pc", "pd"}
+	seen := map[string]map[int64]bool{} // by reader, global ids
+	last := map[string]int64{}          // by reader, the number it got last
+	for _, org := range readers {
+		seen[org] = map[int64]bool{}
+	}
 	poll := func() {
-		hs, err := s.HitsAfter(bg, "", last, 7)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, h := range hs {
-			if seen[h.ID] {
-				t.Errorf("hit %d read twice", h.ID)
+		for _, org := range readers {
+			hs, err := s.HitsAfter(bg, org, last[org], 7)
+			if err != nil {
+				t.Fatal(err)
 			}
-			seen[h.ID] = true
-			last = h.ID
+			for _, h := range hs {
+				if seen[org][h.ID] {
+					t.Errorf("reader %q read hit %d twice", org, h.ID)
+				}
+				if n := h.Number(org); n <= last[org] {
+					t.Errorf("reader %q asked after %d and got %d", org, last[org], n)
+				}
+				seen[org][h.ID] = true
+				last[org] = h.Number(org)
+			}
 		}
 	}
 	for running := true; running; {
@@ -381,29 +409,168 @@ func testDeconflictionHitsAfterConcurrent(t *testing.T, open Opener) {
 		}
 		poll()
 	}
-	for n := -1; n != len(seen); {
-		n = len(seen)
+	for n := -1; n != len(seen[""]); {
+		n = len(seen[""])
 		poll()
 	}
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
-	all, err := s.HitsAfter(bg, "", 0, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) != writers*each {
-		t.Fatalf("%d hits stored, want %d", len(all), writers*each)
-	}
-	var missed []int64
-	for _, h := range all {
-		if !seen[h.ID] {
-			missed = append(missed, h.ID)
+	for org, want := range map[string]int{"": writers * each, "pa": 2 * each, "pb": each, "pc": writers * each, "pd": each} {
+		all, err := s.HitsAfter(bg, org, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != want {
+			t.Fatalf("reader %q: %d hits stored, want %d", org, len(all), want)
+		}
+		var missed []int64
+		for i, h := range all {
+			if !seen[org][h.ID] {
+				missed = append(missed, h.ID)
+			}
+			if org == "" {
+				continue
+			}
+			if h.Number(org) != int64(i+1) {
+				t.Errorf("%s's hit %d of %d has number %d: the numbers have gaps or repeats", org, i+1, len(all), h.Number(org))
+			}
+			if i > 0 && h.ID <= all[i-1].ID {
+				t.Errorf("%s's hits %d and %d are in another order than their global ids %d and %d", org, i, i+1, all[i-1].ID, h.ID)
+			}
+		}
+		if len(missed) > 0 {
+			t.Errorf("reader %q never saw hits %v: they committed after a later-numbered one", org, missed)
 		}
 	}
-	if len(missed) > 0 {
-		t.Errorf("the reader never saw hits %v: they committed after a later-numbered one", missed)
+}
+
+// addPartner adds partner organisation name with an analyst, beyond the
+// World's three partners.
+func addPartner(t *testing.T, w *World, name string) mosaic.Viewer {
+	t.Helper()
+	a := mosaic.AuditEntry{Time: Epoch, User: "test", Action: "setup", Decision: mosaic.Allowed}
+	o := mosaic.Organisation{Name: name, FullName: "Partner " + name, Kind: mosaic.Partner, LegalRegime: "wbni"}
+	if err := w.Store.CreateOrg(bg, &o, a); err != nil {
+		t.Fatal(err)
+	}
+	w.Orgs[name] = o
+	u := mosaic.User{Name: name + "-analyst", Org: name, Role: mosaic.Analyst}
+	if err := w.Store.CreateUser(bg, &u, "", a); err != nil {
+		t.Fatal(err)
+	}
+	return mosaic.Viewer{UserID: u.ID, User: u.Name, OrgID: o.ID, Org: o.Name, OrgKind: o.Kind, Role: u.Role}
+}
+
+// testDeconflictionHitNumbers has pa and pb make hits with each other,
+// each side in turn, between bursts of hits of pc and pd: each
+// organisation sees its hits numbered 1, 2, 3, … whatever the others did,
+// and HitsAfter gives exactly its hits after a number.
+func testDeconflictionHitNumbers(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	s := w.Store
+	d := addPartner(t, w, "pd")
+	exp := Epoch.Add(90 * 24 * time.Hour)
+	var hits []mosaic.Hit // in commit order
+	last := map[string]int64{}
+	submit := func(v mosaic.Viewer, sb mosaic.Submission, want int) {
+		t.Helper()
+		res, err := s.Submit(bg, v, sb, mosaic.NewAuditEntry(v, w.Clock.Now(), "deconfliction.register"))
+		if err != nil || len(res.Hits) != want {
+			t.Fatalf("Submit by %s = %d hits, %v; want %d", v.Org, len(res.Hits), err, want)
+		}
+		for _, h := range res.Hits {
+			last[h.Org]++
+			last[h.HolderOrg]++
+			if h.OrgSeq != last[h.Org] || h.HolderSeq != last[h.HolderOrg] {
+				t.Errorf("hit %d: %s's number %d, %s's %d; want %d and %d", h.ID, h.Org, h.OrgSeq, h.HolderOrg, h.HolderSeq, last[h.Org], last[h.HolderOrg])
+			}
+			if len(hits) > 0 && h.ID <= hits[len(hits)-1].ID {
+				t.Errorf("hit %d stored after hit %d", h.ID, hits[len(hits)-1].ID)
+			}
+			hits = append(hits, h)
+		}
+	}
+	const rounds, burst = 6, 3
+	var ofA, ofB, ofC []mosaic.DeconflictionToken
+	for i := range rounds {
+		ofA, ofB = append(ofA, tok(fmt.Sprintf("pa-%d", i))), append(ofB, tok(fmt.Sprintf("pb-%d", i)))
+	}
+	for i := range rounds * burst {
+		ofC = append(ofC, tok(fmt.Sprintf("pc-%d", i)))
+	}
+	submit(w.A, sub(1, "A", exp, false, ofA...), 0)
+	submit(w.B, sub(1, "B", exp, false, ofB...), 0)
+	submit(w.C, sub(1, "C", exp, false, ofC...), 0)
+	for i := range rounds {
+		// pd checks some of pc's tokens: one submission, several hits.
+		submit(d, sub(1, "", time.Time{}, true, ofC[i*burst:(i+1)*burst]...), burst)
+		// pa's hit with pb, pa holding and then submitting in turn.
+		if i%2 == 0 {
+			submit(w.B, sub(1, "", time.Time{}, true, ofA[i]), 1)
+		} else {
+			submit(w.A, sub(1, "", time.Time{}, true, ofB[i]), 1)
+		}
+		// And pc's own hits with pd, as holder of pd's registration.
+		own := tok(fmt.Sprintf("pd-%d", i))
+		submit(d, sub(1, "D", exp, false, own), 0)
+		submit(w.C, sub(1, "", time.Time{}, true, own), 1)
+	}
+	// One submission with hits on two holders: pa's and pc's next
+	// numbers, and two of pd's.
+	shared := tok("shared")
+	submit(w.A, sub(1, "A-shared", exp, false, shared), 0)
+	submit(w.C, sub(1, "C-shared", exp, false, shared), 1) // pc's hit with pa
+	submit(d, sub(1, "", time.Time{}, true, shared), 2)
+	want := map[string]int64{"pa": rounds + 2, "pb": rounds, "pc": rounds*burst + rounds + 2, "pd": rounds*burst + rounds + 2}
+	if fmt.Sprint(last) != fmt.Sprint(want) {
+		t.Fatalf("hits by organisation %v, want %v", last, want)
+	}
+
+	// of returns org's hits, oldest first, as the store should list them.
+	of := func(org string) []mosaic.Hit {
+		out := []mosaic.Hit{}
+		for _, h := range hits {
+			if org == "" || h.Org == org || h.HolderOrg == org {
+				h.Index = 0
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	for _, org := range []string{"pa", "pb", "pc", "pd", ""} {
+		mine := of(org)
+		newest, err := s.Hits(bg, org, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, h := range newest {
+			if n := h.Number(org); org != "" && n != int64(len(newest)-i) {
+				t.Errorf("Hits(%q)[%d] is its number %d, want %d: numbers 1 to %d, newest first, without gaps", org, i, n, len(newest)-i, len(newest))
+			}
+		}
+		slices.Reverse(newest)
+		if diff := cmp.Diff(mine, newest); diff != "" {
+			t.Errorf("Hits(%q) (-want +got, oldest first):\n%s", org, diff)
+		}
+		if org == "" {
+			continue
+		}
+		// After each number, pages of each size: exactly the hits that
+		// follow it.
+		for after := range int64(len(mine)) + 1 {
+			for _, limit := range []int{1, 2, 100} {
+				got, err := s.HitsAfter(bg, org, after, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := mine[after:min(int(after)+limit, len(mine))]
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("HitsAfter(%q, %d, %d) (-want +got):\n%s", org, after, limit, diff)
+				}
+			}
+		}
 	}
 }
 

@@ -27,16 +27,18 @@ type Event struct {
 
 // HitSource gives the live stream the deconfliction hits a viewer may see
 // (package deconflict's Handler, which keeps the rules of who sees which
-// hit and how, and audits what it shows). A hit's position is its ID:
-// positions grow in commit order.
+// hit and how, and audits what it shows). A hit's position is its ID as the
+// viewer sees it: a partner's are its organisation's own numbers, counting
+// only its own hits, so positions differ from viewer to viewer; each
+// viewer's grow in commit order.
 type HitSource interface {
 	// HitsAfter returns up to limit hits v may see with positions above
 	// after, oldest first, as v is to see them, and the position to ask
 	// after next.
 	HitsAfter(ctx context.Context, v mosaic.Viewer, after int64, limit int) ([]mosaic.HitView, int64, error)
-	// LastHit returns the newest hit's position, whoever may see it: where
-	// a stream that starts now begins.
-	LastHit(ctx context.Context) (int64, error)
+	// LastHit returns the position of the newest hit in v's numbering:
+	// where a stream of v's that starts now begins.
+	LastHit(ctx context.Context, v mosaic.Viewer) (int64, error)
 }
 
 // MaxStream is how long one stream lasts before the server ends it; the
@@ -58,9 +60,9 @@ const heartbeat = 15 * time.Second
 // resumable with Last-Event-ID. It takes an API token (Authorization:
 // Bearer, through g, like the REST API) or the web session's cookie (the
 // UI's live updates). Each event's id is the stream's position after it,
-// the record's storage position and, with hits, the hit's, sealed (see
-// eventID), since positions count every organisation's records and hits.
-// Streams end when ctx does.
+// the record's storage position and, with hits, the hit's as the viewer
+// numbers it (HitSource), sealed (see eventID), since record positions
+// count every organisation's records. Streams end when ctx does.
 //
 // The stream polls the store, so it sees what every replica stores: the
 // database is the fan-out.
@@ -142,8 +144,16 @@ var streamAccess = content.Access{Action: "events.read", Detail: "stream"}
 
 // eventIDPurpose binds event ids that carry a hit position, so that a
 // listing cursor (sealed with the same key) is never read as one, nor one
-// of these as a cursor.
-const eventIDPurpose = "mosaic web event id v2"
+// of these as a cursor. v3 ids carry the viewer's own hit number.
+const eventIDPurpose = "mosaic web event id v3"
+
+// oldEventIDPurpose bound ids whose hit position was a global hit id,
+// before each organisation numbered its hits itself. Read as a number of
+// the viewer's own, a global id is too large (it counts others' hits too)
+// and would skip the viewer's later hits; so such an id resumes the
+// records only, and hits start when the stream does, as for an id from
+// before hits joined the stream.
+const oldEventIDPurpose = "mosaic web event id v2"
 
 // position is where a stream stands: the last record and the last hit it
 // sent. hasHit is false when the position came from an id without a hit
@@ -177,6 +187,13 @@ func (s *Server) parseEventID(ctx context.Context, id string) (p position, ok bo
 	if ok && both[0] >= 0 && both[1] >= 0 {
 		return position{seq: both[0], hit: both[1], hasHit: true}, true, nil
 	}
+	old, ok, err := s.eventIDs.Open(ctx, oldEventIDPurpose, id, 2)
+	if err != nil {
+		return p, false, err
+	}
+	if ok && old[0] >= 0 {
+		return position{seq: old[0]}, true, nil
+	}
 	seq, ok, err := s.cursors.Open(ctx, id)
 	if err != nil {
 		return position{}, false, err
@@ -206,9 +223,10 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 	}
 	if s.hits != nil && !at.hasHit {
-		// No id, or one from before hits joined the stream: hits start
-		// now, not with every hit ever recorded.
-		if at.hit, err = s.hits.LastHit(r.Context()); err != nil {
+		// No id, or one from before hits joined the stream or were
+		// numbered per organisation: hits start now, not with every hit
+		// ever recorded.
+		if at.hit, err = s.hits.LastHit(r.Context(), q.viewer); err != nil {
 			return err
 		}
 		at.hasHit = true

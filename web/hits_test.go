@@ -22,6 +22,7 @@ import (
 	"mosaic/credential"
 	"mosaic/deconflict"
 	"mosaic/gate"
+	"mosaic/seal"
 	"mosaic/storetest"
 	"mosaic/web"
 )
@@ -252,7 +253,11 @@ func TestEventsCarryHits(t *testing.T) {
 	if len(hits) != 1 {
 		t.Fatalf("%d hits, want 1", len(hits))
 	}
-	h1 := hits[0].ID
+	// pa and pb see the hit under their own numbers, both their second.
+	h1 := hits[0].Number("pa")
+	if n := hits[0].Number("pb"); n != h1 {
+		t.Fatalf("the hit is pa's %d and pb's %d, want the same", h1, n)
+	}
 	l1 := fmt.Sprintf("hit %d", h1)
 	evA := expect(t, streamA, "object First", l1)
 	evB := expect(t, streamB, "object First", l1)
@@ -289,10 +294,10 @@ func TestEventsCarryHits(t *testing.T) {
 	if len(hits) != 2 {
 		t.Fatalf("check: %d hits, want 2", len(hits))
 	}
-	var h2 int64 // pc's hit with pa
+	var h2 int64 // pc's hit with pa, as pa numbers it
 	for _, h := range hits {
 		if h.HolderOrg == "pa" {
-			h2 = h.ID
+			h2 = h.Number("pa")
 		}
 	}
 	l2 := fmt.Sprintf("hit %d", h2)
@@ -350,7 +355,7 @@ func TestEventsResumeOldIDs(t *testing.T) {
 	var h2 int64
 	for _, h := range hits {
 		if h.HolderOrg == "pa" {
-			h2 = h.ID
+			h2 = h.Number("pa")
 		}
 	}
 	expect(t, resumed, "object Missed", fmt.Sprintf("hit %d", h2))
@@ -367,6 +372,7 @@ func TestEventsCarryHitsToTheCoordinatorOnly(t *testing.T) {
 	if len(hits) != 1 {
 		t.Fatalf("%d hits, want 1", len(hits))
 	}
+	// The coordinator sees every hit, under the global ids.
 	l := fmt.Sprintf("hit %d", hits[0].ID)
 	evC := expect(t, streamC, l)
 	hv := he.sameAsListed(t, w.C, evC[l], hits[0].ID)
@@ -385,4 +391,102 @@ func TestEventsCarryHitsToTheCoordinatorOnly(t *testing.T) {
 			t.Errorf("%s was shown hits: %s", v.User, got)
 		}
 	}
+}
+
+// A partner's hit ids count its own hits only: a burst of other
+// organisations' hits between two of its own leaves no gap, on the stream
+// and in GET hits; and a stream resumed after its hit n brings n+1, …
+// and nothing else.
+func TestEventsHitIDsCountOwnHits(t *testing.T) {
+	he := newHitsEnv(t, "")
+	w := he.w
+	streamA := rawStream(t, he.srv.URL, he.tokens[w.A.User], "")
+	// burst has pb and pc make n hits with each other.
+	bursts := 0
+	burst := func(n int) {
+		for range n {
+			bursts++
+			name := fmt.Sprintf("burst-%d", bursts)
+			he.submit(t, w.B, "B-burst", name)
+			if hs := he.submit(t, w.C, "", name); len(hs) != 1 {
+				t.Fatalf("burst: %d hits", len(hs))
+			}
+		}
+	}
+	he.submit(t, w.A, "A-1", "one")
+	he.submit(t, w.B, "", "one") // pa's 1, with pb
+	burst(5)
+	he.submit(t, w.A, "A-2", "two")
+	he.submit(t, w.C, "", "two") // pa's 2, with pc
+	burst(3)
+	he.submit(t, w.B, "B-3", "three")
+	// Globally it is the eleventh: eight of the ten before are pb and pc's.
+	if hs := he.submit(t, w.A, "", "three"); len(hs) != 1 || hs[0].ID != 11 {
+		t.Fatalf("pa's third hit: %+v, want global id 11", hs)
+	}
+	evs := expect(t, streamA, "hit 1", "hit 2", "hit 3")
+	if got := he.listed(t, w.A); len(got) != 3 || got[0].ID != 3 || got[1].ID != 2 || got[2].ID != 1 {
+		t.Errorf("GET hits for pa: %+v, want ids 3, 2, 1", got)
+	}
+	for n := range int64(3) {
+		he.sameAsListed(t, w.A, evs[fmt.Sprintf("hit %d", n+1)], n+1)
+	}
+	// pb sees its own count: its hit with pa, the eight of the bursts,
+	// then its second with pa.
+	if got := he.listed(t, w.B); len(got) != 10 || got[0].ID != 10 || got[9].ID != 1 {
+		t.Errorf("GET hits for pb: %d hits, newest %+v", len(got), got[0])
+	}
+
+	// Resumed after hit 1: hits 2 and 3, then what comes later, once.
+	resumed := rawStream(t, he.srv.URL, he.tokens[w.A.User], evs["hit 1"].id)
+	expect(t, resumed, "hit 2", "hit 3")
+	burst(4)
+	he.submit(t, w.C, "", "one") // pa's 4, with pc
+	expect(t, resumed, "hit 4")
+	expect(t, streamA, "hit 4")
+	// And nothing else: the next event is the record that follows.
+	he.object(t, 1, "Marker")
+	expect(t, resumed, "object Marker")
+	expect(t, streamA, "object Marker")
+	// A stream resumed after the last hit brings none of the hits again.
+	last := rawStream(t, he.srv.URL, he.tokens[w.A.User], evs["hit 3"].id)
+	expect(t, last, "hit 4", "object Marker")
+}
+
+// An event id from before hits were numbered per organisation holds a
+// global hit id, larger than the viewer's own numbers; read as one of
+// them it would skip the viewer's later hits. It resumes the records, and
+// hits start when the stream does.
+func TestEventsResumeGlobalHitIDs(t *testing.T) {
+	he := newHitsEnv(t, "")
+	w := he.w
+	he.submit(t, w.A, "A-1", "one")
+	he.submit(t, w.B, "", "one") // pa's 1
+	for i := range 5 {
+		name := fmt.Sprintf("burst-%d", i)
+		he.submit(t, w.B, "B-burst", name)
+		he.submit(t, w.C, "", name)
+	}
+	he.object(t, 1, "Seen")
+	stream := rawStream(t, he.srv.URL, he.tokens[w.A.User], "")
+	he.object(t, 2, "Missed")
+	ev := expect(t, stream, "object Missed")["object Missed"]
+	// The id as the server sealed it before: the record position the
+	// stream had and the global id of the newest hit.
+	sealer := seal.New(w.Store, "web-cursor")
+	pos, ok, err := sealer.Open(bg, "mosaic web event id v3", ev.id, 2)
+	if err != nil || !ok {
+		t.Fatalf("open the event id: %v, %v", ok, err)
+	}
+	all, err := w.Store.Hits(bg, "", 1)
+	if err != nil || len(all) != 1 || all[0].ID != 6 {
+		t.Fatalf("newest hit: %+v, %v", all, err)
+	}
+	old, err := sealer.Seal(bg, "mosaic web event id v2", pos[0]-1, all[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed := rawStream(t, he.srv.URL, he.tokens[w.A.User], old)
+	he.submit(t, w.C, "", "one") // pa's 2
+	expect(t, resumed, "object Missed", "hit 2")
 }

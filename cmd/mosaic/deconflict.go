@@ -216,7 +216,8 @@ against the pinned key), and only tokens go to the server.
                                           re-register your files in the evaluator's new epoch
   list                                    your organisation's registrations
   remove --ref REF                        remove the registrations under a reference
-  hits                                    the hits your organisation was a side of
+  hits                                    the hits your organisation was a side of, newest
+                                          first, numbered 1, 2, 3, … among its own
   budget                                  your organisation's evaluations today
 
 Input files: one selector per line, optionally typed (ip:, ipv4:, ipv6:,
@@ -332,24 +333,28 @@ func deconflictCmd(ctx context.Context, args []string, e env) error {
 	return errUsage
 }
 
+// printHits lists hits under the ids the server gives them: the
+// organisation's own numbers, which count only its own hits, or for the
+// coordinator the global ones.
 func printHits(e env, hits []deconflict.HitView) {
 	var rows [][]string
 	coord := false
 	for _, h := range hits {
+		id := strconv.FormatInt(h.ID, 10)
 		if len(h.Sides) == 2 {
 			coord = true
-			rows = append(rows, []string{h.Time.Format(time.DateTime), h.Type,
+			rows = append(rows, []string{id, h.Time.Format(time.DateTime), h.Type,
 				h.Sides[0].Org + " (" + h.Sides[0].Kind + " " + h.Sides[0].Ref + ")", h.Sides[0].Contact,
 				h.Sides[1].Org + " (" + h.Sides[1].Ref + ")", h.Sides[1].Contact})
 			continue
 		}
-		rows = append(rows, []string{h.Time.Format(time.DateTime), h.Type, h.YourRef, h.Kind, h.OtherOrg, h.OtherContact})
+		rows = append(rows, []string{id, h.Time.Format(time.DateTime), h.Type, h.YourRef, h.Kind, h.OtherOrg, h.OtherContact})
 	}
 	if coord {
-		table(e, "WHEN (UTC)\tTYPE\tSIDE\tCONTACT\tHOLDER\tCONTACT", rows)
+		table(e, "HIT\tWHEN (UTC)\tTYPE\tSIDE\tCONTACT\tHOLDER\tCONTACT", rows)
 		return
 	}
-	table(e, "WHEN (UTC)\tTYPE\tYOUR REF\tHOW\tOTHER SIDE\tCONTACT", rows)
+	table(e, "HIT\tWHEN (UTC)\tTYPE\tYOUR REF\tHOW\tOTHER SIDE\tCONTACT", rows)
 }
 
 func deconflictPin(ctx context.Context, dc *deconflict.Client, f deconflictFlags, e env) error {
@@ -482,7 +487,7 @@ func deconflictSubmit(ctx context.Context, dc *deconflict.Client, sub string, f 
 			if h.Index != nil {
 				line = where[bt.Start+*h.Index]
 			}
-			hits = append(hits, []string{line, h.Type, h.OtherOrg, h.OtherContact})
+			hits = append(hits, []string{strconv.FormatInt(h.ID, 10), line, h.Type, h.OtherOrg, h.OtherContact})
 		}
 	}
 	verb := map[string]string{"register": "registered", "rotate": "registered", "check": "checked"}[sub]
@@ -500,7 +505,7 @@ func deconflictSubmit(ctx context.Context, dc *deconflict.Client, sub string, f 
 	}
 	fmt.Fprintf(e.stdout, "%s; %d hits\n", what, len(hits))
 	if len(hits) > 0 {
-		table(e, "LINE\tTYPE\tOTHER SIDE\tCONTACT", hits)
+		table(e, "HIT\tLINE\tTYPE\tOTHER SIDE\tCONTACT", hits)
 		fmt.Fprintln(e.stdout, "the other side is told of each hit too, with its own reference")
 	}
 	return nil

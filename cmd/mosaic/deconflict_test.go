@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -246,6 +248,20 @@ func testDeconflictEndToEnd(t *testing.T, dsn string) {
 	if out := mustRun(t, as, "", "deconflict", "hits", "--pins", pins); strings.Count(out, "\n") != overlap+1+10 {
 		t.Errorf("A's hits after C's check: %d rows", strings.Count(out, "\n")-1)
 	}
+	// Each organisation's hits are numbered among its own, newest first:
+	// B's are not counted in A's numbers, nor A's with C in B's.
+	for _, tc := range []struct {
+		who string
+		env []string
+		n   int
+	}{{"A", as, overlap + 10}, {"B", bs, overlap + 5}, {"C", cs, 15}} {
+		if ids := hitColumn(t, mustRun(t, tc.env, "", "deconflict", "hits", "--pins", pins)); len(ids) != tc.n || ids[0] != strconv.Itoa(tc.n) || ids[tc.n-1] != "1" {
+			t.Errorf("%s's hits numbered %v…, want %d down to 1", tc.who, ids[:min(3, len(ids))], tc.n)
+		}
+	}
+	if ids := hitColumn(t, out); len(ids) != 15 || ids[0] != "1" || ids[14] != "15" {
+		t.Errorf("C's check numbered its hits %v, want 1 to 15", ids)
+	}
 	out = mustRun(t, as, "", "deconflict", "list", "--pins", pins)
 	if !strings.Contains(out, "CASE-A") || !strings.Contains(out, "400") {
 		t.Errorf("list:\n%s", out)
@@ -445,4 +461,22 @@ func TestOPRFD(t *testing.T) {
 	if _, err := rec.Evaluate(context.Background(), 1, [][]byte{make([]byte, 32)}); err == nil {
 		t.Error("oprfd evaluated for a caller without the secret")
 	}
+}
+
+// hitColumn returns the first column of a table of hits, its header aside.
+func hitColumn(t *testing.T, out string) []string {
+	t.Helper()
+	var ids []string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	header := true
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch {
+		case header:
+			header = len(f) == 0 || f[0] != "HIT"
+		case len(f) > 0 && f[0] != "the": // the table's closing remark
+			ids = append(ids, f[0])
+		}
+	}
+	return ids
 }
