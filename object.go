@@ -15,6 +15,9 @@ type Viewer struct {
 	OrgKind      OrgKind
 	Role         Role
 	ContentGrant bool
+	// Approver is set for a liaison who may approve changes of who sees
+	// its organisation's content (see ChangeRequest).
+	Approver bool
 }
 
 // Record is one originator's contribution of one version of a STIX object,

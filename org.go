@@ -31,15 +31,20 @@ func ParseOrgKind(s string) (OrgKind, error) {
 // recipient of its releases (a stakeholder in one or more sectors) or an
 // oversight body.
 type Organisation struct {
-	ID              int64     `json:"-"`
-	Name            string    `json:"name"` // short name, the handle everywhere else
-	FullName        string    `json:"full_name"`
-	Kind            OrgKind   `json:"kind"`
-	LegalRegime     string    `json:"legal_regime,omitempty"` // partners: the regime its contributions fall under by default
-	Sectors         []string  `json:"sectors,omitempty"`      // stakeholders: STIX industry-sector-ov values
-	Contact         string    `json:"contact,omitempty"`      // how partners reach its liaison
-	DefaultAudience Audience  `json:"default_audience"`
-	Created         time.Time `json:"created"`
+	ID              int64    `json:"-"`
+	Name            string   `json:"name"` // short name, the handle everywhere else
+	FullName        string   `json:"full_name"`
+	Kind            OrgKind  `json:"kind"`
+	LegalRegime     string   `json:"legal_regime,omitempty"` // partners: the regime its contributions fall under by default
+	Sectors         []string `json:"sectors,omitempty"`      // stakeholders: STIX industry-sector-ov values
+	Contact         string   `json:"contact,omitempty"`      // how partners reach its liaison
+	DefaultAudience Audience `json:"default_audience"`
+	// Identity is the organisation's STIX identity (identity--UUID), given
+	// by Mosaic when the organisation is created: objects naming it as
+	// their creator (created_by_ref) are accepted from this organisation
+	// only. It is public.
+	Identity string    `json:"identity"`
+	Created  time.Time `json:"created"`
 }
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,62}$`)
@@ -112,9 +117,12 @@ type User struct {
 	Email       string `json:"email,omitempty"`
 	// ContentGrant lets an auditor read cell content, DESIGN §4; it means
 	// nothing for other roles.
-	ContentGrant bool      `json:"content_grant,omitempty"`
-	Disabled     bool      `json:"disabled,omitempty"`
-	Created      time.Time `json:"created"`
+	ContentGrant bool `json:"content_grant,omitempty"`
+	// Approver lets a liaison approve changes of who sees its
+	// organisation's content (ChangeRequest).
+	Approver bool      `json:"approver,omitempty"`
+	Disabled bool      `json:"disabled,omitempty"`
+	Created  time.Time `json:"created"`
 }
 
 // MaxTokenLabel is the longest label a token keeps, in bytes: a label says

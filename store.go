@@ -14,6 +14,7 @@ import (
 // web's (web/session.Store), which the stores implement too.
 type Store interface {
 	Directory
+	Approvals
 	Objects
 	AuditLog
 	Feeds

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/approval"
 	"mosaic/config"
 	"mosaic/content"
 	"mosaic/credential"
@@ -106,8 +107,7 @@ func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer)
 }
 
 func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	a, err := s.admin(r, v, "orgs.update")
-	if err != nil {
+	if _, err := s.admin(r, v, ""); err != nil {
 		return err
 	}
 	var req OrgRequest
@@ -117,17 +117,24 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if req.Name != "" || req.Kind != "" || req.LegalRegime != "" {
 		return mosaic.Errorf(mosaic.CodeInvalid, "name, kind and legal_regime of an organisation do not change")
 	}
-	o, err := s.store.Org(r.Context(), r.PathValue("name"))
+	out, err := s.approvals.UpdateOrg(r.Context(), v, r.PathValue("name"), func(o *mosaic.Organisation) { applyOrg(o, req) })
 	if err != nil {
 		return err
 	}
-	applyOrg(&o, req)
-	a.Detail = "org " + o.Name
-	if err := s.store.UpdateOrg(r.Context(), o, a); err != nil {
-		return err
+	return writeOutcome(w, out)
+}
+
+// writeOutcome answers with what an admin's change did: 202 when part of
+// it waits for approval, else 200 (201 for a new user).
+func writeOutcome(w http.ResponseWriter, out approval.Outcome) error {
+	status := http.StatusOK
+	switch {
+	case out.Request != nil:
+		status = http.StatusAccepted
+	case out.User != nil && out.Code != "":
+		status = http.StatusCreated
 	}
-	writeJSON(w, http.StatusOK, o)
-	return nil
+	return writeJSON(w, status, out)
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -158,7 +165,9 @@ type UserRequest struct {
 	Email        *string      `json:"email"`
 	ContentGrant *bool        `json:"content_grant"`
 	Disabled     *bool        `json:"disabled"`
-	Password     *string      `json:"password"`
+	// Password is refused: an admin never sets a password it then knows
+	// (see POST /api/v1/users/{name}/password-reset).
+	Password *string `json:"password"`
 }
 
 func applyUser(u *mosaic.User, req UserRequest) {
@@ -179,40 +188,28 @@ func applyUser(u *mosaic.User, req UserRequest) {
 	}
 }
 
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 12
-
-func checkPassword(p *string) error {
-	if p != nil && len(*p) < MinPasswordLength {
-		return mosaic.Errorf(mosaic.CodeInvalid, "a password needs at least %d characters", MinPasswordLength)
-	}
-	return nil
-}
+// errNoPasswords refuses an admin's password: users set their own, with a
+// one-time code.
+var errNoPasswords = mosaic.Errorf(mosaic.CodeInvalid, "an admin never sets a password: the user sets one with a one-time code (POST /api/v1/users/{name}/password-reset)")
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	a, err := s.admin(r, v, "users.create")
-	if err != nil {
+	if _, err := s.admin(r, v, ""); err != nil {
 		return err
 	}
 	var req UserRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if err := checkPassword(req.Password); err != nil {
-		return err
+	if req.Password != nil {
+		return errNoPasswords
 	}
 	u := mosaic.User{Name: req.Name, Org: req.Org}
 	applyUser(&u, req)
-	hash := ""
-	if req.Password != nil {
-		hash = credential.HashPassword(*req.Password)
-	}
-	a.Detail = "user " + u.Name
-	if err := s.store.CreateUser(r.Context(), &u, hash, a); err != nil {
+	out, err := s.approvals.CreateUser(r.Context(), v, u)
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, u)
-	return nil
+	return writeOutcome(w, out)
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -220,8 +217,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	a, err := s.admin(r, v, "users.update")
-	if err != nil {
+	if _, err := s.admin(r, v, ""); err != nil {
 		return err
 	}
 	var req UserRequest
@@ -231,25 +227,36 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if req.Name != "" || req.Org != "" {
 		return mosaic.Errorf(mosaic.CodeInvalid, "name and org of a user do not change")
 	}
-	if err := checkPassword(req.Password); err != nil {
-		return err
+	if req.Password != nil {
+		return errNoPasswords
 	}
-	u, err := s.store.User(r.Context(), r.PathValue("name"))
+	out, err := s.approvals.UpdateUser(r.Context(), v, r.PathValue("name"), func(u *mosaic.User) { applyUser(u, req) })
 	if err != nil {
 		return err
 	}
-	applyUser(&u, req)
-	a.Detail = "user " + u.Name
-	var hash *string
-	if req.Password != nil {
-		h := credential.HashPassword(*req.Password)
-		hash = &h
-	}
-	if err := s.store.UpdateUser(r.Context(), u, hash, a); err != nil {
+	return writeOutcome(w, out)
+}
+
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := s.admin(r, v, ""); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	out, err := s.approvals.ResetPassword(r.Context(), v, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	return writeOutcome(w, out)
+}
+
+func (s *Server) setApprover(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
+	if _, err := s.admin(r, v, ""); err != nil {
+		return err
+	}
+	out, err := s.approvals.SetApprover(r.Context(), v, r.PathValue("name"), r.Method == http.MethodPut)
+	if err != nil {
+		return err
+	}
+	return writeOutcome(w, out)
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -430,33 +437,37 @@ func (s *Server) getCompartment(w http.ResponseWriter, r *http.Request, v mosaic
 }
 
 func (s *Server) member(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, add bool, org, user string) error {
-	action := "compartments.remove-member"
-	if add {
-		action = "compartments.add-member"
-	}
-	a, err := s.admin(r, v, action)
-	if err != nil {
-		return err
-	}
 	name := r.PathValue("name")
-	a.Detail = "compartment " + name + " org " + org + " user " + user
 	if add {
-		// PUT is idempotent: adding a member twice leaves one membership.
-		if err = s.store.AddMember(r.Context(), name, org, user, a); mosaic.ErrorCode(err) == mosaic.CodeConflict {
-			err = nil
+		// Adding a member gives it content: an approver of its
+		// organisation decides (package approval). PUT is idempotent: an
+		// existing member is answered with the compartment.
+		if _, err := s.admin(r, v, ""); err != nil {
+			return err
+		}
+		out, err := s.approvals.AddMember(r.Context(), v, name, org, user)
+		if err != nil {
+			return err
+		}
+		if out.Request != nil {
+			return writeOutcome(w, out)
 		}
 	} else {
-		err = s.store.RemoveMember(r.Context(), name, org, user, a)
-	}
-	if err != nil {
-		return err
+		// Taking content away never waits.
+		a, err := s.admin(r, v, "compartments.remove-member")
+		if err != nil {
+			return err
+		}
+		a.Detail = "compartment " + name + " org " + org + " user " + user
+		if err := s.store.RemoveMember(r.Context(), name, org, user, a); err != nil {
+			return err
+		}
 	}
 	c, err := s.store.Compartment(r.Context(), name)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return writeJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) addCompartmentOrg(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -360,48 +361,46 @@ func TestTokenLifecycle(t *testing.T) {
 func TestAdminAPI(t *testing.T) {
 	h := newHarness(t, stores["sqlite"])
 	seed(t, h)
+	liaisons(t, h)
 	for _, tc := range []struct {
-		method, path, body string
-		status             int
+		user, method, path, body string
+		status                   int
 	}{
-		{"POST", "/api/v1/orgs", `{"name":"pc","full_name":"C","kind":"partner","legal_regime":"wbni","default_audience":["cell"]}`, 201},
-		{"POST", "/api/v1/orgs", `{"name":"pc","full_name":"C","kind":"partner","legal_regime":"wbni"}`, 409},
-		{"POST", "/api/v1/orgs", `{"name":"pd","kind":"partner","legal_regime":"wbni","colour":"red"}`, 400},
-		{"PATCH", "/api/v1/orgs/pc", `{"contact":"desk@pc.example"}`, 200},
-		{"PATCH", "/api/v1/orgs/pc", `{"kind":"stakeholder"}`, 400},
-		{"GET", "/api/v1/orgs/nowhere", ``, 404},
-		{"POST", "/api/v1/users", `{"name":"pc-analyst","org":"pc","role":"analyst","password":"correct horse battery"}`, 201},
-		{"POST", "/api/v1/users", `{"name":"pc-x","org":"pc","role":"stakeholder"}`, 400},
-		{"POST", "/api/v1/users", `{"name":"pc-y","org":"pc","role":"analyst","password":"short"}`, 400},
-		{"PATCH", "/api/v1/users/pc-analyst", `{"role":"liaison"}`, 200},
-		{"POST", "/api/v1/compartments", `{"name":"c2","description":"x"}`, 201},
-		{"PUT", "/api/v1/compartments/c2/orgs/pc", ``, 200},
-		{"PUT", "/api/v1/compartments/c2/orgs/sh", ``, 400},
-		{"PUT", "/api/v1/compartments/c2/users/pb-analyst", ``, 200},
-		{"DELETE", "/api/v1/compartments/c2/users/pb-analyst", ``, 200},
-		{"DELETE", "/api/v1/compartments/c2/users/pb-analyst", ``, 404},
-		{"GET", "/api/v1/compartments/c2", ``, 200},
+		{"pa-admin", "POST", "/api/v1/orgs", `{"name":"pc","full_name":"C","kind":"partner","legal_regime":"wbni"}`, 201},
+		{"pa-admin", "POST", "/api/v1/orgs", `{"name":"pc","full_name":"C","kind":"partner","legal_regime":"wbni"}`, 409},
+		{"pa-admin", "POST", "/api/v1/orgs", `{"name":"pd","kind":"partner","legal_regime":"wbni","colour":"red"}`, 400},
+		{"pa-admin", "PATCH", "/api/v1/orgs/pc", `{"contact":"desk@pc.example"}`, 200},
+		{"pa-admin", "PATCH", "/api/v1/orgs/pc", `{"kind":"stakeholder"}`, 400},
+		{"pa-admin", "GET", "/api/v1/orgs/nowhere", ``, 404},
+		// An admin never sets a password, and a user who reads content
+		// waits for an approver of its organisation.
+		{"pa-admin", "POST", "/api/v1/users", `{"name":"pc-analyst","org":"pc","role":"analyst","password":"correct horse battery"}`, 400},
+		{"pa-admin", "POST", "/api/v1/users", `{"name":"pc-analyst","org":"pc","role":"analyst"}`, 202},
+		{"pa-admin", "POST", "/api/v1/users", `{"name":"pc-x","org":"pc","role":"stakeholder"}`, 400},
+		{"pa-admin", "GET", "/api/v1/users/pc-analyst", ``, 404},
+		// Nobody changes their own role.
+		{"pa-admin", "PATCH", "/api/v1/users/pa-admin", `{"role":"analyst"}`, 403},
+		{"pa-admin", "PATCH", "/api/v1/users/pa-analyst", `{"password":"correct horse battery"}`, 400},
+		{"pa-admin", "PATCH", "/api/v1/users/pa-analyst", `{"display_name":"Ann"}`, 200},
+		{"pa-admin", "POST", "/api/v1/compartments", `{"name":"c2","description":"x"}`, 201},
+		{"pa-admin", "PUT", "/api/v1/compartments/c2/orgs/pb", ``, 202},
+		{"pa-admin", "PUT", "/api/v1/compartments/c2/orgs/sh", ``, 400},
+		{"pa-admin", "PUT", "/api/v1/compartments/c2/users/pa-analyst", ``, 202},
+		{"pa-admin", "GET", "/api/v1/compartments/c2", ``, 200},
+		// Requests are decided by approvers only.
+		{"pa-analyst", "GET", "/api/v1/requests", ``, 200},
+		{"pa-admin", "POST", "/api/v1/requests/1/approve", ``, 403},
 	} {
-		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+		t.Run(tc.user+" "+tc.method+" "+tc.path, func(t *testing.T) {
 			ctype := ""
 			if tc.body != "" {
 				ctype = "application/json"
 			}
-			r := h.do("pa-admin", tc.method, tc.path, nil, ctype, []byte(tc.body))
+			r := h.do(tc.user, tc.method, tc.path, nil, ctype, []byte(tc.body))
 			if r.status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
 			}
 		})
-	}
-	// The new org's default audience applies to its contributions.
-	r := h.post("pc-analyst", nil, ind(9, ""))
-	if r.status != 201 {
-		t.Fatalf("%d %s", r.status, r.body)
-	}
-	var o api.ObjectVersions
-	h.get("pb-analyst", "/api/v1/objects/indicator--"+storetest.UUID(9), nil, &o)
-	if !o.Object.Envelope.Audience.Cell {
-		t.Errorf("org default audience not applied: %+v", o.Object.Envelope)
 	}
 	// The admin sees no content.
 	var page api.ObjectPage
@@ -421,9 +420,23 @@ func TestAdminAPI(t *testing.T) {
 	for _, e := range ap.Entries {
 		actions[e.Action]++
 	}
-	for _, a := range []string{"orgs.create", "orgs.update", "users.create", "users.update", "compartments.create", "compartments.add-member", "compartments.remove-member", "objects.ingest", "objects.get", "objects.list"} {
+	for _, a := range []string{"orgs.create", "orgs.update", "users.update", "compartments.create", "requests.create"} {
 		if actions[a] == 0 {
 			t.Errorf("no audit entry for %s (have %v)", a, actions)
+		}
+	}
+}
+
+// liaisons adds an approving liaison to pa and pb, as the operator's
+// break-glass command line does, and a liaison of pb who may not approve.
+func liaisons(t testing.TB, h *harness) {
+	for _, u := range []mosaic.User{
+		{Name: "pa-liaison", Org: "pa", Role: mosaic.Liaison, Approver: true},
+		{Name: "pb-liaison", Org: "pb", Role: mosaic.Liaison, Approver: true},
+		{Name: "pb-liaison2", Org: "pb", Role: mosaic.Liaison},
+	} {
+		if err := h.store.CreateUser(context.Background(), &u, "", mosaic.AuditEntry{Action: "setup"}); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
@@ -532,5 +545,45 @@ func TestMISPEvent(t *testing.T) {
 	}
 	if r := h.do("sh-user", "POST", "/api/v1/misp/events", nil, "application/json", event); r.status != 403 {
 		t.Errorf("stakeholder: %d", r.status)
+	}
+}
+
+// TestContributions: where a viewer sees several organisations' versions
+// of one id, the answer says whose version it shows, judged only from the
+// records the viewer can see.
+func TestContributions(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	id := "indicator--" + storetest.UUID(7)
+	later := strings.Replace(ind(7, ""), `"modified":"2026-10-01T00:00:00.000Z"`, `"modified":"2026-10-02T00:00:00.000Z"`, 1)
+	if r := h.post("pa-analyst", url.Values{"audience": {"cell"}}, ind(7, "")); r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	// pb's later version is pb's own: pa does not see it.
+	if r := h.post("pb-analyst", url.Values{"audience": {"originator"}}, later); r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	for _, tc := range []struct {
+		user string
+		want []string
+	}{
+		{"pa-analyst", []string{"pa:2026-10-01T00:00:00.000Z:shown"}},
+		{"pb-analyst", []string{"pb:2026-10-02T00:00:00.000Z:shown", "pa:2026-10-01T00:00:00.000Z:"}},
+	} {
+		var o api.ObjectVersions
+		if r := h.get(tc.user, "/api/v1/objects/"+id, nil, &o); r.status != 200 {
+			t.Fatalf("%s: %d %s", tc.user, r.status, r.body)
+		}
+		var got []string
+		for _, c := range o.Contributions {
+			shown := ""
+			if c.Shown {
+				shown = "shown"
+			}
+			got = append(got, c.Originator+":"+c.Modified+":"+shown)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s sees contributions %v, want %v", tc.user, got, tc.want)
+		}
 	}
 }

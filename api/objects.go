@@ -157,10 +157,13 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	return writeJSON(w, http.StatusOK, ObjectPage{Objects: apiObjects(page.Objects), Next: next})
 }
 
-// ObjectVersions is the answer of GET /api/v1/objects/{id}.
+// ObjectVersions is the answer of GET /api/v1/objects/{id}: the newest
+// version the caller can see, whose contribution it is among those the
+// caller can see, and with versions=all every visible version.
 type ObjectVersions struct {
 	Object
-	Versions []Object `json:"versions,omitempty"`
+	Contributions []content.Contribution `json:"contributions"`
+	Versions      []Object               `json:"versions,omitempty"`
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -176,11 +179,12 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.View
 	default:
 		return invalidParam("versions", "want latest or all")
 	}
-	objs, err := s.content.Get(r.Context(), v, r.PathValue("id"), all, content.Access{Action: "objects.get"})
+	// Every visible version is read, to say whose version is shown.
+	objs, err := s.content.Get(r.Context(), v, r.PathValue("id"), true, content.Access{Action: "objects.get"})
 	if err != nil {
 		return err
 	}
-	out := ObjectVersions{Object: Object{Object: objs[0].Object, Envelope: objs[0].Envelope}}
+	out := ObjectVersions{Object: Object{Object: objs[0].Object, Envelope: objs[0].Envelope}, Contributions: content.Contributions(objs)}
 	if all {
 		out.Versions = apiObjects(objs)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/approval"
 	"mosaic/content"
 	"mosaic/gate"
 	"mosaic/middleware"
@@ -36,18 +37,21 @@ type Limits struct {
 const DefaultPageSize = 100
 
 // Store is what the API needs of the store besides content: the directory
-// for admins and for the caller's own tokens, the audit log for auditors,
-// and the key that seals cursors.
+// for admins and for the caller's own tokens, its change requests
+// (through package approval), the audit log for auditors, and the key that
+// seals cursors.
 type Store interface {
 	mosaic.Directory
+	mosaic.Approvals
 	AuditEntries(ctx context.Context, after int64, limit int) ([]mosaic.AuditEntry, error)
 	seal.Secrets
 }
 
 // Server serves the API.
 type Server struct {
-	content *content.Service
-	store   Store
+	content   *content.Service
+	approvals *approval.Service
+	store     Store
 	limits  Limits
 	clock   mosaic.Clock
 	log     *slog.Logger
@@ -62,6 +66,7 @@ type Server struct {
 func New(c *content.Service, store Store, limits Limits, clock mosaic.Clock, log *slog.Logger) *Server {
 	s := &Server{
 		content: c, store: store, limits: limits, clock: clock, log: log,
+		approvals: approval.New(store, clock),
 		gate:    limits.Gate,
 		cursors: seal.New(store, "cursor").Cursors(cursorPurpose),
 		mux:     http.NewServeMux(),
@@ -120,6 +125,9 @@ func (s *Server) routes() []route {
 		{method: "PATCH", path: "/api/v1/users/{name}", h: s.updateUser},
 		{method: "GET", path: "/api/v1/users/{name}/tokens", h: s.listTokens},
 		{method: "POST", path: "/api/v1/users/{name}/tokens", h: s.createToken},
+		{method: "POST", path: "/api/v1/users/{name}/password-reset", h: s.resetPassword},
+		{method: "PUT", path: "/api/v1/users/{name}/approver", h: s.setApprover},
+		{method: "DELETE", path: "/api/v1/users/{name}/approver", h: s.setApprover},
 		{method: "DELETE", path: "/api/v1/tokens/{id}", h: s.revokeToken},
 		{method: "GET", path: "/api/v1/compartments", h: s.listCompartments},
 		{method: "POST", path: "/api/v1/compartments", h: s.createCompartment},
@@ -128,6 +136,11 @@ func (s *Server) routes() []route {
 		{method: "DELETE", path: "/api/v1/compartments/{name}/orgs/{org}", h: s.removeCompartmentOrg},
 		{method: "PUT", path: "/api/v1/compartments/{name}/users/{user}", h: s.addCompartmentUser},
 		{method: "DELETE", path: "/api/v1/compartments/{name}/users/{user}", h: s.removeCompartmentUser},
+		{method: "GET", path: "/api/v1/requests", h: s.listRequests},
+		{method: "GET", path: "/api/v1/requests/{id}", h: s.getRequest},
+		{method: "POST", path: "/api/v1/requests/{id}/approve", h: s.approveRequest},
+		{method: "POST", path: "/api/v1/requests/{id}/refuse", h: s.refuseRequest},
+		{method: "POST", path: "/api/v1/password", public: true, h: s.setPassword},
 		{method: "GET", path: "/api/v1/audit", h: s.listAudit},
 	}
 }

@@ -283,3 +283,37 @@ func (s *Service) AddedTimes(ctx context.Context, v mosaic.Viewer, ids []string)
 	}
 	return out, nil
 }
+
+// Contribution is one organisation's contribution of an object as a
+// viewer sees it: its newest visible version.
+type Contribution struct {
+	Originator string     `json:"originator"`
+	Modified   string     `json:"modified,omitempty"` // the version's modified (created for those without), "" for an SCO
+	TLP        mosaic.TLP `json:"tlp"`
+	// Shown marks the contribution whose version is shown as the object:
+	// the newest of all.
+	Shown bool `json:"shown,omitempty"`
+}
+
+// Contributions says whose versions of one object v sees, from versions
+// (as Get returns them with all set: every visible version, newest first):
+// each originator's newest, in that order, the first being the one shown.
+// Several partners may hold one STIX id with different content; a reader
+// must be told whose version it reads. Only records v can see count.
+func Contributions(versions []mosaic.StoredObject) []Contribution {
+	var out []Contribution
+	seen := map[string]bool{}
+	for _, o := range versions {
+		if seen[o.Envelope.Originator] {
+			continue
+		}
+		seen[o.Envelope.Originator] = true
+		h := stix.ReadHead(o.Object)
+		mod := h.Modified
+		if mod == "" {
+			mod = h.Created
+		}
+		out = append(out, Contribution{Originator: o.Envelope.Originator, Modified: mod, TLP: o.Envelope.TLP, Shown: len(out) == 0})
+	}
+	return out
+}

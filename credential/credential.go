@@ -42,6 +42,10 @@ const (
 	argonKeyLen  = 32
 )
 
+// MaxPasswordBytes is the longest password accepted: longer ones add
+// nothing to a password's strength, only to the work of hashing it.
+const MaxPasswordBytes = 1024
+
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(password string) string {
 	salt := make([]byte, 16)

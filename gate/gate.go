@@ -127,6 +127,30 @@ func (g *Gate) Authenticate(r *http.Request, accept Credentials) (mosaic.Viewer,
 	return v, nil
 }
 
+// Attempt runs try, an unauthenticated attempt with a secret (such as a
+// one-time password code), under the same limit of failures per client
+// address as Authenticate: beyond it the attempt is refused with a
+// CodeRateLimited error and try is not run; a CodeUnauth error from try
+// counts as a failure.
+func (g *Gate) Attempt(r *http.Request, try func() error) error {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	now := g.clock.Now()
+	if wait := g.failures.Wait(host, now, 1); wait > 0 {
+		return mosaic.RateLimited(wait, "too many failed attempts from this address")
+	}
+	// Counted before it runs, so that attempts running side by side are all
+	// counted; one that did not fail gives its token back.
+	g.failures.Take(host, now)
+	err = try()
+	if mosaic.ErrorCode(err) != mosaic.CodeUnauth {
+		g.failures.Give(host, g.clock.Now())
+	}
+	return err
+}
+
 // Admit takes one request from v's budget, or returns a CodeRateLimited
 // error saying when to come back.
 func (g *Gate) Admit(v mosaic.Viewer) error {

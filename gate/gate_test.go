@@ -241,3 +241,40 @@ func TestReadUploadRefusesAnnouncedSizeAtOnce(t *testing.T) {
 		t.Fatalf("an announced 40 MiB body: %v, want CodeTooLarge", err)
 	}
 }
+
+// Attempts with a secret (a one-time code) count their failures against
+// the address, as failed authentications do, and beyond the limit are
+// refused without being tried.
+func TestAttempt(t *testing.T) {
+	g, c := setup() // two failures a minute
+	r := httptest.NewRequest("POST", "/", nil)
+	r.RemoteAddr = "198.51.100.9:1"
+	tries := 0
+	fail := func() error { tries++; return mosaic.Errorf(mosaic.CodeUnauth, "wrong code") }
+	succeed := func() error { tries++; return nil }
+	if err := g.Attempt(r, succeed); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := g.Attempt(r, fail); mosaic.ErrorCode(err) != mosaic.CodeUnauth {
+			t.Fatalf("failure %d within the limit: %v", i, err)
+		}
+	}
+	before := tries
+	if err := g.Attempt(r, succeed); mosaic.ErrorCode(err) != mosaic.CodeRateLimited || tries != before {
+		t.Fatalf("beyond the limit: %v, tried %d times more", err, tries-before)
+	}
+	// The failures count for Authenticate too: one budget per address.
+	r.Header.Set("Authorization", "Bearer tok-ann")
+	if _, err := g.Authenticate(r, Bearer); err != nil {
+		t.Errorf("a good token behind failed attempts: %v", err)
+	}
+	r.Header.Set("Authorization", "Bearer bad")
+	if _, err := g.Authenticate(r, Bearer); mosaic.ErrorCode(err) != mosaic.CodeRateLimited {
+		t.Errorf("a bad token after failed attempts: %v", err)
+	}
+	c.t = c.t.Add(time.Minute)
+	if err := g.Attempt(r, succeed); err != nil {
+		t.Errorf("after the wait: %v", err)
+	}
+}

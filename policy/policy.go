@@ -315,6 +315,180 @@ func MayShareWith(v mosaic.Viewer, a mosaic.Audience, memberships []string) erro
 	return nil
 }
 
+// ContentRole reports whether a user of role r in an organisation of kind
+// k, with a content grant or not, reads cell content: the changes that
+// give one wait for an approver (see ChangeApproval).
+func ContentRole(k mosaic.OrgKind, r mosaic.Role, grant bool) bool {
+	return partnerStaff(k, r) || (r == mosaic.Auditor && grant)
+}
+
+// Approval says who must approve a change: an approver of Org, or of any
+// partner when Org is "". Needed is false for a change that may be made at
+// once: one that gives nobody content, or only takes it away.
+type Approval struct {
+	Needed bool
+	Org    string
+	// Fields names the fields of a user whose change waits for approval
+	// (role, content_grant, email); the rest of a change is made at once.
+	Fields []string
+	// Why says in words what makes the change need approval.
+	Why []string
+}
+
+// UserApproval decides a new user (cur nil) or a change of one, of an
+// organisation of kind k. Making a user who reads content, giving a user
+// a content role or a content grant, and changing a partner user's e-mail
+// address (where its one-time codes will go) need the approval of the
+// user's organisation, or, for a content grant, of any partner (the grant
+// reads what every partner shares with the cell). Taking a role or grant
+// away, disabling a user and changing a display name do not.
+func UserApproval(cur *mosaic.User, next mosaic.User, k mosaic.OrgKind) Approval {
+	var a Approval
+	need := func(field, why string) {
+		a.Fields = append(a.Fields, field)
+		a.Why = append(a.Why, why)
+	}
+	switch {
+	case cur == nil && ContentRole(k, next.Role, next.ContentGrant):
+		need("role", "a new "+string(next.Role)+" reads content")
+	case cur != nil && next.Role != cur.Role && ContentRole(k, next.Role, false) && !(ContentRole(k, cur.Role, false) && next.Role == mosaic.Analyst):
+		// A liaison made an analyst loses powers; every other step into a
+		// content role gains some.
+		need("role", "role "+string(next.Role)+" reads content")
+	}
+	if k == mosaic.Partner && cur != nil && next.Email != cur.Email {
+		need("email", "one-time codes go to the e-mail address")
+	}
+	a.Org = next.Org
+	if next.ContentGrant && (cur == nil || !cur.ContentGrant) {
+		// The grant reads what every partner shares with the cell: any
+		// partner's approver decides, whatever else the change does.
+		need("content_grant", "a content grant reads what every partner shares with the cell")
+		a.Org = ""
+	}
+	a.Needed = len(a.Why) > 0
+	if !a.Needed {
+		a.Org = ""
+	}
+	return a
+}
+
+// MayChangeUser returns nil unless v changes its own role, content grant,
+// e-mail address or right to approve: nobody does. CodeForbidden.
+func MayChangeUser(v mosaic.Viewer, cur, next mosaic.User) error {
+	if cur.Name == v.User && (next.Role != cur.Role || next.ContentGrant != cur.ContentGrant || next.Email != cur.Email || next.Approver != cur.Approver) {
+		return mosaic.Errorf(mosaic.CodeForbidden, "nobody changes their own role, grant, e-mail address or right to approve")
+	}
+	return nil
+}
+
+// MemberApproval decides adding a member to a compartment: a partner
+// organisation (memberOrg, its kind k) or a user of one (of organisation
+// memberOrg). Either reads the compartment's records from then on, so an
+// approver of that organisation decides. Removing a member needs nobody's
+// approval: it only takes content away.
+func MemberApproval(memberOrg string) Approval {
+	return Approval{Needed: true, Org: memberOrg, Why: []string{"members of the compartment read what is shared with it"}}
+}
+
+// OrgApproval decides a change of an organisation: a new default
+// audience, which every contribution without an audience of its own then
+// takes, needs its approver.
+func OrgApproval(cur, next mosaic.Organisation) Approval {
+	if next.DefaultAudience.Equal(cur.DefaultAudience) {
+		return Approval{}
+	}
+	return Approval{Needed: true, Org: cur.Name, Why: []string{"the default audience decides who sees what the organisation contributes"}}
+}
+
+// ApproverApproval decides giving user u the right to approve: only with
+// the consent of an existing approver of its organisation (the operator's
+// command line is the other way, the audited break-glass path). Taking the
+// right away needs nobody's approval.
+func ApproverApproval(u mosaic.User) Approval {
+	return Approval{Needed: true, Org: u.Org, Fields: []string{"approver"}, Why: []string{"an approver decides who sees the organisation's content"}}
+}
+
+// PasswordApproval decides a one-time password code for user u of an
+// organisation of kind k. The admin never learns a password or a code of
+// a user who reads content: such a code is shown to the approver of the
+// user's organisation (any partner's for an auditor with a grant), who
+// hands it over. A user who reads no content gets its code at once,
+// through the admin.
+func PasswordApproval(u mosaic.User, k mosaic.OrgKind) Approval {
+	switch {
+	case partnerStaff(k, u.Role):
+		return Approval{Needed: true, Org: u.Org, Why: []string{"whoever knows the code signs in as a user who reads content"}}
+	case ContentRole(k, u.Role, u.ContentGrant):
+		return Approval{Needed: true, Why: []string{"whoever knows the code signs in as a user who reads content"}}
+	}
+	return Approval{}
+}
+
+// MayRequestChange returns nil when v may ask for r: admins ask, and
+// nobody asks for a change of their own role, grant, e-mail address or
+// right to approve. CodeForbidden.
+func MayRequestChange(v mosaic.Viewer, r mosaic.ChangeRequest) error {
+	if err := MayAdminister(v); err != nil {
+		return err
+	}
+	if r.Subject == v.User && r.Kind != mosaic.ChangePasswordReset {
+		return mosaic.Errorf(mosaic.CodeForbidden, "nobody asks for a change of their own role, grant, e-mail address or right to approve")
+	}
+	if r.Kind == mosaic.ChangeMemberAdd && r.Change.MemberUser == v.User {
+		return mosaic.Errorf(mosaic.CodeForbidden, "nobody adds themselves to a compartment")
+	}
+	return nil
+}
+
+// IsApprover reports whether v may approve at all: a partner's liaison
+// with the right to approve.
+func IsApprover(v mosaic.Viewer) bool {
+	return v.OrgKind == mosaic.Partner && v.Role == mosaic.Liaison && v.Approver
+}
+
+// MayDecide returns nil when v may approve or refuse r: an approver of
+// r.Org (of any partner when r.Org is ""), who did not ask for it and is
+// not the user it changes. CodeForbidden; CodeNotFound for a request v
+// may not even see (MaySeeRequest), which reads as one that does not
+// exist.
+func MayDecide(v mosaic.Viewer, r mosaic.ChangeRequest) error {
+	if !MaySeeRequest(v, r) {
+		return mosaic.Errorf(mosaic.CodeNotFound, "request %d not found", r.ID)
+	}
+	switch {
+	case !IsApprover(v) || (r.Org != "" && r.Org != v.Org):
+		return mosaic.Errorf(mosaic.CodeForbidden, "only an approver of %s decides this request", orAnyPartner(r.Org))
+	case r.RequestedBy == v.User:
+		return mosaic.Errorf(mosaic.CodeForbidden, "nobody approves their own request")
+	case r.Subject == v.User || r.Change.MemberUser == v.User:
+		return mosaic.Errorf(mosaic.CodeForbidden, "nobody approves a change of themselves")
+	}
+	return nil
+}
+
+func orAnyPartner(org string) string {
+	if org == "" {
+		return "a partner"
+	}
+	return org
+}
+
+// MaySeeRequest reports whether v may read r: admins read every request,
+// approvers those they may decide, and everyone the requests they made.
+func MaySeeRequest(v mosaic.Viewer, r mosaic.ChangeRequest) bool {
+	return v.Role == mosaic.Admin || r.RequestedBy == v.User || (IsApprover(v) && (r.Org == "" || r.Org == v.Org))
+}
+
+// MayHoldApprover returns nil when a user of role r in an organisation of
+// kind k may hold the right to approve: partner liaisons only. CodeInvalid.
+func MayHoldApprover(k mosaic.OrgKind, r mosaic.Role) error {
+	if k == mosaic.Partner && r == mosaic.Liaison {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeInvalid, "only a partner's liaison may approve")
+}
+
 // MayAdminister returns nil when v may manage organisations, users, tokens
 // and compartments.
 func MayAdminister(v mosaic.Viewer) error {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -245,5 +246,149 @@ func TestClauses(t *testing.T) {
 	}
 	if _, _, err := AudienceFilterClause(analyst, "everyone", 0); mosaic.ErrorCode(err) != mosaic.CodeInvalid {
 		t.Errorf("an unknown audience filter: %v", err)
+	}
+}
+
+func TestUserApproval(t *testing.T) {
+	analyst := mosaic.User{Name: "u", Org: "pa", Role: mosaic.Analyst}
+	liaison := analyst
+	liaison.Role = mosaic.Liaison
+	admin := analyst
+	admin.Role = mosaic.Admin
+	auditor := mosaic.User{Name: "o", Org: "ov", Role: mosaic.Auditor}
+	granted := auditor
+	granted.ContentGrant = true
+	withEmail := analyst
+	withEmail.Email = "new@pa.example"
+	disabled := analyst
+	disabled.Disabled, disabled.DisplayName = true, "Ann"
+	for _, tc := range []struct {
+		name   string
+		cur    *mosaic.User
+		next   mosaic.User
+		kind   mosaic.OrgKind
+		org    string
+		fields []string
+	}{
+		{"a new analyst", nil, analyst, mosaic.Partner, "pa", []string{"role"}},
+		{"a new admin", nil, admin, mosaic.Partner, "", nil},
+		{"a new stakeholder", nil, mosaic.User{Org: "sh", Role: mosaic.StakeholderViewer}, mosaic.Stakeholder, "", nil},
+		{"a new auditor with a grant", nil, granted, mosaic.Oversight, "", []string{"role", "content_grant"}},
+		{"admin made analyst", &admin, analyst, mosaic.Partner, "pa", []string{"role"}},
+		{"analyst made liaison", &analyst, liaison, mosaic.Partner, "pa", []string{"role"}},
+		{"liaison made analyst: fewer powers", &liaison, analyst, mosaic.Partner, "", nil},
+		{"analyst made admin: less content", &analyst, admin, mosaic.Partner, "", nil},
+		{"a content grant", &auditor, granted, mosaic.Oversight, "", []string{"content_grant"}},
+		{"a grant taken away", &granted, auditor, mosaic.Oversight, "", nil},
+		{"a partner user's e-mail address", &analyst, withEmail, mosaic.Partner, "pa", []string{"email"}},
+		{"disabled and renamed", &analyst, disabled, mosaic.Partner, "", nil},
+	} {
+		a := UserApproval(tc.cur, tc.next, tc.kind)
+		if a.Needed != (len(tc.fields) > 0) || a.Org != tc.org || !slices.Equal(a.Fields, tc.fields) || a.Needed != (len(a.Why) > 0) {
+			t.Errorf("%s: %+v, want org %q fields %v", tc.name, a, tc.org, tc.fields)
+		}
+	}
+}
+
+func TestOtherApprovals(t *testing.T) {
+	if a := MemberApproval("pb"); !a.Needed || a.Org != "pb" {
+		t.Errorf("MemberApproval = %+v", a)
+	}
+	o := mosaic.Organisation{Name: "pa"}
+	if a := OrgApproval(o, o); a.Needed {
+		t.Errorf("an unchanged audience needs approval: %+v", a)
+	}
+	cell := o
+	cell.DefaultAudience = mosaic.Audience{Cell: true}
+	if a := OrgApproval(o, cell); !a.Needed || a.Org != "pa" {
+		t.Errorf("a new default audience: %+v", a)
+	}
+	for _, tc := range []struct {
+		u      mosaic.User
+		kind   mosaic.OrgKind
+		needed bool
+		org    string
+	}{
+		{mosaic.User{Org: "pa", Role: mosaic.Analyst}, mosaic.Partner, true, "pa"},
+		{mosaic.User{Org: "pa", Role: mosaic.Admin}, mosaic.Partner, false, ""},
+		{mosaic.User{Org: "ov", Role: mosaic.Auditor, ContentGrant: true}, mosaic.Oversight, true, ""},
+		{mosaic.User{Org: "ov", Role: mosaic.Auditor}, mosaic.Oversight, false, ""},
+		{mosaic.User{Org: "sh", Role: mosaic.StakeholderViewer}, mosaic.Stakeholder, false, ""},
+	} {
+		if a := PasswordApproval(tc.u, tc.kind); a.Needed != tc.needed || a.Org != tc.org {
+			t.Errorf("PasswordApproval(%s of %s) = %+v", tc.u.Role, tc.kind, a)
+		}
+	}
+	if a := ApproverApproval(mosaic.User{Org: "pa", Role: mosaic.Liaison}); !a.Needed || a.Org != "pa" {
+		t.Errorf("ApproverApproval = %+v", a)
+	}
+	for kind, roles := range map[mosaic.OrgKind][]mosaic.Role{mosaic.Partner: mosaic.Roles, mosaic.Oversight: {mosaic.Auditor}} {
+		for _, r := range roles {
+			if err := MayHoldApprover(kind, r); (err == nil) != (kind == mosaic.Partner && r == mosaic.Liaison) {
+				t.Errorf("MayHoldApprover(%s, %s) = %v", kind, r, err)
+			}
+		}
+	}
+}
+
+func TestDecisions(t *testing.T) {
+	approverA := mosaic.Viewer{User: "pa-liaison", Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Liaison, Approver: true}
+	plainA := approverA
+	plainA.User, plainA.Approver = "pa-liaison2", false
+	approverB := mosaic.Viewer{User: "pb-liaison", Org: "pb", OrgKind: mosaic.Partner, Role: mosaic.Liaison, Approver: true}
+	admin := mosaic.Viewer{User: "adm", Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Admin}
+	forA := mosaic.ChangeRequest{ID: 1, Org: "pa", Subject: "pa-new", RequestedBy: "adm"}
+	forAny := mosaic.ChangeRequest{ID: 2, Subject: "ov-auditor", RequestedBy: "adm"}
+	ofSelf := mosaic.ChangeRequest{ID: 3, Org: "pa", Subject: "pa-liaison", RequestedBy: "adm"}
+	for _, tc := range []struct {
+		name string
+		v    mosaic.Viewer
+		r    mosaic.ChangeRequest
+		want mosaic.Code
+	}{
+		{"its organisation's approver", approverA, forA, ""},
+		{"any partner's approver", approverB, forAny, ""},
+		{"another organisation's approver", approverB, forA, mosaic.CodeNotFound},
+		{"a liaison without the right", plainA, forA, mosaic.CodeNotFound},
+		{"the admin who asked", admin, forA, mosaic.CodeForbidden},
+		{"the approver it changes", approverA, ofSelf, mosaic.CodeForbidden},
+		{"the approver who asked", approverA, mosaic.ChangeRequest{Org: "pa", RequestedBy: "pa-liaison"}, mosaic.CodeForbidden},
+	} {
+		if got := mosaic.ErrorCode(MayDecide(tc.v, tc.r)); got != tc.want {
+			t.Errorf("%s: MayDecide = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if !MaySeeRequest(admin, forA) || !MaySeeRequest(plainA, mosaic.ChangeRequest{RequestedBy: "pa-liaison2"}) || MaySeeRequest(plainA, forA) {
+		t.Error("MaySeeRequest")
+	}
+	if !IsApprover(approverA) || IsApprover(plainA) || IsApprover(mosaic.Viewer{Role: mosaic.Admin, Approver: true}) {
+		t.Error("IsApprover")
+	}
+	// Admins ask; nobody asks for itself.
+	if err := MayRequestChange(admin, forA); err != nil {
+		t.Errorf("an admin asks: %v", err)
+	}
+	if err := MayRequestChange(approverA, forA); mosaic.ErrorCode(err) != mosaic.CodeForbidden {
+		t.Errorf("a liaison asks: %v", err)
+	}
+	if err := MayRequestChange(admin, mosaic.ChangeRequest{Kind: mosaic.ChangeUserUpdate, Subject: "adm"}); mosaic.ErrorCode(err) != mosaic.CodeForbidden {
+		t.Errorf("an admin asks for itself: %v", err)
+	}
+	if err := MayRequestChange(admin, mosaic.ChangeRequest{Kind: mosaic.ChangeMemberAdd, Subject: "ops", Change: mosaic.Change{MemberUser: "adm"}}); mosaic.ErrorCode(err) != mosaic.CodeForbidden {
+		t.Errorf("an admin adds itself to a compartment: %v", err)
+	}
+	cur := mosaic.User{Name: "adm", Role: mosaic.Admin}
+	next := cur
+	next.Role = mosaic.Analyst
+	if err := MayChangeUser(admin, cur, next); mosaic.ErrorCode(err) != mosaic.CodeForbidden {
+		t.Errorf("an admin changes its own role: %v", err)
+	}
+	next = cur
+	next.DisplayName = "Adm"
+	if err := MayChangeUser(admin, cur, next); err != nil {
+		t.Errorf("an admin renames itself: %v", err)
+	}
+	if !ContentRole(mosaic.Partner, mosaic.Analyst, false) || ContentRole(mosaic.Partner, mosaic.Admin, true) || !ContentRole(mosaic.Oversight, mosaic.Auditor, true) {
+		t.Error("ContentRole")
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"mosaic"
 	"mosaic/policy"
+	"mosaic/stix"
 )
 
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, entries ...mosaic.AuditEntry) error {
@@ -114,9 +115,13 @@ func (s *Store) CreateOrg(ctx context.Context, o *mosaic.Organisation, a mosaic.
 	if len(o.DefaultAudience.Compartments) > 0 {
 		return mosaic.Errorf(mosaic.CodeInvalid, "a new organisation is in no compartment yet: add it to one, then make that its default audience")
 	}
+	// The organisation's STIX identity is Mosaic's to give, never the
+	// caller's: objects that name it as their creator are accepted from
+	// this organisation only.
+	o.Identity = stix.NewID("identity")
 	return s.write(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO orgs (name, full_name, kind, legal_regime, sectors, contact, default_audience, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			o.Name, o.FullName, string(o.Kind), o.LegalRegime, strings.Join(o.Sectors, ","), o.Contact, o.DefaultAudience.String(), micros(o.Created)).Scan(&o.ID)
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO orgs (name, full_name, kind, legal_regime, sectors, contact, default_audience, identity, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			o.Name, o.FullName, string(o.Kind), o.LegalRegime, strings.Join(o.Sectors, ","), o.Contact, o.DefaultAudience.String(), o.Identity, micros(o.Created)).Scan(&o.ID)
 		if s.d.IsUnique(err) {
 			return mosaic.Errorf(mosaic.CodeConflict, "organisation %s already exists", o.Name)
 		}
@@ -130,23 +135,30 @@ func (s *Store) CreateOrg(ctx context.Context, o *mosaic.Organisation, a mosaic.
 // UpdateOrg changes an organisation's mutable fields.
 func (s *Store) UpdateOrg(ctx context.Context, o mosaic.Organisation, a mosaic.AuditEntry) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		cur, err := s.org(ctx, tx, o.Name)
-		if err != nil {
+		if err := s.updateOrg(ctx, tx, o); err != nil {
 			return err
-		}
-		o.ID, o.Kind, o.LegalRegime = cur.ID, cur.Kind, cur.LegalRegime
-		if err := checkOrg(o); err != nil {
-			return err
-		}
-		if err := s.checkDefaultCompartments(ctx, tx, o); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE orgs SET full_name = ?, sectors = ?, contact = ?, default_audience = ? WHERE id = ?`),
-			o.FullName, strings.Join(o.Sectors, ","), o.Contact, o.DefaultAudience.String(), cur.ID); err != nil {
-			return mosaic.Internal(err, "update org")
 		}
 		return s.appendAudit(ctx, tx, a)
 	})
+}
+
+func (s *Store) updateOrg(ctx context.Context, tx *sql.Tx, o mosaic.Organisation) error {
+	cur, err := s.org(ctx, tx, o.Name)
+	if err != nil {
+		return err
+	}
+	o.ID, o.Kind, o.LegalRegime = cur.ID, cur.Kind, cur.LegalRegime
+	if err := checkOrg(o); err != nil {
+		return err
+	}
+	if err := s.checkDefaultCompartments(ctx, tx, o); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE orgs SET full_name = ?, sectors = ?, contact = ?, default_audience = ? WHERE id = ?`),
+		o.FullName, strings.Join(o.Sectors, ","), o.Contact, o.DefaultAudience.String(), cur.ID); err != nil {
+		return mosaic.Internal(err, "update org")
+	}
+	return nil
 }
 
 type querier interface {
@@ -154,13 +166,13 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const orgColumns = `id, name, full_name, kind, legal_regime, sectors, contact, default_audience, created`
+const orgColumns = `id, name, full_name, kind, legal_regime, sectors, contact, default_audience, identity, created`
 
 func scanOrg(sc interface{ Scan(...any) error }) (mosaic.Organisation, error) {
 	var o mosaic.Organisation
 	var kind, sectors, aud string
 	var created int64
-	if err := sc.Scan(&o.ID, &o.Name, &o.FullName, &kind, &o.LegalRegime, &sectors, &o.Contact, &aud, &created); err != nil {
+	if err := sc.Scan(&o.ID, &o.Name, &o.FullName, &kind, &o.LegalRegime, &sectors, &o.Contact, &aud, &o.Identity, &created); err != nil {
 		return o, err
 	}
 	o.Kind, o.Created = mosaic.OrgKind(kind), fromMicros(created)
@@ -209,15 +221,15 @@ func (s *Store) Orgs(ctx context.Context) ([]mosaic.Organisation, error) {
 	return out, rows.Err()
 }
 
-const userColumns = `u.id, u.name, u.org_id, o.name, o.kind, u.role, u.display_name, u.email, u.content_grant, u.disabled, u.created`
+const userColumns = `u.id, u.name, u.org_id, o.name, o.kind, u.role, u.display_name, u.email, u.content_grant, u.approver, u.disabled, u.created`
 
 func scanUser(sc interface{ Scan(...any) error }) (mosaic.User, mosaic.OrgKind, error) {
 	var u mosaic.User
 	var role, kind string
-	var grant, disabled int
+	var grant, approver, disabled int
 	var created int64
-	err := sc.Scan(&u.ID, &u.Name, &u.OrgID, &u.Org, &kind, &role, &u.DisplayName, &u.Email, &grant, &disabled, &created)
-	u.Role, u.ContentGrant, u.Disabled, u.Created = mosaic.Role(role), grant == 1, disabled == 1, fromMicros(created)
+	err := sc.Scan(&u.ID, &u.Name, &u.OrgID, &u.Org, &kind, &role, &u.DisplayName, &u.Email, &grant, &approver, &disabled, &created)
+	u.Role, u.ContentGrant, u.Approver, u.Disabled, u.Created = mosaic.Role(role), grant == 1, approver == 1, disabled == 1, fromMicros(created)
 	return u, mosaic.OrgKind(kind), err
 }
 
@@ -232,7 +244,12 @@ func checkUser(u mosaic.User, kind mosaic.OrgKind) error {
 		return mosaic.Errorf(mosaic.CodeInvalid, "role %s does not fit a %s organisation: partners have analysts, liaisons and admins; stakeholders stakeholder users; oversight bodies auditors", u.Role, kind)
 	}
 	if u.ContentGrant {
-		return policy.MayHoldContentGrant(u.Role)
+		if err := policy.MayHoldContentGrant(u.Role); err != nil {
+			return err
+		}
+	}
+	if u.Approver {
+		return policy.MayHoldApprover(kind, u.Role)
 	}
 	return nil
 }
@@ -243,64 +260,84 @@ func (s *Store) CreateUser(ctx context.Context, u *mosaic.User, passwordHash str
 		u.Created = s.clock.Now().UTC()
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		o, err := s.org(ctx, tx, u.Org)
-		if err != nil {
+		if err := s.createUser(ctx, tx, u, passwordHash); err != nil {
 			return err
-		}
-		if err := checkUser(*u, o.Kind); err != nil {
-			return err
-		}
-		u.OrgID = o.ID
-		err = tx.QueryRowContext(ctx, s.q(`INSERT INTO users (name, org_id, role, display_name, email, content_grant, disabled, password_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			u.Name, o.ID, string(u.Role), u.DisplayName, u.Email, boolInt(u.ContentGrant), boolInt(u.Disabled), passwordHash, micros(u.Created)).Scan(&u.ID)
-		if s.d.IsUnique(err) {
-			return mosaic.Errorf(mosaic.CodeConflict, "user %s already exists", u.Name)
-		}
-		if err != nil {
-			return mosaic.Internal(err, "insert user")
 		}
 		return s.appendAudit(ctx, tx, a)
 	})
 }
 
+func (s *Store) createUser(ctx context.Context, tx *sql.Tx, u *mosaic.User, passwordHash string) error {
+	o, err := s.org(ctx, tx, u.Org)
+	if err != nil {
+		return err
+	}
+	if err := checkUser(*u, o.Kind); err != nil {
+		return err
+	}
+	u.OrgID = o.ID
+	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO users (name, org_id, role, display_name, email, content_grant, approver, disabled, password_hash, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		u.Name, o.ID, string(u.Role), u.DisplayName, u.Email, boolInt(u.ContentGrant), boolInt(u.Approver), boolInt(u.Disabled), passwordHash, micros(u.Created)).Scan(&u.ID)
+	if s.d.IsUnique(err) {
+		return mosaic.Errorf(mosaic.CodeConflict, "user %s already exists", u.Name)
+	}
+	if err != nil {
+		return mosaic.Internal(err, "insert user")
+	}
+	return nil
+}
+
 // UpdateUser changes a user's mutable fields.
 func (s *Store) UpdateUser(ctx context.Context, u mosaic.User, passwordHash *string, a mosaic.AuditEntry) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		cur, kind, err := s.user(ctx, tx, u.Name)
-		if err != nil {
-			return err
-		}
-		u.Org = cur.Org
-		if err := checkUser(u, kind); err != nil {
-			return err
-		}
-		if u.Role != cur.Role && policy.MayJoinCompartment(u.Name, kind, u.Role) != nil {
-			// A user whose new role may not be a compartment member keeps no
-			// memberships by name.
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM compartment_members WHERE user_id = ?`), cur.ID); err != nil {
-				return mosaic.Internal(err, "drop memberships")
-			}
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET role = ?, display_name = ?, email = ?, content_grant = ?, disabled = ? WHERE id = ?`),
-			string(u.Role), u.DisplayName, u.Email, boolInt(u.ContentGrant), boolInt(u.Disabled), cur.ID); err != nil {
-			return mosaic.Internal(err, "update user")
-		}
 		if passwordHash != nil {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), *passwordHash, cur.ID); err != nil {
-				return mosaic.Internal(err, "set password")
-			}
 			a.Detail = strings.TrimSpace(a.Detail + " with a new password")
 		}
-		// A reset password, a disabling or a new role is the moment to throw
-		// out whoever holds a session: a session deleted now cannot come back
-		// when the user is enabled again.
-		if passwordHash != nil || u.Disabled != cur.Disabled || u.Role != cur.Role {
-			if err := s.endSessions(ctx, tx, cur.ID); err != nil {
-				return err
-			}
+		if err := s.updateUser(ctx, tx, u, passwordHash); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, a)
 	})
+}
+
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, u mosaic.User, passwordHash *string) error {
+	cur, kind, err := s.user(ctx, tx, u.Name)
+	if err != nil {
+		return err
+	}
+	u.Org = cur.Org
+	if u.Approver && policy.MayHoldApprover(kind, u.Role) != nil {
+		// The right to approve goes with the role that may hold it.
+		u.Approver = false
+	}
+	if err := checkUser(u, kind); err != nil {
+		return err
+	}
+	if u.Role != cur.Role && policy.MayJoinCompartment(u.Name, kind, u.Role) != nil {
+		// A user whose new role may not be a compartment member keeps no
+		// memberships by name.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM compartment_members WHERE user_id = ?`), cur.ID); err != nil {
+			return mosaic.Internal(err, "drop memberships")
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET role = ?, display_name = ?, email = ?, content_grant = ?, approver = ?, disabled = ? WHERE id = ?`),
+		string(u.Role), u.DisplayName, u.Email, boolInt(u.ContentGrant), boolInt(u.Approver), boolInt(u.Disabled), cur.ID); err != nil {
+		return mosaic.Internal(err, "update user")
+	}
+	if passwordHash != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), *passwordHash, cur.ID); err != nil {
+			return mosaic.Internal(err, "set password")
+		}
+	}
+	// A reset password, a disabling or a new role is the moment to throw
+	// out whoever holds a session: a session deleted now cannot come back
+	// when the user is enabled again.
+	if passwordHash != nil || u.Disabled != cur.Disabled || u.Role != cur.Role {
+		if err := s.endSessions(ctx, tx, cur.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetPassword replaces a user's password hash.
@@ -455,12 +492,12 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, a mosaic.AuditEntry) 
 func (s *Store) Authenticate(ctx context.Context, hash [32]byte, now time.Time) (mosaic.Viewer, error) {
 	var v mosaic.Viewer
 	var kind, role string
-	var grant, disabled int
+	var grant, approver, disabled int
 	var expires int64
 	var revoked sql.NullInt64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, o.id, o.name, o.kind, u.role, u.content_grant, u.disabled, t.expires, t.revoked
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, o.id, o.name, o.kind, u.role, u.content_grant, u.approver, u.disabled, t.expires, t.revoked
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id WHERE t.hash = ?`), hash[:]).
-		Scan(&v.UserID, &v.User, &v.OrgID, &v.Org, &kind, &role, &grant, &disabled, &expires, &revoked)
+		Scan(&v.UserID, &v.User, &v.OrgID, &v.Org, &kind, &role, &grant, &approver, &disabled, &expires, &revoked)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return v, mosaic.Errorf(mosaic.CodeUnauth, "the token is not valid")
@@ -473,7 +510,7 @@ func (s *Store) Authenticate(ctx context.Context, hash [32]byte, now time.Time) 
 	case disabled == 1:
 		return mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the user is disabled")
 	}
-	v.OrgKind, v.Role, v.ContentGrant = mosaic.OrgKind(kind), mosaic.Role(role), grant == 1
+	v.OrgKind, v.Role, v.ContentGrant, v.Approver = mosaic.OrgKind(kind), mosaic.Role(role), grant == 1, approver == 1
 	return v, nil
 }
 
@@ -584,22 +621,29 @@ func (s *Store) member(ctx context.Context, tx *sql.Tx, compartment, org, user s
 // AddMember adds an organisation or a user to a compartment.
 func (s *Store) AddMember(ctx context.Context, compartment, org, user string, a mosaic.AuditEntry) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		cid, col, id, err := s.member(ctx, tx, compartment, org, user)
-		if err != nil {
+		if err := s.addMember(ctx, tx, compartment, org, user); err != nil {
 			return err
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM compartment_members WHERE compartment_id = ? AND `+col+` = ?`), cid, id).Scan(&n); err != nil {
-			return mosaic.Internal(err, "query member")
-		}
-		if n > 0 {
-			return mosaic.Errorf(mosaic.CodeConflict, "already a member of compartment %s", compartment)
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO compartment_members (compartment_id, `+col+`) VALUES (?, ?)`), cid, id); err != nil {
-			return mosaic.Internal(err, "insert member")
 		}
 		return s.appendAudit(ctx, tx, a)
 	})
+}
+
+func (s *Store) addMember(ctx context.Context, tx *sql.Tx, compartment, org, user string) error {
+	cid, col, id, err := s.member(ctx, tx, compartment, org, user)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM compartment_members WHERE compartment_id = ? AND `+col+` = ?`), cid, id).Scan(&n); err != nil {
+		return mosaic.Internal(err, "query member")
+	}
+	if n > 0 {
+		return mosaic.Errorf(mosaic.CodeConflict, "already a member of compartment %s", compartment)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO compartment_members (compartment_id, `+col+`) VALUES (?, ?)`), cid, id); err != nil {
+		return mosaic.Internal(err, "insert member")
+	}
+	return nil
 }
 
 // RemoveMember removes an organisation or a user from a compartment.

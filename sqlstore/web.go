@@ -74,12 +74,12 @@ func (s *Store) Session(ctx context.Context, hash [32]byte, now time.Time) (sess
 	var ws session.Session
 	var v mosaic.Viewer
 	var kind, role string
-	var grant, disabled int
+	var grant, approver, disabled int
 	var created, expires, previous int64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, o.id, o.name, o.kind, u.role, u.content_grant, u.disabled,
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, o.id, o.name, o.kind, u.role, u.content_grant, u.approver, u.disabled,
 		w.csrf, w.created, w.expires, w.previous_visit, w.since_seq
 		FROM web_sessions w JOIN users u ON u.id = w.user_id JOIN orgs o ON o.id = u.org_id WHERE w.hash = ?`), hash[:]).
-		Scan(&v.UserID, &v.User, &v.OrgID, &v.Org, &kind, &role, &grant, &disabled, &ws.CSRF, &created, &expires, &previous, &ws.SinceSeq)
+		Scan(&v.UserID, &v.User, &v.OrgID, &v.Org, &kind, &role, &grant, &approver, &disabled, &ws.CSRF, &created, &expires, &previous, &ws.SinceSeq)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return session.Session{}, mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the session is not valid")
@@ -90,7 +90,7 @@ func (s *Store) Session(ctx context.Context, hash [32]byte, now time.Time) (sess
 	case disabled == 1:
 		return session.Session{}, mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the user is disabled")
 	}
-	v.OrgKind, v.Role, v.ContentGrant = mosaic.OrgKind(kind), mosaic.Role(role), grant == 1
+	v.OrgKind, v.Role, v.ContentGrant, v.Approver = mosaic.OrgKind(kind), mosaic.Role(role), grant == 1, approver == 1
 	ws.User, ws.Created, ws.Expires = v.User, fromMicros(created), fromMicros(expires)
 	if previous != 0 {
 		ws.PreviousVisit = fromMicros(previous)

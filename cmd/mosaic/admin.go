@@ -250,8 +250,10 @@ func readPassword(e env) (string, error) {
 
 func userCmd(ctx context.Context, args []string, e env) error {
 	var org, role, display, email string
-	var grant, pwStdin, disable, enable bool
+	var grant, pwStdin, disable, enable, approver, noApprover bool
 	define := func(fs *flag.FlagSet) {
+		fs.BoolVar(&approver, "approver", false, "liaisons: may approve changes of who sees the organisation's content (set; the break-glass path)")
+		fs.BoolVar(&noApprover, "no-approver", false, "take the right to approve away (set)")
 		fs.StringVar(&org, "org", "", "the user's organisation")
 		fs.StringVar(&role, "role", "", "analyst, liaison, stakeholder, auditor or admin")
 		fs.StringVar(&display, "display-name", "", "the name shown to others")
@@ -339,8 +341,22 @@ func userCmd(ctx context.Context, args []string, e env) error {
 				if disable || enable {
 					u.Disabled = disable
 				}
+				if approver && noApprover {
+					return errors.New("--approver and --no-approver contradict each other")
+				}
 				if err := a.m.Store.UpdateUser(ctx, u, nil, a.auditEntry("users.update", "user "+u.Name)); err != nil {
 					return err
+				}
+				if approver || noApprover {
+					// The operator on the data directory is the break-glass
+					// path: through the API an approver's consent is needed.
+					what := "user " + u.Name + " approves (break-glass)"
+					if noApprover {
+						what = "user " + u.Name + " no longer approves (break-glass)"
+					}
+					if err := a.m.Store.SetApprover(ctx, u.Name, approver, a.auditEntry("users.approver", what)); err != nil {
+						return err
+					}
 				}
 				fmt.Fprintf(e.stdout, "user %s updated\n", u.Name)
 				return nil

@@ -103,7 +103,10 @@ func SeedDemo(ctx context.Context, m *Main, e env) error {
 		}
 	}
 	for _, u := range demo.Users() {
-		mu := mosaic.User{Name: u.Name, Org: u.Org, Role: u.Role, DisplayName: u.DisplayName, Email: u.Email, ContentGrant: u.ContentGrant}
+		// Every partner's liaison approves its organisation's changes, so
+		// that the four-eyes requests can be tried in the demo.
+		approver := u.Role == mosaic.Liaison
+		mu := mosaic.User{Name: u.Name, Org: u.Org, Role: u.Role, DisplayName: u.DisplayName, Email: u.Email, ContentGrant: u.ContentGrant, Approver: approver}
 		if err := exists(m.Store.CreateUser(ctx, &mu, "", entry("users.create", "user "+u.Name))); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Name, err)
 		}

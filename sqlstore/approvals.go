@@ -1,0 +1,350 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"mosaic"
+	"mosaic/policy"
+)
+
+// RequestChange stores a pending change request.
+func (s *Store) RequestChange(ctx context.Context, r *mosaic.ChangeRequest, a mosaic.AuditEntry) error {
+	now := s.clock.Now().UTC()
+	r.Requested, r.Expires, r.Status = now, now.Add(mosaic.RequestLifetime), mosaic.RequestPending
+	change, err := json.Marshal(r.Change)
+	if err != nil {
+		return mosaic.Internal(err, "encode change")
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var org sql.NullInt64
+		if r.Org != "" {
+			o, err := s.org(ctx, tx, r.Org)
+			if err != nil {
+				return err
+			}
+			org = sql.NullInt64{Int64: o.ID, Valid: true}
+		}
+		by, _, err := s.user(ctx, tx, r.RequestedBy)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO change_requests (kind, org_id, subject, change, summary, requested_by, requested, expires)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			string(r.Kind), org, r.Subject, string(change), r.Summary, by.ID, micros(now), micros(r.Expires)).Scan(&r.ID); err != nil {
+			return mosaic.Internal(err, "insert change request")
+		}
+		a.Detail = strings.TrimSpace(a.Detail + " request " + strconv.FormatInt(r.ID, 10) + ": " + r.Summary)
+		return s.appendAudit(ctx, tx, a)
+	})
+}
+
+const requestColumns = `r.id, r.kind, COALESCE(o.name, ''), r.subject, r.change, r.summary, rb.name, r.requested, r.expires, r.status, COALESCE(db.name, ''), r.decided, r.reason`
+
+const requestFrom = ` FROM change_requests r JOIN users rb ON rb.id = r.requested_by
+	LEFT JOIN orgs o ON o.id = r.org_id LEFT JOIN users db ON db.id = r.decided_by`
+
+func (s *Store) scanRequest(sc interface{ Scan(...any) error }) (mosaic.ChangeRequest, error) {
+	var r mosaic.ChangeRequest
+	var kind, change, status string
+	var requested, expires int64
+	var decided sql.NullInt64
+	if err := sc.Scan(&r.ID, &kind, &r.Org, &r.Subject, &change, &r.Summary, &r.RequestedBy, &requested, &expires, &status, &r.DecidedBy, &decided, &r.Reason); err != nil {
+		return r, err
+	}
+	r.Kind, r.Status = mosaic.ChangeKind(kind), mosaic.RequestStatus(status)
+	r.Requested, r.Expires = fromMicros(requested), fromMicros(expires)
+	if decided.Valid {
+		t := fromMicros(decided.Int64)
+		r.Decided = &t
+	}
+	if err := json.Unmarshal([]byte(change), &r.Change); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// expire marks a pending request whose time has run out as expired, as
+// readers see it.
+func expire(r *mosaic.ChangeRequest, now time.Time) {
+	if r.Status == mosaic.RequestPending && !now.Before(r.Expires) {
+		r.Status = mosaic.RequestExpired
+	}
+}
+
+// ChangeRequests lists change requests, newest first.
+func (s *Store) ChangeRequests(ctx context.Context, f mosaic.RequestFilter) ([]mosaic.ChangeRequest, error) {
+	var where []string
+	var args []any
+	if f.DecidableBy != "" {
+		where = append(where, `(o.name = ? OR r.org_id IS NULL)`)
+		args = append(args, f.DecidableBy)
+	}
+	if f.RequestedBy != "" {
+		where = append(where, `rb.name = ?`)
+		args = append(args, f.RequestedBy)
+	}
+	if f.Pending {
+		where = append(where, `r.status = 'pending' AND r.expires > ?`)
+		args = append(args, micros(f.Now))
+	}
+	query := `SELECT ` + requestColumns + requestFrom
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	query += ` ORDER BY r.id DESC LIMIT ` + strconv.Itoa(limit)
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, mosaic.Internal(err, "query change requests")
+	}
+	defer rows.Close()
+	now := s.clock.Now()
+	out := []mosaic.ChangeRequest{}
+	for rows.Next() {
+		r, err := s.scanRequest(rows)
+		if err != nil {
+			return nil, mosaic.Internal(err, "scan change request")
+		}
+		expire(&r, now)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ChangeRequest returns one change request.
+func (s *Store) ChangeRequest(ctx context.Context, id int64) (mosaic.ChangeRequest, error) {
+	return s.changeRequest(ctx, s.r, id)
+}
+
+func (s *Store) changeRequest(ctx context.Context, q querier, id int64) (mosaic.ChangeRequest, error) {
+	r, err := s.scanRequest(q.QueryRowContext(ctx, s.q(`SELECT `+requestColumns+requestFrom+` WHERE r.id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, mosaic.Errorf(mosaic.CodeNotFound, "request %d not found", id)
+	}
+	if err != nil {
+		return r, mosaic.Internal(err, "query change request")
+	}
+	expire(&r, s.clock.Now())
+	return r, nil
+}
+
+// DecideChange approves or refuses a pending request, applying an approved
+// change in the same transaction.
+func (s *Store) DecideChange(ctx context.Context, id int64, decider string, approve bool, reason string, codeHash [32]byte, a mosaic.AuditEntry) (mosaic.ChangeRequest, bool, error) {
+	var out mosaic.ChangeRequest
+	var coded bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		r, err := s.changeRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if r.Status != mosaic.RequestPending {
+			return mosaic.Errorf(mosaic.CodeConflict, "request %d is %s and can no longer be decided", id, r.Status)
+		}
+		by, _, err := s.user(ctx, tx, decider)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now().UTC()
+		status := mosaic.RequestRefused
+		if approve {
+			status = mosaic.RequestApproved
+			if coded, err = s.apply(ctx, tx, r, codeHash, now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE change_requests SET status = ?, decided_by = ?, decided = ?, reason = ? WHERE id = ?`),
+			string(status), by.ID, micros(now), reason, id); err != nil {
+			return mosaic.Internal(err, "decide change request")
+		}
+		r.Status, r.DecidedBy, r.Decided, r.Reason = status, decider, &now, reason
+		a.Detail = strings.TrimSpace(a.Detail + " request " + strconv.FormatInt(id, 10) + " " + string(status) + ": " + r.Summary)
+		if reason != "" {
+			a.Detail += " (" + reason + ")"
+		}
+		out = r
+		return s.appendAudit(ctx, tx, a)
+	})
+	if err != nil {
+		return mosaic.ChangeRequest{}, false, err
+	}
+	return out, coded, nil
+}
+
+// apply makes an approved change inside tx, and reports whether it kept
+// codeHash as a one-time password code.
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, r mosaic.ChangeRequest, codeHash [32]byte, now time.Time) (bool, error) {
+	c := r.Change
+	switch r.Kind {
+	case mosaic.ChangeUserCreate:
+		if c.User == nil {
+			break
+		}
+		u := *c.User
+		u.Created = now
+		if err := s.createUser(ctx, tx, &u, ""); err != nil {
+			return false, err
+		}
+		return true, s.putCode(ctx, tx, u.ID, codeHash, now)
+	case mosaic.ChangeUserUpdate, mosaic.ChangeUserApprover:
+		if c.User == nil {
+			break
+		}
+		u, _, err := s.user(ctx, tx, c.User.Name)
+		if err != nil {
+			return false, err
+		}
+		for _, f := range c.Fields {
+			switch f {
+			case "role":
+				u.Role = c.User.Role
+			case "content_grant":
+				u.ContentGrant = c.User.ContentGrant
+			case "email":
+				u.Email = c.User.Email
+			case "approver":
+				u.Approver = c.User.Approver
+			default:
+				return false, mosaic.Errorf(mosaic.CodeInvalid, "request %d sets an unknown field %q", r.ID, f)
+			}
+		}
+		return false, s.updateUser(ctx, tx, u, nil)
+	case mosaic.ChangePasswordReset:
+		if c.User == nil {
+			break
+		}
+		u, _, err := s.user(ctx, tx, c.User.Name)
+		if err != nil {
+			return false, err
+		}
+		return true, s.putCode(ctx, tx, u.ID, codeHash, now)
+	case mosaic.ChangeMemberAdd:
+		err := s.addMember(ctx, tx, c.Compartment, c.MemberOrg, c.MemberUser)
+		if mosaic.ErrorCode(err) == mosaic.CodeConflict {
+			err = nil // a member already: what was asked holds
+		}
+		return false, err
+	case mosaic.ChangeOrgUpdate:
+		if c.Org == nil {
+			break
+		}
+		o, err := s.org(ctx, tx, c.Org.Name)
+		if err != nil {
+			return false, err
+		}
+		o.DefaultAudience = c.Org.DefaultAudience
+		return false, s.updateOrg(ctx, tx, o)
+	}
+	return false, mosaic.Errorf(mosaic.CodeInvalid, "request %d has no change of kind %s that can be made", r.ID, r.Kind)
+}
+
+// putCode keeps a user's one-time password code, replacing an earlier one.
+func (s *Store) putCode(ctx context.Context, tx *sql.Tx, userID int64, codeHash [32]byte, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM password_codes WHERE user_id = ?`), userID); err != nil {
+		return mosaic.Internal(err, "replace password code")
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO password_codes (user_id, hash, expires) VALUES (?, ?, ?)`),
+		userID, codeHash[:], micros(now.Add(mosaic.PasswordCodeLifetime))); err != nil {
+		return mosaic.Internal(err, "insert password code")
+	}
+	return nil
+}
+
+// SetPasswordCode keeps a one-time code for a user who reads no content.
+func (s *Store) SetPasswordCode(ctx context.Context, user string, codeHash [32]byte, a mosaic.AuditEntry) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		u, _, err := s.user(ctx, tx, user)
+		if err != nil {
+			return err
+		}
+		if err := s.putCode(ctx, tx, u.ID, codeHash, s.clock.Now().UTC()); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, a)
+	})
+}
+
+var errBadCode = mosaic.Errorf(mosaic.CodeUnauth, "the user name or the one-time code is not valid, or the code has expired")
+
+// CheckPasswordCode checks a one-time code without using it up.
+func (s *Store) CheckPasswordCode(ctx context.Context, user string, codeHash [32]byte) error {
+	_, err := s.checkCode(ctx, s.r, user, codeHash)
+	return err
+}
+
+// checkCode returns the user whose unexpired code codeHash is.
+func (s *Store) checkCode(ctx context.Context, q querier, user string, codeHash [32]byte) (mosaic.User, error) {
+	u, _, err := s.user(ctx, q, user)
+	if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
+		return u, errBadCode
+	}
+	if err != nil {
+		return u, err
+	}
+	var hash []byte
+	var expires int64
+	err = q.QueryRowContext(ctx, s.q(`SELECT hash, expires FROM password_codes WHERE user_id = ?`), u.ID).Scan(&hash, &expires)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return u, errBadCode
+	case err != nil:
+		return u, mosaic.Internal(err, "query password code")
+	case !s.clock.Now().Before(fromMicros(expires)) || !equalHash(hash, codeHash):
+		return u, errBadCode
+	}
+	return u, nil
+}
+
+// RedeemPasswordCode sets a password with a one-time code.
+func (s *Store) RedeemPasswordCode(ctx context.Context, user string, codeHash [32]byte, passwordHash string, a mosaic.AuditEntry) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		u, err := s.checkCode(ctx, tx, user, codeHash)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM password_codes WHERE user_id = ?`), u.ID); err != nil {
+			return mosaic.Internal(err, "use up password code")
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), passwordHash, u.ID); err != nil {
+			return mosaic.Internal(err, "set password")
+		}
+		if err := s.endSessions(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		a.UserID, a.User, a.Org = u.ID, u.Name, u.Org
+		return s.appendAudit(ctx, tx, a)
+	})
+}
+
+// SetApprover gives or takes the right to approve.
+func (s *Store) SetApprover(ctx context.Context, user string, approver bool, a mosaic.AuditEntry) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		u, kind, err := s.user(ctx, tx, user)
+		if err != nil {
+			return err
+		}
+		if approver {
+			if err := policy.MayHoldApprover(kind, u.Role); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET approver = ? WHERE id = ?`), boolInt(approver), u.ID); err != nil {
+			return mosaic.Internal(err, "set approver")
+		}
+		return s.appendAudit(ctx, tx, a)
+	})
+}
+
+func equalHash(stored []byte, h [32]byte) bool {
+	return subtle.ConstantTimeCompare(stored, h[:]) == 1
+}
