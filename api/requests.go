@@ -134,4 +134,3 @@ func auditName(name string) string {
 	}
 	return strconv.Quote(name)[1 : len(strconv.Quote(name))-1]
 }
-

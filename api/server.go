@@ -52,9 +52,9 @@ type Server struct {
 	content   *content.Service
 	approvals *approval.Service
 	store     Store
-	limits  Limits
-	clock   mosaic.Clock
-	log     *slog.Logger
+	limits    Limits
+	clock     mosaic.Clock
+	log       *slog.Logger
 
 	gate *gate.Gate
 	mux  *http.ServeMux
@@ -67,9 +67,9 @@ func New(c *content.Service, store Store, limits Limits, clock mosaic.Clock, log
 	s := &Server{
 		content: c, store: store, limits: limits, clock: clock, log: log,
 		approvals: approval.New(store, clock),
-		gate:    limits.Gate,
-		cursors: seal.New(store, "cursor").Cursors(cursorPurpose),
-		mux:     http.NewServeMux(),
+		gate:      limits.Gate,
+		cursors:   seal.New(store, "cursor").Cursors(cursorPurpose),
+		mux:       http.NewServeMux(),
 	}
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: limits.RatePerSecond, RateBurst: limits.RateBurst, AuthFailuresPerMinute: limits.AuthFailures})
