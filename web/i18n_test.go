@@ -92,6 +92,9 @@ func TestEveryUsedMessageExists(t *testing.T) {
 	for _, k := range []string{"added", "removed", "changed"} {
 		used["diff."+k] = true
 	}
+	for _, st := range []mosaic.RequestStatus{mosaic.RequestPending, mosaic.RequestApproved, mosaic.RequestRefused, mosaic.RequestExpired} {
+		used["requests.status."+string(st)] = true
+	}
 	if len(used) < 50 {
 		t.Fatalf("found only %d message keys in use; the scan is broken", len(used))
 	}

@@ -24,6 +24,7 @@ type page struct {
 	CSRF          string
 	SeesContent   bool
 	MayContribute bool
+	Requests      bool // the navigation links the change requests
 	Languages     []languageLink
 	Data          any
 
@@ -57,6 +58,9 @@ func (s *Server) newPage(q *request, nav string) *page {
 	p := &page{Lang: q.lang, Nav: nav, Viewer: q.viewer, CSRF: q.session.CSRF, msgs: messages[q.lang]}
 	p.SeesContent = policy.SeesContent(q.viewer)
 	p.MayContribute = policy.MayContribute(q.viewer) == nil
+	// Anyone signed in may open the requests page and see their own
+	// requests; the link is for those who decide them or ask for them.
+	p.Requests = s.approvals != nil && (policy.IsApprover(q.viewer) || q.viewer.Role == mosaic.Admin)
 	back, ok := localPath(q.path)
 	if !ok {
 		back = "/"
@@ -70,7 +74,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 
 // pageNames are the templates in templates/, each a "content" block that
 // the layout wraps.
-var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector"}
+var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password"}
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -83,6 +82,9 @@ func (s *Server) checkCSRF(r *http.Request, q *request) error {
 
 type loginView struct {
 	User, Next, CSRF, Error string
+	// Codes links the page where a one-time code sets a password, when
+	// the server offers it.
+	Codes bool
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, q *request) error {
@@ -101,18 +103,24 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, q *request) e
 // renderLogin shows the sign-in form with a fresh token: sign-in has no
 // session yet, so the form's token is checked against a cookie of its own.
 func (s *Server) renderLogin(w http.ResponseWriter, q *request, status int, v loginView, r *http.Request) {
-	token := ""
-	if c, err := r.Cookie(s.loginCookie()); err == nil && c.Value != "" && len(c.Value) < 100 {
-		token = c.Value
-	} else {
-		token = randomToken()
-		s.setCookie(w, s.loginCookie(), token)
-	}
-	v.CSRF = token
+	v.CSRF = s.loginToken(w, r)
+	v.Codes = s.approvals != nil
 	p := s.newPage(q, "login")
 	p.Title = p.T("login.title")
 	p.Data = v
 	s.render(w, status, "login", p)
+}
+
+// loginToken returns the token of a form that needs no session (sign-in,
+// setting a password with a one-time code), from its cookie, which it
+// sets when there is none yet.
+func (s *Server) loginToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(s.loginCookie()); err == nil && c.Value != "" && len(c.Value) < 100 {
+		return c.Value
+	}
+	token := randomToken()
+	s.setCookie(w, s.loginCookie(), token)
+	return token
 }
 
 // maxUserName is the longest user name a failed sign-in records.
@@ -154,10 +162,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) erro
 		// client make keys of any size.
 		name = name[:200]
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+	host := clientHost(r)
 	// The attempt is counted before the password is checked, so that
 	// parallel attempts cannot all pass the limit before the first of them
 	// is counted; a right password gives its token back.

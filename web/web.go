@@ -33,6 +33,7 @@ import (
 	"unicode/utf8"
 
 	"mosaic"
+	"mosaic/approval"
 	"mosaic/content"
 	"mosaic/gate"
 	"mosaic/middleware"
@@ -84,6 +85,11 @@ type Options struct {
 	// Hits, when set, adds deconfliction hits to the live stream (package
 	// deconflict's Handler); without it the stream carries records only.
 	Hits HitSource
+	// Approvals, when set, adds the four-eyes pages: the change requests
+	// (/requests) and setting a password with a one-time code
+	// (/password). The service keeps its own store, so that Store stays
+	// what the UI itself reads.
+	Approvals *approval.Service
 }
 
 // Server serves the web UI.
@@ -102,7 +108,12 @@ type Server struct {
 	maxUpload int64
 	turns     *gate.Turns // bound the uploads decoded at once
 	poll      time.Duration
-	hits      HitSource // nil when deconfliction is off
+	hits      HitSource         // nil when deconfliction is off
+	approvals *approval.Service // nil when the four-eyes pages are off
+	// codeLimits limit failed one-time codes as limits do failed
+	// sign-ins, apart, so that mistyping one does not keep its user from
+	// signing in, nor the other way round.
+	codeLimits *signInLimits
 
 	streamMu          sync.Mutex
 	streams           int           // guarded by streamMu: live streams open
@@ -166,6 +177,7 @@ func New(o Options) (*Server, error) {
 		poll:      o.EventPoll,
 		hits:      o.Hits,
 		streamsOf: map[int64]int{}, maxStreams: o.MaxStreams, maxStreamsPerUser: o.MaxStreamsPerUser,
+		approvals: o.Approvals, codeLimits: newSignInLimits(o.FailuresPerMinute),
 	}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err
@@ -193,6 +205,13 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /contribute/list", s.upload(s.contributeList))
 	s.mux.Handle("POST /contribute/indicator", s.private(s.contributeIndicator))
 	s.mux.Handle("POST /contribute/note", s.private(s.contributeNote))
+	if s.approvals != nil {
+		s.mux.Handle("GET /requests", s.private(s.requestsPage))
+		s.mux.Handle("POST /requests/{id}/approve", s.private(s.approveRequest))
+		s.mux.Handle("POST /requests/{id}/refuse", s.private(s.refuseRequest))
+		s.mux.Handle("GET /password", s.public(s.passwordPage))
+		s.mux.Handle("POST /password", s.public(s.setPassword))
+	}
 	s.mux.Handle("/", s.public(func(w http.ResponseWriter, r *http.Request, q *request) error {
 		return uiErr(mosaic.CodeNotFound, "error.nopage", r.URL.Path)
 	}))

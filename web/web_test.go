@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/approval"
 	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/gate"
@@ -62,10 +63,11 @@ func (a *auditLog) actions(user string) []string {
 // env is a web UI on a storetest World in SQLite, with passwords for the
 // World's analysts of pa and pc, the stakeholder and the admin.
 type env struct {
-	w     *storetest.World
-	audit *auditLog
-	srv   *httptest.Server
-	web   *web.Server
+	w         *storetest.World
+	audit     *auditLog
+	srv       *httptest.Server
+	web       *web.Server
+	approvals *approval.Service
 }
 
 func password(user string) string { return "pw of " + user }
@@ -85,9 +87,9 @@ func newEnv(t *testing.T, opts ...func(*web.Options)) *env {
 			t.Fatal(err)
 		}
 	}
-	e := &env{w: w, audit: &auditLog{}}
+	e := &env{w: w, audit: &auditLog{}, approvals: approval.New(w.Store, w.Clock)}
 	o := web.Options{Content: content.New(w.Store, ingestConfig, e.audit, w.Clock), Store: w.Store, Clock: w.Clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		FailuresPerMinute: 3, EventPoll: 20 * time.Millisecond}
+		FailuresPerMinute: 3, EventPoll: 20 * time.Millisecond, Approvals: e.approvals}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"mosaic/approval"
 	"mosaic/gate"
 	"mosaic/middleware"
 	"mosaic/problem"
@@ -23,6 +24,7 @@ func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) e
 		FailuresPerMinute: m.Config.AuthFailures,
 		MaxUploadBytes:    m.Config.MaxBodyBytes,
 		Turns:             g.Turns(),
+		Approvals:         approval.New(m.Store, m.Clock),
 	}
 	if m.deconflict != nil {
 		// Only when set: a nil handler in the interface would look like a
