@@ -7,6 +7,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"slices"
@@ -30,9 +31,12 @@ type Config struct {
 }
 
 // Store is what ingest needs of the store: the submitter's organisation,
-// for its defaults, and the batch's writer.
+// for its defaults, the marking definitions the submitter can see, for
+// the TLP of what they mark (as mosaic.Objects.Object), and the batch's
+// writer.
 type Store interface {
 	Org(ctx context.Context, name string) (mosaic.Organisation, error)
+	Object(ctx context.Context, v mosaic.Viewer, id string, all bool) ([]mosaic.StoredObject, error)
 	Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Record, a mosaic.AuditEntry) (mosaic.IngestResult, error)
 }
 
@@ -78,6 +82,10 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 	if err != nil {
 		return mosaic.IngestResult{}, nil, err
 	}
+	levels, err := in.markingLevels(ctx, v, objs)
+	if err != nil {
+		return mosaic.IngestResult{}, nil, err
+	}
 	now := in.clock.Now()
 	recs := make([]mosaic.Record, 0, len(objs))
 	ids := make([]string, 0, len(objs))
@@ -97,6 +105,7 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 			}
 			continue
 		}
+		o.ResolveTLP(levels.level)
 		if !o.HasTLP && o.Type != "marking-definition" {
 			// The level Mosaic handles the object under travels with it,
 			// in standard STIX, to every reader and export.
@@ -126,6 +135,80 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 	res, err := in.store.Ingest(ctx, v, recs, a)
 	res.Unchanged += unchanged
 	return res, ids, err
+}
+
+// markings maps the marking definitions a batch refers to by ids other
+// than the official TLP ones to the TLP level each declares, "" for none
+// (a statement, or a marking nobody the submitter can see has defined).
+type markings map[string]mosaic.TLP
+
+func (m markings) level(id string) (mosaic.TLP, bool) {
+	t := m[id]
+	return t, t != ""
+}
+
+// stricter keeps the stricter of the level m holds for id and t.
+func (m markings) stricter(id string, t mosaic.TLP) {
+	if old, ok := m[id]; !ok || t.Rank() > old.Rank() {
+		m[id] = t
+	}
+}
+
+// maxMarkingLookups bounds the store reads one batch can cause: each
+// marking definition it refers to without holding it costs one.
+const maxMarkingLookups = 1000
+
+// markingLevels works out the TLP levels of the marking definitions objs
+// refer to: the official TLP ones are the decoder's; a marking definition
+// declares its level by its content whatever its id (stix.MarkingTLP). The
+// batch's own definitions come first; a reference the batch cannot resolve
+// is looked up among the records v can see, and only there, so a marking
+// someone else keeps from v is exactly as unknown as one that does not
+// exist. An unknown marking is not a TLP marking: the object keeps its
+// other markings' level, or the default. Of several versions or
+// contributions of one marking the strictest counts.
+func (in *Ingester) markingLevels(ctx context.Context, v mosaic.Viewer, objs []stix.Object) (markings, error) {
+	m := markings{}
+	for i := range objs {
+		if o := &objs[i]; o.Type == "marking-definition" {
+			t, _ := stix.MarkingTLP(o.Props)
+			m.stricter(o.ID, t)
+		}
+	}
+	var missing []string
+	for i := range objs {
+		for id := range objs[i].MarkingRefs() {
+			if _, official := stix.TLPFromMarking(id); official {
+				continue
+			}
+			if _, known := m[id]; !known {
+				m[id] = ""
+				missing = append(missing, id)
+			}
+		}
+	}
+	if len(missing) > maxMarkingLookups {
+		reason := fmt.Sprintf("the objects refer to %d marking definitions that are neither in the batch nor official TLP markings, more than the %d that are looked up among stored records for one batch; include the marking definitions or split the batch", len(missing), maxMarkingLookups)
+		return nil, &mosaic.Error{Code: mosaic.CodeInvalid, Message: reason + "; nothing was stored", Problems: []mosaic.Problem{{Property: "object_marking_refs", Reason: reason}}}
+	}
+	for _, id := range missing {
+		stored, err := in.store.Object(ctx, v, id, true)
+		if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, so := range stored {
+			var props map[string]any
+			if err := json.Unmarshal(so.Object, &props); err != nil {
+				return nil, mosaic.Internal(err, "ingest: reading stored marking definition "+id)
+			}
+			t, _ := stix.MarkingTLP(props)
+			m.stricter(id, t)
+		}
+	}
+	return m, nil
 }
 
 // publishedHash holds the hashes of the canonical forms of Mosaic's

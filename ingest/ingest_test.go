@@ -2,8 +2,10 @@ package ingest_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +159,221 @@ func TestOthersExportIsRefused(t *testing.T) {
 	// One's own export imports back.
 	if _, _, err := in.Bundle(context.Background(), v, bundleOf(obj(2, ext(`"originator":"pa","audience":["cell"]`))), mosaic.EnvelopeDefaults{}); err != nil {
 		t.Errorf("own export: %v", err)
+	}
+}
+
+// partner creates another partner organisation and its analyst.
+func partner(t *testing.T, s mosaic.Store, name string) mosaic.Viewer {
+	t.Helper()
+	ctx := context.Background()
+	o := mosaic.Organisation{Name: name, FullName: name, Kind: mosaic.Partner, LegalRegime: "wbni"}
+	if err := s.CreateOrg(ctx, &o, mosaic.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	u := mosaic.User{Name: name + "-analyst", Org: name, Role: mosaic.Analyst}
+	if err := s.CreateUser(ctx, &u, "", mosaic.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	return mosaic.Viewer{UserID: u.ID, User: u.Name, OrgID: o.ID, Org: o.Name, OrgKind: o.Kind, Role: u.Role}
+}
+
+// markingID is a marking definition id of Mosaic's tests, not an official one.
+func markingID(n int) string { return "marking-definition--" + storetest.UUID(1000+n) }
+
+// tlpMarking is a marking definition under its own id that declares level
+// through the TLP 2.0 extension.
+func tlpMarking(n int, level string) string {
+	return `{"type":"marking-definition","spec_version":"2.1","id":"` + markingID(n) + `","created":"2026-09-01T00:00:00.000Z","name":"TLP:` + strings.ToUpper(level) + `",` +
+		`"extensions":{"` + stix.TLP2ExtensionID + `":{"extension_type":"property-extension","tlp_2_0":"` + level + `"}}}`
+}
+
+func marked(refs ...string) string {
+	b, _ := json.Marshal(refs)
+	return `,"object_marking_refs":` + string(b)
+}
+
+func granular(ref string) string {
+	return `,"granular_markings":[{"marking_ref":"` + ref + `","selectors":["name"]}]`
+}
+
+// stored returns the envelope and object_marking_refs of pa's record of malware n.
+func stored(t *testing.T, s mosaic.Store, v mosaic.Viewer, n int) (mosaic.Envelope, []any) {
+	t.Helper()
+	objs, err := s.Object(context.Background(), v, "malware--"+storetest.UUID(n), false)
+	if err != nil {
+		t.Fatalf("malware %d: %v", n, err)
+	}
+	var o map[string]any
+	if err := json.Unmarshal(objs[0].Object, &o); err != nil {
+		t.Fatal(err)
+	}
+	refs, _ := o["object_marking_refs"].([]any)
+	return objs[0].Envelope, refs
+}
+
+// problems returns "object property: reason" of each problem of a refusal.
+func problems(t *testing.T, err error) []string {
+	t.Helper()
+	e, ok := err.(*mosaic.Error)
+	if !ok || e.Code != mosaic.CodeInvalid {
+		t.Errorf("error %v, want CodeInvalid", err)
+		return nil
+	}
+	var out []string
+	for _, p := range e.Problems {
+		out = append(out, p.Object+" "+p.Property+": "+p.Reason)
+	}
+	return out
+}
+
+const redToCell = "TLP:RED may only be shared with the audience originator or with compartments, not with the cell"
+
+// TestTLPMarkingDefinitions: a marking definition that declares a TLP level
+// sets the TLP of what it marks whatever its id, from the batch or from
+// what the submitter can see in the store, and only from there.
+func TestTLPMarkingDefinitions(t *testing.T) {
+	ctx := context.Background()
+	cell := mosaic.Audience{Cell: true}
+	originator := mosaic.Audience{}
+	type env struct {
+		in     *ingest.Ingester
+		s      mosaic.Store
+		va, vb mosaic.Viewer
+	}
+	start := func(t *testing.T) env {
+		in, s, va := setup(t)
+		return env{in, s, va, partner(t, s, "pb")}
+	}
+	submit := func(e env, v mosaic.Viewer, aud mosaic.Audience, objs ...string) error {
+		_, _, err := e.in.Bundle(ctx, v, bundleOf(objs...), mosaic.EnvelopeDefaults{Audience: &aud})
+		return err
+	}
+	refused := func(t *testing.T, what string, err error, want string) {
+		t.Helper()
+		if got := problems(t, err); len(got) != 1 || !strings.Contains(got[0], want) {
+			t.Errorf("%s: problems %q, want one with %q", what, got, want)
+		}
+	}
+	mustSubmit := func(t *testing.T, e env, v mosaic.Viewer, aud mosaic.Audience, objs ...string) {
+		t.Helper()
+		if err := submit(e, v, aud, objs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("RED to the cell", func(t *testing.T) {
+		e := start(t)
+		err := submit(e, e.va, cell, tlpMarking(1, "red"), obj(1, marked(markingID(1))))
+		refused(t, "RED marking definition", err, "malware--"+storetest.UUID(1)+" object_marking_refs: "+redToCell)
+	})
+	t.Run("RED to the originator", func(t *testing.T) {
+		e := start(t)
+		mustSubmit(t, e, e.va, originator, tlpMarking(1, "red"), obj(1, marked(markingID(1))))
+		// Its own marking says RED: no default marking is added.
+		if env, refs := stored(t, e.s, e.va, 1); env.TLP != mosaic.TLPRed || len(refs) != 1 || refs[0] != markingID(1) {
+			t.Errorf("TLP %s, object_marking_refs %v", env.TLP, refs)
+		}
+	})
+	t.Run("granular", func(t *testing.T) {
+		e := start(t)
+		err := submit(e, e.va, cell, tlpMarking(2, "red"), obj(2, marked(stix.TLPMarkingID(mosaic.TLPGreen))+granular(markingID(2))))
+		refused(t, "granular RED marking definition", err, redToCell)
+	})
+	t.Run("strictest wins", func(t *testing.T) {
+		e := start(t)
+		mustSubmit(t, e, e.va, originator,
+			tlpMarking(3, "clear"), tlpMarking(4, "amber+strict"), tlpMarking(5, "green"),
+			obj(3, marked(markingID(3), stix.TLPMarkingID(mosaic.TLPRed))),
+			obj(4, marked(stix.TLPMarkingID(mosaic.TLPGreen), markingID(4), markingID(3))),
+			obj(5, marked(markingID(3))),
+			obj(6, marked(markingID(5), "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82")), // TLP 1.0 amber
+			obj(7, marked(markingID(5))+granular(markingID(4))),
+		)
+		for n, want := range map[int]mosaic.TLP{3: mosaic.TLPRed, 4: mosaic.TLPAmberStrict, 5: mosaic.TLPClear, 6: mosaic.TLPAmber, 7: mosaic.TLPAmberStrict} {
+			if env, refs := stored(t, e.s, e.va, n); env.TLP != want || slices.Contains(refs, any(stix.TLPMarkingID(mosaic.TLPAmber))) {
+				t.Errorf("malware %d: TLP %s, object_marking_refs %v; want %s and no default marking", n, env.TLP, refs, want)
+			}
+		}
+	})
+	t.Run("OpenCTI", func(t *testing.T) {
+		// OpenCTI writes TLP:AMBER+STRICT (and TLP:CLEAR) as a statement
+		// with properties of its own.
+		e := start(t)
+		opencti := `{"type":"marking-definition","spec_version":"2.1","id":"` + markingID(6) + `","created":"2026-09-01T00:00:00.000Z","name":"TLP:AMBER+STRICT",` +
+			`"definition_type":"statement","definition":{"statement":"custom"},"x_opencti_definition_type":"TLP","x_opencti_definition":"TLP:AMBER+STRICT"}`
+		mustSubmit(t, e, e.va, originator, opencti, obj(8, marked(markingID(6))))
+		if env, _ := stored(t, e.s, e.va, 8); env.TLP != mosaic.TLPAmberStrict {
+			t.Errorf("TLP %s", env.TLP)
+		}
+	})
+	t.Run("stored by the submitter's organisation", func(t *testing.T) {
+		e := start(t)
+		mustSubmit(t, e, e.va, originator, tlpMarking(1, "red"))
+		refused(t, "audience cell", submit(e, e.va, cell, obj(10, marked(markingID(1)))), redToCell)
+		mustSubmit(t, e, e.va, originator, obj(10, marked(markingID(1))))
+		if env, _ := stored(t, e.s, e.va, 10); env.TLP != mosaic.TLPRed {
+			t.Errorf("TLP %s", env.TLP)
+		}
+	})
+	t.Run("stored, hidden from the submitter", func(t *testing.T) {
+		// pb cannot see pa's marking: for pb it is exactly an unknown id.
+		e := start(t)
+		mustSubmit(t, e, e.va, originator, tlpMarking(1, "red"))
+		mustSubmit(t, e, e.vb, cell, obj(11, marked(markingID(1))), obj(12, marked(markingID(99))))
+		e11, refs11 := stored(t, e.s, e.vb, 11)
+		e12, refs12 := stored(t, e.s, e.vb, 12)
+		if e11.TLP != mosaic.TLPAmber || e12.TLP != e11.TLP || len(refs11) != 2 || len(refs12) != 2 || refs11[1] != refs12[1] {
+			t.Errorf("hidden marking: TLP %s %v; unknown marking: TLP %s %v", e11.TLP, refs11, e12.TLP, refs12)
+		}
+	})
+	t.Run("stored, visible to the submitter", func(t *testing.T) {
+		// A marking definition pa shares with the cell counts for pb.
+		e := start(t)
+		mustSubmit(t, e, e.va, cell, tlpMarking(7, "red"))
+		refused(t, "audience cell", submit(e, e.vb, cell, obj(13, marked(markingID(7)))), redToCell)
+		mustSubmit(t, e, e.vb, originator, obj(13, marked(markingID(7))))
+		if env, _ := stored(t, e.s, e.vb, 13); env.TLP != mosaic.TLPRed {
+			t.Errorf("TLP %s", env.TLP)
+		}
+	})
+	t.Run("TLP 1.0", func(t *testing.T) {
+		// A TLP 1.0 definition under another id than STIX's four is
+		// refused (STIX 2.1 §7.2.1.4); one stored by other means counts
+		// all the same.
+		e := start(t)
+		tlp1 := `{"type":"marking-definition","spec_version":"2.1","id":"` + markingID(8) + `","created":"2026-09-01T00:00:00.000Z","name":"TLP:RED","definition_type":"tlp","definition":{"tlp":"red"}}`
+		refused(t, "in the bundle", submit(e, e.va, originator, tlp1, obj(14, marked(markingID(8)))), markingID(8)+" definition_type: TLP 1.0 markings must be one of the four")
+		created, _ := stix.TimeKey("2026-09-01T00:00:00.000Z")
+		rec := mosaic.Record{ID: markingID(8), Type: "marking-definition", CreatedKey: created, ModifiedKey: created, Object: []byte(tlp1),
+			Envelope: mosaic.Envelope{Originator: "pa", TLP: mosaic.TLPAmber, LegalBasis: "wbni", ReviewBy: "2027-11-01"}}
+		rec.Hash = sha256.Sum256(rec.Object)
+		if _, err := e.s.Ingest(ctx, e.va, []mosaic.Record{rec}, mosaic.AuditEntry{Action: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, "stored", submit(e, e.va, cell, obj(14, marked(markingID(8)))), redToCell)
+	})
+	t.Run("named TLP:RED, declaring nothing", func(t *testing.T) {
+		e := start(t)
+		named := `{"type":"marking-definition","spec_version":"2.1","id":"` + markingID(9) + `","created":"2026-09-01T00:00:00.000Z","name":"TLP:RED","definition_type":"statement","definition":{"statement":"Do not share"}}`
+		refused(t, "marking", submit(e, e.va, originator, named, obj(15, marked(markingID(9)))),
+			markingID(9)+` name: name "TLP:RED" reads as a TLP label, but the marking definition declares no TLP level`)
+	})
+}
+
+// TestMarkingLookupsBounded: a batch cannot make ingest read the store
+// without bound.
+func TestMarkingLookupsBounded(t *testing.T) {
+	in, _, v := setup(t)
+	var refs []string
+	for n := range 1001 {
+		refs = append(refs, markingID(n))
+	}
+	_, _, err := in.Bundle(context.Background(), v, bundleOf(obj(1, marked(refs[:1000]...))), mosaic.EnvelopeDefaults{})
+	if err != nil {
+		t.Fatalf("1000 marking definitions: %v", err)
+	}
+	_, _, err = in.Bundle(context.Background(), v, bundleOf(obj(2, marked(refs...))), mosaic.EnvelopeDefaults{})
+	if got := problems(t, err); len(got) != 1 || !strings.Contains(got[0], "refer to 1001 marking definitions that are neither in the batch nor official TLP markings") {
+		t.Errorf("1001 marking definitions: %q", got)
 	}
 }

@@ -67,9 +67,12 @@ type Object struct {
 	// Props is the object as json.Decoder with UseNumber decodes it, without
 	// Mosaic's envelope extension.
 	Props map[string]any
-	// TLP is the most restrictive TLP among the marking definitions in
-	// object_marking_refs and granular_markings; HasTLP is false when none
-	// of them is a TLP marking.
+	// TLP is the most restrictive TLP among the official TLP marking
+	// definitions (TLPFromMarking) in object_marking_refs and
+	// granular_markings; HasTLP is false when none of them is one. A
+	// marking definition under another id that declares a level
+	// (MarkingTLP) may be in another object of the batch or in the store,
+	// which the decoder does not see: ResolveTLP adds those.
 	TLP    mosaic.TLP
 	HasTLP bool
 	// Ext is Mosaic's envelope extension as submitted, nil when absent.

@@ -356,8 +356,11 @@ func TestDecodeBundleInvalid(t *testing.T) {
 			want: []wantProblem{{id, "confidence", "confidence must be between 0 and 100, not 101"}}},
 		{name: "integer too large", body: bundleOf(`{"type":"autonomous-system","id":"autonomous-system--3aa27478-50b5-5ab8-9da9-cdc12b657fff","number":9007199254740992}`),
 			want: []wantProblem{{"autonomous-system--3aa27478-50b5-5ab8-9da9-cdc12b657fff", "number", "number 9007199254740992 is beyond the integers STIX allows"}}},
-		{name: "integer far too large", body: bundleOf(`{"type":"autonomous-system","id":"autonomous-system--3aa27478-50b5-5ab8-9da9-cdc12b657fff","number":1e400}`),
-			want: []wantProblem{{"autonomous-system--3aa27478-50b5-5ab8-9da9-cdc12b657fff", "number", "number 1e400 is beyond the integers STIX allows"}}},
+		{name: "integer far too large", body: bundleOf(`{"type":"autonomous-system","id":"autonomous-system--3aa27478-50b5-5ab8-9da9-cdc12b657fff","number":1e300}`),
+			want: []wantProblem{{"autonomous-system--3aa27478-50b5-5ab8-9da9-cdc12b657fff", "number", "number 1e300 is beyond the integers STIX allows"}}},
+		// The scanner refuses what no double holds before a rule sees it.
+		{name: "integer beyond a double", body: bundleOf(`{"type":"autonomous-system","id":"autonomous-system--3aa27478-50b5-5ab8-9da9-cdc12b657fff","number":1e400}`),
+			want: []wantProblem{{"autonomous-system--3aa27478-50b5-5ab8-9da9-cdc12b657fff", "number", "1e400 is beyond the range of an IEEE 754 double (I-JSON, RFC 7493 §2.2)"}}},
 		{name: "confidence not an integer", body: bundleOf(set(indicator, "confidence", `50.5`)),
 			want: []wantProblem{{id, "confidence", "confidence must be an integer, not 50.5"}}},
 		{name: "label not a string", body: bundleOf(set(indicator, "labels", `["a", 1]`)),

@@ -28,6 +28,7 @@ func FuzzDecodeBundle(f *testing.F) {
 	f.Add(bundleOf(strings.Replace(indicator, `"name"`, `"name":"a","name"`, 1)))
 	f.Add([]byte(`{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","spec_version":"2.0","objects":[]}`))
 	f.Add([]byte(`{"type":"bundle","objects":[{"type":"x-foo","id":"x-foo--5d0092c5-5f74-4287-9642-33f4c354e56d","a_b_c":[1.5e3,-0,true,null,{}]}]}`))
+	f.Add(bundleOf(set(indicator, "x_numbers", `[1e308,1e309,-2.5E-324,5e-324,0e99999,`+strings.Repeat("7", 310)+`]`)))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		lim := Limits{MaxObjects: 50, MaxDepth: 12, MaxStringBytes: 4096, MaxObjectBytes: 1 << 16}
 		objs, err := DecodeBundle(body, lim)
@@ -42,6 +43,11 @@ func FuzzDecodeBundle(f *testing.F) {
 			t.Fatalf("accepted a body that encoding/json rejects")
 		}
 		for _, o := range objs {
+			// I-JSON: every number accepted is a double, not Infinity or a
+			// non-zero number read as 0.
+			if n, ok := finiteNumbers(o.Props); !ok {
+				t.Fatalf("%s: accepted the number %s, which a double cannot hold", o.ID, truncate(n, 60))
+			}
 			again, probs := DecodeObject(o.Canonical, lim)
 			if len(probs) > 0 {
 				t.Fatalf("%s: canonical form has problems: %v\n%s", o.ID, probs, o.Canonical)

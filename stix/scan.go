@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -471,6 +473,7 @@ func (s *scanner) key(start, end int, esc bool) {
 
 func (s *scanner) number(i int) (int, error) {
 	d := s.data
+	start := i
 	if d[i] == '-' {
 		i++
 	}
@@ -502,8 +505,36 @@ func (s *scanner) number(i int) (int, error) {
 		if err := digits("in the exponent"); err != nil {
 			return 0, err
 		}
+		s.double(start, i)
+	} else if i-start > 300 {
+		s.double(start, i)
 	}
 	return i, nil
+}
+
+// double refuses the number d[start:end] when an IEEE 754 double cannot
+// hold it, as I-JSON (RFC 7493 §2.2) requires: other readers of what Mosaic
+// serves would fail on it, or read Infinity or 0. Only a number with an
+// exponent or of more than 300 characters can be out of range (1e308 has
+// 309 digits, and a fraction underflows after 323 zeros), so the common
+// numbers never get here.
+func (s *scanner) double(start, end int) {
+	lit := s.data[start:end]
+	f, err := strconv.ParseFloat(string(lit), 64)
+	switch {
+	case err != nil || math.IsInf(f, 0):
+		s.issue(start, "%s is beyond the range of an IEEE 754 double (I-JSON, RFC 7493 §2.2)", truncate(string(lit), 40))
+	case f == 0 && bytes.ContainsAny(lit[:mantissaEnd(lit)], "123456789"):
+		s.issue(start, "%s is too small for an IEEE 754 double: it would read as 0, losing all precision (I-JSON, RFC 7493 §2.2)", truncate(string(lit), 40))
+	}
+}
+
+// mantissaEnd returns where the exponent of a JSON number starts.
+func mantissaEnd(lit []byte) int {
+	if i := bytes.IndexAny(lit, "eE"); i >= 0 {
+		return i
+	}
+	return len(lit)
 }
 
 func hex4[T string | []byte](d T, i int) (rune, bool) {

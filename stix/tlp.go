@@ -5,7 +5,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
+	"strings"
 	"sync"
 
 	"mosaic"
@@ -55,6 +57,120 @@ func TLPMarkingID(t mosaic.TLP) string { return tlp2ID[t] }
 func TLPFromMarking(id string) (mosaic.TLP, bool) {
 	t, ok := markingTLP[id]
 	return t, ok
+}
+
+// TLP2ExtensionID is the TLP 2.0 extension definition
+// (oasis-open/cti-stix-common-objects): a marking definition that carries
+// it declares its level in the extension's tlp_2_0.
+const TLP2ExtensionID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+// tlpLabel reads a TLP level as people and tools write it: in any case,
+// with or without "TLP:", TLP 1.0's WHITE for clear, AMBER+STRICT with
+// '+', '-', '_' or nothing between the words, white space anywhere.
+func tlpLabel(s string) (mosaic.TLP, bool) {
+	s = strings.ToLower(strings.Join(strings.Fields(s), ""))
+	if rest, ok := strings.CutPrefix(s, "tlp"); ok {
+		s = strings.TrimLeft(rest, ":-_")
+	}
+	switch s {
+	case "clear", "white":
+		return mosaic.TLPClear, true
+	case "green", "amber", "red":
+		return mosaic.TLP(s), true
+	case "amber+strict", "amber-strict", "amber_strict", "amberstrict":
+		return mosaic.TLPAmberStrict, true
+	}
+	return "", false
+}
+
+// The ways a marking definition declares a TLP level by its content.
+const (
+	declTLP2    = "extensions." + TLP2ExtensionID + ".tlp_2_0"
+	declTLP1    = "definition.tlp"
+	declOpenCTI = "x_opencti_definition"
+)
+
+// declaredTLP calls f with each TLP level a marking definition's content
+// declares, and the property that declares it: the TLP 2.0 extension, a
+// TLP 1.0 definition, and OpenCTI's x_opencti_definition_type "TLP" with
+// x_opencti_definition (how OpenCTI and its connectors write
+// TLP:AMBER+STRICT and TLP:CLEAR, which TLP 1.0 lacks). level is "" where
+// the value is not a TLP level.
+func declaredTLP(props map[string]any, f func(prop string, v any, level mosaic.TLP)) {
+	read := func(prop string, v any) {
+		s, _ := v.(string)
+		t, _ := tlpLabel(s)
+		f(prop, v, t)
+	}
+	exts, _ := props["extensions"].(map[string]any)
+	if e, ok := exts[TLP2ExtensionID].(map[string]any); ok {
+		read(declTLP2, e["tlp_2_0"])
+	}
+	if dt, _ := props["definition_type"].(string); strings.EqualFold(dt, "tlp") {
+		def, _ := props["definition"].(map[string]any)
+		read(declTLP1, def["tlp"])
+	}
+	if dt, _ := props["x_opencti_definition_type"].(string); strings.EqualFold(dt, "tlp") {
+		read(declOpenCTI, props["x_opencti_definition"])
+	}
+}
+
+// MarkingTLP returns the TLP level a marking-definition object (as
+// decoded, see Object.Props) declares by its content, whatever its id: in
+// the TLP 2.0 extension's tlp_2_0, as a TLP 1.0 definition
+// ({"definition_type": "tlp", "definition": {"tlp": "red"}}), or as
+// OpenCTI writes it (x_opencti_definition_type "TLP"), the strictest when
+// it declares more than one. ok is false for other objects and for a
+// marking definition that declares none. The official ids' levels are
+// TLPFromMarking's.
+func MarkingTLP(props map[string]any) (level mosaic.TLP, ok bool) {
+	if props["type"] != "marking-definition" {
+		return "", false
+	}
+	declaredTLP(props, func(_ string, _ any, t mosaic.TLP) {
+		if t != "" && (!ok || t.Rank() > level.Rank()) {
+			level, ok = t, true
+		}
+	})
+	return level, ok
+}
+
+// MarkingRefs returns the marking definitions the object refers to, in
+// object_marking_refs and then in granular_markings, possibly more than
+// once.
+func (o *Object) MarkingRefs() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		refs, _ := o.Props["object_marking_refs"].([]any)
+		for _, r := range refs {
+			if id, ok := r.(string); ok && !yield(id) {
+				return
+			}
+		}
+		gms, _ := o.Props["granular_markings"].([]any)
+		for _, g := range gms {
+			m, _ := g.(map[string]any)
+			if id, ok := m["marking_ref"].(string); ok && !yield(id) {
+				return
+			}
+		}
+	}
+}
+
+// ResolveTLP sets TLP and HasTLP from all of the object's markings, object
+// level and granular: the strictest among the official TLP marking
+// definitions and the marking definitions level knows a TLP level of. The
+// decoder sees one object and knows only the official ids; level is how
+// the caller, who sees the batch and the store, tells it the others.
+func (o *Object) ResolveTLP(level func(id string) (mosaic.TLP, bool)) {
+	for id := range o.MarkingRefs() {
+		t, ok := TLPFromMarking(id)
+		if !ok {
+			t, ok = level(id)
+		}
+		if ok && (!o.HasTLP || t.Rank() > o.TLP.Rank()) {
+			o.TLP, o.HasTLP = t, true
+		}
+	}
 }
 
 // The official TLP 2.0 marking definitions, as published in

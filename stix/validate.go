@@ -1104,8 +1104,9 @@ func (c *checker) locationRules() {
 }
 
 // markingRules checks a marking definition (§7.2.1): without an extension
-// it needs definition_type and definition, and TLP 1.0 markings may only be
-// the four the spec defines.
+// it needs definition_type and definition, TLP 1.0 markings may only be
+// the four the spec defines, and the TLP level it shows is the one it
+// declares (see tlpRules).
 func (c *checker) markingRules() {
 	p := c.props
 	if _, ok := p["extensions"]; !ok {
@@ -1115,7 +1116,7 @@ func (c *checker) markingRules() {
 			}
 		}
 	}
-	if dt, _ := p["definition_type"].(string); dt == "tlp" {
+	if dt, _ := p["definition_type"].(string); strings.EqualFold(dt, "tlp") {
 		want, std := tlp1Level[c.id]
 		def, _ := p["definition"].(map[string]any)
 		got, _ := def["tlp"].(string)
@@ -1124,6 +1125,54 @@ func (c *checker) markingRules() {
 			c.add("definition_type", "TLP 1.0 markings must be one of the four marking definitions STIX 2.1 defines; use their identifiers instead of a new one")
 		case got != want:
 			c.addf("definition", "the marking definition %s is TLP:%s, so definition must be {\"tlp\": %q}", c.id, strings.ToUpper(want), want)
+		case dt != "tlp":
+			c.addf("definition_type", "definition_type must be \"tlp\", not %q", dt)
 		}
+	}
+	c.tlpRules()
+}
+
+// tlpRules holds a marking definition to one TLP level. Mosaic handles
+// what it marks at the level its content declares (or its official id
+// has), and readers go by its name: a name that reads as a TLP label over
+// no declaration or another level would have every reader take the
+// objects for marked otherwise than Mosaic shares them. A declaration
+// with a value that is not a level, or two that disagree, is refused
+// rather than guessed at.
+func (c *checker) tlpRules() {
+	level, from := TLPFromMarking(c.id)
+	src := ""
+	if from {
+		src = fmt.Sprintf("its id is that of the official %s marking definition", level.Label())
+	}
+	tlp1 := false
+	declaredTLP(c.props, func(prop string, v any, t mosaic.TLP) {
+		switch {
+		case prop == declTLP1:
+			// The TLP 1.0 rule in markingRules has said what is wrong.
+			tlp1 = true
+			return
+		case prop == declTLP2 && (t == "" || v != string(t)):
+			c.addf(prop, "tlp_2_0 of the TLP 2.0 extension must be one of clear, green, amber, amber+strict, red, not %s", short(v))
+			return
+		case t == "":
+			c.addf(prop, "x_opencti_definition of a marking definition with x_opencti_definition_type \"TLP\" must be a TLP level such as \"TLP:AMBER+STRICT\", not %s", short(v))
+			return
+		case from && t != level:
+			c.addf(prop, "%s declares %s, but %s: a marking definition has one TLP level", leaf(prop), t.Label(), src)
+			return
+		}
+		if !from {
+			level, from, src = t, true, fmt.Sprintf("%s declares %s", leaf(prop), t.Label())
+		}
+	})
+	name, _ := c.props["name"].(string)
+	shown, isLabel := tlpLabel(name)
+	switch {
+	case !isLabel:
+	case !from && !tlp1:
+		c.addf("name", "name %q reads as a TLP label, but the marking definition declares no TLP level, so what it marks would look %s to every reader while no tool, Mosaic included, can handle it as such; declare the level in the TLP 2.0 extension (\"extensions\": {%q: {\"extension_type\": \"property-extension\", \"tlp_2_0\": %q}}), refer to the official %s marking definition instead, or choose another name", truncate(name, 60), shown.Label(), TLP2ExtensionID, shown, shown.Label())
+	case from && shown != level:
+		c.addf("name", "name %q reads as %s, but the marking definition is %s: readers would take what it marks for %s while Mosaic handles it as %s", truncate(name, 60), shown.Label(), level.Label(), shown.Label(), level.Label())
 	}
 }
