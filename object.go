@@ -32,6 +32,11 @@ type Record struct {
 	CreatedKey  string
 	ModifiedKey string
 	Envelope    Envelope
+	// CreatedBy is the object's created_by_ref, "" when it has none: the
+	// store applies originator control to objects created by a Mosaic
+	// organisation or by nobody named, not to third parties' (see
+	// policy.MayReshare).
+	CreatedBy string
 	// Explicit marks the envelope fields the submitter set, by query
 	// parameter or per-object extension; only those can conflict with a
 	// record already stored.

@@ -210,7 +210,7 @@ func buildWorld(t *testing.T, h *harness, rng *rand.Rand) *world {
 	types := []string{"indicator", "malware", "note"}
 	tlps := []mosaic.TLP{mosaic.TLPClear, mosaic.TLPGreen, mosaic.TLPAmber, mosaic.TLPAmberStrict, mosaic.TLPRed}
 	type batchKey struct{ user, audience string }
-	batches := map[batchKey][]string{}
+	batches := map[batchKey][]int{} // indexes into w.records
 	var order []batchKey
 	seq := 0
 	for n := range 30 + rng.IntN(20) {
@@ -254,17 +254,69 @@ func buildWorld(t *testing.T, h *harness, rng *rand.Rand) *world {
 				if _, ok := batches[k]; !ok {
 					order = append(order, k)
 				}
-				batches[k] = append(batches[k], stixObject(r))
+				batches[k] = append(batches[k], len(w.records)-1)
 			}
 		}
 	}
+	// A random contribution may widen or lower another organisation's
+	// contribution of the same id; the re-share rule refuses it. Such
+	// objects leave the batch and the reference, and the rest is posted.
+	refused := map[int]bool{}
 	for _, k := range order {
-		resp := h.post(k.user, url.Values{"audience": {k.audience}}, batches[k]...)
-		if resp.status != 201 {
-			t.Fatalf("POST as %s to %s: %d %s", k.user, k.audience, resp.status, resp.body)
+		for {
+			var objs []string
+			for _, i := range batches[k] {
+				objs = append(objs, stixObject(w.records[i]))
+			}
+			if len(objs) == 0 {
+				break
+			}
+			resp := h.post(k.user, url.Values{"audience": {k.audience}}, objs...)
+			if resp.status == 201 {
+				break
+			}
+			ids := reshareRefusals(t, resp)
+			if resp.status != 400 || len(ids) == 0 {
+				t.Fatalf("POST as %s to %s: %d %s", k.user, k.audience, resp.status, resp.body)
+			}
+			kept := batches[k][:0]
+			for _, i := range batches[k] {
+				if ids[w.records[i].id] {
+					refused[i] = true
+				} else {
+					kept = append(kept, i)
+				}
+			}
+			batches[k] = kept
 		}
 	}
+	var stored []refRecord
+	for i, r := range w.records {
+		if !refused[i] {
+			stored = append(stored, r)
+		}
+	}
+	w.records = stored
 	return w
+}
+
+// reshareRefusals returns the ids a 400 answer refuses under the re-share
+// rule, and nothing when it refuses anything else.
+func reshareRefusals(t *testing.T, resp response) map[string]bool {
+	var p struct {
+		Problems []mosaic.Problem `json:"problems"`
+	}
+	if err := json.Unmarshal(resp.body, &p); err != nil {
+		return nil
+	}
+	ids := map[string]bool{}
+	for _, pr := range p.Problems {
+		if !strings.Contains(pr.Reason, "a contribution of the same id may not") {
+			return nil
+		}
+		ids[pr.Object] = true
+	}
+	return ids
 }
 
 func stixObject(r refRecord) string {

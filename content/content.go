@@ -27,6 +27,7 @@ type Store interface {
 	mosaic.Objects
 	mosaic.Situation
 	Org(ctx context.Context, name string) (mosaic.Organisation, error)
+	Orgs(ctx context.Context) ([]mosaic.Organisation, error)
 }
 
 // Recorder takes audit entries of reads (package audit's Log). Record

@@ -36,6 +36,7 @@ type Config struct {
 // writer.
 type Store interface {
 	Org(ctx context.Context, name string) (mosaic.Organisation, error)
+	Orgs(ctx context.Context) ([]mosaic.Organisation, error)
 	Object(ctx context.Context, v mosaic.Viewer, id string, all bool) ([]mosaic.StoredObject, error)
 	Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Record, a mosaic.AuditEntry) (mosaic.IngestResult, error)
 }
@@ -86,6 +87,10 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 	if err != nil {
 		return mosaic.IngestResult{}, nil, err
 	}
+	others, err := in.otherIdentities(ctx, org)
+	if err != nil {
+		return mosaic.IngestResult{}, nil, err
+	}
 	now := in.clock.Now()
 	recs := make([]mosaic.Record, 0, len(objs))
 	ids := make([]string, 0, len(objs))
@@ -105,6 +110,10 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 			}
 			continue
 		}
+		if p := authorship(o, others); p != nil {
+			problems = append(problems, *p)
+			continue
+		}
 		o.ResolveTLP(levels.level)
 		if !o.HasTLP && o.Type != "marking-definition" {
 			// The level Mosaic handles the object under travels with it,
@@ -116,9 +125,10 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 			problems = append(problems, probs...)
 			continue
 		}
+		createdBy, _ := o.Props["created_by_ref"].(string)
 		recs = append(recs, mosaic.Record{
 			ID: o.ID, Type: o.Type, CreatedKey: o.CreatedKey, ModifiedKey: o.ModifiedKey,
-			Envelope: env, Explicit: explicit, Object: o.Canonical, Hash: o.Hash,
+			Envelope: env, Explicit: explicit, CreatedBy: createdBy, Object: o.Canonical, Hash: o.Hash,
 		})
 		terms = append(terms, o)
 		ids = append(ids, o.ID)
@@ -209,6 +219,37 @@ func (in *Ingester) markingLevels(ctx context.Context, v mosaic.Viewer, objs []s
 		}
 	}
 	return m, nil
+}
+
+// otherIdentities maps the STIX identity of every Mosaic organisation but
+// org to its name.
+func (in *Ingester) otherIdentities(ctx context.Context, org mosaic.Organisation) (map[string]string, error) {
+	orgs, err := in.store.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(orgs))
+	for _, o := range orgs {
+		if o.Name != org.Name && o.Identity != "" {
+			out[o.Identity] = o.Name
+		}
+	}
+	return out, nil
+}
+
+// authorship refuses an object that names another Mosaic organisation's
+// identity as its creator, or is that identity: each organisation's
+// identity is bound to it (mosaic.Organisation.Identity), and which
+// identity belongs to whom is public, so refusing tells nothing.
+func authorship(o *stix.Object, others map[string]string) *mosaic.Problem {
+	if by, _ := o.Props["created_by_ref"].(string); others[by] != "" {
+		return &mosaic.Problem{Object: o.ID, Property: "created_by_ref",
+			Reason: fmt.Sprintf("%s is the identity of organisation %s: only %s submits objects it created", by, others[by], others[by])}
+	}
+	if others[o.ID] != "" {
+		return &mosaic.Problem{Object: o.ID, Reason: fmt.Sprintf("this is the identity of organisation %s: only Mosaic describes it", others[o.ID])}
+	}
+	return nil
 }
 
 // publishedHash holds the hashes of the canonical forms of Mosaic's

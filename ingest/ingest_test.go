@@ -377,3 +377,39 @@ func TestMarkingLookupsBounded(t *testing.T) {
 		t.Errorf("1001 marking definitions: %q", got)
 	}
 }
+
+// TestAuthorship: each organisation's STIX identity is bound to it; no
+// other organisation submits objects naming it as their creator, or the
+// identity object itself.
+func TestAuthorship(t *testing.T) {
+	in, s, pa := setup(t)
+	ctx := context.Background()
+	pb := mosaic.Organisation{Name: "pb", FullName: "B", Kind: mosaic.Partner, LegalRegime: "wbni"}
+	if err := s.CreateOrg(ctx, &pb, mosaic.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(pb.Identity, "identity--") {
+		t.Fatalf("pb's identity %q", pb.Identity)
+	}
+	own, err := s.Org(ctx, "pa")
+	if err != nil || own.Identity == "" || own.Identity == pb.Identity {
+		t.Fatalf("pa's identity %q, pb's %q: %v", own.Identity, pb.Identity, err)
+	}
+	for _, tc := range []struct {
+		name, obj string
+		ok        bool
+	}{
+		{"created by pa, by pa", obj(1, `,"created_by_ref":"`+own.Identity+`"`), true},
+		{"created by a third party", obj(2, `,"created_by_ref":"identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5"`), true},
+		{"created by pb, by pa", obj(3, `,"created_by_ref":"`+pb.Identity+`"`), false},
+		{"pb's identity object, by pa", `{"type":"identity","spec_version":"2.1","id":"` + pb.Identity + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"B","identity_class":"organization"}`, false},
+	} {
+		_, _, err := in.Bundle(ctx, pa, bundleOf(tc.obj), mosaic.EnvelopeDefaults{})
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want stored %v", tc.name, err, tc.ok)
+		}
+		if err != nil && (mosaic.ErrorCode(err) != mosaic.CodeInvalid || !strings.Contains(fmt.Sprint(err.(*mosaic.Error).Problems), "organisation pb")) {
+			t.Errorf("%s: %v, want a problem naming pb", tc.name, err)
+		}
+	}
+}

@@ -241,6 +241,94 @@ func SeenWith(id int64, cell bool, of int64) bool {
 	return cell || id == of
 }
 
+// Members are the members of one compartment: organisations, and users by
+// name with the organisation each belongs to.
+type Members struct {
+	Orgs  []string
+	Users map[string]string // user → organisation
+}
+
+// Reach is who may read the records of one audience: the whole cell, or
+// the staff of some organisations and some users by name.
+type Reach struct {
+	Cell  bool
+	Orgs  []string
+	Users map[string]string // user → organisation
+}
+
+// ReachOf says who reads records of originator shared with a, given the
+// members of a's compartments.
+func ReachOf(originator string, a mosaic.Audience, members map[string]Members) Reach {
+	if a.Cell {
+		return Reach{Cell: true}
+	}
+	r := Reach{Orgs: []string{originator}, Users: map[string]string{}}
+	for _, c := range a.Compartments {
+		m := members[c]
+		for _, o := range m.Orgs {
+			if !slices.Contains(r.Orgs, o) {
+				r.Orgs = append(r.Orgs, o)
+			}
+		}
+		for u, o := range m.Users {
+			r.Users[u] = o
+		}
+	}
+	return r
+}
+
+// Covers reports whether everyone in other is in r: whether records
+// reaching other reach nobody r does not.
+func (r Reach) Covers(other Reach) bool {
+	switch {
+	case r.Cell:
+		return true
+	case other.Cell:
+		return false
+	}
+	for _, o := range other.Orgs {
+		if !slices.Contains(r.Orgs, o) {
+			return false
+		}
+	}
+	for u, o := range other.Users {
+		if _, ok := r.Users[u]; !ok && !slices.Contains(r.Orgs, o) {
+			return false
+		}
+	}
+	return true
+}
+
+// Held is another organisation's contribution of an object a contributor
+// can see: who it reaches and under which TLP.
+type Held struct {
+	Originator string
+	Reach      Reach
+	TLP        mosaic.TLP
+}
+
+// MayReshare returns nil when a contribution of an object, reaching reach
+// under tlp, neither widens who reads nor lowers the TLP of any other
+// organisation's contribution of the same id that the contributor can see
+// (held). Copying what another partner shared, under its id, to more
+// readers or at a lower TLP would undo that partner's control over it
+// (ORCON, TLP:RED). It guards against mistakes and casual re-sharing;
+// content copied under a new id is what the audit trail is for. The
+// caller exempts SCOs, whose ids come from their values, and objects
+// created by third parties (not a Mosaic organisation). CodeInvalid,
+// naming the rule and the contribution.
+func MayReshare(reach Reach, tlp mosaic.TLP, held []Held) error {
+	for _, h := range held {
+		switch {
+		case !h.Reach.Covers(reach):
+			return mosaic.Errorf(mosaic.CodeInvalid, "organisation %s holds this object for fewer readers; a contribution of the same id may not reach anyone its contribution does not (originator control): share it with no more than %s does", h.Originator, h.Originator)
+		case tlp.Rank() < h.TLP.Rank():
+			return mosaic.Errorf(mosaic.CodeInvalid, "organisation %s holds this object under %s; a contribution of the same id may not lower its TLP (only %s may)", h.Originator, h.TLP.Label(), h.Originator)
+		}
+	}
+	return nil
+}
+
 // MayContribute returns nil when v may submit cell content: the analysts and
 // liaisons of partner organisations.
 func MayContribute(v mosaic.Viewer) error {

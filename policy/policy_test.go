@@ -392,3 +392,44 @@ func TestDecisions(t *testing.T) {
 		t.Error("ContentRole")
 	}
 }
+
+func TestMayReshare(t *testing.T) {
+	members := map[string]Members{
+		"ops":   {Orgs: []string{"pa"}, Users: map[string]string{"pb-analyst": "pb"}},
+		"wider": {Orgs: []string{"pa", "pb", "pc"}},
+	}
+	comp := func(cs ...string) mosaic.Audience { return mosaic.Audience{Compartments: cs} }
+	// politie (pp) holds a RED note for compartment ops: pa's staff and
+	// pb-analyst by name.
+	held := []Held{{Originator: "pp", Reach: ReachOf("pp", comp("ops"), members), TLP: mosaic.TLPRed}}
+	for _, tc := range []struct {
+		name string
+		by   string
+		aud  mosaic.Audience
+		tlp  mosaic.TLP
+		ok   bool
+	}{
+		{"pa into ops again, RED", "pa", comp("ops"), mosaic.TLPRed, true},
+		{"pa to its own staff, RED (all of pa reads ops)", "pa", mosaic.Audience{}, mosaic.TLPRed, true},
+		{"pb to its own staff: only pb-analyst reads ops", "pb", mosaic.Audience{}, mosaic.TLPRed, false},
+		{"pa into another compartment", "pa", comp("wider"), mosaic.TLPRed, false},
+		{"pa to the cell", "pa", mosaic.Audience{Cell: true}, mosaic.TLPRed, false},
+		{"pa into ops at AMBER", "pa", comp("ops"), mosaic.TLPAmber, false},
+	} {
+		err := MayReshare(ReachOf(tc.by, tc.aud, members), tc.tlp, held)
+		if (err == nil) != tc.ok || (err != nil && mosaic.ErrorCode(err) != mosaic.CodeInvalid) {
+			t.Errorf("%s: %v, want allowed %v", tc.name, err, tc.ok)
+		}
+	}
+	// What the cell holds may go anywhere, but not below its TLP.
+	cellHeld := []Held{{Originator: "pp", Reach: Reach{Cell: true}, TLP: mosaic.TLPGreen}}
+	if err := MayReshare(ReachOf("pa", comp("wider"), members), mosaic.TLPGreen, cellHeld); err != nil {
+		t.Errorf("into a compartment of what the cell holds: %v", err)
+	}
+	if err := MayReshare(Reach{Cell: true}, mosaic.TLPClear, cellHeld); err == nil || !strings.Contains(err.Error(), "TLP:GREEN") {
+		t.Errorf("below the TLP of what the cell holds: %v", err)
+	}
+	if !(Reach{Orgs: []string{"pa"}}).Covers(Reach{Orgs: []string{"pa"}, Users: map[string]string{"pa-x": "pa"}}) {
+		t.Error("a user of a covered organisation is not covered")
+	}
+}

@@ -226,6 +226,9 @@ func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, rec
 	if err != nil {
 		return res, nil, err
 	}
+	if err := s.checkReshare(ctx, tx, v, recs); err != nil {
+		return res, nil, err
+	}
 	stored, err := s.chains(ctx, tx, v.OrgID, recs)
 	if err != nil {
 		return res, nil, err

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Approvals", func(t *testing.T) { testApprovals(t, open) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open) })
 	t.Run("IngestLeavesRecords", func(t *testing.T) { testIngestLeavesRecords(t, open) })
+	t.Run("Reshare", func(t *testing.T) { testReshare(t, open) })
 	t.Run("Versions", func(t *testing.T) { testVersions(t, open) })
 	t.Run("VersionFilters", func(t *testing.T) { testVersionFilters(t, open) })
 	t.Run("Visibility", func(t *testing.T) { testVisibility(t, open) })
@@ -98,7 +99,8 @@ func Record(t testing.TB, obj string, env mosaic.Envelope) mosaic.Record {
 		env.ReviewBy = "2027-11-01"
 	}
 	words, obs := search.ObjectTerms(o.Type, o.Props)
-	return mosaic.Record{ID: o.ID, Type: o.Type, CreatedKey: o.CreatedKey, ModifiedKey: o.ModifiedKey, Envelope: env,
+	createdBy, _ := o.Props["created_by_ref"].(string)
+	return mosaic.Record{ID: o.ID, Type: o.Type, CreatedKey: o.CreatedKey, ModifiedKey: o.ModifiedKey, Envelope: env, CreatedBy: createdBy,
 		Object: o.Canonical, Hash: o.Hash, Words: words, Observables: obs}
 }
 

@@ -266,6 +266,13 @@ func tlpMarking(r *http.Request, v *contributeView) []string {
 	return []string{stix.TLPMarkingID(t)}
 }
 
+// identity is the viewer's organisation's STIX identity: what the forms
+// make, the organisation creates, and says so in created_by_ref.
+func (s *Server) identity(r *http.Request, q *request) (string, error) {
+	o, err := s.store.Org(r.Context(), q.viewer.Org)
+	return o.Identity, err
+}
+
 // single stores one object made from a form and goes to its page.
 func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p mosaic.EnvelopeDefaults, obj map[string]any) error {
 	if m := tlpMarking(r, &v); m != nil {
@@ -275,6 +282,11 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v co
 		s.renderContribute(w, q, http.StatusBadRequest, v)
 		return nil
 	}
+	identity, err := s.identity(r, q)
+	if err != nil {
+		return err
+	}
+	obj["created_by_ref"] = identity
 	body, err := json.Marshal(map[string]any{"type": "bundle", "id": stix.NewID("bundle"), "objects": []any{obj}})
 	if err != nil {
 		return mosaic.Internal(err, "encode object")

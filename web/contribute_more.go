@@ -66,7 +66,11 @@ func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *reque
 	}
 	marking := tlpMarking(r, &v)
 	now := s.clock.Now().UTC().Format("2006-01-02T15:04:05.000Z")
-	objs, problems := parseIndicatorList(q, text, now, marking)
+	identity, err := s.identity(r, q)
+	if err != nil {
+		return err
+	}
+	objs, problems := parseIndicatorList(q, text, now, identity, marking)
 	if len(problems) > 0 {
 		v.Errors["list"] = problems
 	}
@@ -84,7 +88,7 @@ func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *reque
 // parseIndicatorList turns the lines of text into indicators, or says what
 // is wrong with which lines. Empty lines and lines starting with # are
 // skipped; a value given twice makes one indicator.
-func parseIndicatorList(q *request, text, now string, marking []string) ([]any, []string) {
+func parseIndicatorList(q *request, text, now, identity string, marking []string) ([]any, []string) {
 	var objs []any
 	var problems []string
 	seen := map[string]bool{}
@@ -110,7 +114,7 @@ func parseIndicatorList(q *request, text, now string, marking []string) ([]any, 
 			continue
 		}
 		seen[pattern] = true
-		o := map[string]any{"type": "indicator", "spec_version": "2.1", "id": stix.NewID("indicator"), "created": now, "modified": now,
+		o := map[string]any{"type": "indicator", "spec_version": "2.1", "id": stix.NewID("indicator"), "created": now, "modified": now, "created_by_ref": identity,
 			"name": shorten(value, 200), "pattern": pattern, "pattern_type": "stix", "valid_from": now}
 		if marking != nil {
 			o["object_marking_refs"] = marking

@@ -217,6 +217,8 @@ var messages = map[string]map[string]string{
 
 		"nav.contribute":              "Contribute",
 		"object.addnote":              "Add a note",
+		"object.contributions":        "%d organisations contributed this object, each its own version:",
+		"object.shown":                "shown on this page",
 		"contribute.title":            "Contribute",
 		"contribute.lede":             "Add what your organisation knows. It is stored under your organisation as originator, with the handling you choose below; sharing is a choice.",
 		"contribute.bundle.title":     "Upload a STIX 2.1 bundle",
@@ -494,6 +496,8 @@ var messages = map[string]map[string]string{
 
 		"nav.contribute":              "Aanleveren",
 		"object.addnote":              "Notitie toevoegen",
+		"object.contributions":        "%d organisaties droegen dit object bij, elk met een eigen versie:",
+		"object.shown":                "op deze pagina getoond",
 		"contribute.title":            "Aanleveren",
 		"contribute.lede":             "Voeg toe wat uw organisatie weet. Het wordt opgeslagen met uw organisatie als bronhouder, met de behandeling die u hieronder kiest; delen is een keuze.",
 		"contribute.bundle.title":     "Een STIX 2.1-bundel uploaden",

@@ -261,14 +261,18 @@ type correlatedRow struct {
 type objectView struct {
 	ID, Type, Name string
 	Env            mosaic.Envelope
-	Audience       string
-	Props          []prop
-	Raw            string // "" when it is too large to show inline
-	RawSize        int
-	Relationships  []relRow
-	Graph          graph
-	Correlations   []correlatedRow
-	Versions       []versionRow
+	// Contributions names whose version of the object the viewer sees
+	// from each organisation that contributed one; the page shows the
+	// newest, and says so when there are several.
+	Contributions []content.Contribution
+	Audience      string
+	Props         []prop
+	Raw           string // "" when it is too large to show inline
+	RawSize       int
+	Relationships []relRow
+	Graph         graph
+	Correlations  []correlatedRow
+	Versions      []versionRow
 }
 
 // MaxRelationships and MaxCorrelations bound the lists of an object's
@@ -316,6 +320,7 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) erro
 		v.Correlations = append(v.Correlations, correlatedRow{objectRow: rowOf(c.StoredObject, 0), Shared: c.Shared})
 	}
 	v.Versions = versions(objs)
+	v.Contributions = content.Contributions(objs)
 	p := s.newPage(q, "objects")
 	p.Title = v.Name
 	p.Data = v

@@ -158,3 +158,24 @@ func TestLargeObjectPage(t *testing.T) {
 		t.Errorf("hidden raw JSON: %d, missing: %d", hidden.StatusCode, missing.StatusCode)
 	}
 }
+
+// An object several organisations contributed says whose version the page
+// shows, judged only from the versions the viewer can see.
+func TestObjectPageNamesContributions(t *testing.T) {
+	e := newEnv(t)
+	id := "indicator--" + storetest.UUID(980)
+	obj := func(modified, name string) string {
+		return `{"type":"indicator","spec_version":"2.1","id":"` + id + `","created":"2026-10-01T00:00:00.000Z","modified":"` + modified + `","name":"` + name + `","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"}`
+	}
+	e.w.Ingest(t, e.w.A, storetest.Record(t, obj("2026-10-01T00:00:00.000Z", "Pa's"), cellEnv()))
+	e.w.Ingest(t, e.w.C, storetest.Record(t, obj("2026-10-02T00:00:00.000Z", "Pc's"), mosaic.Envelope{}))
+	_, body := e.signedIn(t, e.w.C).get("/objects/" + id)
+	if !strings.Contains(body, "2 organisations contributed this object") || !strings.Contains(body, "<strong>pc</strong>") || !strings.Contains(body, "<strong>pa</strong>") {
+		t.Errorf("pc's page does not name both contributions")
+	}
+	// pa cannot see pc's own version: one contribution, no notice.
+	_, body = e.signedIn(t, e.w.A).get("/objects/" + id)
+	if strings.Contains(body, "organisations contributed") || strings.Contains(body, "<strong>pc</strong>") {
+		t.Errorf("pa's page tells of pc's hidden version")
+	}
+}

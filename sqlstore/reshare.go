@@ -1,0 +1,183 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"mosaic"
+	"mosaic/policy"
+)
+
+// checkReshare refuses the records of a batch that would widen who reads,
+// or lower the TLP of, another organisation's contribution of the same id
+// that v can see (policy.MayReshare), inside the batch's transaction so
+// that the check holds at submit time. It looks only at records v can see,
+// and only at SDOs and SROs created by a Mosaic organisation or by nobody
+// named: SCOs' ids come from their values, and third parties' objects
+// (MITRE's, a vendor's) are held by many alike.
+func (s *Store) checkReshare(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, recs []mosaic.Record) error {
+	identities, err := s.orgIdentities(ctx, tx)
+	if err != nil {
+		return err
+	}
+	var ids []any
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r.ModifiedKey == "" || seen[r.ID] || (r.CreatedBy != "" && !identities[r.CreatedBy]) {
+			continue
+		}
+		seen[r.ID] = true
+		ids = append(ids, r.ID)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	held, comps, err := s.heldElsewhere(ctx, tx, v, ids)
+	if err != nil || len(held) == 0 {
+		return err
+	}
+	members, err := s.compartmentMembers(ctx, tx, comps, recs)
+	if err != nil {
+		return err
+	}
+	var problems []mosaic.Problem
+	for _, r := range recs {
+		h := held[r.ID]
+		if len(h) == 0 || !seen[r.ID] {
+			continue
+		}
+		var hs []policy.Held
+		for _, x := range h {
+			hs = append(hs, policy.Held{Originator: x.originator, Reach: policy.ReachOf(x.originator, x.audience, members), TLP: x.tlp})
+		}
+		if err := policy.MayReshare(policy.ReachOf(v.Org, r.Envelope.Audience, members), r.Envelope.TLP, hs); err != nil {
+			problems = append(problems, mosaic.Problem{Object: r.ID, Reason: mosaic.ErrorMessage(err)})
+		}
+	}
+	if len(problems) > 0 {
+		return &mosaic.Error{Code: mosaic.CodeInvalid, Message: fmt.Sprintf("%d objects would re-share another organisation's contribution; nothing was stored", len(problems)), Problems: problems}
+	}
+	return nil
+}
+
+// orgIdentities returns the STIX identities of the organisations.
+func (s *Store) orgIdentities(ctx context.Context, q querier) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT identity FROM orgs`)
+	if err != nil {
+		return nil, mosaic.Internal(err, "query identities")
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, mosaic.Internal(err, "scan identity")
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// heldRecord is another organisation's newest visible contribution of an
+// object.
+type heldRecord struct {
+	originator string
+	audience   mosaic.Audience
+	tlp        mosaic.TLP
+}
+
+// heldElsewhere returns, by id, the newest version of each other
+// organisation's chain of ids that v can see, and the compartments their
+// audiences name.
+func (s *Store) heldElsewhere(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, ids []any) (map[string][]heldRecord, []string, error) {
+	out := map[string][]heldRecord{}
+	var comps []string
+	for lo := 0; lo < len(ids); lo += chainQueryIDs {
+		part := ids[lo:min(lo+chainQueryIDs, len(ids))]
+		vis, vargs := policy.VisibleClause(v, "r.audience_id", "")
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT r.stix_id, o.name, r.tlp, a.cell, COALESCE(c.name, ''), r.modified_key
+			FROM records r JOIN orgs o ON o.id = r.originator JOIN audiences a ON a.id = r.audience_id
+			LEFT JOIN audience_compartments ac ON ac.audience_id = a.id LEFT JOIN compartments c ON c.id = ac.compartment_id
+			WHERE r.originator <> ? AND r.stix_id IN (`+placeholders(len(part))+`) AND `+vis+`
+			ORDER BY r.stix_id, o.name, r.modified_key DESC`), append(append([]any{v.OrgID}, part...), vargs...)...)
+		if err != nil {
+			return nil, nil, mosaic.Internal(err, "query held contributions")
+		}
+		type key struct{ id, org string }
+		newest := map[key]string{}
+		for rows.Next() {
+			var id, org, tlp, comp, mod string
+			var cell int
+			if err := rows.Scan(&id, &org, &tlp, &cell, &comp, &mod); err != nil {
+				rows.Close()
+				return nil, nil, mosaic.Internal(err, "scan held contribution")
+			}
+			k := key{id, org}
+			if m, ok := newest[k]; ok && m != mod {
+				continue // an older version of a chain already read
+			}
+			if _, ok := newest[k]; !ok {
+				newest[k] = mod
+				out[id] = append(out[id], heldRecord{originator: org, tlp: mosaic.TLP(tlp), audience: mosaic.Audience{Cell: cell == 1}})
+			}
+			if comp != "" {
+				h := &out[id][len(out[id])-1]
+				h.audience.Compartments = append(h.audience.Compartments, comp)
+				comps = append(comps, comp)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, nil, mosaic.Internal(err, "scan held contributions")
+		}
+	}
+	return out, comps, nil
+}
+
+// compartmentMembers returns the members of the compartments named, and
+// of those the batch's records are shared with.
+func (s *Store) compartmentMembers(ctx context.Context, tx *sql.Tx, comps []string, recs []mosaic.Record) (map[string]policy.Members, error) {
+	names := map[string]bool{}
+	for _, c := range comps {
+		names[c] = true
+	}
+	for _, r := range recs {
+		for _, c := range r.Envelope.Audience.Compartments {
+			names[c] = true
+		}
+	}
+	out := map[string]policy.Members{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	var args []any
+	for n := range names {
+		args = append(args, n)
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT c.name, COALESCE(mo.name, ''), COALESCE(u.name, ''), COALESCE(uo.name, '')
+		FROM compartments c JOIN compartment_members m ON m.compartment_id = c.id
+		LEFT JOIN orgs mo ON mo.id = m.org_id LEFT JOIN users u ON u.id = m.user_id LEFT JOIN orgs uo ON uo.id = u.org_id
+		WHERE c.name IN (`+placeholders(len(args))+`)`), args...)
+	if err != nil {
+		return nil, mosaic.Internal(err, "query members")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c, org, user, userOrg string
+		if err := rows.Scan(&c, &org, &user, &userOrg); err != nil {
+			return nil, mosaic.Internal(err, "scan member")
+		}
+		m := out[c]
+		if m.Users == nil {
+			m.Users = map[string]string{}
+		}
+		if org != "" {
+			m.Orgs = append(m.Orgs, org)
+		}
+		if user != "" {
+			m.Users[user] = userOrg
+		}
+		out[c] = m
+	}
+	return out, rows.Err()
+}
