@@ -47,10 +47,11 @@ func thirdParty(path string) bool {
 // TestStandardLibraryOnly keeps the bottom of the import graph free of
 // dependencies. The domain package (mosaic) imports the standard library
 // only, so every other package can build on it without pulling in a
-// database, HTTP or a file format; so does pattern, which stix validates
-// indicators with.
+// database, HTTP or a file format; so do pattern, which stix validates
+// indicators with, and jcs, the canonical JSON any package may compare
+// with.
 func TestStandardLibraryOnly(t *testing.T) {
-	for name, paths := range imports(t, "*.go", "pattern/*.go") {
+	for name, paths := range imports(t, "*.go", "pattern/*.go", "jcs/*.go") {
 		for _, path := range paths {
 			if thirdParty(path) || path == "mosaic" || strings.HasPrefix(path, "mosaic/") {
 				t.Errorf("%s imports %s; it may import the standard library only", name, path)
