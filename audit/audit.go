@@ -42,6 +42,11 @@ type Log struct {
 	interval time.Duration
 	log      *slog.Logger
 
+	// writing is held for the whole of a write, so that Flush returns only
+	// after every entry queued before it is stored, including those a
+	// concurrent periodic write took from the queue.
+	writing sync.Mutex
+
 	mu     sync.Mutex
 	queue  []mosaic.AuditEntry // guarded by mu
 	bytes  int                 // guarded by mu; the approximate size of queue
@@ -116,6 +121,8 @@ func size(e mosaic.AuditEntry) int {
 
 // Flush writes what is queued now.
 func (l *Log) Flush(ctx context.Context) error {
+	l.writing.Lock()
+	defer l.writing.Unlock()
 	l.mu.Lock()
 	batch, bytes := l.queue, l.bytes
 	l.queue, l.bytes = nil, 0
