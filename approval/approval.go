@@ -161,6 +161,8 @@ func (s *Service) UpdateUser(ctx context.Context, v mosaic.Viewer, name string, 
 			now.ContentGrant = cur.ContentGrant
 		case "email":
 			now.Email = cur.Email
+		case "disabled":
+			now.Disabled = cur.Disabled
 		}
 	}
 	var out Outcome
@@ -170,7 +172,7 @@ func (s *Service) UpdateUser(ctx context.Context, v mosaic.Viewer, name string, 
 		}
 	}
 	if a.Needed {
-		set := mosaic.User{Name: name, Role: next.Role, ContentGrant: next.ContentGrant, Email: next.Email}
+		set := mosaic.User{Name: name, Role: next.Role, ContentGrant: next.ContentGrant, Email: next.Email, Disabled: next.Disabled}
 		r, err := s.request(ctx, v, mosaic.ChangeRequest{Kind: mosaic.ChangeUserUpdate, Org: a.Org, Subject: name,
 			Change:  mosaic.Change{User: &set, Fields: a.Fields},
 			Summary: fmt.Sprintf("change %s of user %s (%s of %s): %s", strings.Join(a.Fields, ", "), name, cur.Role, cur.Org, strings.Join(a.Why, "; "))})

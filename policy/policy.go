@@ -305,25 +305,30 @@ type Held struct {
 	Originator string
 	Reach      Reach
 	TLP        mosaic.TLP
+	ORCON      bool
 }
 
 // MayReshare returns nil when a contribution of an object, reaching reach
-// under tlp, neither widens who reads nor lowers the TLP of any other
+// under tlp with originator control orcon, neither widens who reads, nor
+// lowers the TLP, nor drops the originator control of any other
 // organisation's contribution of the same id that the contributor can see
 // (held). Copying what another partner shared, under its id, to more
-// readers or at a lower TLP would undo that partner's control over it
-// (ORCON, TLP:RED). It guards against mistakes and casual re-sharing;
-// content copied under a new id is what the audit trail is for. The
-// caller exempts SCOs, whose ids come from their values, and objects
-// created by third parties (not a Mosaic organisation). CodeInvalid,
-// naming the rule and the contribution.
-func MayReshare(reach Reach, tlp mosaic.TLP, held []Held) error {
+// readers, at a lower TLP or free of ORCON would undo that partner's
+// control over it. Legal basis and review date are not compared: each
+// organisation keeps its own records under its own legal regime. It
+// guards against mistakes and casual re-sharing; content copied under a
+// new id is what the audit trail is for. The caller exempts value-derived
+// SCOs and copies of third parties' objects. CodeInvalid, naming the rule
+// and the contribution.
+func MayReshare(reach Reach, tlp mosaic.TLP, orcon bool, held []Held) error {
 	for _, h := range held {
 		switch {
 		case !h.Reach.Covers(reach):
 			return mosaic.Errorf(mosaic.CodeInvalid, "organisation %s holds this object for fewer readers; a contribution of the same id may not reach anyone its contribution does not (originator control): share it with no more than %s does", h.Originator, h.Originator)
 		case tlp.Rank() < h.TLP.Rank():
 			return mosaic.Errorf(mosaic.CodeInvalid, "organisation %s holds this object under %s; a contribution of the same id may not lower its TLP (only %s may)", h.Originator, h.TLP.Label(), h.Originator)
+		case h.ORCON && !orcon:
+			return mosaic.Errorf(mosaic.CodeInvalid, "organisation %s holds this object under originator control (ORCON); a contribution of the same id may not drop it (only %s may)", h.Originator, h.Originator)
 		}
 	}
 	return nil
@@ -410,6 +415,21 @@ func ContentRole(k mosaic.OrgKind, r mosaic.Role, grant bool) bool {
 	return partnerStaff(k, r) || (r == mosaic.Auditor && grant)
 }
 
+// ReadsContent reports whether u, of an organisation of kind k, reads cell
+// content: an enabled user with a content role.
+func ReadsContent(k mosaic.OrgKind, u mosaic.User) bool {
+	return !u.Disabled && ContentRole(k, u.Role, u.ContentGrant)
+}
+
+// FreshCredentials reports whether a change of a user from cur to next
+// makes it read content it did not: then its password, tokens and sessions
+// end and its approver hands it a one-time code. Whatever credentials it
+// had were set while an admin could set them (a user who reads no content
+// gets its codes through the admin), so they would let the admin in.
+func FreshCredentials(k mosaic.OrgKind, cur, next mosaic.User) bool {
+	return !ReadsContent(k, cur) && ReadsContent(k, next)
+}
+
 // Approval says who must approve a change: an approver of Org, or of any
 // partner when Org is "". Needed is false for a change that may be made at
 // once: one that gives nobody content, or only takes it away.
@@ -417,7 +437,8 @@ type Approval struct {
 	Needed bool
 	Org    string
 	// Fields names the fields of a user whose change waits for approval
-	// (role, content_grant, email); the rest of a change is made at once.
+	// (role, content_grant, email, disabled); the rest of a change is made
+	// at once.
 	Fields []string
 	// Why says in words what makes the change need approval.
 	Why []string
@@ -428,8 +449,9 @@ type Approval struct {
 // a content role or a content grant, and changing a partner user's e-mail
 // address (where its one-time codes will go) need the approval of the
 // user's organisation, or, for a content grant, of any partner (the grant
-// reads what every partner shares with the cell). Taking a role or grant
-// away, disabling a user and changing a display name do not.
+// reads what every partner shares with the cell). So does enabling again a
+// user who would read content. Taking a role or grant away, disabling a
+// user and changing a display name do not.
 func UserApproval(cur *mosaic.User, next mosaic.User, k mosaic.OrgKind) Approval {
 	var a Approval
 	need := func(field, why string) {
@@ -444,14 +466,23 @@ func UserApproval(cur *mosaic.User, next mosaic.User, k mosaic.OrgKind) Approval
 		// content role gains some.
 		need("role", "role "+string(next.Role)+" reads content")
 	}
+	if cur != nil && cur.Disabled && !next.Disabled && ContentRole(k, next.Role, next.ContentGrant) {
+		// Enabled again, the user reads content again, with whatever
+		// tokens and password it kept.
+		need("disabled", "an enabled "+string(next.Role)+" reads content")
+	}
+	anyPartner := next.ContentGrant && (cur == nil || !cur.ContentGrant) ||
+		slices.Contains(a.Fields, "disabled") && next.Role == mosaic.Auditor
 	if k == mosaic.Partner && cur != nil && next.Email != cur.Email {
 		need("email", "one-time codes go to the e-mail address")
 	}
 	a.Org = next.Org
 	if next.ContentGrant && (cur == nil || !cur.ContentGrant) {
+		need("content_grant", "a content grant reads what every partner shares with the cell")
+	}
+	if anyPartner {
 		// The grant reads what every partner shares with the cell: any
 		// partner's approver decides, whatever else the change does.
-		need("content_grant", "a content grant reads what every partner shares with the cell")
 		a.Org = ""
 	}
 	a.Needed = len(a.Why) > 0

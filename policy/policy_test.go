@@ -416,18 +416,26 @@ func TestMayReshare(t *testing.T) {
 		{"pa to the cell", "pa", mosaic.Audience{Cell: true}, mosaic.TLPRed, false},
 		{"pa into ops at AMBER", "pa", comp("ops"), mosaic.TLPAmber, false},
 	} {
-		err := MayReshare(ReachOf(tc.by, tc.aud, members), tc.tlp, held)
+		err := MayReshare(ReachOf(tc.by, tc.aud, members), tc.tlp, true, held)
 		if (err == nil) != tc.ok || (err != nil && mosaic.ErrorCode(err) != mosaic.CodeInvalid) {
 			t.Errorf("%s: %v, want allowed %v", tc.name, err, tc.ok)
 		}
 	}
 	// What the cell holds may go anywhere, but not below its TLP.
 	cellHeld := []Held{{Originator: "pp", Reach: Reach{Cell: true}, TLP: mosaic.TLPGreen}}
-	if err := MayReshare(ReachOf("pa", comp("wider"), members), mosaic.TLPGreen, cellHeld); err != nil {
+	if err := MayReshare(ReachOf("pa", comp("wider"), members), mosaic.TLPGreen, false, cellHeld); err != nil {
 		t.Errorf("into a compartment of what the cell holds: %v", err)
 	}
-	if err := MayReshare(Reach{Cell: true}, mosaic.TLPClear, cellHeld); err == nil || !strings.Contains(err.Error(), "TLP:GREEN") {
+	if err := MayReshare(Reach{Cell: true}, mosaic.TLPClear, false, cellHeld); err == nil || !strings.Contains(err.Error(), "TLP:GREEN") {
 		t.Errorf("below the TLP of what the cell holds: %v", err)
+	}
+	// ORCON held stays: a copy may not drop it, and may add it.
+	orcon := []Held{{Originator: "pp", Reach: Reach{Cell: true}, TLP: mosaic.TLPGreen, ORCON: true}}
+	if err := MayReshare(Reach{Cell: true}, mosaic.TLPGreen, false, orcon); err == nil || !strings.Contains(err.Error(), "ORCON") {
+		t.Errorf("dropping ORCON: %v", err)
+	}
+	if err := MayReshare(Reach{Cell: true}, mosaic.TLPGreen, true, cellHeld); err != nil {
+		t.Errorf("adding ORCON: %v", err)
 	}
 	if !(Reach{Orgs: []string{"pa"}}).Covers(Reach{Orgs: []string{"pa"}, Users: map[string]string{"pa-x": "pa"}}) {
 		t.Error("a user of a covered organisation is not covered")

@@ -159,13 +159,23 @@ func (s *Store) DecideChange(ctx context.Context, id int64, decider string, appr
 		status := mosaic.RequestRefused
 		if approve {
 			status = mosaic.RequestApproved
+		}
+		// The request is claimed before the change is made: of two
+		// deciders at once, the second waits for the first's row lock and
+		// then finds the request decided (PostgreSQL reads committed rows
+		// afresh for an UPDATE's condition).
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE change_requests SET status = ?, decided_by = ?, decided = ?, reason = ? WHERE id = ? AND status = ?`),
+			string(status), by.ID, micros(now), reason, id, string(mosaic.RequestPending))
+		if err != nil {
+			return mosaic.Internal(err, "decide change request")
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return mosaic.Errorf(mosaic.CodeConflict, "request %d was decided by someone else meanwhile", id)
+		}
+		if approve {
 			if coded, err = s.apply(ctx, tx, r, codeHash, now); err != nil {
 				return err
 			}
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE change_requests SET status = ?, decided_by = ?, decided = ?, reason = ? WHERE id = ?`),
-			string(status), by.ID, micros(now), reason, id); err != nil {
-			return mosaic.Internal(err, "decide change request")
 		}
 		r.Status, r.DecidedBy, r.Decided, r.Reason = status, decider, &now, reason
 		a.Detail = strings.TrimSpace(a.Detail + " request " + strconv.FormatInt(id, 10) + " " + string(status) + ": " + r.Summary)
@@ -200,10 +210,11 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, r mosaic.ChangeRequest, c
 		if c.User == nil {
 			break
 		}
-		u, _, err := s.user(ctx, tx, c.User.Name)
+		u, kind, err := s.user(ctx, tx, c.User.Name)
 		if err != nil {
 			return false, err
 		}
+		before := u
 		for _, f := range c.Fields {
 			switch f {
 			case "role":
@@ -214,11 +225,23 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, r mosaic.ChangeRequest, c
 				u.Email = c.User.Email
 			case "approver":
 				u.Approver = c.User.Approver
+			case "disabled":
+				u.Disabled = c.User.Disabled
 			default:
 				return false, mosaic.Errorf(mosaic.CodeInvalid, "request %d sets an unknown field %q", r.ID, f)
 			}
 		}
-		return false, s.updateUser(ctx, tx, u, nil)
+		if !policy.FreshCredentials(kind, before, u) {
+			return false, s.updateUser(ctx, tx, u, nil)
+		}
+		none := ""
+		if err := s.updateUser(ctx, tx, u, &none); err != nil {
+			return false, err
+		}
+		if err := s.endCredentials(ctx, tx, u.ID); err != nil {
+			return false, err
+		}
+		return true, s.putCode(ctx, tx, u.ID, codeHash, now)
 	case mosaic.ChangePasswordReset:
 		if c.User == nil {
 			break
@@ -246,6 +269,14 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, r mosaic.ChangeRequest, c
 		return false, s.updateOrg(ctx, tx, o)
 	}
 	return false, mosaic.Errorf(mosaic.CodeInvalid, "request %d has no change of kind %s that can be made", r.ID, r.Kind)
+}
+
+// endCredentials revokes every token of a user and ends its sessions.
+func (s *Store) endCredentials(ctx context.Context, tx *sql.Tx, userID int64) error {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE tokens SET revoked = ? WHERE user_id = ? AND revoked IS NULL`), micros(s.clock.Now()), userID); err != nil {
+		return mosaic.Internal(err, "revoke tokens")
+	}
+	return s.endSessions(ctx, tx, userID)
 }
 
 // putCode keeps a user's one-time password code, replacing an earlier one.
@@ -312,8 +343,14 @@ func (s *Store) RedeemPasswordCode(ctx context.Context, user string, codeHash [3
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM password_codes WHERE user_id = ?`), u.ID); err != nil {
+		// Only the one redemption that deletes the code sets the password:
+		// two at once both pass the check above on PostgreSQL.
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM password_codes WHERE user_id = ? AND hash = ?`), u.ID, codeHash[:])
+		if err != nil {
 			return mosaic.Internal(err, "use up password code")
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return errBadCode
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), passwordHash, u.ID); err != nil {
 			return mosaic.Internal(err, "set password")

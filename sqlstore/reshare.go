@@ -4,31 +4,36 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"mosaic"
 	"mosaic/policy"
+	"mosaic/stix"
 )
 
 // checkReshare refuses the records of a batch that would widen who reads,
-// or lower the TLP of, another organisation's contribution of the same id
-// that v can see (policy.MayReshare), inside the batch's transaction so
-// that the check holds at submit time. It looks only at records v can see,
-// and only at SDOs and SROs created by a Mosaic organisation or by nobody
-// named: SCOs' ids come from their values, and third parties' objects
-// (MITRE's, a vendor's) are held by many alike.
+// lower the TLP of, or drop the originator control of another
+// organisation's contribution of the same id that v can see
+// (policy.MayReshare), inside the batch's transaction so that the check
+// holds at submit time. It looks only at records v can see. Exempt are
+// value-derived SCOs (a standard SCO type under a version 5 UUID: two
+// partners who see the same IP address hold the same id) and a copy of a
+// third party's object (MITRE's, a vendor's): a held contribution whose
+// created_by_ref names neither a Mosaic organisation nor nobody, when the
+// new record names the same creator. The exemption is judged from what is
+// held, not from what the submitter writes: naming some outside identity
+// as creator of a copy does not make it a third party's object.
 func (s *Store) checkReshare(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, recs []mosaic.Record) error {
-	identities, err := s.orgIdentities(ctx, tx)
-	if err != nil {
-		return err
-	}
 	var ids []any
 	seen := map[string]bool{}
 	for _, r := range recs {
-		if r.ModifiedKey == "" || seen[r.ID] || (r.CreatedBy != "" && !identities[r.CreatedBy]) {
+		key := strings.ToLower(r.ID)
+		if seen[key] || valueDerived(r) {
 			continue
 		}
-		seen[r.ID] = true
-		ids = append(ids, r.ID)
+		seen[key] = true
+		ids = append(ids, idSpellings(r.ID)...)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -37,21 +42,27 @@ func (s *Store) checkReshare(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, r
 	if err != nil || len(held) == 0 {
 		return err
 	}
+	identities, err := s.orgIdentities(ctx, tx)
+	if err != nil {
+		return err
+	}
 	members, err := s.compartmentMembers(ctx, tx, comps, recs)
 	if err != nil {
 		return err
 	}
 	var problems []mosaic.Problem
 	for _, r := range recs {
-		h := held[r.ID]
-		if len(h) == 0 || !seen[r.ID] {
+		var hs []policy.Held
+		for _, x := range held[strings.ToLower(r.ID)] {
+			if thirdParty(x.createdBy, identities) && strings.EqualFold(x.createdBy, r.CreatedBy) {
+				continue
+			}
+			hs = append(hs, policy.Held{Originator: x.originator, Reach: policy.ReachOf(x.originator, x.audience, members), TLP: x.tlp, ORCON: x.orcon})
+		}
+		if len(hs) == 0 {
 			continue
 		}
-		var hs []policy.Held
-		for _, x := range h {
-			hs = append(hs, policy.Held{Originator: x.originator, Reach: policy.ReachOf(x.originator, x.audience, members), TLP: x.tlp})
-		}
-		if err := policy.MayReshare(policy.ReachOf(v.Org, r.Envelope.Audience, members), r.Envelope.TLP, hs); err != nil {
+		if err := policy.MayReshare(policy.ReachOf(v.Org, r.Envelope.Audience, members), r.Envelope.TLP, r.Envelope.ORCON, hs); err != nil {
 			problems = append(problems, mosaic.Problem{Object: r.ID, Reason: mosaic.ErrorMessage(err)})
 		}
 	}
@@ -61,7 +72,36 @@ func (s *Store) checkReshare(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, r
 	return nil
 }
 
-// orgIdentities returns the STIX identities of the organisations.
+// valueDerived reports whether r is an SCO of a type STIX 2.1 defines
+// under a version 5 UUID, the kind of id STIX derives from an
+// observable's values (§2.9). Another id says nothing of the values, so it
+// is checked like an SDO's.
+func valueDerived(r mosaic.Record) bool {
+	return stix.IsSCOType(r.Type) && len(r.ID) > 36 && r.ID[len(r.ID)-36+14] == '5'
+}
+
+// idSpellings returns the spellings of id the store may hold one object
+// under: RFC 4122 reads a UUID's hex digits in either case, and STIX
+// tools write them in lower case or, rarely, upper.
+func idSpellings(id string) []any {
+	out := []any{id}
+	if i := strings.Index(id, "--"); i >= 0 {
+		for _, alt := range []string{strings.ToLower(id), id[:i] + strings.ToUpper(id[i:])} {
+			if alt != id && !slices.Contains(out, any(alt)) {
+				out = append(out, alt)
+			}
+		}
+	}
+	return out
+}
+
+// thirdParty reports whether createdBy names a creator outside Mosaic.
+func thirdParty(createdBy string, identities map[string]bool) bool {
+	return createdBy != "" && !identities[strings.ToLower(createdBy)]
+}
+
+// orgIdentities returns the STIX identities of the organisations, in lower
+// case.
 func (s *Store) orgIdentities(ctx context.Context, q querier) (map[string]bool, error) {
 	rows, err := q.QueryContext(ctx, `SELECT identity FROM orgs`)
 	if err != nil {
@@ -74,7 +114,7 @@ func (s *Store) orgIdentities(ctx context.Context, q querier) (map[string]bool, 
 		if err := rows.Scan(&id); err != nil {
 			return nil, mosaic.Internal(err, "scan identity")
 		}
-		out[id] = true
+		out[strings.ToLower(id)] = true
 	}
 	return out, rows.Err()
 }
@@ -85,18 +125,20 @@ type heldRecord struct {
 	originator string
 	audience   mosaic.Audience
 	tlp        mosaic.TLP
+	orcon      bool
+	createdBy  string
 }
 
-// heldElsewhere returns, by id, the newest version of each other
-// organisation's chain of ids that v can see, and the compartments their
-// audiences name.
+// heldElsewhere returns, by id in lower case, the newest version of each
+// other organisation's chain of ids that v can see, and the compartments
+// their audiences name.
 func (s *Store) heldElsewhere(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, ids []any) (map[string][]heldRecord, []string, error) {
 	out := map[string][]heldRecord{}
 	var comps []string
 	for lo := 0; lo < len(ids); lo += chainQueryIDs {
 		part := ids[lo:min(lo+chainQueryIDs, len(ids))]
 		vis, vargs := policy.VisibleClause(v, "r.audience_id", "")
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT r.stix_id, o.name, r.tlp, a.cell, COALESCE(c.name, ''), r.modified_key
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT r.stix_id, o.name, r.tlp, r.orcon, r.object, a.cell, COALESCE(c.name, ''), r.modified_key
 			FROM records r JOIN orgs o ON o.id = r.originator JOIN audiences a ON a.id = r.audience_id
 			LEFT JOIN audience_compartments ac ON ac.audience_id = a.id LEFT JOIN compartments c ON c.id = ac.compartment_id
 			WHERE r.originator <> ? AND r.stix_id IN (`+placeholders(len(part))+`) AND `+vis+`
@@ -108,18 +150,21 @@ func (s *Store) heldElsewhere(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, 
 		newest := map[key]string{}
 		for rows.Next() {
 			var id, org, tlp, comp, mod string
-			var cell int
-			if err := rows.Scan(&id, &org, &tlp, &cell, &comp, &mod); err != nil {
+			var object []byte
+			var cell, orcon int
+			if err := rows.Scan(&id, &org, &tlp, &orcon, &object, &cell, &comp, &mod); err != nil {
 				rows.Close()
 				return nil, nil, mosaic.Internal(err, "scan held contribution")
 			}
+			id = strings.ToLower(id)
 			k := key{id, org}
 			if m, ok := newest[k]; ok && m != mod {
 				continue // an older version of a chain already read
 			}
 			if _, ok := newest[k]; !ok {
 				newest[k] = mod
-				out[id] = append(out[id], heldRecord{originator: org, tlp: mosaic.TLP(tlp), audience: mosaic.Audience{Cell: cell == 1}})
+				out[id] = append(out[id], heldRecord{originator: org, tlp: mosaic.TLP(tlp), orcon: orcon == 1,
+					audience: mosaic.Audience{Cell: cell == 1}, createdBy: stix.ReadHead(object).CreatedBy})
 			}
 			if comp != "" {
 				h := &out[id][len(out[id])-1]

@@ -55,10 +55,11 @@ func IsID(s string) bool { return idForm.MatchString(s) }
 // Head is what a reader needs of a stored object without decoding it.
 type Head struct {
 	ID, Type, Created, Modified string
+	CreatedBy                   string // created_by_ref
 }
 
-// ReadHead reads the top-level members id, type, created and modified of
-// a stored object without decoding the rest: a page holds up to a thousand
+// ReadHead reads the top-level members id, type, created, modified and
+// created_by_ref of a stored object without decoding the rest: a page holds up to a thousand
 // objects, and decoding each whole would cost more than the query. A
 // member that is absent or not a string is "". On text that is not a JSON
 // object it returns what it can, and never fails.
@@ -75,6 +76,8 @@ func ReadHead(raw []byte) Head {
 			dst = &h.Created
 		case "modified":
 			dst = &h.Modified
+		case "created_by_ref":
+			dst = &h.CreatedBy
 		default:
 			return
 		}

@@ -178,6 +178,10 @@ func catOf(t string) category {
 	return catUnknown
 }
 
+// IsSCOType reports whether t is one of the STIX Cyber-observable Object
+// types STIX 2.1 defines (§6), whose ids are derived from their values.
+func IsSCOType(t string) bool { return catOf(t) == catSCO }
+
 // use says whether a common property is required, optional or not
 // applicable for a category.
 type use uint8

@@ -9,8 +9,9 @@ import (
 
 // testReshare: a contribution of an id another organisation shared may
 // neither reach more readers nor lower the TLP of that contribution, as
-// far as the contributor can see it; SCOs and third parties' objects are
-// exempt, and what the contributor cannot see does not count.
+// far as the contributor can see it, nor drop its ORCON; value-derived
+// SCOs and copies of third parties' objects are exempt, and what the
+// contributor cannot see does not count.
 func testReshare(t *testing.T, open Opener) {
 	w := NewWorld(t, open)
 	note := func(modified, extra string) string {
@@ -58,10 +59,29 @@ func testReshare(t *testing.T, open Opener) {
 	mitre := `{"type":"attack-pattern","spec_version":"2.1","id":"attack-pattern--` + UUID(3) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"Phishing","created_by_ref":"identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5"}`
 	w.Ingest(t, w.A, Record(t, mitre, ops))
 	w.Ingest(t, w.B, Record(t, mitre, mosaic.Envelope{Audience: mosaic.Audience{Cell: true}}))
-	// So is an SCO: its id comes from its value.
-	ip := `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--` + UUID(4) + `","value":"198.51.100.7"}`
+	// Naming some other creator does not make pa's note a third party's,
+	// nor naming that creator's identity in upper case; and a copy of
+	// MITRE's object must name MITRE, not another outsider.
+	refuse("pa's note, naming an outsider as creator", w.B, Record(t, note("2026-10-02T00:00:00.000Z", `,"created_by_ref":"identity--0badc0de-0000-4000-8000-000000000001"`), mosaic.Envelope{Audience: mosaic.Audience{Cell: true}}), "fewer readers")
+	refuse("MITRE's object, naming another creator", w.B, Record(t, strings.Replace(mitre, "c78cb6e5", "0badc0de", 1), mosaic.Envelope{Audience: mosaic.Audience{Cell: true}}), "fewer readers")
+	// The same id in upper case is the same object (RFC 4122 reads UUIDs
+	// in either case).
+	upper := strings.Replace(note("2026-10-02T00:00:00.000Z", ""), UUID(1), strings.ToUpper(UUID(1)), 1)
+	refuse("pa's note under its id in upper case", w.B, Record(t, upper, mosaic.Envelope{Audience: mosaic.Audience{Cell: true}}), "fewer readers")
+	// So is an SCO whose id STIX derives from its value (UUID version 5).
+	ip := `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--4d22aae0-2bf9-5427-8819-e4f6abf20a53","value":"198.51.100.7"}`
 	w.Ingest(t, w.A, Record(t, ip, mosaic.Envelope{TLP: mosaic.TLPRed, Audience: mosaic.Audience{Compartments: []string{"ops"}}}))
 	w.Ingest(t, w.B, Record(t, ip, mosaic.Envelope{TLP: mosaic.TLPGreen, Audience: mosaic.Audience{Cell: true}}))
+	// An SCO under a random id says nothing of its value: it is checked.
+	mail := `{"type":"email-message","spec_version":"2.1","id":"email-message--` + UUID(6) + `","is_multipart":false,"body":"the operation starts at dawn"}`
+	w.Ingest(t, w.A, Record(t, mail, mosaic.Envelope{TLP: mosaic.TLPRed, Audience: mosaic.Audience{Compartments: []string{"ops"}}}))
+	refuse("an SCO under a random id", w.B, Record(t, mail, mosaic.Envelope{TLP: mosaic.TLPClear, Audience: mosaic.Audience{Cell: true}}), "fewer readers")
+	// Originator control held may not be dropped by a copy that reaches
+	// no further.
+	cellNote := `{"type":"note","spec_version":"2.1","id":"note--` + UUID(7) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","content":"ORCON","object_refs":["indicator--` + UUID(2) + `"]}`
+	w.Ingest(t, w.A, Record(t, cellNote, mosaic.Envelope{Audience: mosaic.Audience{Cell: true}, ORCON: true}))
+	refuse("dropping ORCON", w.B, Record(t, cellNote, mosaic.Envelope{Audience: mosaic.Audience{Cell: true}, ORCON: false}), "ORCON")
+	w.Ingest(t, w.B, Record(t, cellNote, mosaic.Envelope{Audience: mosaic.Audience{Cell: true}, ORCON: true}))
 	// An object naming a Mosaic organisation's identity as its creator is
 	// not a third party's.
 	pa, err := w.Store.Org(bg, "pa")
