@@ -75,7 +75,14 @@ type EnvelopeFields struct {
 type StoredObject struct {
 	Object   json.RawMessage `json:"object"`
 	Envelope Envelope        `json:"envelope"`
-	Seq      int64           `json:"-"` // storage order, for cursors
+	// ByOriginator is set when the object names its originator's STIX
+	// identity (Organisation.Identity) as created_by_ref: the organisation
+	// made it, and Mosaic may complete it (ingest writes the TLP marking it
+	// is handled under into it, exports the envelope extension). Any other
+	// object is a third party's, kept and served exactly as it came in,
+	// with its handling beside it.
+	ByOriginator bool  `json:"by_originator"`
+	Seq          int64 `json:"-"` // storage order, for cursors
 }
 
 // ObjectFilter selects records. Empty fields select everything. Time bounds

@@ -40,7 +40,7 @@ func (s *Server) correlations(w http.ResponseWriter, r *http.Request, v mosaic.V
 	}
 	page := CorrelationPage{Objects: []Correlated{}}
 	for _, o := range c.Objects {
-		page.Objects = append(page.Objects, Correlated{Object: Object{Object: o.Object, Envelope: o.Envelope}, Shared: o.Shared})
+		page.Objects = append(page.Objects, Correlated{Object: apiObject(o.StoredObject), Shared: o.Shared})
 	}
 	if page.Next, err = s.cursors.Seal(r.Context(), c.Next); err != nil {
 		return err

@@ -11,17 +11,23 @@ import (
 	"mosaic/stix"
 )
 
-// Object is a record as the API returns it: the STIX object and its
-// envelope.
+// Object is a record as the API returns it: the STIX object, its envelope
+// and whether the object names its originator as its creator (see
+// mosaic.StoredObject.ByOriginator).
 type Object struct {
-	Object   json.RawMessage `json:"object"`
-	Envelope mosaic.Envelope `json:"envelope"`
+	Object       json.RawMessage `json:"object"`
+	Envelope     mosaic.Envelope `json:"envelope"`
+	ByOriginator bool            `json:"by_originator"`
+}
+
+func apiObject(o mosaic.StoredObject) Object {
+	return Object{Object: o.Object, Envelope: o.Envelope, ByOriginator: o.ByOriginator}
 }
 
 func apiObjects(objs []mosaic.StoredObject) []Object {
 	out := make([]Object, len(objs))
 	for i, o := range objs {
-		out[i] = Object{Object: o.Object, Envelope: o.Envelope}
+		out[i] = apiObject(o)
 	}
 	return out
 }
@@ -184,7 +190,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if err != nil {
 		return err
 	}
-	out := ObjectVersions{Object: Object{Object: objs[0].Object, Envelope: objs[0].Envelope}, Contributions: content.Contributions(objs)}
+	out := ObjectVersions{Object: apiObject(objs[0]), Contributions: content.Contributions(objs)}
 	if all {
 		out.Versions = apiObjects(objs)
 	}
@@ -233,8 +239,9 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) err
 	return writeJSON(w, http.StatusOK, Me{User: u, Org: o, Compartments: comps, SeesContent: policy.SeesContent(v), MayContrib: policy.MayContribute(v) == nil})
 }
 
-// extensionDefinition publishes Mosaic's envelope extension as a STIX bundle
-// with the identity that defines it.
+// extensionDefinition publishes Mosaic's extension definitions, of the
+// envelope extension and of the handling object, as a STIX bundle with the
+// identity that defines them.
 func (s *Server) extensionDefinition(w http.ResponseWriter, r *http.Request, _ mosaic.Viewer) error {
 	if _, err := queryParams(r); err != nil {
 		return err
@@ -242,6 +249,6 @@ func (s *Server) extensionDefinition(w http.ResponseWriter, r *http.Request, _ m
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"type":    "bundle",
 		"id":      "bundle--" + stix.ExtensionID[len("extension-definition--"):],
-		"objects": []json.RawMessage{stix.Identity(), stix.ExtensionDefinition()},
+		"objects": []json.RawMessage{stix.Identity(), stix.ExtensionDefinition(), stix.HandlingExtensionDefinition()},
 	})
 }

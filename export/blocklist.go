@@ -25,8 +25,8 @@ type blocklistWriter struct {
 	stale  int
 }
 
-func blocklist(kind string) func(*bufio.Writer, time.Time) Writer {
-	return func(w *bufio.Writer, now time.Time) Writer {
+func blocklist(kind string) func(*bufio.Writer, time.Time, options) Writer {
+	return func(w *bufio.Writer, now time.Time, _ options) Writer {
 		return &blocklistWriter{w: w, kind: kind, now: now, seen: map[string]bool{}, tlp: mosaic.TLPClear}
 	}
 }

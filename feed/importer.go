@@ -20,6 +20,9 @@ type pageResult struct {
 	Rejected []mosaic.Problem
 	// RejectedObjects counts the objects refused.
 	RejectedObjects int
+	// Handling counts the handling objects of the page, which are no
+	// content: they give other objects of the page their TLP.
+	Handling int
 }
 
 // importPage stores a page's objects for v under the feed's envelope.
@@ -67,6 +70,15 @@ func importPage(ctx context.Context, in Contributor, v mosaic.Viewer, f mosaic.F
 		// Canonical and Hash leave the extension out, so nothing else
 		// changes.
 		o.Ext = nil
+		if o.Handling != nil {
+			res.Handling++
+			// A handling object of a remote Mosaic gives a third party's
+			// objects their handling over there; here the feed's envelope
+			// governs, as for the extension. Its TLP is kept: it is the
+			// only place the objects' level travels, and ingest takes the
+			// strictest of it and their own markings.
+			o.Handling.Envelope = stix.EnvelopeExt{}
+		}
 		// A server may list one version twice; the store takes each once.
 		k := version{o.ID, o.ModifiedKey}
 		if h, dup := seen[k]; dup {

@@ -2,6 +2,7 @@ package feed_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -113,11 +114,12 @@ func testLoopback(t *testing.T, open opener) {
 	// The process stops after the first page of ten is stored.
 	ctx, cancel := context.WithCancel(bg)
 	res, err := l.poller(0, 10).Poll(ctx, f, func(feed.Progress) { cancel() })
-	if err != context.Canceled || res.Pages != 1 || res.Result.New != 10 {
+	// A page of ten holds nine records and their handling object.
+	if err != context.Canceled || res.Pages != 1 || res.Result.New != 9 {
 		t.Fatalf("interrupted poll: %+v, %v", res, err)
 	}
 	st := l.feed(t, "pa-cell").State
-	if st.AddedAfter == "" || st.Imported != 10 || st.Failures != 0 || st.LastError != "" {
+	if st.AddedAfter == "" || st.Imported != 9 || st.Failures != 0 || st.LastError != "" {
 		t.Errorf("state after the interruption: %+v (shutdown is no failure)", st)
 	}
 
@@ -133,7 +135,7 @@ func testLoopback(t *testing.T, open opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(feed.Result{Pages: 3, Objects: 25, Result: mosaic.IngestResult{New: 15, Unchanged: 10}, Complete: true}, res); diff != "" {
+	if diff := cmp.Diff(feed.Result{Pages: 3, Objects: 25, Result: mosaic.IngestResult{New: 16, Unchanged: 9}, Complete: true}, res); diff != "" {
 		t.Errorf("poll after the restart (-want +got):\n%s", diff)
 	}
 
@@ -153,7 +155,7 @@ func testLoopback(t *testing.T, open opener) {
 		t.Fatal(err)
 	}
 	st = l.feed(t, "pa-cell").State
-	if st.Imported != 29 || st.Unchanged != 10 || st.Rejected != 0 || st.LastError != "" {
+	if st.Imported != 29 || st.Unchanged != 9 || st.Rejected != 0 || st.LastError != "" {
 		t.Errorf("state after the news: %+v", st)
 	}
 	stats, err := l.store.Stats(bg, l.viewer(t))
@@ -161,10 +163,11 @@ func testLoopback(t *testing.T, open opener) {
 		t.Errorf("pb sees %+v (%v), want the 28 cell objects as its own", stats, err)
 	}
 
-	// The remote served its envelope (originator pa, audience cell, its
-	// legal basis); the record here carries the feed's.
+	// The remote served its handling (originator pa, audience cell, its
+	// legal basis) in a handling object; the record here carries the
+	// feed's.
 	page, err := feed.NewClient(0, clock).Objects(bg, auth, feed.ObjectsRequest{APIRoot: r.apiRoot(), Collection: coll.ID, Limit: 1})
-	if err != nil || len(page.Objects) != 1 || !strings.Contains(string(page.Objects[0]), stix.ExtensionID) || !strings.Contains(string(page.Objects[0]), `"originator":"pa"`) {
+	if err != nil || len(page.Objects) != 2 || !strings.Contains(string(page.Objects[0]), stix.HandlingType) || !strings.Contains(string(page.Objects[0]), `"originator":"pa"`) {
 		t.Fatalf("the remote does not send its envelope: %v %s", err, page.Objects)
 	}
 	got := l.object(t, "indicator--"+storetest.UUID(1))
@@ -206,5 +209,37 @@ func TestWrongToken(t *testing.T) {
 	_, err := l.poller(0, 10).Poll(bg, f, nil)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 401") || !strings.Contains(err.Error(), "check the remote user and the token file") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestRemoteHandlingTLP: a third party's object that a remote Mosaic
+// serves as it came in, without a TLP marking of its own, keeps the level
+// the remote's handling object gives it; the rest of the remote's
+// handling (originator, audience, legal basis) does not travel.
+func TestRemoteHandlingTLP(t *testing.T) {
+	r := newRemote(t)
+	red := `{"type":"x-mosaic-handling","spec_version":"2.1","id":"x-mosaic-handling--` + storetest.UUID(9) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z",` +
+		`"extensions":{"` + stix.HandlingExtensionID + `":{"extension_type":"new-sdo"}},"object_versions":[{"id":"indicator--` + storetest.UUID(300) + `","modified":"2026-10-01T00:00:00.000Z"}],"tlp":"amber+strict","audience":["cell"]}`
+	obj := `{"type":"indicator","spec_version":"2.1","id":"indicator--` + storetest.UUID(300) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"Remote red","pattern":"[ipv4-addr:value = '203.0.113.30']","pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"}`
+	if _, _, err := r.in.Contribute(bg, r.v, []byte(`{"type":"bundle","id":"bundle--`+storetest.UUID(2)+`","objects":[`+red+`,`+obj+`]}`), mosaic.EnvelopeDefaults{}, testAccess); err != nil {
+		var e *mosaic.Error
+		errors.As(err, &e)
+		t.Fatalf("%v %+v", err, e.Problems)
+	}
+	clock := storetest.NewClock(storetest.Epoch)
+	l := newLocal(t, clock)
+	auth := feed.Auth{User: "pa-analyst", Secret: r.token}
+	coll, err := feed.Resolve(bg, feed.NewClient(0, clock), auth, r.apiRoot(), "Cell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := l.addFeed(t, mosaic.Feed{Name: "pa-cell", URL: r.apiRoot(), Collection: coll.ID, RemoteUser: "pa-analyst", TokenFile: tokenFile(t, r.token), Interval: time.Hour})
+	res, err := l.poller(0, 10).Poll(bg, f, nil)
+	if err != nil || res.Objects != 1 || res.Result.New != 1 {
+		t.Fatalf("poll: %+v, %v", res, err)
+	}
+	got := l.object(t, "indicator--"+storetest.UUID(300))
+	if got.Envelope.TLP != mosaic.TLPAmberStrict || got.Envelope.Originator != "pb" || got.Envelope.LegalBasis == "wiv2017" {
+		t.Errorf("envelope here %+v, want TLP:AMBER+STRICT from the remote's handling, the feed's originator and legal basis", got.Envelope)
 	}
 }

@@ -240,7 +240,7 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 			return res, v, err
 		}
 		res.Pages++
-		res.Objects += len(page.Objects)
+		res.Objects += len(page.Objects) - pr.Handling
 		res.Result.New += pr.New
 		res.Result.NewVersions += pr.NewVersions
 		res.Result.Unchanged += pr.Unchanged
@@ -282,7 +282,7 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 			return res, v, err
 		}
 		if progress != nil {
-			progress(Progress{Page: res.Pages, Objects: len(page.Objects), Result: pr.IngestResult, Rejected: pr.RejectedObjects, AddedAfter: st.AddedAfter})
+			progress(Progress{Page: res.Pages, Objects: len(page.Objects) - pr.Handling, Result: pr.IngestResult, Rejected: pr.RejectedObjects, AddedAfter: st.AddedAfter})
 		}
 		if !page.More {
 			res.Complete = true

@@ -92,13 +92,18 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 		return mosaic.IngestResult{}, nil, err
 	}
 	now := in.clock.Now()
+	handling, problems := in.handlingIndex(org, objs, now)
 	recs := make([]mosaic.Record, 0, len(objs))
 	ids := make([]string, 0, len(objs))
-	var problems []mosaic.Problem
 	unchanged := 0
 	var terms []*stix.Object // the object of each record, for its search terms
 	for i := range objs {
 		o := &objs[i]
+		if o.Handling != nil {
+			// A handling object gives the objects it names their handling
+			// (handlingIndex); it is no one's content and is not stored.
+			continue
+		}
 		if h, ok := publishedHash[o.ID]; ok {
 			// Mosaic's own published objects and the TLP 2.0 marking
 			// definitions arrive with exports; they belong to nobody's
@@ -115,17 +120,27 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 			continue
 		}
 		o.ResolveTLP(levels.level)
-		if !o.HasTLP && o.Type != "marking-definition" {
-			// The level Mosaic handles the object under travels with it,
-			// in standard STIX, to every reader and export.
-			o.MarkTLP(in.cfg.DefaultTLP)
+		h := handling[o.Version()]
+		createdBy, _ := o.Props["created_by_ref"].(string)
+		if !o.HasTLP && o.Type != "marking-definition" && org.Identity != "" && createdBy == org.Identity {
+			// The organisation's own object, which no one has seen in
+			// another form, is completed: the level Mosaic handles it
+			// under travels with it, in standard STIX, to every reader
+			// and export. Anyone else's object is kept as it came (STIX
+			// 2.1 §3.6: only its creator may change it, and every copy of
+			// one version must be the same); its level travels beside it,
+			// in a handling object.
+			t := in.cfg.DefaultTLP
+			if h != nil && h.TLP != "" {
+				t = h.TLP
+			}
+			o.MarkTLP(t)
 		}
-		env, explicit, probs := in.envelope(org, o, p, now)
+		env, explicit, probs := in.envelope(org, o, h, p, now)
 		if len(probs) > 0 {
 			problems = append(problems, probs...)
 			continue
 		}
-		createdBy, _ := o.Props["created_by_ref"].(string)
 		recs = append(recs, mosaic.Record{
 			ID: o.ID, Type: o.Type, CreatedKey: o.CreatedKey, ModifiedKey: o.ModifiedKey,
 			Envelope: env, Explicit: explicit, CreatedBy: createdBy, Object: o.Canonical, Hash: o.Hash,
@@ -253,11 +268,11 @@ func authorship(o *stix.Object, others map[string]string) *mosaic.Problem {
 }
 
 // publishedHash holds the hashes of the canonical forms of Mosaic's
-// published identity and extension definition and of the TLP 2.0 marking
+// published identity and extension definitions and of the TLP 2.0 marking
 // definitions.
 var publishedHash = func() map[string][32]byte {
 	out := map[string][32]byte{}
-	raws := [][]byte{stix.Identity(), stix.ExtensionDefinition()}
+	raws := [][]byte{stix.Identity(), stix.ExtensionDefinition(), stix.HandlingExtensionDefinition()}
 	for _, t := range mosaic.TLPLevels {
 		raws = append(raws, stix.TLPMarkingDefinition(t))
 	}
@@ -314,26 +329,44 @@ func today(now time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// envelope resolves one object's envelope: the object's own extension wins,
+// envelope resolves one object's envelope: the object's own extension
+// wins, then the handling object h that names it (nil when none does),
 // then the batch parameters, then the organisation's and installation's
-// defaults.
-func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, p mosaic.EnvelopeDefaults, now time.Time) (mosaic.Envelope, mosaic.EnvelopeFields, []mosaic.Problem) {
+// defaults. The TLP is the strictest of the object's markings and h's; the
+// default applies when neither says one.
+//
+// The extension wins over a handling object field by field because it is
+// part of the object and cannot be separated from it, while a handling
+// object travels beside the objects it names and can be paired with the
+// wrong ones (a side file given with another bundle). Mosaic never writes
+// both for one object: its own objects carry the extension, anyone else's
+// a handling object. Either may only narrow what the object's markings
+// say: neither lowers its TLP.
+func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, h *stix.Handling, p mosaic.EnvelopeDefaults, now time.Time) (mosaic.Envelope, mosaic.EnvelopeFields, []mosaic.Problem) {
 	env := mosaic.Envelope{Originator: org.Name, TLP: in.cfg.DefaultTLP, Audience: org.DefaultAudience, ORCON: true, LegalBasis: org.LegalRegime}
 	var x mosaic.EnvelopeFields
 	if o.HasTLP {
 		env.TLP = o.TLP
 	}
-	ext := o.Ext
+	ext, hx := o.Ext, &stix.EnvelopeExt{}
 	if ext == nil {
 		ext = &stix.EnvelopeExt{}
 	}
-	if a := firstOf(ext.Audience, p.Audience); a != nil {
+	if h != nil {
+		// Its originator, legal basis and review date were checked once,
+		// for all the objects it names, by handlingIndex.
+		hx = &h.Envelope
+		if h.TLP != "" && (!o.HasTLP || h.TLP.Rank() > env.TLP.Rank()) {
+			env.TLP = h.TLP
+		}
+	}
+	if a := firstOf(ext.Audience, hx.Audience, p.Audience); a != nil {
 		env.Audience, x.Audience = *a, true
 	}
-	if b := firstOf(ext.ORCON, p.ORCON); b != nil {
+	if b := firstOf(ext.ORCON, hx.ORCON, p.ORCON); b != nil {
 		env.ORCON, x.ORCON = *b, true
 	}
-	if l := firstOf(ext.LegalBasis, p.LegalBasis); l != nil {
+	if l := firstOf(ext.LegalBasis, hx.LegalBasis, p.LegalBasis); l != nil {
 		env.LegalBasis, x.LegalBasis = *l, true
 	}
 	var problems []mosaic.Problem
@@ -348,7 +381,7 @@ func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, p mosaic.E
 	if _, ok := in.cfg.LegalBases[env.LegalBasis]; !ok {
 		problems = append(problems, mosaic.Problem{Object: o.ID, Property: prop + ".legal_basis", Reason: in.legalBasisReason(env.LegalBasis)})
 	}
-	if r := firstOf(ext.ReviewBy, p.ReviewBy); r != nil {
+	if r := firstOf(ext.ReviewBy, hx.ReviewBy, p.ReviewBy); r != nil {
 		env.ReviewBy, x.ReviewBy = *r, true
 		if ext.ReviewBy != nil {
 			if reason := in.reviewReason(*r, now); reason != "" {
@@ -362,6 +395,83 @@ func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, p mosaic.E
 		problems = append(problems, mosaic.Problem{Object: o.ID, Property: "object_marking_refs", Reason: mosaic.ErrorMessage(err)})
 	}
 	return env, x, problems
+}
+
+// handlingIndex maps each version of an object of the batch that a
+// handling object of the batch names to that handling, and checks once
+// each handling object that names any: its originator must be the
+// submitter's organisation (as the property extension's, and for the same
+// reason), its legal basis one Mosaic knows and its review date not past.
+// A handling object that names nothing in the batch changes nothing and
+// is not checked further: it is no content and is never stored, so it
+// cannot reach a record another submission made. Two handling objects that
+// give one version different handling are refused: which one was meant
+// cannot be told.
+func (in *Ingester) handlingIndex(org mosaic.Organisation, objs []stix.Object, now time.Time) (map[stix.Version]*stix.Handling, []mosaic.Problem) {
+	var inBatch map[stix.Version]bool
+	out := map[stix.Version]*stix.Handling{}
+	from := map[stix.Version]string{}
+	var problems []mosaic.Problem
+	for i := range objs {
+		h := objs[i].Handling
+		if h == nil {
+			continue
+		}
+		if inBatch == nil {
+			inBatch = make(map[stix.Version]bool, len(objs))
+			for j := range objs {
+				if objs[j].Handling == nil {
+					inBatch[objs[j].Version()] = true
+				}
+			}
+		}
+		id := objs[i].ID
+		named := slices.ContainsFunc(h.Names, func(v stix.Version) bool { return inBatch[v] })
+		if !named {
+			continue
+		}
+		if probs := in.checkHandling(org, id, h, now); len(probs) > 0 {
+			problems = append(problems, probs...)
+			continue
+		}
+		for _, v := range h.Names {
+			if !inBatch[v] {
+				continue
+			}
+			if prev, ok := out[v]; ok && !sameHandling(prev, h) {
+				problems = append(problems, mosaic.Problem{Object: v.ID,
+					Reason: fmt.Sprintf("handling objects %s and %s give this object different handling", from[v], id)})
+				continue
+			}
+			out[v], from[v] = h, id
+		}
+	}
+	return out, problems
+}
+
+// checkHandling checks what a handling object says of every object it
+// names.
+func (in *Ingester) checkHandling(org mosaic.Organisation, id string, h *stix.Handling, now time.Time) []mosaic.Problem {
+	var problems []mosaic.Problem
+	if o := h.Envelope.Originator; o != nil && *o != org.Name {
+		problems = append(problems, mosaic.Problem{Object: id, Property: "originator",
+			Reason: fmt.Sprintf("this handling object describes organisation %s's contributions (exported from Mosaic); only %s can submit them with this handling; leave the handling object out to contribute the objects it names as your own", *o, *o)})
+	}
+	if l := h.Envelope.LegalBasis; l != nil {
+		if _, ok := in.cfg.LegalBases[*l]; !ok {
+			problems = append(problems, mosaic.Problem{Object: id, Property: "legal_basis", Reason: in.legalBasisReason(*l)})
+		}
+	}
+	if r := h.Envelope.ReviewBy; r != nil {
+		if reason := in.reviewReason(*r, now); reason != "" {
+			problems = append(problems, mosaic.Problem{Object: id, Property: "review_by", Reason: reason})
+		}
+	}
+	return problems
+}
+
+func sameHandling(a, b *stix.Handling) bool {
+	return a.TLP == b.TLP && a.Envelope.Equal(&b.Envelope)
 }
 
 func firstOf[T any](xs ...*T) *T {

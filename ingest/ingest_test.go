@@ -53,24 +53,34 @@ func TestEnvelopeResolution(t *testing.T) {
 	cell := mosaic.Audience{Cell: true}
 	wpg, review := "wpg", "2031-02-03"
 	no := false
-	_, _, err := in.Bundle(context.Background(), v, bundleOf(
+	pa, err := s.Org(context.Background(), "pa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPA := `,"created_by_ref":"` + pa.Identity + `"`
+	_, _, err = in.Bundle(context.Background(), v, bundleOf(
 		obj(1, ""),
 		obj(2, ext(`"audience":["compartment:ops"],"orcon":true,"legal_basis":"wbni","review_by":"2030-01-01"`)),
 		obj(3, `,"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]`),
+		obj(5, byPA),
 	), mosaic.EnvelopeDefaults{Audience: &cell, ORCON: &no, LegalBasis: &wpg, ReviewBy: &review})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		n    int
-		want string
+		n      int
+		want   string
+		marked bool // has object_marking_refs as stored
 	}{
-		// Batch parameters apply; no TLP marking: the default, written into the object.
-		{1, "cell amber false wpg 2031-02-03"},
+		// Batch parameters apply; no TLP marking: the default, and the
+		// third party's object is kept as it came.
+		{1, "cell amber false wpg 2031-02-03", false},
 		// The object's own extension wins over the batch.
-		{2, "compartment:ops amber true wbni 2030-01-01"},
+		{2, "compartment:ops amber true wbni 2030-01-01", false},
 		// TLP 1.0 GREEN is TLP 2.0 green.
-		{3, "cell green false wpg 2031-02-03"},
+		{3, "cell green false wpg 2031-02-03", true},
+		// pa's own object is completed with the default marking.
+		{5, "cell amber false wpg 2031-02-03", true},
 	} {
 		objs, err := s.Object(context.Background(), v, "malware--"+storetest.UUID(tc.n), false)
 		if err != nil {
@@ -82,8 +92,8 @@ func TestEnvelopeResolution(t *testing.T) {
 		}
 		var o map[string]any
 		json.Unmarshal(objs[0].Object, &o)
-		if _, ok := o["object_marking_refs"]; !ok {
-			t.Errorf("object %d has no TLP marking: %s", tc.n, objs[0].Object)
+		if _, ok := o["object_marking_refs"]; ok != tc.marked {
+			t.Errorf("object %d: object_marking_refs %v, want %v: %s", tc.n, ok, tc.marked, objs[0].Object)
 		}
 		if strings.Contains(string(objs[0].Object), stix.ExtensionID) {
 			t.Errorf("object %d keeps the envelope extension", tc.n)
@@ -322,7 +332,7 @@ func TestTLPMarkingDefinitions(t *testing.T) {
 		mustSubmit(t, e, e.vb, cell, obj(11, marked(markingID(1))), obj(12, marked(markingID(99))))
 		e11, refs11 := stored(t, e.s, e.vb, 11)
 		e12, refs12 := stored(t, e.s, e.vb, 12)
-		if e11.TLP != mosaic.TLPAmber || e12.TLP != e11.TLP || len(refs11) != 2 || len(refs12) != 2 || refs11[1] != refs12[1] {
+		if e11.TLP != mosaic.TLPAmber || e12.TLP != e11.TLP || len(refs11) != 1 || len(refs12) != 1 {
 			t.Errorf("hidden marking: TLP %s %v; unknown marking: TLP %s %v", e11.TLP, refs11, e12.TLP, refs12)
 		}
 	})

@@ -152,6 +152,10 @@ func versionFilter(v mosaic.Viewer, versions []string, extra string, extraArgs [
 
 const listColumns = `r.seq, r.object, r.originator, r.tlp, r.audience_id, r.orcon, r.legal_basis, r.review_by, r.added`
 
+// originatorColumns follow listColumns in every query scanObjects reads:
+// the originator's name and STIX identity, from orgs o.
+const originatorColumns = `o.name, o.identity`
+
 // listQuery builds the SELECT for Objects; its columns are those scanObjects
 // reads.
 func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (string, []any, error) {
@@ -211,7 +215,7 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	fw, fargs := s.recordFilters(v, f, tp.Order, col, extra, extraArgs)
 	where = append(where, fw...)
 	args = append(args, fargs...)
-	query := tp.With + `SELECT ` + listColumns + `, o.name FROM records r ` + tp.Join + ` JOIN orgs o ON o.id = r.originator WHERE ` +
+	query := tp.With + `SELECT ` + listColumns + `, ` + originatorColumns + ` FROM records r ` + tp.Join + ` JOIN orgs o ON o.id = r.originator WHERE ` +
 		strings.Join(where, " AND ") + ` ORDER BY ` + tp.Order + direction(f) + ` LIMIT ?`
 	return query, append(append(tp.WithArgs, args...), f.Limit+1), nil
 }
@@ -257,7 +261,7 @@ func (s *Store) mergeQuery(v mosaic.Viewer, f mosaic.ObjectFilter, auds []int64,
 		args = append(args, fargs...)
 		args = append(args, f.Limit+1)
 	}
-	query := `SELECT m.*, o.name FROM (` + strings.Join(branches, " UNION ALL ") + `) m JOIN orgs o ON o.id = m.originator ORDER BY m.seq` + direction(f) + ` LIMIT ?`
+	query := `SELECT m.*, ` + originatorColumns + ` FROM (` + strings.Join(branches, " UNION ALL ") + `) m JOIN orgs o ON o.id = m.originator ORDER BY m.seq` + direction(f) + ` LIMIT ?`
 	return query, append(args, f.Limit+1), true
 }
 

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"mosaic"
 	"mosaic/policy"
+	"mosaic/stix"
 )
 
 // An audience row is a visibility class: who besides the originator sees
@@ -429,7 +431,7 @@ func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFil
 // Object returns the visible versions of id, newest first.
 func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool) ([]mosaic.StoredObject, error) {
 	vis, args := policy.VisibleClause(v, "r.audience_id", "")
-	query := `SELECT ` + listColumns + `, o.name FROM records r
+	query := `SELECT ` + listColumns + `, ` + originatorColumns + ` FROM records r
 		JOIN orgs o ON o.id = r.originator WHERE r.stix_id = ? AND ` + vis + ` ORDER BY r.modified_key DESC, o.name`
 	if !all {
 		query += ` LIMIT 1`
@@ -442,6 +444,13 @@ func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool
 		return nil, mosaic.Errorf(mosaic.CodeNotFound, "object %s not found", id)
 	}
 	return objs, nil
+}
+
+// byOriginator reports whether a stored object names identity, its
+// originator's, as its creator. Most objects do not hold the identity at
+// all, which is cheaper to see than where a created_by_ref is.
+func byOriginator(obj []byte, identity string) bool {
+	return identity != "" && bytes.Contains(obj, []byte(identity)) && stix.ReadHead(obj).CreatedBy == identity
 }
 
 // scanObjects reads the records a query selects, in its order. With limit
@@ -473,13 +482,14 @@ func (s *Store) scanObjects(ctx context.Context, v mosaic.Viewer, limit int, que
 		}
 		var o mosaic.StoredObject
 		var obj []byte
-		var tlp string
+		var tlp, identity string
 		var originator, aud, added int64
 		var orcon int
-		if err := rows.Scan(&o.Seq, &obj, &originator, &tlp, &aud, &orcon, &o.Envelope.LegalBasis, &o.Envelope.ReviewBy, &added, &o.Envelope.Originator); err != nil {
+		if err := rows.Scan(&o.Seq, &obj, &originator, &tlp, &aud, &orcon, &o.Envelope.LegalBasis, &o.Envelope.ReviewBy, &added, &o.Envelope.Originator, &identity); err != nil {
 			return nil, 0, mosaic.Internal(err, "scan object")
 		}
 		o.Object, o.Envelope.TLP, o.Envelope.ORCON, o.Envelope.Added = obj, mosaic.TLP(tlp), orcon == 1, fromMicros(added)
+		o.ByOriginator = byOriginator(obj, identity)
 		out = append(out, o)
 		auds = append(auds, aud)
 		read, size, last = read+1, size+len(obj), o.Seq

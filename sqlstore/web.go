@@ -416,7 +416,7 @@ func (s *Store) Relationships(ctx context.Context, v mosaic.Viewer, id string, l
 	}
 	vis, args := policy.VisibleClause(v, "r.audience_id", "")
 	vf, vargs := versionFilter(v, nil, "", nil)
-	query := `SELECT ` + listColumns + `, o.name FROM records r JOIN orgs o ON o.id = r.originator
+	query := `SELECT ` + listColumns + `, ` + originatorColumns + ` FROM records r JOIN orgs o ON o.id = r.originator
 		WHERE r.stix_id IN (SELECT x.stix_id FROM web_refs x WHERE x.ref = ?) AND ` + vis + ` AND ` + vf + ` ORDER BY r.seq DESC LIMIT ?`
 	objs, _, err := s.scanObjects(ctx, v, limit, s.q(query), append(append(append([]any{id}, args...), vargs...), limit+1)...)
 	return objs, err

@@ -77,6 +77,9 @@ type Object struct {
 	HasTLP bool
 	// Ext is Mosaic's envelope extension as submitted, nil when absent.
 	Ext *EnvelopeExt
+	// Handling is set for a handling object (HandlingType): the handling
+	// it gives the objects it names.
+	Handling *Handling
 }
 
 // DecodeBundle decodes and validates a STIX 2.1 bundle and returns its
@@ -143,7 +146,7 @@ func DecodeBundle(body []byte, lim Limits) ([]Object, error) {
 			continue
 		}
 		prev := out[first.out]
-		if prev.Hash == o.Hash && prev.Ext.equal(o.Ext) {
+		if prev.Hash == o.Hash && prev.Ext.Equal(o.Ext) {
 			continue
 		}
 		p := mosaic.Problem{Object: o.ID}
@@ -476,6 +479,10 @@ func decodeObject(raw []byte, keys int) (Object, []mosaic.Problem) {
 		}
 	}
 	c.check()
+	var handling *Handling
+	if c.typ == HandlingType {
+		handling = c.handling(ext)
+	}
 	if len(c.probs) > 0 {
 		c.sortProblems()
 		for i := range c.probs {
@@ -483,7 +490,7 @@ func decodeObject(raw []byte, keys int) (Object, []mosaic.Problem) {
 		}
 		return Object{}, c.probs
 	}
-	o := Object{ID: c.id, Type: c.typ, Props: props, TLP: c.tlp, HasTLP: c.hasTLP, Ext: ext}
+	o := Object{ID: c.id, Type: c.typ, Props: props, TLP: c.tlp, HasTLP: c.hasTLP, Ext: ext, Handling: handling}
 	o.SpecVersion, _ = props["spec_version"].(string)
 	o.Created, _ = props["created"].(string)
 	o.Modified, _ = props["modified"].(string)

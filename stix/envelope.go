@@ -35,7 +35,8 @@ type EnvelopeExt struct {
 	ReviewBy   *string // YYYY-MM-DD, checked with mosaic.ParseDate
 }
 
-func (e *EnvelopeExt) equal(f *EnvelopeExt) bool {
+// Equal reports whether e and f give the same fields the same values.
+func (e *EnvelopeExt) Equal(f *EnvelopeExt) bool {
 	if e == nil || f == nil {
 		return e == f
 	}
@@ -67,50 +68,59 @@ func (c *checker) envelopeExt(v any) *EnvelopeExt {
 			if s, _ := val.(string); s != "property-extension" {
 				c.addf(kp, `extension_type must be "property-extension", not %s`, short(val))
 			}
-		case "originator":
-			if o, ok := c.str(kp, val); ok {
-				e.Originator = &o
-			}
 		case "tlp":
 			// Set by the server on export, so ignored on input; the type
 			// is still checked, so that nothing malformed passes silently.
 			c.str(kp, val)
-		case "audience":
-			items := c.stringList(kp, val)
-			if items == nil {
-				continue
-			}
-			a, err := mosaic.ParseAudienceList(items)
-			if err != nil {
-				c.add(kp, mosaic.ErrorMessage(err))
-				continue
-			}
-			e.Audience = &a
-		case "orcon":
-			if b, ok := val.(bool); ok {
-				e.ORCON = &b
-			} else {
-				c.boolean(kp, val)
-			}
-		case "legal_basis":
-			if s, ok := c.str(kp, val); ok {
-				e.LegalBasis = &s
-			}
-		case "review_by":
-			s, ok := c.str(kp, val)
-			if !ok {
-				continue
-			}
-			if _, err := mosaic.ParseDate(s); err != nil {
-				c.add(kp, mosaic.ErrorMessage(err))
-				continue
-			}
-			e.ReviewBy = &s
+		case "originator", "audience", "orcon", "legal_basis", "review_by":
+			c.envelopeField(e, kp, k, val)
 		default:
 			c.addf(p, "Mosaic's envelope extension has no property %q; its properties are %s", truncate(k, 100), strings.Join(envelopeProps, ", "))
 		}
 	}
 	return e
+}
+
+// envelopeField reads one envelope field k, at path kp, into e: the same
+// checks for the property extension and the handling object.
+func (c *checker) envelopeField(e *EnvelopeExt, kp, k string, val any) {
+	switch k {
+	case "originator":
+		if o, ok := c.str(kp, val); ok {
+			e.Originator = &o
+		}
+	case "audience":
+		items := c.stringList(kp, val)
+		if items == nil {
+			return
+		}
+		a, err := mosaic.ParseAudienceList(items)
+		if err != nil {
+			c.add(kp, mosaic.ErrorMessage(err))
+			return
+		}
+		e.Audience = &a
+	case "orcon":
+		if b, ok := val.(bool); ok {
+			e.ORCON = &b
+		} else {
+			c.boolean(kp, val)
+		}
+	case "legal_basis":
+		if s, ok := c.str(kp, val); ok {
+			e.LegalBasis = &s
+		}
+	case "review_by":
+		s, ok := c.str(kp, val)
+		if !ok {
+			return
+		}
+		if _, err := mosaic.ParseDate(s); err != nil {
+			c.add(kp, mosaic.ErrorMessage(err))
+			return
+		}
+		e.ReviewBy = &s
+	}
 }
 
 // envelopeValue is the extension for env, in the shape envelopeExt reads.
@@ -186,20 +196,13 @@ var metaObjects = sync.OnceValues(func() (ext, ident json.RawMessage) {
 		"description":    "Mosaic, the threat-intelligence sharing system of a joint cyber intel/info cell.",
 		"identity_class": "system",
 	}
-	var schema any
-	if err := json.Unmarshal([]byte(envelopeSchema), &schema); err != nil {
-		panic(fmt.Sprintf("stix: envelope schema: %v", err))
-	}
-	compact, err := json.Marshal(schema)
-	if err != nil {
-		panic(err)
-	}
+	compact := compactSchema("envelope", envelopeSchema)
 	def := map[string]any{
 		"type": "extension-definition", "spec_version": "2.1", "id": ExtensionID,
 		"created_by_ref": IdentityID, "created": published, "modified": published,
 		"name":            "Mosaic envelope",
 		"description":     "Handling data that travels with every STIX object in Mosaic: who may see it (audience), originator control, the legal basis under which it was provided and when it must be reviewed.",
-		"schema":          string(compact),
+		"schema":          compact,
 		"version":         "1.0",
 		"extension_types": []string{"property-extension"},
 	}
@@ -219,4 +222,19 @@ func ExtensionDefinition() json.RawMessage {
 func Identity() json.RawMessage {
 	_, ident := metaObjects()
 	return slices.Clone(ident)
+}
+
+// compactSchema returns a JSON Schema of this package, named name, without
+// insignificant white space, for the schema property of its extension
+// definition. It panics on a schema that is not JSON: they are constants.
+func compactSchema(name, schema string) string {
+	var v any
+	if err := json.Unmarshal([]byte(schema), &v); err != nil {
+		panic(fmt.Sprintf("stix: %s schema: %v", name, err))
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

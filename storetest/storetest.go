@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Approvals", func(t *testing.T) { testApprovals(t, open) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open) })
 	t.Run("IngestLeavesRecords", func(t *testing.T) { testIngestLeavesRecords(t, open) })
+	t.Run("ByOriginator", func(t *testing.T) { testByOriginator(t, open) })
 	t.Run("Reshare", func(t *testing.T) { testReshare(t, open) })
 	t.Run("Versions", func(t *testing.T) { testVersions(t, open) })
 	t.Run("VersionFilters", func(t *testing.T) { testVersionFilters(t, open) })

@@ -2,7 +2,6 @@ package taxii_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -209,10 +208,7 @@ func TestAddObjectsAudiences(t *testing.T) {
 		// The envelope says so.
 		var env taxii.Envelope
 		h.get("pb-analyst", collPath(h.collID("pb-analyst", "Compartment ops"))+"objects/", nil, &env)
-		var obj struct {
-			Extensions map[string]struct{ Audience []string }
-		}
-		if len(env.Objects) != 1 || json.Unmarshal(env.Objects[0], &obj) != nil || fmt.Sprint(obj.Extensions[stix.ExtensionID].Audience) != "[compartment:ops]" {
+		if objs := served(t, env); len(objs) != 1 || fmt.Sprint(objs[0].Audience) != "[compartment:ops]" {
 			t.Errorf("audience in ops: %s", env.Objects)
 		}
 	})

@@ -21,6 +21,7 @@ import (
 	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/ingest"
+	"mosaic/jcs"
 	"mosaic/postgres/pgtest"
 	"mosaic/sqlite"
 	"mosaic/stix"
@@ -321,17 +322,66 @@ func taxiiError(t testing.TB, r response) taxii.Error {
 func ids(t testing.TB, env taxii.Envelope) []string {
 	t.Helper()
 	var out []string
+	for _, o := range served(t, env) {
+		out = append(out, o.ID+"@"+o.Originator+"@"+o.Modified)
+	}
+	return out
+}
+
+// servedObject is a record as a page serves it, with the handling it
+// carries in Mosaic's envelope extension or is given by the handling
+// object before it.
+type servedObject struct {
+	ID, Modified string
+	Originator   string
+	TLP          mosaic.TLP
+	Audience     []string
+	// Handled says the handling came from a handling object; the object
+	// is then as it was stored.
+	Handled bool
+	Raw     json.RawMessage
+}
+
+// served reads a page's records, checking that each either carries its
+// envelope or is named by the handling object before it.
+func served(t testing.TB, env taxii.Envelope) []servedObject {
+	t.Helper()
+	type handling struct {
+		Originator string
+		TLP        mosaic.TLP
+		Audience   []string
+	}
+	var out []servedObject
+	// handled maps the versions the last handling object names to it.
+	var handled map[string]handling
 	for _, o := range env.Objects {
 		var h struct {
-			ID, Modified string
-			Extensions   map[string]struct {
-				Originator string
-			}
+			Type, ID, Modified, Created string
+			handling
+			ObjectVersions []struct{ ID, Modified, Created string } `json:"object_versions"`
+			Extensions     map[string]handling
 		}
 		if err := json.Unmarshal(o, &h); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, h.ID+"@"+h.Extensions[stix.ExtensionID].Originator+"@"+h.Modified)
+		if h.Type == stix.HandlingType {
+			handled = map[string]handling{}
+			for _, n := range h.ObjectVersions {
+				handled[n.ID+"|"+n.Modified+n.Created] = h.handling
+			}
+			continue
+		}
+		e, ok := h.Extensions[stix.ExtensionID]
+		if !ok {
+			version := h.Modified
+			if version == "" {
+				version = h.Created
+			}
+			if e, ok = handled[h.ID+"|"+version]; !ok {
+				t.Errorf("%s %s is served with neither its envelope nor a handling object before it", h.ID, version)
+			}
+		}
+		out = append(out, servedObject{ID: h.ID, Modified: h.Modified, Originator: e.Originator, TLP: e.TLP, Audience: e.Audience, Handled: !ok, Raw: o})
 	}
 	return out
 }
@@ -347,4 +397,14 @@ func (b *brokenAudit) AppendAudit(ctx context.Context, es []mosaic.AuditEntry) e
 		return errors.New("disk full")
 	}
 	return b.Store.AppendAudit(ctx, es)
+}
+
+// canonical returns raw in RFC 8785 canonical form.
+func canonical(t testing.TB, raw []byte) string {
+	t.Helper()
+	c, err := jcs.Canonical(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(c)
 }

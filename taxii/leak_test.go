@@ -172,24 +172,12 @@ func (w *refWorld) key(u refUser, r refRecord) string {
 	return fmt.Sprintf("%s@%s@%s %s %s", r.id, r.originator, r.modified, r.tlp, aud)
 }
 
-func gotKey(t testing.TB, raw json.RawMessage) string {
-	var o struct {
-		ID, Modified string
-		Extensions   map[string]struct {
-			Originator string
-			TLP        mosaic.TLP
-			Audience   []string
-		}
-	}
-	if err := json.Unmarshal(raw, &o); err != nil {
-		t.Fatal(err)
-	}
-	e := o.Extensions[stix.ExtensionID]
-	aud, err := mosaic.ParseAudienceList(e.Audience)
+func gotKey(t testing.TB, o servedObject) string {
+	aud, err := mosaic.ParseAudienceList(o.Audience)
 	if err != nil {
-		t.Fatalf("audience %v: %v", e.Audience, err)
+		t.Fatalf("audience %v: %v", o.Audience, err)
 	}
-	return fmt.Sprintf("%s@%s@%s %s %s", o.ID, e.Originator, o.Modified, e.TLP, aud)
+	return fmt.Sprintf("%s@%s@%s %s %s", o.ID, o.Originator, o.Modified, o.TLP, aud)
 }
 
 func buildRefWorld(t *testing.T, h *harness, rng *rand.Rand) *refWorld {
@@ -547,7 +535,7 @@ func (h *harness) listKeys(t *testing.T, user, path string, qv url.Values, n int
 		if r.status != 200 {
 			t.Fatalf("%s %v as %s: %d %s", path, qv, user, r.status, r.body)
 		}
-		for _, o := range env.Objects {
+		for _, o := range served(t, env) {
 			out = append(out, gotKey(t, o))
 		}
 		if f := r.header.Get(taxii.HeaderDateAddedFirst); len(env.Objects) > 0 && f <= prevLast {

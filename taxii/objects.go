@@ -275,6 +275,9 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 		return err
 	}
 	defer rd.done()
+	if rd.p, err = s.fit(r.Context(), rd.p, rd.q); err != nil {
+		return err
+	}
 	return s.writeEnvelope(w, rd.p, rd.q)
 }
 
@@ -284,17 +287,56 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.View
 		return err
 	}
 	defer rd.done()
+	if rd.p, err = s.fit(r.Context(), rd.p, rd.q); err != nil {
+		return err
+	}
 	return s.writeEnvelope(w, rd.p, rd.q)
 }
 
-// writeEnvelope answers with a page as an envelope. Each object carries
-// its handling data in Mosaic's envelope extension, as an export does: the
-// originator, audience (as far as the viewer may know it), originator
-// control, legal basis and review date travel with the object to whatever
-// the client does with it. The body is written by hand: encoding/json
+// fit shortens a page whose records and handling objects together would
+// be more than the limit asked for: TAXII counts every object of the
+// envelope. The page then ends before the first record that does not fit,
+// with next pointing at it. A page of one record and its handling object
+// is served as it is, above a limit of 1: the record is useless without
+// its handling. The records left out were audited as read with the page;
+// the audit errs on the side of saying too much.
+func (s *Server) fit(ctx context.Context, p page, q query) (page, error) {
+	if q.limit <= 0 || len(p.objs) == 0 {
+		return p, nil
+	}
+	starts := stix.HandlingStarts(p.objs)
+	n := 0
+	for i := range p.objs {
+		cost := 1
+		if starts[i] {
+			cost++
+		}
+		if n+cost > q.limit && i > 0 {
+			last, next := p.objs[i-1], p.objs[i]
+			p.objs, p.more = p.objs[:i], true
+			p.splitsBatch = next.Envelope.Added.Equal(last.Envelope.Added)
+			var err error
+			if p.next, err = s.sealCursor(ctx, last.Seq, q.binding); err != nil {
+				return page{}, err
+			}
+			return p, nil
+		}
+		n += cost
+	}
+	return p, nil
+}
+
+// writeEnvelope answers with a page as an envelope. An object its
+// originator made carries its handling data in Mosaic's envelope
+// extension, as an export does: the originator, audience (as far as the
+// viewer may know it), originator control, legal basis and review date
+// travel with the object to whatever the client does with it. Anyone
+// else's object is served exactly as stored, after a handling object that
+// names it and the consecutive objects handled alike (STIX 2.1 §3.6: only
+// its creator may change it). The body is written by hand: encoding/json
 // would re-validate and copy every object.
 func (s *Server) writeEnvelope(w http.ResponseWriter, p page, q query) error {
-	objs, err := withEnvelopes(p.objs)
+	objs, err := withHandling(p.objs)
 	if err != nil {
 		return err
 	}
@@ -328,8 +370,31 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, p page, q query) error {
 	return nil
 }
 
-// withEnvelopes adds the envelope extension to each object, on every core
-// for a large page: it re-encodes the object.
+// withHandling returns objs as served: each that carries its envelope
+// with it, and each run of the others after their handling object.
+func withHandling(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
+	env, err := withEnvelopes(objs)
+	if err != nil {
+		return nil, err
+	}
+	starts := stix.HandlingStarts(objs)
+	out := make([]json.RawMessage, 0, len(objs))
+	for i := range objs {
+		if starts[i] {
+			j := i + 1
+			for j < len(objs) && !starts[j] && !stix.CarriesEnvelope(objs[j]) {
+				j++
+			}
+			out = append(out, stix.HandlingObject(objs[i:j]))
+		}
+		out = append(out, env[i])
+	}
+	return out, nil
+}
+
+// withEnvelopes adds the envelope extension to each object that carries
+// it (stix.CarriesEnvelope), on every core for a large page: it
+// re-encodes the object. The others are as stored.
 func withEnvelopes(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, len(objs))
 	const chunk = 64
@@ -342,6 +407,10 @@ func withEnvelopes(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
 				return
 			}
 			for i := lo; i < min(lo+chunk, len(objs)); i++ {
+				if !stix.CarriesEnvelope(objs[i]) {
+					out[i] = objs[i].Object
+					continue
+				}
 				o, err := stix.WithEnvelope(objs[i].Object, objs[i].Envelope)
 				if err != nil {
 					failed.CompareAndSwap(nil, err)

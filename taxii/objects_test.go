@@ -2,6 +2,7 @@ package taxii_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/url"
 	"strconv"
@@ -55,7 +56,9 @@ func (h *harness) list(t *testing.T, user, path string, qv url.Values, n int) []
 			t.Fatalf("GET %s as %s %v: %d %s", path, user, qv, r.status, r.body)
 		}
 		out = append(out, ids(t, env)...)
-		if len(env.Objects) > n {
+		// A limit of 1 may get a record and its handling object: the
+		// record is useless without it.
+		if len(env.Objects) > max(n, 2) || len(env.Objects) > n && !strings.Contains(string(env.Objects[0]), stix.HandlingType) {
 			t.Fatalf("a page of %d objects for limit %d", len(env.Objects), n)
 		}
 		if !env.More {
@@ -145,23 +148,30 @@ func TestEnvelopeShape(t *testing.T) {
 	if len(m) != 2 || string(m["more"]) != "false" {
 		t.Errorf("envelope %s", r.body)
 	}
-	var objs []map[string]any
-	if err := json.Unmarshal(m["objects"], &objs); err != nil || len(objs) != 1 {
+	// A third party's object (it names no creator) is served exactly as
+	// it came in, after the handling object that gives its handling.
+	var objs []json.RawMessage
+	if err := json.Unmarshal(m["objects"], &objs); err != nil || len(objs) != 2 {
 		t.Fatalf("objects %s", m["objects"])
 	}
-	// The object as stored, with the TLP marking ingest gave it and the
-	// handling data in Mosaic's envelope extension.
-	ext := objs[0]["extensions"].(map[string]any)[stix.ExtensionID].(map[string]any)
-	want := map[string]any{"extension_type": "property-extension", "originator": "pa", "tlp": "amber", "audience": []any{"cell"}, "orcon": true, "legal_basis": "wpg", "review_by": "2027-11-01"}
-	if diff := cmp.Diff(want, ext); diff != "" {
-		t.Errorf("envelope extension (-want +got):\n%s", diff)
+	if got, want := canonical(t, objs[1]), canonical(t, []byte(ind(2, day1))); got != want {
+		t.Errorf("a third party's object is served changed:\n%s\nwant\n%s", got, want)
 	}
-	if objs[0]["id"] != id(2) || objs[0]["name"] != "n2" || objs[0]["object_marking_refs"].([]any)[0] != stix.TLPMarkingID("amber") {
-		t.Errorf("object %v", objs[0])
+	var h map[string]any
+	if err := json.Unmarshal(objs[0], &h); err != nil {
+		t.Fatal(err)
 	}
-	// The object decodes back to what was stored, as STIX.
-	if _, probs := stix.DecodeObject(m["objects"][1:len(m["objects"])-1], stix.DefaultLimits()); len(probs) > 0 {
-		t.Errorf("not valid STIX: %v", probs)
+	wantH := map[string]any{"type": stix.HandlingType, "originator": "pa", "tlp": "amber", "audience": []any{"cell"}, "orcon": true, "legal_basis": "wpg", "review_by": "2027-11-01",
+		"object_versions": []any{map[string]any{"id": id(2), "modified": day1}}, "object_marking_refs": []any{stix.TLPMarkingID("amber")}}
+	for k, v := range wantH {
+		if diff := cmp.Diff(v, h[k]); diff != "" {
+			t.Errorf("handling object's %s (-want +got):\n%s", k, diff)
+		}
+	}
+	for _, raw := range objs {
+		if _, probs := stix.DecodeObject(raw, stix.DefaultLimits()); len(probs) > 0 {
+			t.Errorf("not valid STIX: %v", probs)
+		}
 	}
 
 	// Pages: more and next while there is more, X-TAXII-Date-Added-First
@@ -170,18 +180,19 @@ func TestEnvelopeShape(t *testing.T) {
 	if len(man) != 4 {
 		t.Fatalf("manifest %v", man)
 	}
-	r = w.get("pc-analyst", objects, q("limit", "2"), nil)
+	// Three objects: a handling object and the two records it names.
+	r = w.get("pc-analyst", objects, q("limit", "3"), nil)
 	var env taxii.Envelope
 	if err := json.Unmarshal(r.body, &env); err != nil {
 		t.Fatal(err)
 	}
-	if !env.More || env.Next == "" || len(env.Objects) != 2 {
+	if !env.More || env.Next == "" || len(env.Objects) != 3 {
 		t.Fatalf("first page: %s", r.body)
 	}
 	if f, l := r.header.Get(taxii.HeaderDateAddedFirst), r.header.Get(taxii.HeaderDateAddedLast); f != man[0].DateAdded || l != man[1].DateAdded || !taxiiTime.MatchString(f) || f > l {
 		t.Errorf("headers %s %s, want %s %s", f, l, man[0].DateAdded, man[1].DateAdded)
 	}
-	r = w.get("pc-analyst", objects, q("limit", "2", "next", env.Next), nil)
+	r = w.get("pc-analyst", objects, q("limit", "3", "next", env.Next), nil)
 	var last map[string]json.RawMessage
 	_ = json.Unmarshal(r.body, &last)
 	if _, ok := last["next"]; ok || string(last["more"]) != "false" || r.header.Get(taxii.HeaderDateAddedLast) != man[3].DateAdded {
@@ -480,4 +491,36 @@ func TestDelete(t *testing.T) {
 	if r := w.do(request{method: "DELETE", path: collPath(w.cell) + "objects/" + id(7) + "/", query: q("match[version]", "all,first"), user: "pa-analyst"}); r.status != 400 {
 		t.Errorf("malformed filter: %d", r.status)
 	}
+}
+
+// TestOwnObjectEnvelope: an object an organisation made itself (its
+// identity as creator) is completed at ingest and served with its TLP
+// marking and its handling in Mosaic's envelope extension.
+func TestOwnObjectEnvelope(t *testing.T) {
+	w := newObjectsWorld(t, stores["sqlite"])
+	objects := collPath(w.cell) + "objects/"
+	org, err := w.store.Org(context.Background(), "pa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := strings.Replace(ind(30, day1), `"created":`, `"created_by_ref":"`+org.Identity+`","created":`, 1)
+	w.mustPost("pa-analyst", w.cell, own)
+	r := w.get("pc-analyst", objects, q("match[id]", id(30)), nil)
+	var env0 taxii.Envelope
+	var o map[string]any
+	if err := json.Unmarshal(r.body, &env0); err != nil || len(env0.Objects) != 1 || json.Unmarshal(env0.Objects[0], &o) != nil {
+		t.Fatalf("own object: %s", r.body)
+	}
+	ext := o["extensions"].(map[string]any)[stix.ExtensionID].(map[string]any)
+	want := map[string]any{"extension_type": "property-extension", "originator": "pa", "tlp": "amber", "audience": []any{"cell"}, "orcon": true, "legal_basis": "wpg", "review_by": "2027-11-01"}
+	if diff := cmp.Diff(want, ext); diff != "" {
+		t.Errorf("envelope extension (-want +got):\n%s", diff)
+	}
+	if o["object_marking_refs"].([]any)[0] != stix.TLPMarkingID("amber") {
+		t.Errorf("object %v", o)
+	}
+	if _, probs := stix.DecodeObject(env0.Objects[0], stix.DefaultLimits()); len(probs) > 0 {
+		t.Errorf("not valid STIX: %v", probs)
+	}
+
 }

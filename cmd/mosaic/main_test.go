@@ -18,6 +18,7 @@ import (
 	"mosaic"
 	"mosaic/config"
 	"mosaic/credential"
+	"mosaic/stix"
 	"mosaic/storetest"
 )
 
@@ -163,10 +164,14 @@ func TestAdminAndClientCommands(t *testing.T) {
 	for _, o := range bundle.Objects {
 		types = append(types, o["type"].(string))
 	}
-	if bundle.Type != "bundle" || len(bundle.Objects) != 23 || !slices.Contains(types, "extension-definition") || !slices.Contains(types, "marking-definition") {
+	// Mosaic's identity, its two extension definitions, the TLP marking
+	// definition, the 20 indicators (a third party's: they name no
+	// creator) and the handling objects of the two uploads they came in.
+	if bundle.Type != "bundle" || len(bundle.Objects) != 26 || !slices.Contains(types, "extension-definition") || !slices.Contains(types, "marking-definition") || !slices.Contains(types, stix.HandlingType) {
 		t.Errorf("export holds %v", types)
 	}
-	if out := mustRun(t, alice, "", "import", exported); !strings.Contains(out, "23 objects in 1 batches: 0 new, 0 new versions, 23 unchanged") {
+	// The marking definition goes in a batch of its own, first.
+	if out := mustRun(t, alice, "", "import", exported); !strings.Contains(out, "24 objects in 2 batches with 2 handling objects: 0 new, 0 new versions, 24 unchanged") {
 		t.Errorf("re-import of export: %s", out)
 	}
 	// Export from a server with a smaller page limit.

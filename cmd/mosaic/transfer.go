@@ -24,6 +24,7 @@ import (
 	"mosaic/api"
 	"mosaic/export"
 	"mosaic/misp"
+	"mosaic/stix"
 )
 
 // countingReader counts the bytes read, for progress.
@@ -38,25 +39,14 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// streamBundle reads a STIX bundle from r object by object and hands the
-// objects to batch in groups of at most maxObjects objects and maxBytes
-// bytes, so that a file of any size is sent in requests the server accepts.
-func streamBundle(r io.Reader, maxObjects, maxBytes int, batch func(objs []json.RawMessage) error) error {
+// eachObject reads a STIX bundle from r and hands its objects to fn one by
+// one, as written.
+func eachObject(r io.Reader, fn func(o json.RawMessage) error) error {
 	dec := json.NewDecoder(r)
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return errors.New("not a STIX bundle: the file does not start with a JSON object")
 	}
 	var typ string
-	var pending []json.RawMessage
-	size := 0
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		err := batch(pending)
-		pending, size = nil, 0
-		return err
-	}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
@@ -77,13 +67,9 @@ func streamBundle(r io.Reader, maxObjects, maxBytes int, batch func(objs []json.
 				if err := dec.Decode(&o); err != nil {
 					return fmt.Errorf("malformed JSON at byte %d: %v", dec.InputOffset(), err)
 				}
-				if len(pending) > 0 && (len(pending) >= maxObjects || size+len(o) > maxBytes) {
-					if err := flush(); err != nil {
-						return err
-					}
+				if err := fn(o); err != nil {
+					return err
 				}
-				pending = append(pending, o)
-				size += len(o) + 1
 			}
 			if _, err := dec.Token(); err != nil {
 				return fmt.Errorf("malformed JSON at byte %d: %v", dec.InputOffset(), err)
@@ -98,11 +84,116 @@ func streamBundle(r io.Reader, maxObjects, maxBytes int, batch func(objs []json.
 	if typ != "bundle" {
 		return errors.New(`not a STIX bundle: no "type": "bundle"`)
 	}
-	return flush()
+	return nil
+}
+
+// handlingSet holds handling objects (stix.HandlingType) by the versions
+// they name, so that each batch of an import carries the handling objects
+// that name its objects: the server applies a handling object only to the
+// objects of its own request.
+type handlingSet struct {
+	objs []json.RawMessage
+	// names maps a version (versionKey) to the handling objects naming it.
+	names map[string][]int
+	// left counts, per handling object, the names not yet sent; one that
+	// names nothing more is let go (release).
+	left []int
+}
+
+func newHandlingSet() *handlingSet { return &handlingSet{names: map[string][]int{}} }
+
+// versionKey is how a handling object's name and an object are matched:
+// the id and the comparison key of the timestamp, so that precision does
+// not matter.
+func versionKey(id, ts string) string {
+	if k, err := stix.TimeKey(ts); err == nil {
+		ts = k
+	}
+	return id + "|" + ts
+}
+
+// objectKey returns the versionKey of an object: by modified, or created
+// when it has no modified, or neither.
+func objectKey(raw []byte) string {
+	h := stix.ReadHead(raw)
+	ts := h.Modified
+	if ts == "" {
+		ts = h.Created
+	}
+	return versionKey(h.ID, ts)
+}
+
+// add keeps a handling object. One that is not JSON with a list of names
+// is kept naming nothing: the server says what is wrong with it, if it is
+// ever sent.
+func (hs *handlingSet) add(raw json.RawMessage) {
+	var h struct {
+		Names []struct{ ID, Modified, Created string } `json:"object_versions"`
+	}
+	_ = json.Unmarshal(raw, &h)
+	i := len(hs.objs)
+	hs.objs = append(hs.objs, raw)
+	hs.left = append(hs.left, len(h.Names))
+	for _, n := range h.Names {
+		k := versionKey(n.ID, n.Modified+n.Created)
+		hs.names[k] = append(hs.names[k], i)
+	}
+}
+
+// forBatch returns the handling objects that name any of objs, each once,
+// in the order they were added. With release set, a handling object all of
+// whose names have been sent is let go.
+func (hs *handlingSet) forBatch(objs []json.RawMessage, release bool) []json.RawMessage {
+	var picked []int
+	seen := map[int]bool{}
+	for _, o := range objs {
+		k := objectKey(o)
+		for _, i := range hs.names[k] {
+			if !seen[i] {
+				seen[i] = true
+				picked = append(picked, i)
+			}
+			hs.left[i]--
+		}
+		if release {
+			delete(hs.names, k)
+		}
+	}
+	slices.Sort(picked)
+	out := make([]json.RawMessage, 0, len(picked))
+	for _, i := range picked {
+		out = append(out, hs.objs[i])
+		if release && hs.left[i] <= 0 {
+			hs.objs[i] = nil
+		}
+	}
+	return out
+}
+
+// readHandling reads the handling objects of a bundle file (one that
+// `mosaic export --handling` wrote); its other objects are Mosaic's own
+// published ones and are left out.
+func readHandling(name string) (*handlingSet, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	hs := newHandlingSet()
+	err = eachObject(bufio.NewReaderSize(f, 1<<20), func(o json.RawMessage) error {
+		if stix.ReadHead(o).Type == stix.HandlingType {
+			hs.add(o)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return hs, nil
 }
 
 func importCmd(ctx context.Context, args []string, e env) error {
-	var audience, orcon, legal, review string
+	var audience, orcon, legal, review, handlingFile string
 	var batchSize, batchMiB int
 	fs, err := parseClientFlags("import FILE...", args, e, func(fs *flag.FlagSet) {
 		fs.StringVar(&audience, "audience", "", "who may see the objects: originator, cell or compartment:NAME[,compartment:NAME] (default: your organisation's default)")
@@ -111,6 +202,7 @@ func importCmd(ctx context.Context, args []string, e env) error {
 		fs.StringVar(&review, "review-by", "", "review date YYYY-MM-DD (default: by legal basis)")
 		fs.IntVar(&batchSize, "batch", 5000, "objects per request")
 		fs.IntVar(&batchMiB, "batch-mib", 16, "MiB per request at most")
+		fs.StringVar(&handlingFile, "handling", "", "a bundle of handling objects (from mosaic export --handling) for the objects of the files")
 	})
 	if err != nil {
 		return err
@@ -132,15 +224,26 @@ func importCmd(ctx context.Context, args []string, e env) error {
 			q.Set(k, v)
 		}
 	}
+	side := newHandlingSet()
+	if handlingFile != "" {
+		if side, err = readHandling(handlingFile); err != nil {
+			return err
+		}
+	}
 	for _, name := range fs.Args() {
-		if err := importFile(ctx, c, e, name, q, batchSize, batchMiB<<20); err != nil {
+		if err := importFile(ctx, c, e, name, q, batchSize, batchMiB<<20, side); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func importFile(ctx context.Context, c *client, e env, name string, q url.Values, batchSize, batchBytes int) error {
+// importFile imports one file. Of a STIX bundle, the marking definitions
+// go first, in batches of their own, so that every object that names one
+// is judged by the level it declares whatever batch it is in; then the
+// rest, each batch with the handling objects (of the file, or of side)
+// that name its objects.
+func importFile(ctx context.Context, c *client, e env, name string, q url.Values, batchSize, batchBytes int, side *handlingSet) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return err
@@ -174,7 +277,28 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 		}
 		br = bufio.NewReader(bytes.NewReader(doc))
 	}
-	cr := &countingReader{r: br}
+	// The first pass finds the marking definitions and the handling
+	// objects that name them; it reads the file again from the start.
+	var markings []json.RawMessage
+	inFile := newHandlingSet()
+	err = eachObject(br, func(o json.RawMessage) error {
+		switch stix.ReadHead(o).Type {
+		case "marking-definition":
+			markings = append(markings, o)
+		case stix.HandlingType:
+			inFile.add(o)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	markingHandling := append(inFile.forBatch(markings, false), side.forBatch(markings, false)...)
+	inFile = newHandlingSet()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	cr := &countingReader{r: bufio.NewReaderSize(f, 1<<20)}
 	var bar *progressbar.ProgressBar
 	if isTerminal(e.stderr) {
 		bar = progressbar.NewOptions64(st.Size(), progressbar.OptionSetWriter(e.stderr), progressbar.OptionShowBytes(true),
@@ -182,9 +306,9 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 	}
 	start := time.Now()
 	var total mosaic.IngestResult
-	objects, batches := 0, 0
-	err = streamBundle(cr, batchSize, batchBytes, func(objs []json.RawMessage) error {
-		res, stored, err := postBatch(ctx, c, q, objs)
+	objects, batches, handled := 0, 0, 0
+	send := func(objs, handling []json.RawMessage) error {
+		res, stored, err := postBatch(ctx, c, q, objs, handling)
 		if err != nil && stored > 0 {
 			return fmt.Errorf("batch %d (objects %d to %d): the server's body limit split it; objects %d to %d are stored, the rest was refused: %w",
 				batches+1, objects+1, objects+len(objs), objects+1, objects+stored, err)
@@ -194,6 +318,7 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 		}
 		batches++
 		objects += len(objs)
+		handled += len(handling)
 		total.New += res.New
 		total.Unchanged += res.Unchanged
 		total.NewVersions += res.NewVersions
@@ -205,7 +330,48 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 			fmt.Fprintf(e.stderr, "%s: batch %d stored (%d objects so far, %.0f objects/s)\n", name, batches, objects, rate)
 		}
 		return nil
-	})
+	}
+	err = nil
+	for i := 0; i < len(markings) && err == nil; i += batchSize {
+		batch := markings[i:min(i+batchSize, len(markings))]
+		err = send(batch, markingHandling)
+	}
+	// The handling objects of the file go with the batches that hold what
+	// they name, however the batches cut the file; the marking definitions
+	// were sent already.
+	var pending []json.RawMessage
+	size := 0
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		handling := append(inFile.forBatch(pending, true), side.forBatch(pending, false)...)
+		err := send(pending, handling)
+		pending, size = nil, 0
+		return err
+	}
+	if err == nil {
+		err = eachObject(cr, func(o json.RawMessage) error {
+			switch stix.ReadHead(o).Type {
+			case "marking-definition":
+				return nil
+			case stix.HandlingType:
+				inFile.add(o)
+				return nil
+			}
+			if len(pending) > 0 && (len(pending) >= batchSize || size+len(o) > batchBytes) {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			pending = append(pending, o)
+			size += len(o) + 1
+			return nil
+		})
+	}
+	if err == nil {
+		err = flush()
+	}
 	if bar != nil {
 		_ = bar.Finish()
 	}
@@ -215,21 +381,27 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 		}
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d objects in %d batches: %d new, %d new versions, %d unchanged (%.0f objects/s)\n", name, objects, batches,
+	with := ""
+	if handled > 0 {
+		with = fmt.Sprintf(" with %d handling objects", handled)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d objects in %d batches%s: %d new, %d new versions, %d unchanged (%.0f objects/s)\n", name, objects, batches, with,
 		total.New, total.NewVersions, total.Unchanged, float64(objects)/max(time.Since(start).Seconds(), 1e-3))
 	return nil
 }
 
-// postBatch posts objects as one bundle. A server whose body limit is
-// smaller than the batch answers 413; the batch is then sent in two halves,
-// and so on, each half all or nothing. stored counts the leading objects
-// that are stored when an error ends it part way.
-func postBatch(ctx context.Context, c *client, q url.Values, objs []json.RawMessage) (res mosaic.IngestResult, stored int, err error) {
+// postBatch posts objects, after the handling objects that name them, as
+// one bundle. A server whose body limit is smaller than the batch answers
+// 413; the batch is then sent in two halves, and so on, each half all or
+// nothing and each with every handling object (the server ignores those
+// that name nothing of a request). stored counts the leading objects that
+// are stored when an error ends it part way.
+func postBatch(ctx context.Context, c *client, q url.Values, objs, handling []json.RawMessage) (res mosaic.IngestResult, stored int, err error) {
 	// The objects go in as they were read: encoding/json would escape <, >
 	// and & and make the body larger than the batch was measured.
 	var body bytes.Buffer
 	fmt.Fprintf(&body, `{"type":"bundle","id":%q,"objects":[`, newBundleID())
-	for i, o := range objs {
+	for i, o := range slices.Concat(handling, objs) {
 		if i > 0 {
 			body.WriteByte(',')
 		}
@@ -242,11 +414,11 @@ func postBatch(ctx context.Context, c *client, q url.Values, objs []json.RawMess
 		return res, 0, err
 	}
 	half := len(objs) / 2
-	first, stored, err := postBatch(ctx, c, q, objs[:half])
+	first, stored, err := postBatch(ctx, c, q, objs[:half], handling)
 	if err != nil {
 		return first, stored, err
 	}
-	second, stored, err := postBatch(ctx, c, q, objs[half:])
+	second, stored, err := postBatch(ctx, c, q, objs[half:], handling)
 	res = mosaic.IngestResult{New: first.New + second.New, Unchanged: first.Unchanged + second.Unchanged, NewVersions: first.NewVersions + second.NewVersions}
 	return res, half + stored, err
 }
@@ -305,10 +477,11 @@ func fetchPages(ctx context.Context, c *client, q url.Values, pageSize int, fn f
 
 func exportCmd(ctx context.Context, args []string, e env) error {
 	var ff filterFlags
-	var out, text, format string
+	var out, text, format, handlingFile string
 	fs, err := parseClientFlags("export", args, e, func(fs *flag.FlagSet) {
 		ff.define(fs)
 		fs.StringVar(&out, "o", "", "write to this file instead of standard output")
+		fs.StringVar(&handlingFile, "handling", "", "write the handling objects to this file, as a bundle of their own, and the objects alone to the export (stix only)")
 		fs.StringVar(&text, "q", "", "only objects matching this text")
 		fs.StringVar(&format, "format", "stix", "stix (a STIX 2.1 bundle), misp (MISP event JSON), csv, or a blocklist: ip, domain, url, hash")
 	})
@@ -321,21 +494,31 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 	if !slices.Contains(export.Formats(), format) {
 		return fmt.Errorf("--format %q: want stix, misp, csv, ip, domain, url or hash", format)
 	}
+	if handlingFile != "" && format != "stix" {
+		return fmt.Errorf("--handling is for --format stix only: %s has no handling objects", format)
+	}
 	c, err := newClient(e)
 	if err != nil {
 		return err
 	}
 	w := e.stdout
-	var file *os.File
+	var file, side *os.File
 	if out != "" {
-		// Written beside the target and renamed, so a failed export leaves
-		// no half a file under the name asked for.
-		if file, err = os.CreateTemp(dirOf(out), ".mosaic-export-*"); err != nil {
+		if file, err = tempBeside(out); err != nil {
 			return err
 		}
 		defer os.Remove(file.Name())
 		defer file.Close()
 		w = file
+	}
+	var opts []export.Option
+	if handlingFile != "" {
+		if side, err = tempBeside(handlingFile); err != nil {
+			return err
+		}
+		defer os.Remove(side.Name())
+		defer side.Close()
+		opts = append(opts, export.HandlingTo(side))
 	}
 	q := ff.query()
 	if text != "" {
@@ -346,7 +529,7 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 		bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("exporting"),
 			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("objects"), progressbar.OptionClearOnFinish())
 	}
-	ew, err := export.New(format, w, time.Now())
+	ew, err := export.New(format, w, time.Now(), opts...)
 	if err != nil {
 		return err
 	}
@@ -378,16 +561,28 @@ func exportCmd(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if file != nil {
-		if err := file.Close(); err != nil {
+	for _, f := range []struct {
+		file *os.File
+		name string
+	}{{side, handlingFile}, {file, out}} {
+		if f.file == nil {
+			continue
+		}
+		if err := f.file.Close(); err != nil {
 			return err
 		}
-		if err := os.Rename(file.Name(), out); err != nil {
+		if err := os.Rename(f.file.Name(), f.name); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintln(e.stderr, summary)
 	return nil
+}
+
+// tempBeside creates a file beside name, to be renamed to it once written
+// whole: a failed export leaves no half a file under the name asked for.
+func tempBeside(name string) (*os.File, error) {
+	return os.CreateTemp(dirOf(name), ".mosaic-export-*")
 }
 
 func dirOf(path string) string {
