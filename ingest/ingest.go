@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,7 +105,7 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 			// (handlingIndex); it is no one's content and is not stored.
 			continue
 		}
-		if h, ok := publishedHash[o.ID]; ok {
+		if h, ok := publishedHash[strings.ToLower(o.ID)]; ok {
 			// Mosaic's own published objects and the TLP 2.0 marking
 			// definitions arrive with exports; they belong to nobody's
 			// contribution and are not stored.
@@ -246,7 +247,9 @@ func (in *Ingester) otherIdentities(ctx context.Context, org mosaic.Organisation
 	out := make(map[string]string, len(orgs))
 	for _, o := range orgs {
 		if o.Name != org.Name && o.Identity != "" {
-			out[o.Identity] = o.Name
+			// Lower case: a UUID may be written in either (RFC 9562 §4),
+			// and an identity so spelt is still the organisation's.
+			out[strings.ToLower(o.Identity)] = o.Name
 		}
 	}
 	return out, nil
@@ -257,12 +260,13 @@ func (in *Ingester) otherIdentities(ctx context.Context, org mosaic.Organisation
 // identity is bound to it (mosaic.Organisation.Identity), and which
 // identity belongs to whom is public, so refusing tells nothing.
 func authorship(o *stix.Object, others map[string]string) *mosaic.Problem {
-	if by, _ := o.Props["created_by_ref"].(string); others[by] != "" {
+	by, _ := o.Props["created_by_ref"].(string)
+	if name := others[strings.ToLower(by)]; name != "" {
 		return &mosaic.Problem{Object: o.ID, Property: "created_by_ref",
-			Reason: fmt.Sprintf("%s is the identity of organisation %s: only %s submits objects it created", by, others[by], others[by])}
+			Reason: fmt.Sprintf("%s is the identity of organisation %s: only %s submits objects it created", by, name, name)}
 	}
-	if others[o.ID] != "" {
-		return &mosaic.Problem{Object: o.ID, Reason: fmt.Sprintf("this is the identity of organisation %s: only Mosaic describes it", others[o.ID])}
+	if name := others[strings.ToLower(o.ID)]; name != "" {
+		return &mosaic.Problem{Object: o.ID, Reason: fmt.Sprintf("this is the identity of organisation %s: only Mosaic describes it", name)}
 	}
 	return nil
 }

@@ -413,6 +413,9 @@ func TestAuthorship(t *testing.T) {
 		{"created by a third party", obj(2, `,"created_by_ref":"identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5"`), true},
 		{"created by pb, by pa", obj(3, `,"created_by_ref":"`+pb.Identity+`"`), false},
 		{"pb's identity object, by pa", `{"type":"identity","spec_version":"2.1","id":"` + pb.Identity + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"B","identity_class":"organization"}`, false},
+		// A UUID in upper case is the same UUID.
+		{"created by pb in upper case, by pa", obj(4, `,"created_by_ref":"identity--`+strings.ToUpper(strings.TrimPrefix(pb.Identity, "identity--"))+`"`), false},
+		{"pb's identity object in upper case, by pa", `{"type":"identity","spec_version":"2.1","id":"identity--` + strings.ToUpper(strings.TrimPrefix(pb.Identity, "identity--")) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"B","identity_class":"organization"}`, false},
 	} {
 		_, _, err := in.Bundle(ctx, pa, bundleOf(tc.obj), mosaic.EnvelopeDefaults{})
 		if (err == nil) != tc.ok {
@@ -421,5 +424,24 @@ func TestAuthorship(t *testing.T) {
 		if err != nil && (mosaic.ErrorCode(err) != mosaic.CodeInvalid || !strings.Contains(fmt.Sprint(err.(*mosaic.Error).Problems), "organisation pb")) {
 			t.Errorf("%s: %v, want a problem naming pb", tc.name, err)
 		}
+	}
+}
+
+// TestUpperCaseTLPID: an object marked with an official TLP id written in
+// upper case is handled at that level, not at the default: TLP:RED so
+// marked may not go to the cell.
+func TestUpperCaseTLPID(t *testing.T) {
+	in, s, pa := setup(t)
+	ctx := context.Background()
+	red := "marking-definition--" + strings.ToUpper(strings.TrimPrefix(stix.TLPMarkingID(mosaic.TLPRed), "marking-definition--"))
+	cell := mosaic.Audience{Cell: true}
+	if _, _, err := in.Bundle(ctx, pa, bundleOf(obj(1, `,"object_marking_refs":["`+red+`"]`)), mosaic.EnvelopeDefaults{Audience: &cell}); err == nil {
+		t.Error("TLP:RED under an upper-case id went to the cell")
+	}
+	if _, _, err := in.Bundle(ctx, pa, bundleOf(obj(1, `,"object_marking_refs":["`+red+`"]`)), mosaic.EnvelopeDefaults{}); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(t, s, pa, 1); e.TLP != mosaic.TLPRed {
+		t.Errorf("stored at %s, want red", e.TLP)
 	}
 }

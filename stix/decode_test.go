@@ -731,6 +731,10 @@ func TestTLPMarkings(t *testing.T) {
 			t.Errorf("TLPFromMarking(%s) = %q, %v; want %q", id, got, ok, want)
 		}
 	}
+	// An official id with its UUID in upper case is the same id.
+	if got, ok := TLPFromMarking("marking-definition--" + strings.ToUpper(strings.TrimPrefix(TLPMarkingID(mosaic.TLPRed), "marking-definition--"))); !ok || got != mosaic.TLPRed {
+		t.Errorf("the TLP:RED id in upper case: %q, %v", got, ok)
+	}
 	if _, ok := TLPFromMarking("marking-definition--4a0042fe-8b88-40fe-9600-dfa128ce6fbd"); ok {
 		t.Error("a statement marking has a TLP")
 	}

@@ -53,9 +53,14 @@ var markingTLP = func() map[string]mosaic.TLP {
 func TLPMarkingID(t mosaic.TLP) string { return tlp2ID[t] }
 
 // TLPFromMarking returns the TLP level of a TLP 2.0 marking definition id
-// or of one of the four TLP 1.0 ids (TLP:WHITE gives clear).
+// or of one of the four TLP 1.0 ids (TLP:WHITE gives clear), in any case:
+// a UUID's hex digits may be written in upper case (RFC 9562 §4), and an
+// official id so written must not pass for an unknown marking.
 func TLPFromMarking(id string) (mosaic.TLP, bool) {
 	t, ok := markingTLP[id]
+	if !ok {
+		t, ok = markingTLP[strings.ToLower(id)]
+	}
 	return t, ok
 }
 
