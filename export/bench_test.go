@@ -31,7 +31,21 @@ var benchObjects = func() []mosaic.StoredObject {
 	return objs
 }()
 
-func benchmarkFormat(b *testing.B, format string) {
+func benchmarkFormat(b *testing.B, format string) { benchmarkObjects(b, format, benchObjects) }
+
+// runs returns benchObjects handled as uploads are: each run of 500 shares
+// one handling; own marks them as their originator's own objects.
+func runs(own bool) []mosaic.StoredObject {
+	out := make([]mosaic.StoredObject, len(benchObjects))
+	for i, o := range benchObjects {
+		o.Envelope.TLP = mosaic.TLPLevels[i/500%len(mosaic.TLPLevels)]
+		o.ByOriginator = own
+		out[i] = o
+	}
+	return out
+}
+
+func benchmarkObjects(b *testing.B, format string, benchObjects []mosaic.StoredObject) {
 	b.ReportAllocs()
 	var bytes int64
 	for b.Loop() {
@@ -65,9 +79,18 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return io.Discard.Write(p)
 }
 
-// BenchmarkSTIX writes a bundle of 10,000 indicators, each with its
-// envelope added.
+// BenchmarkSTIX writes a bundle of 10,000 third parties' indicators, each
+// handled unlike the one before it: a handling object for every object,
+// the worst case.
 func BenchmarkSTIX(b *testing.B) { benchmarkFormat(b, "stix") }
+
+// BenchmarkSTIXRuns writes them as uploads leave them: runs of 500 handled
+// alike, one handling object each.
+func BenchmarkSTIXRuns(b *testing.B) { benchmarkObjects(b, "stix", runs(false)) }
+
+// BenchmarkSTIXOwn writes them as their originator's own objects, each
+// with its envelope added.
+func BenchmarkSTIXOwn(b *testing.B) { benchmarkObjects(b, "stix", runs(true)) }
 
 // BenchmarkCSV writes the CSV rows of 10,000 indicators, each pattern
 // parsed for its observables.
