@@ -38,7 +38,7 @@ type Config struct {
 type Store interface {
 	Org(ctx context.Context, name string) (mosaic.Organisation, error)
 	Orgs(ctx context.Context) ([]mosaic.Organisation, error)
-	Object(ctx context.Context, v mosaic.Viewer, id string, all bool) ([]mosaic.StoredObject, error)
+	Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (mosaic.ObjectPage, error)
 	Ingest(ctx context.Context, v mosaic.Viewer, recs []mosaic.Record, a mosaic.AuditEntry) (mosaic.IngestResult, error)
 }
 
@@ -217,24 +217,39 @@ func (in *Ingester) markingLevels(ctx context.Context, v mosaic.Viewer, objs []s
 		reason := fmt.Sprintf("the objects refer to %d marking definitions that are neither in the batch nor official TLP markings, more than the %d that are looked up among stored records for one batch; include the marking definitions or split the batch", len(missing), maxMarkingLookups)
 		return nil, &mosaic.Error{Code: mosaic.CodeInvalid, Message: reason + "; nothing was stored", Problems: []mosaic.Problem{{Property: "object_marking_refs", Reason: reason}}}
 	}
-	for _, id := range missing {
-		stored, err := in.store.Object(ctx, v, id, true)
-		if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
-			continue
-		}
+	if len(missing) == 0 {
+		return m, nil
+	}
+	// One listing for all of them, in pages the store bounds by size,
+	// rather than a read per reference.
+	f := mosaic.ObjectFilter{IDs: missing, Types: []string{"marking-definition"}, Versions: []string{mosaic.VersionAll}, Ascending: true, Limit: maxMarkingLookups}
+	for {
+		page, err := in.store.Objects(ctx, v, f)
 		if err != nil {
 			return nil, err
 		}
-		for _, so := range stored {
+		for _, so := range page.Objects {
 			var props map[string]any
 			if err := json.Unmarshal(so.Object, &props); err != nil {
-				return nil, mosaic.Internal(err, "ingest: reading stored marking definition "+id)
+				return nil, mosaic.Internal(err, "ingest: reading a stored marking definition")
 			}
-			t, _ := stix.MarkingTLP(props)
+			id, _ := props["id"].(string)
+			t, ok := stix.MarkingTLP(props)
+			if ok && so.Envelope.Originator != v.Org && t.Rank() < in.cfg.DefaultTLP.Rank() {
+				// Another organisation's definition may raise the level
+				// of the submitter's objects, never lower it below the
+				// default: else whoever stores a definition first under
+				// an id others use (an external source's marking) would
+				// set their objects' TLP.
+				t = in.cfg.DefaultTLP
+			}
 			m.stricter(id, t)
 		}
+		if page.Next == 0 {
+			return m, nil
+		}
+		f.After = page.Next
 	}
-	return m, nil
 }
 
 // otherIdentities maps the STIX identity of every Mosaic organisation but

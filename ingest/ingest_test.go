@@ -445,3 +445,38 @@ func TestUpperCaseTLPID(t *testing.T) {
 		t.Errorf("stored at %s, want red", e.TLP)
 	}
 }
+
+// TestMarkingSquatting: a marking definition another organisation stored
+// first, under an id others refer to, may raise the level of their objects
+// but never lower it below the default; the submitter's own definitions
+// count as they declare.
+func TestMarkingSquatting(t *testing.T) {
+	in, s, pa := setup(t)
+	ctx := context.Background()
+	pb := partner(t, s, "pb")
+	cell := mosaic.Audience{Cell: true}
+	// pb stores, for the whole cell, a definition declaring CLEAR and one
+	// declaring AMBER+STRICT.
+	if _, _, err := in.Bundle(ctx, pb, bundleOf(tlpMarking(1, "clear"), tlpMarking(2, "amber+strict")), mosaic.EnvelopeDefaults{Audience: &cell}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := in.Bundle(ctx, pa, bundleOf(obj(1, marked(markingID(1))), obj(2, marked(markingID(2)))), mosaic.EnvelopeDefaults{}); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(t, s, pa, 1); e.TLP != mosaic.TLPAmber {
+		t.Errorf("pa's object under pb's CLEAR definition: %s, want the default amber", e.TLP)
+	}
+	if e, _ := stored(t, s, pa, 2); e.TLP != mosaic.TLPAmberStrict {
+		t.Errorf("pa's object under pb's AMBER+STRICT definition: %s", e.TLP)
+	}
+	// pa's own definition counts as it declares.
+	if _, _, err := in.Bundle(ctx, pa, bundleOf(tlpMarking(3, "green")), mosaic.EnvelopeDefaults{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := in.Bundle(ctx, pa, bundleOf(obj(3, marked(markingID(3)))), mosaic.EnvelopeDefaults{}); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := stored(t, s, pa, 3); e.TLP != mosaic.TLPGreen {
+		t.Errorf("pa's object under its own GREEN definition: %s", e.TLP)
+	}
+}
