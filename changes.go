@@ -36,7 +36,7 @@ type Change struct {
 	// the user (ChangePasswordReset).
 	User *User `json:"user,omitempty"`
 	// Fields names what a ChangeUserUpdate or ChangeUserApprover sets:
-	// role, content_grant, email, approver. Approving sets only these, on
+	// role, content_grant, email, disabled, approver. Approving sets only these, on
 	// the user as it is then, so that a change made in between (a user
 	// disabled meanwhile) is not undone.
 	Fields []string `json:"fields,omitempty"`
@@ -88,11 +88,33 @@ type ChangeRequest struct {
 	DecidedBy   string        `json:"decided_by,omitempty"`
 	Decided     *time.Time    `json:"decided,omitempty"`
 	Reason      string        `json:"reason,omitempty"` // why it was refused
+	// Consents, when set, are the organisations whose approvers must each
+	// agree (Org among them): the change is made when the last one agrees,
+	// and refused when any one refuses. Without them one approver of Org
+	// decides.
+	Consents []Consent `json:"consents,omitempty"`
+}
+
+// Consent is one organisation's part in a request that needs several.
+type Consent struct {
+	Org       string     `json:"org"`
+	DecidedBy string     `json:"decided_by,omitempty"` // the approver who agreed
+	Decided   *time.Time `json:"decided,omitempty"`
+}
+
+// Consent returns org's part in r, and whether it has one.
+func (r ChangeRequest) Consent(org string) (Consent, bool) {
+	for _, c := range r.Consents {
+		if c.Org == org {
+			return c, true
+		}
+	}
+	return Consent{}, false
 }
 
 // RequestFilter selects change requests: with DecidableBy set, those an
-// approver of that organisation may decide (its own, and those any
-// partner's approver may); with RequestedBy set, those that user asked
+// approver of that organisation may decide (its own, those any partner's
+// approver may, and those that need its consent); with RequestedBy set, those that user asked
 // for; with neither, all. Pending keeps only those still pending (neither
 // decided nor expired at Now). At most Limit come back.
 type RequestFilter struct {

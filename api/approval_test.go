@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,6 +50,15 @@ func (h *harness) decide(user string, id int64, verb, body string, status int) a
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// consentOrgs names the organisations whose agreement r needs, in order.
+func consentOrgs(r mosaic.ChangeRequest) string {
+	var orgs []string
+	for _, c := range r.Consents {
+		orgs = append(orgs, c.Org)
+	}
+	return strings.Join(orgs, " ")
+}
 
 // TestFourEyes walks every change of who sees content through its request
 // and approval, and tries the insider's ways around it: an admin giving
@@ -149,15 +159,35 @@ func TestFourEyes(t *testing.T) {
 	// Taking away never waits.
 	h.change("pa-admin", "PATCH", "/api/v1/users/pb-analyst", `{"role":"analyst"}`, 200)
 
-	// Compartment membership waits for the member's organisation; leaving
-	// does not.
+	// Compartment membership waits for the member's organisation and for
+	// every organisation that is a member already (ops has pa): what they
+	// shared with it goes to someone new. Leaving waits for nobody.
 	out = h.change("pa-admin", "PUT", "/api/v1/compartments/ops/users/pb-liaison2", "", 202)
-	h.decide("pb-liaison", out.Request.ID, "approve", "", 200)
+	if got := consentOrgs(*out.Request); out.Request.Org != "pb" || got != "pa pb" {
+		t.Fatalf("membership request of %s with consents %q, want pb with pa and pb", out.Request.Org, got)
+	}
+	d = h.decide("pb-liaison", out.Request.ID, "approve", "", 200)
 	var c mosaic.Compartment
 	h.get("pa-admin", "/api/v1/compartments/ops", nil, &c)
-	if !strings.Contains(strings.Join(c.Users, ","), "pb-liaison2") {
-		t.Errorf("approved member missing: %+v", c)
+	if d.Request.Status != mosaic.RequestPending || slices.Contains(c.Users, "pb-liaison2") {
+		t.Fatalf("made with the joining organisation's agreement alone: %s, %+v", d.Request.Status, c)
 	}
+	h.decide("pb-liaison", out.Request.ID, "approve", "", 409) // pb agreed already
+	d = h.decide("pa-liaison", out.Request.ID, "approve", "", 200)
+	h.get("pa-admin", "/api/v1/compartments/ops", nil, &c)
+	if d.Request.Status != mosaic.RequestApproved || !slices.Contains(c.Users, "pb-liaison2") {
+		t.Errorf("approved member missing: %s, %+v", d.Request.Status, c)
+	}
+	// Any one member organisation's refusal refuses.
+	h.change("pa-admin", "DELETE", "/api/v1/compartments/ops/users/pb-liaison2", "", 200)
+	out = h.change("pa-admin", "PUT", "/api/v1/compartments/ops/users/pb-liaison2", "", 202)
+	h.decide("pb-liaison", out.Request.ID, "approve", "", 200)
+	if d := h.decide("pa-liaison", out.Request.ID, "refuse", "", 200); d.Request.Status != mosaic.RequestRefused {
+		t.Errorf("refused by pa: %s", d.Request.Status)
+	}
+	h.change("pa-admin", "PUT", "/api/v1/compartments/ops/users/pb-liaison2", "", 202)
+	h.decide("pb-liaison", out.Request.ID+1, "approve", "", 200)
+	h.decide("pa-liaison", out.Request.ID+1, "approve", "", 200)
 	h.change("pa-admin", "DELETE", "/api/v1/compartments/ops/users/pb-liaison2", "", 200)
 	// An approver does not approve its own membership.
 	out = h.change("pa-admin", "PUT", "/api/v1/compartments/ops/users/pb-liaison", "", 202)
@@ -195,10 +225,33 @@ func TestFourEyes(t *testing.T) {
 		return p.Requests
 	}
 	for _, r := range list("pb-liaison") {
-		if r.Org != "pb" && r.Org != "" {
+		if _, consents := r.Consent("pb"); r.Org != "pb" && r.Org != "" && !consents {
 			t.Errorf("pb's approver sees a request of %s", r.Org)
 		}
 	}
+	// A member organisation's approver sees a membership request it must
+	// agree to; another's does not.
+	for _, n := range []string{"pc", "pd"} {
+		if err := h.store.CreateOrg(t.Context(), &mosaic.Organisation{Name: n, FullName: n, Kind: mosaic.Partner, LegalRegime: "wbni"}, mosaic.AuditEntry{Action: "setup"}); err != nil {
+			t.Fatal(err)
+		}
+		u := mosaic.User{Name: n + "-liaison", Org: n, Role: mosaic.Liaison, Approver: true}
+		if err := h.store.CreateUser(t.Context(), &u, "", mosaic.AuditEntry{Action: "setup"}); err != nil {
+			t.Fatal(err)
+		}
+		h.token(n + "-liaison")
+	}
+	out = h.change("pa-admin", "PUT", "/api/v1/compartments/ops/orgs/pc", "", 202)
+	if got := consentOrgs(*out.Request); got != "pa pc" {
+		t.Errorf("adding pc to ops (of pa) needs the agreement of %q", got)
+	}
+	if !slices.ContainsFunc(list("pa-liaison"), func(r mosaic.ChangeRequest) bool { return r.ID == out.Request.ID }) {
+		t.Error("pa's approver does not see a request to add pc to a compartment pa is in")
+	}
+	if slices.ContainsFunc(list("pd-liaison"), func(r mosaic.ChangeRequest) bool { return r.ID == out.Request.ID }) {
+		t.Error("pd's approver sees a request for a compartment it is not in")
+	}
+	h.decide("pd-liaison", out.Request.ID, "approve", "", 404)
 	if rs := list("pa-analyst"); len(rs) != 0 {
 		t.Errorf("an analyst sees %d requests", len(rs))
 	}

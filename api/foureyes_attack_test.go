@@ -133,6 +133,7 @@ func TestFourEyesInsider(t *testing.T) {
 			t.Run("re-enable", func(t *testing.T) { insiderReenable(t, open) })
 			t.Run("decide race", func(t *testing.T) { insiderDecideRace(t, open) })
 			t.Run("redeem race", func(t *testing.T) { insiderRedeemRace(t, open) })
+			t.Run("consent race", func(t *testing.T) { insiderConsentRace(t, open) })
 		})
 	}
 }
@@ -485,5 +486,46 @@ func insiderRedeemRace(t *testing.T, open storetest.Opener) {
 		if !h.passwordWorks("sh-user", passwords[won]) || h.passwordWorks("sh-user", passwords[1-won]) {
 			t.Fatalf("round %d: the stored password is not the one answered 204", round)
 		}
+	}
+}
+
+// insiderConsentRace: the two organisations a membership needs agree at
+// the same moment. Each agreement counts once, and the change is made
+// exactly once, by whichever comes last: a request must not stay pending
+// with every agreement given, nor be applied twice.
+func insiderConsentRace(t *testing.T, open storetest.Opener) {
+	h := insiderHarness(t, open)
+	tokens := map[string]string{"pa-liaison": h.token("pa-liaison"), "pb-liaison": h.token("pb-liaison")}
+	for round := range 20 {
+		out := h.change("pa-admin", "PUT", "/api/v1/compartments/ops/users/pb-liaison2", "", 202)
+		id := out.Request.ID
+		var status [2]int
+		var errs [2]error
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i, user := range []string{"pa-liaison", "pb-liaison"} {
+			wg.Go(func() {
+				<-start
+				status[i], _, errs[i] = rawDo(h, tokens[user], "POST", "/api/v1/requests/"+itoa(id)+"/approve", "")
+			})
+		}
+		close(start)
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || status[0] != 200 || status[1] != 200 {
+			t.Fatalf("round %d: answers %d and %d (%v, %v), want both 200", round, status[0], status[1], errs[0], errs[1])
+		}
+		var r mosaic.ChangeRequest
+		h.get("pa-admin", "/api/v1/requests/"+itoa(id), nil, &r)
+		var c mosaic.Compartment
+		h.get("pa-admin", "/api/v1/compartments/ops", nil, &c)
+		if r.Status != mosaic.RequestApproved || !slices.Contains(c.Users, "pb-liaison2") {
+			t.Fatalf("round %d: both agreed, request %s, members %v", round, r.Status, c.Users)
+		}
+		for _, cs := range r.Consents {
+			if cs.DecidedBy == "" {
+				t.Fatalf("round %d: %s's agreement is not recorded", round, cs.Org)
+			}
+		}
+		h.change("pa-admin", "DELETE", "/api/v1/compartments/ops/users/pb-liaison2", "", 200)
 	}
 }

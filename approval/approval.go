@@ -309,14 +309,27 @@ func (s *Service) AddMember(ctx context.Context, v mosaic.Viewer, compartment, o
 		}
 		memberOrg, what = u.Org, "user "+user+" ("+string(u.Role)+" of "+u.Org+")"
 	}
-	a := policy.MemberApproval(memberOrg)
+	userOrgs := make(map[string]string, len(c.Users))
+	for _, name := range c.Users {
+		u, err := s.store.User(ctx, name)
+		if err != nil {
+			return Outcome{}, err
+		}
+		userOrgs[name] = u.Org
+	}
+	a := policy.MemberApproval(memberOrg, c, userOrgs)
 	subject := compartment
 	if user != "" {
 		subject = user
 	}
+	var consents []mosaic.Consent
+	for _, o := range a.Consents {
+		consents = append(consents, mosaic.Consent{Org: o})
+	}
 	r, err := s.request(ctx, v, mosaic.ChangeRequest{Kind: mosaic.ChangeMemberAdd, Org: a.Org, Subject: subject,
-		Change:  mosaic.Change{Compartment: compartment, MemberOrg: org, MemberUser: user},
-		Summary: fmt.Sprintf("add %s to compartment %s: %s", what, compartment, strings.Join(a.Why, "; "))})
+		Change:   mosaic.Change{Compartment: compartment, MemberOrg: org, MemberUser: user},
+		Summary:  fmt.Sprintf("add %s to compartment %s: %s", what, compartment, strings.Join(a.Why, "; ")),
+		Consents: consents})
 	return Outcome{Request: r}, err
 }
 

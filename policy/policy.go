@@ -442,6 +442,9 @@ type Approval struct {
 	Fields []string
 	// Why says in words what makes the change need approval.
 	Why []string
+	// Consents, when set, are the organisations whose approvers must each
+	// agree, Org among them, by name (mosaic.ChangeRequest.Consents).
+	Consents []string
 }
 
 // UserApproval decides a new user (cur nil) or a change of one, of an
@@ -501,13 +504,36 @@ func MayChangeUser(v mosaic.Viewer, cur, next mosaic.User) error {
 	return nil
 }
 
-// MemberApproval decides adding a member to a compartment: a partner
-// organisation (memberOrg, its kind k) or a user of one (of organisation
-// memberOrg). Either reads the compartment's records from then on, so an
-// approver of that organisation decides. Removing a member needs nobody's
-// approval: it only takes content away.
-func MemberApproval(memberOrg string) Approval {
-	return Approval{Needed: true, Org: memberOrg, Why: []string{"members of the compartment read what is shared with it"}}
+// MemberApproval decides adding a member to a compartment c: a partner
+// organisation or a user of one (of organisation memberOrg). Either reads
+// the compartment's records from then on, so an approver of memberOrg
+// agrees, and so does an approver of every organisation that is a member
+// already, through itself or through its users (userOrgs maps c's member
+// users to their organisations): what they shared with the compartment
+// goes to someone new. Removing a member needs nobody's approval: it only
+// takes content away.
+func MemberApproval(memberOrg string, c mosaic.Compartment, userOrgs map[string]string) Approval {
+	a := Approval{Needed: true, Org: memberOrg, Why: []string{"members of the compartment read what is shared with it"}}
+	orgs := []string{memberOrg}
+	add := func(o string) {
+		if o != "" && !slices.Contains(orgs, o) {
+			orgs = append(orgs, o)
+		}
+	}
+	for _, o := range c.Orgs {
+		add(o)
+	}
+	for _, u := range c.Users {
+		add(userOrgs[u])
+	}
+	if len(orgs) > 1 {
+		members := slices.Clone(orgs[1:])
+		slices.Sort(members)
+		slices.Sort(orgs)
+		a.Consents = orgs
+		a.Why = append(a.Why, "every member organisation ("+strings.Join(members, ", ")+") agrees to show what it shared with the compartment to a new member")
+	}
+	return a
 }
 
 // OrgApproval decides a change of an organisation: a new default
@@ -575,9 +601,12 @@ func MayDecide(v mosaic.Viewer, r mosaic.ChangeRequest) error {
 	if !MaySeeRequest(v, r) {
 		return mosaic.Errorf(mosaic.CodeNotFound, "request %d not found", r.ID)
 	}
+	c, consents := r.Consent(v.Org)
 	switch {
-	case !IsApprover(v) || (r.Org != "" && r.Org != v.Org):
+	case !IsApprover(v) || (r.Org != "" && r.Org != v.Org && !consents):
 		return mosaic.Errorf(mosaic.CodeForbidden, "only an approver of %s decides this request", orAnyPartner(r.Org))
+	case consents && c.DecidedBy != "":
+		return mosaic.Errorf(mosaic.CodeConflict, "%s agreed to request %d already (%s); it waits for the other organisations", v.Org, r.ID, c.DecidedBy)
 	case r.RequestedBy == v.User:
 		return mosaic.Errorf(mosaic.CodeForbidden, "nobody approves their own request")
 	case r.Subject == v.User || r.Change.MemberUser == v.User:
@@ -594,9 +623,14 @@ func orAnyPartner(org string) string {
 }
 
 // MaySeeRequest reports whether v may read r: admins read every request,
-// approvers those they may decide, and everyone the requests they made.
+// approvers those they may decide or consent to, and everyone the requests
+// they made.
 func MaySeeRequest(v mosaic.Viewer, r mosaic.ChangeRequest) bool {
-	return v.Role == mosaic.Admin || r.RequestedBy == v.User || (IsApprover(v) && (r.Org == "" || r.Org == v.Org))
+	if v.Role == mosaic.Admin || r.RequestedBy == v.User {
+		return true
+	}
+	_, consents := r.Consent(v.Org)
+	return IsApprover(v) && (r.Org == "" || r.Org == v.Org || consents)
 }
 
 // MayHoldApprover returns nil when a user of role r in an organisation of

@@ -291,8 +291,13 @@ func TestUserApproval(t *testing.T) {
 }
 
 func TestOtherApprovals(t *testing.T) {
-	if a := MemberApproval("pb"); !a.Needed || a.Org != "pb" {
-		t.Errorf("MemberApproval = %+v", a)
+	if a := MemberApproval("pb", mosaic.Compartment{Name: "ops"}, nil); !a.Needed || a.Org != "pb" || a.Consents != nil {
+		t.Errorf("MemberApproval, an empty compartment = %+v", a)
+	}
+	// Every member organisation, through itself or its users, agrees too.
+	c := mosaic.Compartment{Name: "ops", Orgs: []string{"pc", "pb"}, Users: []string{"pd-analyst", "pb-liaison"}}
+	if a := MemberApproval("pb", c, map[string]string{"pd-analyst": "pd", "pb-liaison": "pb"}); !a.Needed || a.Org != "pb" || !slices.Equal(a.Consents, []string{"pb", "pc", "pd"}) {
+		t.Errorf("MemberApproval, a compartment of pb, pc and a user of pd = %+v", a)
 	}
 	o := mosaic.Organisation{Name: "pa"}
 	if a := OrgApproval(o, o); a.Needed {

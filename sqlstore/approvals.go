@@ -40,9 +40,52 @@ func (s *Store) RequestChange(ctx context.Context, r *mosaic.ChangeRequest, a mo
 			string(r.Kind), org, r.Subject, string(change), r.Summary, by.ID, micros(now), micros(r.Expires)).Scan(&r.ID); err != nil {
 			return mosaic.Internal(err, "insert change request")
 		}
+		for _, c := range r.Consents {
+			o, err := s.org(ctx, tx, c.Org)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO change_request_consents (request_id, org_id) VALUES (?, ?)`), r.ID, o.ID); err != nil {
+				return mosaic.Internal(err, "insert change request consent")
+			}
+		}
 		a.Detail = strings.TrimSpace(a.Detail + " request " + strconv.FormatInt(r.ID, 10) + ": " + r.Summary)
 		return s.appendAudit(ctx, tx, a)
 	})
+}
+
+// withConsents fills in the Consents of rs, in one query.
+func (s *Store) withConsents(ctx context.Context, q querier, rs []mosaic.ChangeRequest) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]any, len(rs))
+	at := make(map[int64]int, len(rs))
+	for i, r := range rs {
+		ids[i], at[r.ID] = r.ID, i
+	}
+	rows, err := q.QueryContext(ctx, s.q(`SELECT c.request_id, o.name, COALESCE(u.name, ''), c.decided FROM change_request_consents c
+		JOIN orgs o ON o.id = c.org_id LEFT JOIN users u ON u.id = c.decided_by
+		WHERE c.request_id IN (`+placeholders(len(ids))+`) ORDER BY c.request_id, o.name`), ids...)
+	if err != nil {
+		return mosaic.Internal(err, "query change request consents")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c mosaic.Consent
+		var decided sql.NullInt64
+		if err := rows.Scan(&id, &c.Org, &c.DecidedBy, &decided); err != nil {
+			return mosaic.Internal(err, "scan change request consent")
+		}
+		if decided.Valid {
+			t := fromMicros(decided.Int64)
+			c.Decided = &t
+		}
+		r := &rs[at[id]]
+		r.Consents = append(r.Consents, c)
+	}
+	return rows.Err()
 }
 
 const requestColumns = `r.id, r.kind, COALESCE(o.name, ''), r.subject, r.change, r.summary, rb.name, r.requested, r.expires, r.status, COALESCE(db.name, ''), r.decided, r.reason`
@@ -83,8 +126,8 @@ func (s *Store) ChangeRequests(ctx context.Context, f mosaic.RequestFilter) ([]m
 	var where []string
 	var args []any
 	if f.DecidableBy != "" {
-		where = append(where, `(o.name = ? OR r.org_id IS NULL)`)
-		args = append(args, f.DecidableBy)
+		where = append(where, `(o.name = ? OR r.org_id IS NULL OR EXISTS (SELECT 1 FROM change_request_consents c JOIN orgs co ON co.id = c.org_id WHERE c.request_id = r.id AND co.name = ?))`)
+		args = append(args, f.DecidableBy, f.DecidableBy)
 	}
 	if f.RequestedBy != "" {
 		where = append(where, `rb.name = ?`)
@@ -118,7 +161,11 @@ func (s *Store) ChangeRequests(ctx context.Context, f mosaic.RequestFilter) ([]m
 		expire(&r, now)
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, mosaic.Internal(err, "query change requests")
+	}
+	rows.Close()
+	return out, s.withConsents(ctx, s.r, out)
 }
 
 // ChangeRequest returns one change request.
@@ -135,7 +182,9 @@ func (s *Store) changeRequest(ctx context.Context, q querier, id int64) (mosaic.
 		return r, mosaic.Internal(err, "query change request")
 	}
 	expire(&r, s.clock.Now())
-	return r, nil
+	rs := []mosaic.ChangeRequest{r}
+	err = s.withConsents(ctx, q, rs)
+	return rs[0], err
 }
 
 // DecideChange approves or refuses a pending request, applying an approved
@@ -156,6 +205,17 @@ func (s *Store) DecideChange(ctx context.Context, id int64, decider string, appr
 			return err
 		}
 		now := s.clock.Now().UTC()
+		if approve && len(r.Consents) > 0 {
+			last, err := s.consent(ctx, tx, &r, by, now)
+			if err != nil {
+				return err
+			}
+			if !last {
+				a.Detail = strings.TrimSpace(a.Detail + " request " + strconv.FormatInt(id, 10) + " agreed by " + by.Org + ", waiting for the others: " + r.Summary)
+				out = r
+				return s.appendAudit(ctx, tx, a)
+			}
+		}
 		status := mosaic.RequestRefused
 		if approve {
 			status = mosaic.RequestApproved
@@ -189,6 +249,43 @@ func (s *Store) DecideChange(ctx context.Context, id int64, decider string, appr
 		return mosaic.ChangeRequest{}, false, err
 	}
 	return out, coded, nil
+}
+
+// consent records the agreement of by's organisation to r, which needs
+// several, and reports whether it was the last one missing. The request's
+// row is locked first, so that of consents given at once the last one
+// counted sees the others and makes the change (on PostgreSQL the second
+// waits for the first's commit).
+func (s *Store) consent(ctx context.Context, tx *sql.Tx, r *mosaic.ChangeRequest, by mosaic.User, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE change_requests SET status = status WHERE id = ? AND status = ?`), r.ID, string(mosaic.RequestPending))
+	if err != nil {
+		return false, mosaic.Internal(err, "lock change request")
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, mosaic.Errorf(mosaic.CodeConflict, "request %d was decided by someone else meanwhile", r.ID)
+	}
+	o, err := s.org(ctx, tx, by.Org)
+	if err != nil {
+		return false, err
+	}
+	res, err = tx.ExecContext(ctx, s.q(`UPDATE change_request_consents SET decided_by = ?, decided = ? WHERE request_id = ? AND org_id = ? AND decided_by IS NULL`),
+		by.ID, micros(now), r.ID, o.ID)
+	if err != nil {
+		return false, mosaic.Internal(err, "record consent")
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, mosaic.Errorf(mosaic.CodeConflict, "%s agreed to request %d already, or is not asked to", by.Org, r.ID)
+	}
+	var left int
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM change_request_consents WHERE request_id = ? AND decided_by IS NULL`), r.ID).Scan(&left); err != nil {
+		return false, mosaic.Internal(err, "count consents")
+	}
+	for i := range r.Consents {
+		if r.Consents[i].Org == by.Org {
+			r.Consents[i].DecidedBy, r.Consents[i].Decided = by.Name, &now
+		}
+	}
+	return left == 0, nil
 }
 
 // apply makes an approved change inside tx, and reports whether it kept

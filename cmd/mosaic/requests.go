@@ -137,6 +137,13 @@ func showRequestCmd(ctx context.Context, args []string, e env) error {
 	fmt.Fprintf(tw, "summary\t%s\n", r.Summary)
 	fmt.Fprintf(tw, "subject\t%s\n", r.Subject)
 	fmt.Fprintf(tw, "decided by an approver of\t%s\n", orAnyPartner(r.Org))
+	for _, c := range r.Consents {
+		state := "waiting"
+		if c.DecidedBy != "" {
+			state = "agreed by " + c.DecidedBy
+		}
+		fmt.Fprintf(tw, "needs the agreement of\t%s: %s\n", c.Org, state)
+	}
 	fmt.Fprintf(tw, "requested by\t%s, %s\n", r.RequestedBy, r.Requested.UTC().Format(timeLayout))
 	fmt.Fprintf(tw, "expires\t%s\n", r.Expires.UTC().Format(timeLayout))
 	fmt.Fprintf(tw, "status\t%s\n", r.Status)
