@@ -69,6 +69,9 @@ type EnvelopeDefaults struct {
 // EnvelopeFields is a set of envelope fields.
 type EnvelopeFields struct {
 	Audience, ORCON, LegalBasis, ReviewBy bool
+	// TLP is set when something beside the object (a handling object)
+	// gave its level; the object's own markings are part of its content.
+	TLP bool
 }
 
 // StoredObject is a record as a reader receives it.

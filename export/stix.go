@@ -41,7 +41,10 @@ type stixWriter struct {
 	pending  [][]string
 	// unmarked counts the objects above TLP:CLEAR that leave without a
 	// TLP marking of their own.
-	unmarked                   int
+	unmarked int
+	// below counts the objects whose own TLP marking is lower than the
+	// level they are handled under.
+	below                      int
 	n, skipped, handled, hobjs int
 }
 
@@ -144,15 +147,23 @@ func (s *stixWriter) markings(h head, tlp mosaic.TLP) {
 		refs = append(refs, g.MarkingRef)
 	}
 	official := false
+	var marked mosaic.TLP
 	for _, r := range refs {
 		if t, ok := stix.TLPFromMarking(r); ok {
 			official = true
+			if t.Rank() > marked.Rank() {
+				marked = t
+			}
 			if stix.TLPMarkingID(t) == r {
 				s.tlps[t] = true
 			}
 		}
 	}
 	switch {
+	case official && marked.Rank() < tlp.Rank():
+		// Handled stricter than it says (the strictest of its markings
+		// and the handling given beside it counts).
+		s.below++
 	case official || tlp.Rank() <= mosaic.TLPClear.Rank():
 	case len(refs) == 0:
 		s.unmarked++
@@ -230,6 +241,9 @@ func (s *stixWriter) End() (string, error) {
 	}
 	if s.unmarked > 0 {
 		lines = append(lines, fmt.Sprintf("warning: %d objects handled above TLP:CLEAR leave without a TLP marking of their own; their TLP is only in the handling objects (%s), which a tool that does not know them ignores", s.unmarked, stix.HandlingType))
+	}
+	if s.below > 0 {
+		lines = append(lines, fmt.Sprintf("warning: %d objects carry a TLP marking lower than the level they are handled under, which is only in their handling; a tool that reads the marking alone takes them as less restricted than they are", s.below))
 	}
 	return strings.Join(lines, "\n"), end(s.w, s.tlps)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"mosaic"
@@ -46,6 +47,10 @@ func importPage(ctx context.Context, in Contributor, v mosaic.Viewer, f mosaic.F
 		return res, mosaic.Errorf(mosaic.CodeTooLarge, "the page has %d objects, more than the limit of %d", n, lim.MaxObjects)
 	}
 	objs := make([]stix.Object, 0, len(raws))
+	// levels holds the strictest TLP the page's handling objects give each
+	// version they name: two contributions of one object, handled at two
+	// levels over there, may both be on the page.
+	levels := map[stix.Version]mosaic.TLP{}
 	type version struct{ id, modified string }
 	seen := map[version][32]byte{}
 	for i, raw := range raws {
@@ -71,13 +76,20 @@ func importPage(ctx context.Context, in Contributor, v mosaic.Viewer, f mosaic.F
 		// changes.
 		o.Ext = nil
 		if o.Handling != nil {
-			res.Handling++
 			// A handling object of a remote Mosaic gives a third party's
 			// objects their handling over there; here the feed's envelope
 			// governs, as for the extension. Its TLP is kept: it is the
 			// only place the objects' level travels, and ingest takes the
 			// strictest of it and their own markings.
-			o.Handling.Envelope = stix.EnvelopeExt{}
+			res.Handling++
+			if o.Handling.TLP != "" {
+				for _, n := range o.Handling.Names {
+					if t, ok := levels[n]; !ok || o.Handling.TLP.Rank() > t.Rank() {
+						levels[n] = o.Handling.TLP
+					}
+				}
+			}
+			continue
 		}
 		// A server may list one version twice; the store takes each once.
 		k := version{o.ID, o.ModifiedKey}
@@ -95,9 +107,17 @@ func importPage(ctx context.Context, in Contributor, v mosaic.Viewer, f mosaic.F
 	// A problem names an id, not a version: the versions of an id named
 	// while the batch holds more than one of them are tried alone after
 	// the rest, so that a good version is not refused for a bad one.
+	// Every request carries the levels, so that no version goes in
+	// without the TLP the remote handles it under, however the rounds
+	// below split the page; ingest ignores what names nothing of a
+	// request.
+	handling := handlingOf(levels)
+	contribute := func(objs []stix.Object) (mosaic.IngestResult, error) {
+		return in.ContributeObjects(ctx, v, slices.Concat(handling, objs), f.Defaults(), content.Access{Action: "feed.import", Detail: f.Name})
+	}
 	var alone []stix.Object
 	for len(objs) > 0 {
-		r, err := in.ContributeObjects(ctx, v, objs, f.Defaults(), content.Access{Action: "feed.import", Detail: f.Name})
+		r, err := contribute(objs)
 		if err == nil {
 			res.add(r)
 			break
@@ -130,7 +150,7 @@ func importPage(ctx context.Context, in Contributor, v mosaic.Viewer, f mosaic.F
 		objs = kept
 	}
 	for _, o := range alone {
-		r, err := in.ContributeObjects(ctx, v, []stix.Object{o}, f.Defaults(), content.Access{Action: "feed.import", Detail: f.Name})
+		r, err := contribute([]stix.Object{o})
 		if err == nil {
 			res.add(r)
 			continue
@@ -143,6 +163,23 @@ func importPage(ctx context.Context, in Contributor, v mosaic.Viewer, f mosaic.F
 		res.reject(ps...)
 	}
 	return res, nil
+}
+
+// handlingOf returns a handling object per TLP level that gives the
+// versions of levels their level, and nothing else.
+func handlingOf(levels map[stix.Version]mosaic.TLP) []stix.Object {
+	by := map[mosaic.TLP][]stix.Version{}
+	for n, t := range levels {
+		by[t] = append(by[t], n)
+	}
+	var out []stix.Object
+	for _, t := range mosaic.TLPLevels {
+		if len(by[t]) > 0 {
+			out = append(out, stix.Object{ID: stix.HandlingType + " (the remote's TLP:" + strings.ToUpper(string(t)) + ")", Type: stix.HandlingType,
+				Handling: &stix.Handling{TLP: t, Names: by[t]}})
+		}
+	}
+	return out
 }
 
 // objectProblems returns, for an error that refuses particular objects of

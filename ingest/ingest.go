@@ -123,7 +123,7 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 		o.ResolveTLP(levels.level)
 		h := handling[o.Version()]
 		createdBy, _ := o.Props["created_by_ref"].(string)
-		if !o.HasTLP && o.Type != "marking-definition" && org.Identity != "" && createdBy == org.Identity {
+		if !o.HasTLP && o.Type != "marking-definition" && org.Identity != "" && strings.EqualFold(createdBy, org.Identity) {
 			// The organisation's own object, which no one has seen in
 			// another form, is completed: the level Mosaic handles it
 			// under travels with it, in standard STIX, to every reader
@@ -376,7 +376,7 @@ func (in *Ingester) envelope(org mosaic.Organisation, o *stix.Object, h *stix.Ha
 		// for all the objects it names, by handlingIndex.
 		hx = &h.Envelope
 		if h.TLP != "" && (!o.HasTLP || h.TLP.Rank() > env.TLP.Rank()) {
-			env.TLP = h.TLP
+			env.TLP, x.TLP = h.TLP, true
 		}
 	}
 	if a := firstOf(ext.Audience, hx.Audience, p.Audience); a != nil {
@@ -474,7 +474,7 @@ func (in *Ingester) checkHandling(org mosaic.Organisation, id string, h *stix.Ha
 	var problems []mosaic.Problem
 	if o := h.Envelope.Originator; o != nil && *o != org.Name {
 		problems = append(problems, mosaic.Problem{Object: id, Property: "originator",
-			Reason: fmt.Sprintf("this handling object describes organisation %s's contributions (exported from Mosaic); only %s can submit them with this handling; leave the handling object out to contribute the objects it names as your own", *o, *o)})
+			Reason: fmt.Sprintf("this handling object describes organisation %s's contributions (exported from Mosaic); only %s can submit them with this handling. Without it the objects would be your own contribution, under your own handling and within the rule on re-sharing another organisation's contribution", *o, *o)})
 	}
 	if l := h.Envelope.LegalBasis; l != nil {
 		if _, ok := in.cfg.LegalBases[*l]; !ok {

@@ -415,6 +415,29 @@ func ContentRole(k mosaic.OrgKind, r mosaic.Role, grant bool) bool {
 	return partnerStaff(k, r) || (r == mosaic.Auditor && grant)
 }
 
+// MayReshareCopy returns nil when a copy of a third party's object (a
+// public ATT&CK technique, a vendor's report) that other organisations
+// hold (held, each a copy by the same creator) goes no further than one of
+// them: it reaches no one that contribution does not, at no lower TLP,
+// keeping its ORCON. Such an object may be public, or licensed to whoever
+// received it, so what one partner already shares with the cell another
+// may share too; but one that partners hold only under restriction is not
+// widened by copying it, which would undo their control. CodeInvalid, as
+// MayReshare, naming the least restricted contribution's objection.
+func MayReshareCopy(reach Reach, tlp mosaic.TLP, orcon bool, held []Held) error {
+	var first error
+	for _, h := range held {
+		err := MayReshare(reach, tlp, orcon, []Held{h})
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
 // ReadsContent reports whether u, of an organisation of kind k, reads cell
 // content: an enabled user with a content role.
 func ReadsContent(k mosaic.OrgKind, u mosaic.User) bool {

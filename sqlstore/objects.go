@@ -450,7 +450,25 @@ func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool
 // originator's, as its creator. Most objects do not hold the identity at
 // all, which is cheaper to see than where a created_by_ref is.
 func byOriginator(obj []byte, identity string) bool {
-	return identity != "" && bytes.Contains(obj, []byte(identity)) && stix.ReadHead(obj).CreatedBy == identity
+	if identity == "" {
+		return false
+	}
+	// A UUID may be written in upper case (RFC 9562 §4). Most objects hold
+	// the identity in neither spelling, which a byte search tells faster
+	// than reading the object; one that mixes cases counts as a third
+	// party's, served as it came in.
+	if !bytes.Contains(obj, []byte(identity)) && !bytes.Contains(obj, []byte(upperUUID(identity))) {
+		return false
+	}
+	return strings.EqualFold(stix.ReadHead(obj).CreatedBy, identity)
+}
+
+// upperUUID returns a STIX id with its UUID in upper case.
+func upperUUID(id string) string {
+	if i := strings.Index(id, "--"); i >= 0 {
+		return id[:i] + strings.ToUpper(id[i:])
+	}
+	return id
 }
 
 // scanObjects reads the records a query selects, in its order. With limit

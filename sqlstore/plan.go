@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 
 	"mosaic"
 )
@@ -175,6 +176,8 @@ func sameKeyProblem(stored chainRow, r *mosaic.Record, aud int64) string {
 	switch {
 	case !bytes.Equal(stored.hash, r.Hash[:]):
 		return "your organisation already holds different content under this id and modified timestamp; submit a new version with a later modified"
+	case x.TLP && stored.tlp != string(e.TLP):
+		return fmt.Sprintf("your organisation already holds this object under TLP:%s; the TLP of a stored record does not change", strings.ToUpper(stored.tlp))
 	case x.Audience && stored.audience != aud:
 		return "your organisation already holds this object with another audience; the audience of a stored record does not change"
 	case x.ORCON && stored.orcon != e.ORCON:

@@ -18,12 +18,13 @@ import (
 // (policy.MayReshare), inside the batch's transaction so that the check
 // holds at submit time. It looks only at records v can see. Exempt are
 // value-derived SCOs (a standard SCO type under a version 5 UUID: two
-// partners who see the same IP address hold the same id) and a copy of a
-// third party's object (MITRE's, a vendor's): a held contribution whose
+// partners who see the same IP address hold the same id). A copy of a
+// third party's object (MITRE's, a vendor's: a held contribution whose
 // created_by_ref names neither a Mosaic organisation nor nobody, when the
-// new record names the same creator. The exemption is judged from what is
-// held, not from what the submitter writes: naming some outside identity
-// as creator of a copy does not make it a third party's object.
+// new record names the same creator) may go as far as the least
+// restricted of those contributions (policy.MayReshareCopy). Which
+// contributions are a third party's is judged from what is held, not from
+// what the submitter writes.
 func (s *Store) checkReshare(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, recs []mosaic.Record) error {
 	var ids []any
 	seen := map[string]bool{}
@@ -52,17 +53,21 @@ func (s *Store) checkReshare(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, r
 	}
 	var problems []mosaic.Problem
 	for _, r := range recs {
-		var hs []policy.Held
+		var hs, copies []policy.Held
 		for _, x := range held[strings.ToLower(r.ID)] {
+			h := policy.Held{Originator: x.originator, Reach: policy.ReachOf(x.originator, x.audience, members), TLP: x.tlp, ORCON: x.orcon}
 			if thirdParty(x.createdBy, identities) && strings.EqualFold(x.createdBy, r.CreatedBy) {
-				continue
+				copies = append(copies, h)
+			} else {
+				hs = append(hs, h)
 			}
-			hs = append(hs, policy.Held{Originator: x.originator, Reach: policy.ReachOf(x.originator, x.audience, members), TLP: x.tlp, ORCON: x.orcon})
 		}
-		if len(hs) == 0 {
-			continue
+		reach := policy.ReachOf(v.Org, r.Envelope.Audience, members)
+		err := policy.MayReshare(reach, r.Envelope.TLP, r.Envelope.ORCON, hs)
+		if err == nil && len(copies) > 0 {
+			err = policy.MayReshareCopy(reach, r.Envelope.TLP, r.Envelope.ORCON, copies)
 		}
-		if err := policy.MayReshare(policy.ReachOf(v.Org, r.Envelope.Audience, members), r.Envelope.TLP, r.Envelope.ORCON, hs); err != nil {
+		if err != nil {
 			problems = append(problems, mosaic.Problem{Object: r.ID, Reason: mosaic.ErrorMessage(err)})
 		}
 	}
@@ -86,7 +91,7 @@ func valueDerived(r mosaic.Record) bool {
 func idSpellings(id string) []any {
 	out := []any{id}
 	if i := strings.Index(id, "--"); i >= 0 {
-		for _, alt := range []string{strings.ToLower(id), id[:i] + strings.ToUpper(id[i:])} {
+		for _, alt := range []string{strings.ToLower(id), upperUUID(id)} {
 			if alt != id && !slices.Contains(out, any(alt)) {
 				out = append(out, alt)
 			}

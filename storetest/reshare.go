@@ -55,9 +55,14 @@ func testReshare(t *testing.T, open Opener) {
 	// binds it.
 	refuse("to the cell while pa's RED one is visible", w.B, Record(t, note("2026-10-03T00:00:00.000Z", ""), mosaic.Envelope{Audience: mosaic.Audience{Cell: true}}), "fewer readers")
 
-	// A third party's object is exempt: many hold MITRE's alike.
+	// A copy of a third party's object (MITRE's) may go as far as the
+	// least restricted contribution of it, no further: one held only in
+	// ops is not widened by copying it; once pc (who cannot see pa's)
+	// shares it with the cell, pb may too.
 	mitre := `{"type":"attack-pattern","spec_version":"2.1","id":"attack-pattern--` + UUID(3) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"Phishing","created_by_ref":"identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5"}`
 	w.Ingest(t, w.A, Record(t, mitre, ops))
+	refuse("MITRE's object held only in ops, to the cell", w.B, Record(t, mitre, mosaic.Envelope{Audience: mosaic.Audience{Cell: true}}), "fewer readers")
+	w.Ingest(t, w.C, Record(t, mitre, mosaic.Envelope{Audience: mosaic.Audience{Cell: true}}))
 	w.Ingest(t, w.B, Record(t, mitre, mosaic.Envelope{Audience: mosaic.Audience{Cell: true}}))
 	// Naming some other creator does not make pa's note a third party's,
 	// nor naming that creator's identity in upper case; and a copy of

@@ -98,6 +98,8 @@ type handlingSet struct {
 	// left counts, per handling object, the names not yet sent; one that
 	// names nothing more is let go (release).
 	left []int
+	// sent says, per handling object, whether a batch carried it.
+	sent []bool
 }
 
 func newHandlingSet() *handlingSet { return &handlingSet{names: map[string][]int{}} }
@@ -134,6 +136,7 @@ func (hs *handlingSet) add(raw json.RawMessage) {
 	i := len(hs.objs)
 	hs.objs = append(hs.objs, raw)
 	hs.left = append(hs.left, len(h.Names))
+	hs.sent = append(hs.sent, false)
 	for _, n := range h.Names {
 		k := versionKey(n.ID, n.Modified+n.Created)
 		hs.names[k] = append(hs.names[k], i)
@@ -163,11 +166,24 @@ func (hs *handlingSet) forBatch(objs []json.RawMessage, release bool) []json.Raw
 	out := make([]json.RawMessage, 0, len(picked))
 	for _, i := range picked {
 		out = append(out, hs.objs[i])
+		hs.sent[i] = true
 		if release && hs.left[i] <= 0 {
 			hs.objs[i] = nil
 		}
 	}
 	return out
+}
+
+// unsent counts the handling objects no batch carried: they name nothing
+// that was sent.
+func (hs *handlingSet) unsent() int {
+	n := 0
+	for _, s := range hs.sent {
+		if !s {
+			n++
+		}
+	}
+	return n
 }
 
 // readHandling reads the handling objects of a bundle file (one that
@@ -235,6 +251,9 @@ func importCmd(ctx context.Context, args []string, e env) error {
 			return err
 		}
 	}
+	if n := side.unsent(); n > 0 {
+		fmt.Fprintf(e.stderr, "%s: warning: %d handling objects name no object of the files and were not sent\n", handlingFile, n)
+	}
 	return nil
 }
 
@@ -278,7 +297,10 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 		br = bufio.NewReader(bytes.NewReader(doc))
 	}
 	// The first pass finds the marking definitions and the handling
-	// objects that name them; it reads the file again from the start.
+	// objects, wherever they are in the file (a bundle's objects have no
+	// order, and a tool may sort them by type); the second reads the file
+	// again from the start. The handling objects are held until a batch
+	// carries every object they name.
 	var markings []json.RawMessage
 	inFile := newHandlingSet()
 	err = eachObject(br, func(o json.RawMessage) error {
@@ -294,7 +316,6 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	markingHandling := append(inFile.forBatch(markings, false), side.forBatch(markings, false)...)
-	inFile = newHandlingSet()
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
@@ -353,11 +374,8 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 	if err == nil {
 		err = eachObject(cr, func(o json.RawMessage) error {
 			switch stix.ReadHead(o).Type {
-			case "marking-definition":
-				return nil
-			case stix.HandlingType:
-				inFile.add(o)
-				return nil
+			case "marking-definition", stix.HandlingType:
+				return nil // sent already, or read by the first pass
 			}
 			if len(pending) > 0 && (len(pending) >= batchSize || size+len(o) > batchBytes) {
 				if err := flush(); err != nil {
@@ -384,6 +402,9 @@ func importFile(ctx context.Context, c *client, e env, name string, q url.Values
 	with := ""
 	if handled > 0 {
 		with = fmt.Sprintf(" with %d handling objects", handled)
+	}
+	if n := inFile.unsent(); n > 0 {
+		fmt.Fprintf(e.stderr, "%s: warning: %d handling objects name no object of the file and were not sent\n", name, n)
 	}
 	fmt.Fprintf(e.stdout, "%s: %d objects in %d batches%s: %d new, %d new versions, %d unchanged (%.0f objects/s)\n", name, objects, batches, with,
 		total.New, total.NewVersions, total.Unchanged, float64(objects)/max(time.Since(start).Seconds(), 1e-3))
