@@ -264,3 +264,33 @@ func TestFourEyes(t *testing.T) {
 	h.decide("pb-liaison", out.Request.ID, "approve", "", 409)
 	_ = approval.MinPasswordLength
 }
+
+// TestMembershipConsentFollowsMembers: an organisation that joins a
+// compartment while a request to add another member waits must agree to
+// that request too: what it shares there would go to the new member.
+func TestMembershipConsentFollowsMembers(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	liaisons(t, h)
+	if err := h.store.CreateCompartment(t.Context(), &mosaic.Compartment{Name: "late"}, mosaic.AuditEntry{Action: "setup"}); err != nil {
+		t.Fatal(err)
+	}
+	pbJoins := h.change("pa-admin", "PUT", "/api/v1/compartments/late/orgs/pb", "", 202)
+	if len(pbJoins.Request.Consents) != 0 {
+		t.Fatalf("an empty compartment: consents %v", pbJoins.Request.Consents)
+	}
+	paJoins := h.change("pa-admin", "PUT", "/api/v1/compartments/late/orgs/pa", "", 202)
+	h.decide("pa-liaison", paJoins.Request.ID, "approve", "", 200)
+	d := h.decide("pb-liaison", pbJoins.Request.ID, "approve", "", 200)
+	if d.Request.Status != mosaic.RequestPending || consentOrgs(d.Request) != "pa pb" {
+		t.Fatalf("pb joins after pa did, with pb's agreement alone: %s, consents %q", d.Request.Status, consentOrgs(d.Request))
+	}
+	var c mosaic.Compartment
+	h.get("pa-admin", "/api/v1/compartments/late", nil, &c)
+	if slices.Contains(c.Orgs, "pb") {
+		t.Fatalf("pb is a member without pa's agreement: %+v", c)
+	}
+	if d := h.decide("pa-liaison", pbJoins.Request.ID, "approve", "", 200); d.Request.Status != mosaic.RequestApproved {
+		t.Errorf("with both: %s", d.Request.Status)
+	}
+}

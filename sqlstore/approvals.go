@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -205,6 +206,11 @@ func (s *Store) DecideChange(ctx context.Context, id int64, decider string, appr
 			return err
 		}
 		now := s.clock.Now().UTC()
+		if approve && r.Kind == mosaic.ChangeMemberAdd {
+			if err := s.refreshConsents(ctx, tx, &r); err != nil {
+				return err
+			}
+		}
 		if approve && len(r.Consents) > 0 {
 			last, err := s.consent(ctx, tx, &r, by, now)
 			if err != nil {
@@ -249,6 +255,57 @@ func (s *Store) DecideChange(ctx context.Context, id int64, decider string, appr
 		return mosaic.ChangeRequest{}, false, err
 	}
 	return out, coded, nil
+}
+
+// refreshConsents adds to a membership request the organisations that
+// have joined the compartment since it was made: each must agree too,
+// since what it shared there would go to the new member. The request's
+// row is locked first, so that the consents counted after are the ones
+// added here.
+func (s *Store) refreshConsents(ctx context.Context, tx *sql.Tx, r *mosaic.ChangeRequest) error {
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE change_requests SET status = status WHERE id = ? AND status = ?`), r.ID, string(mosaic.RequestPending))
+	if err != nil {
+		return mosaic.Internal(err, "lock change request")
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return mosaic.Errorf(mosaic.CodeConflict, "request %d was decided by someone else meanwhile", r.ID)
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT DISTINCT COALESCE(mo.name, uo.name) FROM compartments c
+		JOIN compartment_members m ON m.compartment_id = c.id
+		LEFT JOIN orgs mo ON mo.id = m.org_id LEFT JOIN users u ON u.id = m.user_id LEFT JOIN orgs uo ON uo.id = u.org_id
+		WHERE c.name = ?`), r.Change.Compartment)
+	if err != nil {
+		return mosaic.Internal(err, "query compartment members")
+	}
+	c := mosaic.Compartment{Name: r.Change.Compartment}
+	for rows.Next() {
+		var org sql.NullString
+		if err := rows.Scan(&org); err != nil {
+			rows.Close()
+			return mosaic.Internal(err, "scan compartment member")
+		}
+		if org.Valid {
+			c.Orgs = append(c.Orgs, org.String)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return mosaic.Internal(err, "query compartment members")
+	}
+	for _, org := range policy.MemberApproval(r.Org, c, nil).Consents {
+		if _, ok := r.Consent(org); ok {
+			continue
+		}
+		o, err := s.org(ctx, tx, org)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO change_request_consents (request_id, org_id) VALUES (?, ?)`), r.ID, o.ID); err != nil {
+			return mosaic.Internal(err, "insert change request consent")
+		}
+		r.Consents = append(r.Consents, mosaic.Consent{Org: org})
+	}
+	slices.SortFunc(r.Consents, func(a, b mosaic.Consent) int { return strings.Compare(a.Org, b.Org) })
+	return nil
 }
 
 // consent records the agreement of by's organisation to r, which needs
