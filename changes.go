@@ -93,6 +93,10 @@ type ChangeRequest struct {
 	// and refused when any one refuses. Without them one approver of Org
 	// decides.
 	Consents []Consent `json:"consents,omitempty"`
+	// OthersPending, for a reader who may not know which organisations are
+	// asked (policy.ShownRequest), counts the other organisations whose
+	// agreement is still missing; Consents then holds the reader's own.
+	OthersPending int `json:"others_pending,omitempty"`
 }
 
 // Consent is one organisation's part in a request that needs several.

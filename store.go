@@ -81,6 +81,10 @@ type Directory interface {
 	Compartment(ctx context.Context, name string) (Compartment, error)
 	// Compartments lists compartments with their members, by name.
 	Compartments(ctx context.Context) ([]Compartment, error)
+	// CompartmentOrgs returns the organisations concerned by a new member
+	// of compartment name: its members, through themselves or their users,
+	// and those that shared records with it, members still or not.
+	CompartmentOrgs(ctx context.Context, name string) ([]string, error)
 	// AddMember adds an organisation (org != "") or a user (user != "") to
 	// a compartment. Only partner organisations and their analysts and
 	// liaisons can be members. CodeNotFound, CodeInvalid.

@@ -282,8 +282,20 @@ func TestMembershipConsentFollowsMembers(t *testing.T) {
 	paJoins := h.change("pa-admin", "PUT", "/api/v1/compartments/late/orgs/pa", "", 202)
 	h.decide("pa-liaison", paJoins.Request.ID, "approve", "", 200)
 	d := h.decide("pb-liaison", pbJoins.Request.ID, "approve", "", 200)
-	if d.Request.Status != mosaic.RequestPending || consentOrgs(d.Request) != "pa pb" {
-		t.Fatalf("pb joins after pa did, with pb's agreement alone: %s, consents %q", d.Request.Status, consentOrgs(d.Request))
+	// pb's approver learns that one more organisation must agree, not
+	// which: only admins know who is in a compartment.
+	if d.Request.Status != mosaic.RequestPending || consentOrgs(d.Request) != "pb" || d.Request.OthersPending != 1 {
+		t.Fatalf("pb joins after pa did, with pb's agreement alone: %s, consents %q, %d others", d.Request.Status, consentOrgs(d.Request), d.Request.OthersPending)
+	}
+	var asAdmin mosaic.ChangeRequest
+	h.get("pa-admin", "/api/v1/requests/"+itoa(pbJoins.Request.ID), nil, &asAdmin)
+	if consentOrgs(asAdmin) != "pa pb" {
+		t.Errorf("the admin reads consents %q", consentOrgs(asAdmin))
+	}
+	for _, path := range []string{"/api/v1/requests/" + itoa(pbJoins.Request.ID), "/api/v1/requests?pending=true"} {
+		if r := h.do("pb-liaison", "GET", path, nil, "", nil); r.status != 200 || strings.Contains(string(r.body), `"pa"`) {
+			t.Errorf("pb's approver reads %s: %d %s", path, r.status, r.body)
+		}
 	}
 	var c mosaic.Compartment
 	h.get("pa-admin", "/api/v1/compartments/late", nil, &c)

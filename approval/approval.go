@@ -32,6 +32,10 @@ type Store interface {
 	User(ctx context.Context, name string) (mosaic.User, error)
 	Org(ctx context.Context, name string) (mosaic.Organisation, error)
 	Compartment(ctx context.Context, name string) (mosaic.Compartment, error)
+	// CompartmentOrgs returns the organisations concerned by a new member
+	// of compartment name: its members, through themselves or their
+	// users, and those that shared records with it.
+	CompartmentOrgs(ctx context.Context, name string) ([]string, error)
 	CreateUser(ctx context.Context, u *mosaic.User, passwordHash string, a mosaic.AuditEntry) error
 	UpdateUser(ctx context.Context, u mosaic.User, passwordHash *string, a mosaic.AuditEntry) error
 	UpdateOrg(ctx context.Context, o mosaic.Organisation, a mosaic.AuditEntry) error
@@ -309,15 +313,11 @@ func (s *Service) AddMember(ctx context.Context, v mosaic.Viewer, compartment, o
 		}
 		memberOrg, what = u.Org, "user "+user+" ("+string(u.Role)+" of "+u.Org+")"
 	}
-	userOrgs := make(map[string]string, len(c.Users))
-	for _, name := range c.Users {
-		u, err := s.store.User(ctx, name)
-		if err != nil {
-			return Outcome{}, err
-		}
-		userOrgs[name] = u.Org
+	concerned, err := s.store.CompartmentOrgs(ctx, compartment)
+	if err != nil {
+		return Outcome{}, err
 	}
-	a := policy.MemberApproval(memberOrg, c, userOrgs)
+	a := policy.MemberApproval(memberOrg, concerned)
 	subject := compartment
 	if user != "" {
 		subject = user
@@ -379,7 +379,7 @@ func (s *Service) Requests(ctx context.Context, v mosaic.Viewer, pending bool) (
 	out := rs[:0]
 	for _, r := range rs {
 		if policy.MaySeeRequest(v, r) {
-			out = append(out, r)
+			out = append(out, policy.ShownRequest(v, r))
 		}
 	}
 	return out, nil
@@ -395,7 +395,7 @@ func (s *Service) Request(ctx context.Context, v mosaic.Viewer, id int64) (mosai
 	if !policy.MaySeeRequest(v, r) {
 		return mosaic.ChangeRequest{}, mosaic.Errorf(mosaic.CodeNotFound, "request %d not found", id)
 	}
-	return r, nil
+	return policy.ShownRequest(v, r), nil
 }
 
 // MaxReason is the longest reason a refusal keeps, in bytes.
@@ -424,7 +424,7 @@ func (s *Service) Decide(ctx context.Context, v mosaic.Viewer, id int64, approve
 	if err != nil || !coded {
 		code = ""
 	}
-	return r, code, err
+	return policy.ShownRequest(v, r), code, err
 }
 
 // MaxConcurrentHashes bounds the passwords hashed at once: each takes 64

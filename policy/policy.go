@@ -527,34 +527,27 @@ func MayChangeUser(v mosaic.Viewer, cur, next mosaic.User) error {
 	return nil
 }
 
-// MemberApproval decides adding a member to a compartment c: a partner
+// MemberApproval decides adding a member to a compartment: a partner
 // organisation or a user of one (of organisation memberOrg). Either reads
 // the compartment's records from then on, so an approver of memberOrg
-// agrees, and so does an approver of every organisation that is a member
-// already, through itself or through its users (userOrgs maps c's member
-// users to their organisations): what they shared with the compartment
-// goes to someone new. Removing a member needs nobody's approval: it only
-// takes content away.
-func MemberApproval(memberOrg string, c mosaic.Compartment, userOrgs map[string]string) Approval {
+// agrees, and so does one of every organisation concerned: those in the
+// compartment (through themselves or their users) and those that shared
+// records with it, members still or not, since what they shared there goes
+// to someone new. Removing a member needs nobody's approval: it only takes
+// content away. Who is concerned is not named in the request's words: only
+// admins know a compartment's members.
+func MemberApproval(memberOrg string, concerned []string) Approval {
 	a := Approval{Needed: true, Org: memberOrg, Why: []string{"members of the compartment read what is shared with it"}}
 	orgs := []string{memberOrg}
-	add := func(o string) {
+	for _, o := range concerned {
 		if o != "" && !slices.Contains(orgs, o) {
 			orgs = append(orgs, o)
 		}
 	}
-	for _, o := range c.Orgs {
-		add(o)
-	}
-	for _, u := range c.Users {
-		add(userOrgs[u])
-	}
 	if len(orgs) > 1 {
-		members := slices.Clone(orgs[1:])
-		slices.Sort(members)
 		slices.Sort(orgs)
 		a.Consents = orgs
-		a.Why = append(a.Why, "every member organisation ("+strings.Join(members, ", ")+") agrees to show what it shared with the compartment to a new member")
+		a.Why = append(a.Why, "every organisation in the compartment or that shared with it agrees to show what it shared there to a new member")
 	}
 	return a
 }
@@ -654,6 +647,29 @@ func MaySeeRequest(v mosaic.Viewer, r mosaic.ChangeRequest) bool {
 	}
 	_, consents := r.Consent(v.Org)
 	return IsApprover(v) && (r.Org == "" || r.Org == v.Org || consents)
+}
+
+// ShownRequest returns r as v, who may read it (MaySeeRequest), sees it:
+// whole to admins and to whoever asked for it; to an approver, of the
+// organisations whose agreement it needs, only its own, with the number of
+// the others still to agree. Which organisations are asked tells who is in
+// a compartment or shared with it, which only admins know.
+func ShownRequest(v mosaic.Viewer, r mosaic.ChangeRequest) mosaic.ChangeRequest {
+	if v.Role == mosaic.Admin || r.RequestedBy == v.User || len(r.Consents) == 0 {
+		return r
+	}
+	var own []mosaic.Consent
+	pending := 0
+	for _, c := range r.Consents {
+		switch {
+		case c.Org == v.Org:
+			own = append(own, c)
+		case c.DecidedBy == "":
+			pending++
+		}
+	}
+	r.Consents, r.OthersPending = own, pending
+	return r
 }
 
 // MayHoldApprover returns nil when a user of role r in an organisation of

@@ -291,13 +291,16 @@ func TestUserApproval(t *testing.T) {
 }
 
 func TestOtherApprovals(t *testing.T) {
-	if a := MemberApproval("pb", mosaic.Compartment{Name: "ops"}, nil); !a.Needed || a.Org != "pb" || a.Consents != nil {
-		t.Errorf("MemberApproval, an empty compartment = %+v", a)
+	if a := MemberApproval("pb", nil); !a.Needed || a.Org != "pb" || a.Consents != nil {
+		t.Errorf("MemberApproval, nobody concerned = %+v", a)
 	}
-	// Every member organisation, through itself or its users, agrees too.
-	c := mosaic.Compartment{Name: "ops", Orgs: []string{"pc", "pb"}, Users: []string{"pd-analyst", "pb-liaison"}}
-	if a := MemberApproval("pb", c, map[string]string{"pd-analyst": "pd", "pb-liaison": "pb"}); !a.Needed || a.Org != "pb" || !slices.Equal(a.Consents, []string{"pb", "pc", "pd"}) {
-		t.Errorf("MemberApproval, a compartment of pb, pc and a user of pd = %+v", a)
+	if a := MemberApproval("pb", []string{"pb"}); a.Consents != nil {
+		t.Errorf("MemberApproval, only the member concerned = %+v", a)
+	}
+	// Every organisation concerned agrees too, and the words name none.
+	a := MemberApproval("pb", []string{"pd", "pc", "pb", "pd"})
+	if !a.Needed || a.Org != "pb" || !slices.Equal(a.Consents, []string{"pb", "pc", "pd"}) || strings.Contains(strings.Join(a.Why, " "), "pc") {
+		t.Errorf("MemberApproval, pc and pd concerned = %+v", a)
 	}
 	o := mosaic.Organisation{Name: "pa"}
 	if a := OrgApproval(o, o); a.Needed {

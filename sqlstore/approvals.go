@@ -257,9 +257,10 @@ func (s *Store) DecideChange(ctx context.Context, id int64, decider string, appr
 	return out, coded, nil
 }
 
-// refreshConsents adds to a membership request the organisations that
-// have joined the compartment since it was made: each must agree too,
-// since what it shared there would go to the new member. The request's
+// refreshConsents adds to a membership request the organisations
+// concerned since it was made (joined the compartment, or shared with it):
+// each must agree too, since what it shared there would go to the new
+// member. The request's
 // row is locked first, so that the consents counted after are the ones
 // added here.
 func (s *Store) refreshConsents(ctx context.Context, tx *sql.Tx, r *mosaic.ChangeRequest) error {
@@ -270,28 +271,11 @@ func (s *Store) refreshConsents(ctx context.Context, tx *sql.Tx, r *mosaic.Chang
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return mosaic.Errorf(mosaic.CodeConflict, "request %d was decided by someone else meanwhile", r.ID)
 	}
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT DISTINCT COALESCE(mo.name, uo.name) FROM compartments c
-		JOIN compartment_members m ON m.compartment_id = c.id
-		LEFT JOIN orgs mo ON mo.id = m.org_id LEFT JOIN users u ON u.id = m.user_id LEFT JOIN orgs uo ON uo.id = u.org_id
-		WHERE c.name = ?`), r.Change.Compartment)
+	concerned, err := s.compartmentOrgs(ctx, tx, r.Change.Compartment)
 	if err != nil {
-		return mosaic.Internal(err, "query compartment members")
+		return err
 	}
-	c := mosaic.Compartment{Name: r.Change.Compartment}
-	for rows.Next() {
-		var org sql.NullString
-		if err := rows.Scan(&org); err != nil {
-			rows.Close()
-			return mosaic.Internal(err, "scan compartment member")
-		}
-		if org.Valid {
-			c.Orgs = append(c.Orgs, org.String)
-		}
-	}
-	if err := rows.Close(); err != nil {
-		return mosaic.Internal(err, "query compartment members")
-	}
-	for _, org := range policy.MemberApproval(r.Org, c, nil).Consents {
+	for _, org := range policy.MemberApproval(r.Org, concerned).Consents {
 		if _, ok := r.Consent(org); ok {
 			continue
 		}
@@ -538,4 +522,36 @@ func (s *Store) SetApprover(ctx context.Context, user string, approver bool, a m
 
 func equalHash(stored []byte, h [32]byte) bool {
 	return subtle.ConstantTimeCompare(stored, h[:]) == 1
+}
+
+// CompartmentOrgs returns the organisations concerned by a new member of
+// compartment name: its members, through themselves or their users, and
+// those that shared records with it, members still or not.
+func (s *Store) CompartmentOrgs(ctx context.Context, name string) ([]string, error) {
+	return s.compartmentOrgs(ctx, s.r, name)
+}
+
+func (s *Store) compartmentOrgs(ctx context.Context, q querier, name string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, s.q(`SELECT COALESCE(mo.name, uo.name) FROM compartments c
+		JOIN compartment_members m ON m.compartment_id = c.id
+		LEFT JOIN orgs mo ON mo.id = m.org_id LEFT JOIN users u ON u.id = m.user_id LEFT JOIN orgs uo ON uo.id = u.org_id
+		WHERE c.name = ?
+		UNION
+		SELECT o.name FROM orgs o WHERE o.id IN (SELECT r.originator FROM records r WHERE r.audience_id IN
+			(SELECT ac.audience_id FROM audience_compartments ac JOIN compartments c ON c.id = ac.compartment_id WHERE c.name = ?))`), name, name)
+	if err != nil {
+		return nil, mosaic.Internal(err, "query organisations of a compartment")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var org sql.NullString
+		if err := rows.Scan(&org); err != nil {
+			return nil, mosaic.Internal(err, "scan organisation of a compartment")
+		}
+		if org.Valid {
+			out = append(out, org.String)
+		}
+	}
+	return out, rows.Err()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 
 	"mosaic"
@@ -34,7 +33,7 @@ func (s *Store) checkReshare(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, r
 			continue
 		}
 		seen[key] = true
-		ids = append(ids, idSpellings(r.ID)...)
+		ids = append(ids, key)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -85,21 +84,6 @@ func valueDerived(r mosaic.Record) bool {
 	return stix.IsSCOType(r.Type) && len(r.ID) > 36 && r.ID[len(r.ID)-36+14] == '5'
 }
 
-// idSpellings returns the spellings of id the store may hold one object
-// under: RFC 4122 reads a UUID's hex digits in either case, and STIX
-// tools write them in lower case or, rarely, upper.
-func idSpellings(id string) []any {
-	out := []any{id}
-	if i := strings.Index(id, "--"); i >= 0 {
-		for _, alt := range []string{strings.ToLower(id), upperUUID(id)} {
-			if alt != id && !slices.Contains(out, any(alt)) {
-				out = append(out, alt)
-			}
-		}
-	}
-	return out
-}
-
 // thirdParty reports whether createdBy names a creator outside Mosaic.
 func thirdParty(createdBy string, identities map[string]bool) bool {
 	return createdBy != "" && !identities[strings.ToLower(createdBy)]
@@ -136,7 +120,8 @@ type heldRecord struct {
 
 // heldElsewhere returns, by id in lower case, the newest version of each
 // other organisation's chain of ids that v can see, and the compartments
-// their audiences name.
+// their audiences name. The ids are given in lower case and match a
+// stored id in any spelling (RFC 9562 reads a UUID in any case).
 func (s *Store) heldElsewhere(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, ids []any) (map[string][]heldRecord, []string, error) {
 	out := map[string][]heldRecord{}
 	var comps []string
@@ -146,8 +131,8 @@ func (s *Store) heldElsewhere(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, 
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT r.stix_id, o.name, r.tlp, r.orcon, r.object, a.cell, COALESCE(c.name, ''), r.modified_key
 			FROM records r JOIN orgs o ON o.id = r.originator JOIN audiences a ON a.id = r.audience_id
 			LEFT JOIN audience_compartments ac ON ac.audience_id = a.id LEFT JOIN compartments c ON c.id = ac.compartment_id
-			WHERE r.originator <> ? AND r.stix_id IN (`+placeholders(len(part))+`) AND `+vis+`
-			ORDER BY r.stix_id, o.name, r.modified_key DESC`), append(append([]any{v.OrgID}, part...), vargs...)...)
+			WHERE r.originator <> ? AND lower(r.stix_id) IN (`+placeholders(len(part))+`) AND `+vis+`
+			ORDER BY lower(r.stix_id), o.name, r.modified_key DESC`), append(append([]any{v.OrgID}, part...), vargs...)...)
 		if err != nil {
 			return nil, nil, mosaic.Internal(err, "query held contributions")
 		}

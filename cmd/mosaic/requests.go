@@ -144,6 +144,9 @@ func showRequestCmd(ctx context.Context, args []string, e env) error {
 		}
 		fmt.Fprintf(tw, "needs the agreement of\t%s: %s\n", c.Org, state)
 	}
+	if r.OthersPending > 0 {
+		fmt.Fprintf(tw, "needs the agreement of\t%d other organisations, not yet given\n", r.OthersPending)
+	}
 	fmt.Fprintf(tw, "requested by\t%s, %s\n", r.RequestedBy, r.Requested.UTC().Format(timeLayout))
 	fmt.Fprintf(tw, "expires\t%s\n", r.Expires.UTC().Format(timeLayout))
 	fmt.Fprintf(tw, "status\t%s\n", r.Status)
