@@ -88,11 +88,29 @@ func testApprovals(t *testing.T, open Opener) {
 	if r, _ := s.ChangeRequest(bg, grant.ID); r.Status != mosaic.RequestRefused || r.Reason != "not now" {
 		t.Errorf("refused request %+v", r)
 	}
-	if _, _, err := s.DecideChange(bg, member.ID, w.ALiaison.User, true, "", code, setup()); err != nil {
-		t.Fatal(err)
+	// A new member needs the agreement of every organisation concerned,
+	// worked out when it is decided: ops has pa, and a user of pb. The
+	// store records each organisation's agreement once; the last makes
+	// the change. (Who may agree for an organisation is the policy's.)
+	got, _, err = s.DecideChange(bg, member.ID, w.ALiaison.User, true, "", code, setup())
+	if err != nil || got.Status != mosaic.RequestPending || len(got.Consents) != 3 {
+		t.Fatalf("pa agrees to pc joining ops: %+v %v", got, err)
 	}
-	if c, _ := s.Compartment(bg, "ops"); !slices.Contains(c.Orgs, "pc") {
-		t.Errorf("approved member missing: %+v", c)
+	if c, _ := s.Compartment(bg, "ops"); slices.Contains(c.Orgs, "pc") {
+		t.Errorf("a member with one agreement of three: %+v", c)
+	}
+	_, _, err = s.DecideChange(bg, member.ID, w.ALiaison.User, true, "", code, setup())
+	wantCode(t, err, mosaic.CodeConflict)
+	for _, u := range []string{w.B.User, w.C.User} {
+		if got, _, err = s.DecideChange(bg, member.ID, u, true, "", code, setup()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := s.Compartment(bg, "ops"); got.Status != mosaic.RequestApproved || !slices.Contains(c.Orgs, "pc") {
+		t.Errorf("approved member missing: %s %+v", got.Status, c)
+	}
+	if r, _ := s.ChangeRequest(bg, member.ID); len(r.Consents) != 3 || r.Consents[0].DecidedBy != w.ALiaison.User {
+		t.Errorf("consents as stored: %+v", r.Consents)
 	}
 	if _, _, err := s.DecideChange(bg, audience.ID, w.ALiaison.User, true, "", code, setup()); err != nil {
 		t.Fatal(err)
