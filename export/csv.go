@@ -37,12 +37,29 @@ func (c *csvWriter) Object(o mosaic.StoredObject) error {
 	}
 	for _, ob := range obs {
 		c.rows++
-		if err := c.w.Write([]string{x.ID, x.Type, x.Name, ob.kind, ob.alg, ob.value, o.Envelope.TLP.Label(), o.Envelope.Originator, o.Envelope.Audience.String(),
-			x.Created, x.Modified, x.ValidUntil, strconv.FormatBool(x.Revoked), strings.Join(x.Labels, ";")}); err != nil {
+		row := []string{x.ID, x.Type, x.Name, ob.kind, ob.alg, ob.value, o.Envelope.TLP.Label(), o.Envelope.Originator, o.Envelope.Audience.String(),
+			x.Created, x.Modified, x.ValidUntil, strconv.FormatBool(x.Revoked), strings.Join(x.Labels, ";")}
+		for i := range row {
+			row[i] = cell(row[i])
+		}
+		if err := c.w.Write(row); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// cell keeps a spreadsheet from reading a value as a formula (CSV
+// injection): a value that starts with =, +, -, @, a tab or a carriage
+// return gets a leading apostrophe, as OWASP recommends. Spreadsheets show
+// the value as text and hide the apostrophe; encoding/csv quotes what
+// needs quoting. Contributors write names and labels, so a formula there
+// would run on the machine of whoever opens the export.
+func cell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 func (c *csvWriter) End() (string, error) {
