@@ -1,6 +1,7 @@
 package mosaic
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -77,6 +78,13 @@ func RateLimited(wait time.Duration, format string, args ...any) *Error {
 // writes it: whole seconds, at least one.
 func (e *Error) RetryAfter() string {
 	return strconv.Itoa(max(1, int(math.Ceil(e.Wait.Seconds()))))
+}
+
+// ClientGone reports whether err ended a request because its client went
+// away (its context was canceled): no server error, to be neither logged
+// nor audited as one.
+func ClientGone(err error) bool {
+	return errors.Is(err, context.Canceled)
 }
 
 // Internal wraps an unexpected cause. The caller sees only a generic message.

@@ -178,6 +178,9 @@ const (
 	Denied   Decision = "deny"
 	NotFound Decision = "not-found"
 	Failed   Decision = "error"
+	// Canceled: the client went away before it was answered, which is no
+	// fault of the server's (ClientGone).
+	Canceled Decision = "canceled"
 )
 
 // NewAuditEntry starts an entry for v at t.

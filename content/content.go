@@ -91,8 +91,11 @@ func (s *Service) Refuse(v mosaic.Viewer, a Access, err error) error {
 		return nil
 	}
 	d := mosaic.Failed
-	if mosaic.ErrorCode(err) == mosaic.CodeForbidden {
+	switch {
+	case mosaic.ErrorCode(err) == mosaic.CodeForbidden:
 		d = mosaic.Denied
+	case mosaic.ClientGone(err):
+		d = mosaic.Canceled
 	}
 	_ = s.Audit(v, Access{Action: a.Action, Detail: a.detail(mosaic.ErrorMessage(err))}, nil, d)
 	return err

@@ -344,6 +344,13 @@ func TestContributionRefusalsAreAudited(t *testing.T) {
 		t.Fatalf("not a MISP event: %v", err)
 	}
 	e.want(t, w.A, "objects.ingest", nil, mosaic.Failed)
+	// A client that went away is no error of the server's.
+	gone, cancel := context.WithCancel(bg)
+	cancel()
+	if _, _, err := e.svc.Contribute(gone, w.A, bundle, mosaic.EnvelopeDefaults{}, write); !mosaic.ClientGone(err) {
+		t.Fatalf("an upload whose client went away: %v", err)
+	}
+	e.want(t, w.A, "objects.ingest", nil, mosaic.Canceled)
 	// What is stored the store audits itself, in its transaction.
 	res, ids, err := e.svc.Contribute(bg, w.A, bundle, mosaic.EnvelopeDefaults{}, write)
 	if err != nil || res.New != 1 || !slices.Equal(ids, []string{id(1)}) {

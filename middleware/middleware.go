@@ -14,9 +14,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,12 +106,19 @@ func Wrap(o Options, h Handler) http.Handler {
 // internal or unavailable error. Doors call it for errors they meet outside
 // a handler Wrap serves, such as in the middle of a stream.
 func Fail(o Options, w http.ResponseWriter, r *http.Request, err error) {
-	if c := mosaic.ErrorCode(err); c == mosaic.CodeInternal || c == mosaic.CodeUnavailable || !slices.Contains(mosaic.Codes, c) {
+	gone := mosaic.ClientGone(err) && r.Context().Err() != nil
+	if c := mosaic.ErrorCode(err); gone || c == mosaic.CodeInternal || c == mosaic.CodeUnavailable || !slices.Contains(mosaic.Codes, c) {
 		attrs := []any{slog.String("request_id", RequestID(r.Context())), slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err)}
 		if st, ok := r.Context().Value(stateKey{}).(*state); ok && st.user != "" {
 			attrs = append(attrs, slog.String("user", st.user))
 		}
-		o.Log.Error("request failed", attrs...)
+		if gone {
+			// A client that went away is no server error; the answer
+			// below reaches nobody.
+			o.Log.Info("client went away", attrs...)
+		} else {
+			o.Log.Error("request failed", attrs...)
+		}
 	}
 	o.WriteError(w, r, err)
 }
@@ -167,6 +176,14 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, limitName str
 		return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body exceeds %s of %d bytes", limitName, limit)
 	}
 	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body did not arrive within %s", timeout)
+		}
+		if cause := context.Cause(r.Context()); cause != nil {
+			// The server cancels a request whose connection failed:
+			// the client went away in the middle of its body.
+			return nil, &mosaic.Error{Code: mosaic.CodeInvalid, Message: "the body could not be read: the client went away", Err: fmt.Errorf("%w (%w)", cause, err)}
+		}
 		return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
 	}
 	return b, nil

@@ -3,11 +3,15 @@ package middleware
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"mosaic"
 )
@@ -163,4 +167,52 @@ func TestWriteJSON(t *testing.T) {
 	if err := WriteJSON(httptest.NewRecorder(), 200, func() {}, "application/json"); mosaic.ErrorCode(err) != mosaic.CodeInternal {
 		t.Errorf("an answer that cannot be encoded: %v", err)
 	}
+}
+
+// TestClientGone: a client that goes away in the middle of its body is no
+// server error: the handler's error says so (mosaic.ClientGone), and it
+// is logged as information, not as a failed request.
+func TestClientGone(t *testing.T) {
+	var logs syncBuffer
+	rec := &recorder{}
+	done := make(chan error, 1)
+	h := Wrap(Options{Log: slog.New(slog.NewTextHandler(&logs, nil)), WriteError: rec.write, MaxBody: 1 << 20}, func(w http.ResponseWriter, r *http.Request) error {
+		_, err := ReadBody(w, r, 1<<20, "the limit", 0)
+		done <- err
+		return err
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npart of it")
+	time.Sleep(50 * time.Millisecond) // let the handler start reading
+	conn.Close()
+	if err := <-done; !mosaic.ClientGone(err) || mosaic.ErrorCode(err) == mosaic.CodeInternal {
+		t.Errorf("the body's error: %v, want the client gone", err)
+	}
+	srv.Close() // waits for the handler, and so for its log line
+	if out := logs.String(); strings.Contains(out, "level=ERROR") || !strings.Contains(out, "client went away") {
+		t.Errorf("logged: %s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a server's goroutines may write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +14,7 @@ import (
 	"unicode"
 
 	"mosaic"
+	"mosaic/web"
 )
 
 // signInFrom signs in through the handler as a browser at addr would.
@@ -165,5 +169,29 @@ func TestRefusedSignInsAuditedOncePerWindow(t *testing.T) {
 		if len(x.User) > 64 || strings.IndexFunc(x.User, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 || strings.Contains(x.Detail, "hunter2") {
 			t.Errorf("audit entry keeps %q / %q", x.User, x.Detail)
 		}
+	}
+}
+
+// TestSlowSignInBody: a client that trickles the body of a sign-in form
+// does not hold its connection for the server's read timeout, which is
+// sized for uploads: the form's read time ends it with an answer.
+func TestSlowSignInBody(t *testing.T) {
+	e := newEnv(t, func(o *web.Options) { o.FormReadTime = 200 * time.Millisecond })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: mosaic\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\nuser=")
+	// The rest never comes. Without a bound the server would wait as long
+	// as the client likes; the deadline here is only the test's patience.
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled sign-in body: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+		t.Errorf("a stalled sign-in body answered %d, want a client error", resp.StatusCode)
 	}
 }

@@ -90,7 +90,16 @@ type Options struct {
 	// (/password). The service keeps its own store, so that Store stays
 	// what the UI itself reads.
 	Approvals *approval.Service
+	// FormReadTime bounds reading a form that is not an upload (default
+	// FormReadTime): a sign-in or a decision is a few hundred bytes, and a
+	// client that trickles them must not hold its connection for the
+	// server's whole read timeout, which is sized for uploads.
+	FormReadTime time.Duration
 }
+
+// FormReadTime is how long the body of a form that is not an upload may
+// take to arrive.
+const FormReadTime = 10 * time.Second
 
 // Server serves the web UI.
 type Server struct {
@@ -106,6 +115,7 @@ type Server struct {
 	limits    *signInLimits
 	hashing   chan struct{}
 	maxUpload int64
+	formRead  time.Duration
 	turns     *gate.Turns // bound the uploads decoded at once
 	poll      time.Duration
 	hits      HitSource         // nil when deconfliction is off
@@ -159,6 +169,9 @@ func New(o Options) (*Server, error) {
 	if o.Turns == nil {
 		o.Turns = gate.NewTurns()
 	}
+	if o.FormReadTime <= 0 {
+		o.FormReadTime = FormReadTime
+	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -173,6 +186,7 @@ func New(o Options) (*Server, error) {
 		limits:    newSignInLimits(o.FailuresPerMinute),
 		hashing:   make(chan struct{}, MaxConcurrentSignIns),
 		maxUpload: o.MaxUploadBytes,
+		formRead:  o.FormReadTime,
 		turns:     o.Turns,
 		poll:      o.EventPoll,
 		hits:      o.Hits,
@@ -380,8 +394,14 @@ func (s *Server) wrap(h handlerFunc, private, upload bool, maxBody int64) http.H
 					return err
 				}
 				defer done()
-			} else if err := parseForm(r, maxBody, false); err != nil {
-				return err
+			} else {
+				// Signed in or not: a sign-in page's POST comes from anyone.
+				// The deadline is the network's, so wall time, whatever clock the
+				// server runs on.
+				_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.formRead))
+				if err := parseForm(r, maxBody, false); err != nil {
+					return err
+				}
 			}
 			if q.viewer.User != "" {
 				if err := s.checkCSRF(r, q); err != nil {
