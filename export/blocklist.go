@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"mosaic"
 	"mosaic/stix"
+	"mosaic/warninglist"
 )
 
 // blocklistWriter writes one value per line for a firewall or DNS
@@ -23,6 +26,10 @@ type blocklistWriter struct {
 	seen   map[string]bool
 	tlp    mosaic.TLP
 	stale  int
+	// broad and warned count the values left out as too broad to block
+	// or on a warning list; firstOut names a few of them.
+	broad, warned int
+	firstOut      []string
 }
 
 func blocklist(kind string) func(*bufio.Writer, time.Time, options) Writer {
@@ -57,9 +64,26 @@ func (b *blocklistWriter) Object(o mosaic.StoredObject) error {
 			continue
 		}
 		b.seen[ob.value] = true
+		if b.kind == "ip" && warninglist.TooBroad(ob.value) {
+			b.broad++
+			b.leaveOut(ob.value + " (broader than /" + strconv.Itoa(warninglist.MinIPv4Prefix) + " or /" + strconv.Itoa(warninglist.MinIPv6Prefix) + ")")
+			continue
+		}
+		if m, ok := warninglist.Check(b.kind, ob.value); ok {
+			b.warned++
+			b.leaveOut(ob.value + " (" + m.List + ": " + m.Reason + ")")
+			continue
+		}
 		b.values = append(b.values, ob.value)
 	}
 	return nil
+}
+
+// leaveOut notes a value left out, naming the first few in the summary.
+func (b *blocklistWriter) leaveOut(what string) {
+	if len(b.firstOut) < 5 {
+		b.firstOut = append(b.firstOut, what)
+	}
 }
 
 // expired reports whether validUntil is at or before now. A valid_until
@@ -90,6 +114,12 @@ func (b *blocklistWriter) End() (string, error) {
 	msg := fmt.Sprintf("exported %d %s entries", len(b.values), b.kind)
 	if b.stale > 0 {
 		msg += fmt.Sprintf(" (%d revoked or expired objects left out)", b.stale)
+	}
+	if b.broad+b.warned > 0 {
+		msg += fmt.Sprintf("\nleft out %d entries too broad to block and %d on a warning list of values never to block: %s", b.broad, b.warned, strings.Join(b.firstOut, "; "))
+		if n := b.broad + b.warned - len(b.firstOut); n > 0 {
+			msg += fmt.Sprintf("; and %d more", n)
+		}
 	}
 	return msg, b.w.Flush()
 }

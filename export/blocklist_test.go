@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,7 +19,7 @@ func TestBlocklist(t *testing.T) {
 		// order they come in, so it says amber.
 		stored(indicator(2, "[ipv4-addr:value = '198.51.100.7'] AND [domain-name:value = 'evil.example.com.']", ""), mosaic.TLPAmber, "pb"),
 		stored(indicator(3, "[file:hashes.'SHA-256' = 'AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899']", red), mosaic.TLPRed, "pa"),
-		stored(indicator(4, "[file:hashes.MD5 = 'D41D8CD98F00B204E9800998ECF8427E'] OR [url:value = 'HTTP://Evil.Example.com:80/x']", ""), mosaic.TLPClear, "pa"),
+		stored(indicator(4, "[file:hashes.MD5 = '9E107D9D372BB6826BD81D3542A419D6'] OR [url:value = 'HTTP://Evil.Example.com:80/x']", ""), mosaic.TLPClear, "pa"),
 		// Negated: blocking it would block everything else.
 		stored(indicator(5, "[ipv4-addr:value != '203.0.113.1']", ""), mosaic.TLPRed, "pa"),
 		// Revoked, expired and expiring at the moment of the export: left
@@ -30,7 +31,7 @@ func TestBlocklist(t *testing.T) {
 		stored(indicator(9, "[ipv6-addr:value = '2001:DB8::1']", `,"valid_until":"2026-10-05T12:00:01Z"`), mosaic.TLPGreen, "pa"),
 		stored(json.RawMessage(`{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--`+uuid(10)+`","value":"203.0.113.0/24"}`), mosaic.TLPGreen, "pa"),
 		stored(json.RawMessage(`{"type":"domain-name","spec_version":"2.1","id":"domain-name--`+uuid(11)+`","value":"Seen.Example"}`), mosaic.TLPClear, "pa"),
-		stored(json.RawMessage(`{"type":"file","spec_version":"2.1","id":"file--`+uuid(12)+`","hashes":{"MD5":"d41d8cd98f00b204e9800998ecf8427e","SHA-1":"DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"}}`), mosaic.TLPGreen, "pb"),
+		stored(json.RawMessage(`{"type":"file","spec_version":"2.1","id":"file--`+uuid(12)+`","hashes":{"MD5":"e4d909c290d0fb1ca068ffaddf22cbd0","SHA-1":"2FD4E1C67A2D28FCED849EE1BB76E7391B93EB12"}}`), mosaic.TLPGreen, "pb"),
 		// A report that mentions an address in its text is no entry.
 		stored(json.RawMessage(`{"type":"report","spec_version":"2.1","id":"report--`+uuid(13)+`","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"198.51.100.99 and bad.example","published":"2026-10-01T00:00:00Z","object_refs":["indicator--`+uuid(1)+`"]}`), mosaic.TLPRed, "pa"),
 	}
@@ -64,10 +65,10 @@ func TestBlocklist(t *testing.T) {
 	}, {
 		kind: "hash",
 		objs: objs,
-		want: "# Mosaic hash blocklist, 3 entries, exported 2026-10-05T12:00:00Z\n" +
+		want: "# Mosaic hash blocklist, 4 entries, exported 2026-10-05T12:00:00Z\n" +
 			"# TLP:RED: the most restrictive TLP among the entries; share no further than it allows\n" +
-			"aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899\nd41d8cd98f00b204e9800998ecf8427e\nda39a3ee5e6b4b0d3255bfef95601890afd80709\n",
-		wantSummary: "exported 3 hash entries" + stale,
+			"2fd4e1c67a2d28fced849ee1bb76e7391b93eb12\n9e107d9d372bb6826bd81d3542a419d6\naabbccddeeff00112233445566778899aabbccddeeff00112233445566778899\ne4d909c290d0fb1ca068ffaddf22cbd0\n",
+		wantSummary: "exported 4 hash entries" + stale,
 	}, {
 		// Without entries there is no TLP to name.
 		kind:        "ip",
@@ -86,6 +87,47 @@ func TestBlocklist(t *testing.T) {
 			}
 			if summary != tc.wantSummary {
 				t.Errorf("summary %q, want %q", summary, tc.wantSummary)
+			}
+		})
+	}
+}
+
+// TestBlocklistWarnings: values no blocklist may hold, from any
+// contributor, are left out and named: an address block too broad to
+// block (0.0.0.0/0 and ::/0 would block everything), private and reserved
+// ranges, public resolvers, the most used domains, a whole site of one of
+// them, a top-level domain, the hash of empty content.
+func TestBlocklistWarnings(t *testing.T) {
+	sco := func(n int, typ, value string) mosaic.StoredObject {
+		return stored(json.RawMessage(`{"type":"`+typ+`","spec_version":"2.1","id":"`+typ+`--`+uuid(n)+`","value":"`+value+`"}`), mosaic.TLPClear, "pa")
+	}
+	for _, tc := range []struct {
+		kind        string
+		objs        []mosaic.StoredObject
+		want, names string
+	}{
+		{"ip", []mosaic.StoredObject{
+			stored(indicator(1, "[ipv4-addr:value = '0.0.0.0/0']", ""), mosaic.TLPClear, "pa"),
+			stored(indicator(2, "[ipv6-addr:value = '::/0']", ""), mosaic.TLPClear, "pa"),
+			stored(indicator(3, "[ipv4-addr:value = '10.0.0.0/9']", ""), mosaic.TLPClear, "pa"),
+			sco(4, "ipv4-addr", "192.168.1.10"), sco(5, "ipv4-addr", "8.8.8.8"), sco(6, "ipv6-addr", "fe80::1"),
+			sco(7, "ipv4-addr", "198.51.100.7"), sco(8, "ipv4-addr", "45.77.1.0/24"),
+		}, "198.51.100.7\n45.77.1.0/24\n", "left out 3 entries too broad to block and 3 on a warning list"},
+		{"domain", []mosaic.StoredObject{sco(9, "domain-name", "google.com"), sco(10, "domain-name", "www.google.com"), sco(11, "domain-name", "evil.sites.google.com")},
+			"evil.sites.google.com\n", "left out 0 entries too broad to block and 2 on a warning list"},
+		{"url", []mosaic.StoredObject{sco(12, "url", "https://microsoft.com/"), sco(13, "url", "https://microsoft.com/evil/payload")},
+			"https://microsoft.com/evil/payload\n", "left out 0 entries too broad to block and 1 on a warning list"},
+		{"hash", []mosaic.StoredObject{stored(json.RawMessage(`{"type":"file","spec_version":"2.1","id":"file--`+uuid(14)+`","hashes":{"SHA-256":"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"}}`), mosaic.TLPClear, "pa")},
+			"", "left out 0 entries too broad to block and 1 on a warning list"},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			got, summary := write(t, tc.kind, tc.objs...)
+			body := got[strings.Index(got, "\n")+1:]
+			if i := strings.Index(body, "share no further"); i >= 0 {
+				body = body[strings.Index(body, "\n")+1:]
+			}
+			if body != tc.want || !strings.Contains(summary, tc.names) {
+				t.Errorf("blocklist %q, summary %q; want entries %q and %q", got, summary, tc.want, tc.names)
 			}
 		})
 	}

@@ -1,0 +1,199 @@
+// Package warninglist knows values that must never be blocked: private and
+// reserved address ranges, the public resolvers most networks depend on,
+// the most used domains, and the hashes of empty content. An entry on a
+// firewall or DNS blocklist that names one of them cuts a network off from
+// itself or from the internet, whoever contributed it and however honestly:
+// such values appear in real reports (a sandbox's resolver, a beacon's
+// check of google.com) and, from an insider, as a way to break everyone's
+// blocklist at once.
+//
+// The lists are written from their primary sources, named beside each:
+// the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and
+// the RFCs they cite), the resolvers' operators' own documentation, and
+// the hashes of zero bytes.
+package warninglist
+
+import (
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
+// Minimum prefix lengths: an address block broader than these is too broad
+// to block (a /8 is sixteen million addresses, 0.0.0.0/0 all of them).
+// They are the broadest blocks a provider's allocation usually has.
+const (
+	MinIPv4Prefix = 16
+	MinIPv6Prefix = 32
+)
+
+// Match says why a value must not be blocked.
+type Match struct {
+	List   string // the list it is on
+	Reason string // in words, for a summary or a page
+}
+
+type block struct {
+	prefix netip.Prefix
+	list   string
+	why    string
+}
+
+// reserved are the IANA special-purpose blocks that networks use for
+// themselves (private, loopback, link local, shared, multicast, broadcast):
+// blocking one cuts a network off from its own hosts. The documentation
+// blocks (RFC 5737, RFC 3849) are left off: nothing uses them, so blocking
+// them harms nobody, and examples and exercises are written with them.
+var reserved = blocks("reserved", map[string]string{
+	"0.0.0.0/8":          "this network (RFC 791)",
+	"10.0.0.0/8":         "private use (RFC 1918)",
+	"100.64.0.0/10":      "shared address space, carrier-grade NAT (RFC 6598)",
+	"127.0.0.0/8":        "loopback (RFC 1122)",
+	"169.254.0.0/16":     "link local (RFC 3927)",
+	"172.16.0.0/12":      "private use (RFC 1918)",
+	"192.0.0.0/24":       "IETF protocol assignments (RFC 6890)",
+	"192.88.99.0/24":     "deprecated 6to4 relay anycast (RFC 7526)",
+	"192.168.0.0/16":     "private use (RFC 1918)",
+	"198.18.0.0/15":      "benchmarking (RFC 2544)",
+	"224.0.0.0/4":        "multicast (RFC 5771)",
+	"240.0.0.0/4":        "reserved (RFC 1112)",
+	"255.255.255.255/32": "limited broadcast (RFC 919)",
+	"::/128":             "unspecified address (RFC 4291)",
+	"::1/128":            "loopback (RFC 4291)",
+	"::ffff:0:0/96":      "IPv4-mapped addresses (RFC 4291)",
+	"64:ff9b::/96":       "IPv4-IPv6 translation (RFC 6052)",
+	"100::/64":           "discard-only (RFC 6666)",
+	"fc00::/7":           "unique local (RFC 4193)",
+	"fe80::/10":          "link local (RFC 4291)",
+	"ff00::/8":           "multicast (RFC 4291)",
+})
+
+// resolvers are public DNS resolvers, from their operators' documentation
+// (Google Public DNS, Cloudflare 1.1.1.1, Quad9, OpenDNS).
+var resolvers = blocks("public resolver", map[string]string{
+	"8.8.8.8/32":               "Google Public DNS",
+	"8.8.4.4/32":               "Google Public DNS",
+	"2001:4860:4860::8888/128": "Google Public DNS",
+	"2001:4860:4860::8844/128": "Google Public DNS",
+	"1.1.1.1/32":               "Cloudflare DNS",
+	"1.0.0.1/32":               "Cloudflare DNS",
+	"2606:4700:4700::1111/128": "Cloudflare DNS",
+	"2606:4700:4700::1001/128": "Cloudflare DNS",
+	"9.9.9.9/32":               "Quad9",
+	"149.112.112.112/32":       "Quad9",
+	"2620:fe::fe/128":          "Quad9",
+	"2620:fe::9/128":           "Quad9",
+	"208.67.222.222/32":        "OpenDNS",
+	"208.67.220.220/32":        "OpenDNS",
+	"2620:119:35::35/128":      "OpenDNS",
+	"2620:119:53::53/128":      "OpenDNS",
+})
+
+// domains are among the most used on the internet, and the ones that
+// reports most often name by mistake (a connectivity check, a link in a
+// document). A subdomain is not on the list: blocking a site hosted under
+// one of them may be right.
+var domains = map[string]bool{}
+
+func init() {
+	for _, d := range strings.Fields(`google.com www.google.com googleapis.com gstatic.com youtube.com
+		microsoft.com www.microsoft.com windowsupdate.com office.com office365.com outlook.com live.com
+		microsoftonline.com azure.com bing.com apple.com icloud.com amazon.com amazonaws.com
+		cloudflare.com akamai.net akamaiedge.net facebook.com instagram.com whatsapp.com
+		linkedin.com twitter.com x.com github.com wikipedia.org mozilla.org yahoo.com
+		digicert.com letsencrypt.org verisign.com overheid.nl rijksoverheid.nl government.nl`) {
+		domains[d] = true
+	}
+}
+
+// emptyHashes are the hashes of zero bytes: every empty file has them.
+var emptyHashes = map[string]string{
+	"d41d8cd98f00b204e9800998ecf8427e":                                 "MD5",
+	"da39a3ee5e6b4b0d3255bfef95601890afd80709":                         "SHA-1",
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855": "SHA-256",
+	"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e": "SHA-512",
+}
+
+func blocks(list string, m map[string]string) []block {
+	out := make([]block, 0, len(m))
+	for p, why := range m {
+		out = append(out, block{netip.MustParsePrefix(p), list, why})
+	}
+	return out
+}
+
+// prefix reads an address or a block as a prefix.
+func prefix(s string) (netip.Prefix, bool) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.WithZone("")
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	return netip.Prefix{}, false
+}
+
+// TooBroad reports whether an address block is broader than the minimum
+// prefix lengths allow. An address, or text that is no block, is not.
+func TooBroad(s string) bool {
+	p, ok := prefix(s)
+	if !ok {
+		return false
+	}
+	if p.Addr().Is4() {
+		return p.Bits() < MinIPv4Prefix
+	}
+	return p.Bits() < MinIPv6Prefix
+}
+
+// Check reports whether a blocklist value of kind ("ip", "domain", "url"
+// or "hash", normalised as Mosaic's exports write them) must not be
+// blocked, and why. An address block matches when it overlaps a listed
+// one: blocking it would block that too.
+func Check(kind, value string) (Match, bool) {
+	switch kind {
+	case "ip":
+		p, ok := prefix(value)
+		if !ok {
+			return Match{}, false
+		}
+		if p.Addr().Is4In6() {
+			p = netip.PrefixFrom(p.Addr().Unmap(), max(0, p.Bits()-96))
+		}
+		for _, bs := range [][]block{resolvers, reserved} {
+			for _, b := range bs {
+				if b.prefix.Overlaps(p) {
+					return Match{List: b.list, Reason: b.prefix.String() + ": " + b.why}, true
+				}
+			}
+		}
+	case "domain":
+		d := strings.TrimSuffix(strings.ToLower(value), ".")
+		if domains[d] {
+			return Match{List: "top domain", Reason: d + " is among the most used domains"}, true
+		}
+		if !strings.Contains(d, ".") && d != "" {
+			return Match{List: "top-level domain", Reason: d + " is a top-level domain"}, true
+		}
+	case "url":
+		u, err := url.Parse(value)
+		if err != nil {
+			return Match{}, false
+		}
+		if p := strings.TrimSuffix(u.EscapedPath(), "/"); p == "" && u.RawQuery == "" {
+			host := u.Hostname()
+			if m, ok := Check("domain", host); ok {
+				return Match{List: m.List, Reason: "the whole site: " + m.Reason}, true
+			}
+			if m, ok := Check("ip", host); ok {
+				return Match{List: m.List, Reason: "the whole site: " + m.Reason}, true
+			}
+		}
+	case "hash":
+		if alg, ok := emptyHashes[strings.ToLower(value)]; ok {
+			return Match{List: "empty content", Reason: "the " + alg + " of zero bytes: every empty file has it"}, true
+		}
+	}
+	return Match{}, false
+}
