@@ -154,7 +154,14 @@ type IngestResult struct {
 	New         int `json:"new"`
 	Unchanged   int `json:"unchanged"`
 	NewVersions int `json:"new_versions"`
+	// Warnings name values of the stored objects that must never be
+	// blocked (package warninglist): they are stored, and left out of
+	// blocklists. At most MaxWarnings.
+	Warnings []Problem `json:"warnings,omitempty"`
 }
+
+// MaxWarnings bounds the warnings of one upload.
+const MaxWarnings = 100
 
 // AuditEntry is one line of the audit log.
 type AuditEntry struct {

@@ -160,14 +160,14 @@ func TestBundleAllOrNothing(t *testing.T) {
 	var res mosaic.IngestResult
 	r = h.post("pa-analyst", url.Values{"audience": {"cell"}}, ind(1, ""), ind(2, ""))
 	json.Unmarshal(r.body, &res)
-	if r.status != 201 || res != (mosaic.IngestResult{New: 2}) {
+	if r.status != 201 || res.New != 2 || res.Unchanged != 0 || res.NewVersions != 0 {
 		t.Fatalf("first: %d %s", r.status, r.body)
 	}
 	v2 := strings.Replace(ind(1, ""), `"modified":"2026-10-01T00:00:00.000Z"`, `"modified":"2026-10-02T00:00:00.000Z"`, 1)
 	r = h.post("pa-analyst", nil, ind(1, ""), ind(2, ""), v2, ind(3, ""))
 	res = mosaic.IngestResult{}
 	json.Unmarshal(r.body, &res)
-	if r.status != 201 || res != (mosaic.IngestResult{New: 1, Unchanged: 2, NewVersions: 1}) {
+	if r.status != 201 || res.New != 1 || res.Unchanged != 2 || res.NewVersions != 1 {
 		t.Fatalf("second: %d %s", r.status, r.body)
 	}
 	// 409 for different content, naming the object; another partner's

@@ -51,7 +51,7 @@ func (b *blocklistWriter) Object(o mosaic.StoredObject) error {
 		return nil
 	}
 	for _, ob := range x.observables {
-		if ob.kind != b.kind {
+		if ob.Kind != b.kind {
 			continue
 		}
 		// Every object that names a value counts toward the header's TLP,
@@ -60,21 +60,21 @@ func (b *blocklistWriter) Object(o mosaic.StoredObject) error {
 		if o.Envelope.TLP.Rank() > b.tlp.Rank() {
 			b.tlp = o.Envelope.TLP
 		}
-		if b.seen[ob.value] {
+		if b.seen[ob.Value] {
 			continue
 		}
-		b.seen[ob.value] = true
-		if b.kind == "ip" && warninglist.TooBroad(ob.value) {
+		b.seen[ob.Value] = true
+		if b.kind == "ip" && warninglist.TooBroad(ob.Value) {
 			b.broad++
-			b.leaveOut(ob.value + " (broader than /" + strconv.Itoa(warninglist.MinIPv4Prefix) + " or /" + strconv.Itoa(warninglist.MinIPv6Prefix) + ")")
+			b.leaveOut(ob.Value + " (broader than /" + strconv.Itoa(warninglist.MinIPv4Prefix) + " or /" + strconv.Itoa(warninglist.MinIPv6Prefix) + ")")
 			continue
 		}
-		if m, ok := warninglist.Check(b.kind, ob.value); ok {
+		if m, ok := warninglist.Check(b.kind, ob.Value); ok {
 			b.warned++
-			b.leaveOut(ob.value + " (" + m.List + ": " + m.Reason + ")")
+			b.leaveOut(ob.Value + " (" + m.List + ": " + m.Reason + ")")
 			continue
 		}
-		b.values = append(b.values, ob.value)
+		b.values = append(b.values, ob.Value)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"mosaic"
+	"mosaic/blockable"
 )
 
 // csvHeader names the columns of the CSV format.
@@ -33,11 +34,11 @@ func (c *csvWriter) Object(o mosaic.StoredObject) error {
 	}
 	obs := x.observables
 	if len(obs) == 0 {
-		obs = []observable{{}}
+		obs = []blockable.Value{{}}
 	}
 	for _, ob := range obs {
 		c.rows++
-		row := []string{x.ID, x.Type, x.Name, ob.kind, ob.alg, ob.value, o.Envelope.TLP.Label(), o.Envelope.Originator, o.Envelope.Audience.String(),
+		row := []string{x.ID, x.Type, x.Name, ob.Kind, ob.Alg, ob.Value, o.Envelope.TLP.Label(), o.Envelope.Originator, o.Envelope.Audience.String(),
 			x.Created, x.Modified, x.ValidUntil, strconv.FormatBool(x.Revoked), strings.Join(x.Labels, ";")}
 		for i := range row {
 			row[i] = cell(row[i])

@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/blockable"
 	"mosaic/policy"
 	"mosaic/search"
 	"mosaic/stix"
+	"mosaic/warninglist"
 )
 
 // Config is what ingest needs from the installation's configuration.
@@ -160,7 +162,43 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 	a.ObjectIDs = ids
 	res, err := in.store.Ingest(ctx, v, recs, a)
 	res.Unchanged += unchanged
+	if err == nil {
+		res.Warnings = warnings(terms)
+	}
 	return res, ids, err
+}
+
+// warnings names the blockable values of objs that must never be blocked:
+// a report may name them honestly (a sandbox's resolver, a connectivity
+// check), but a blocklist must not, and the contributor should know.
+func warnings(objs []*stix.Object) []mosaic.Problem {
+	var out []mosaic.Problem
+	for _, o := range objs {
+		str := func(k string) string { s, _ := o.Props[k].(string); return s }
+		var hashes map[string]string
+		if h, ok := o.Props["hashes"].(map[string]any); ok {
+			hashes = make(map[string]string, len(h))
+			for alg, v := range h {
+				hashes[alg], _ = v.(string)
+			}
+		}
+		for _, val := range blockable.Values(o.Type, str("pattern_type"), str("pattern"), str("value"), hashes) {
+			reason := ""
+			if val.Kind == "ip" && warninglist.TooBroad(val.Value) {
+				reason = fmt.Sprintf("%s is too broad to block (broader than /%d or /%d); it is stored, and left out of blocklists", val.Value, warninglist.MinIPv4Prefix, warninglist.MinIPv6Prefix)
+			} else if m, ok := warninglist.Check(val.Kind, val.Value); ok {
+				reason = fmt.Sprintf("%s must never be blocked (%s: %s); it is stored, and left out of blocklists", val.Value, m.List, m.Reason)
+			}
+			if reason == "" {
+				continue
+			}
+			if len(out) == mosaic.MaxWarnings {
+				return out
+			}
+			out = append(out, mosaic.Problem{Object: o.ID, Reason: reason})
+		}
+	}
+	return out
 }
 
 // markings maps the marking definitions a batch refers to by ids other

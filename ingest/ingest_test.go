@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -145,7 +146,7 @@ func TestPublishedObjectsAreNotStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (mosaic.IngestResult{New: 1, Unchanged: 3}) {
+	if !reflect.DeepEqual(res, mosaic.IngestResult{New: 1, Unchanged: 3}) {
 		t.Errorf("result %+v", res)
 	}
 	st, _ := s.Stats(context.Background(), v)
@@ -478,5 +479,22 @@ func TestMarkingSquatting(t *testing.T) {
 	}
 	if e, _ := stored(t, s, pa, 3); e.TLP != mosaic.TLPGreen {
 		t.Errorf("pa's object under its own GREEN definition: %s", e.TLP)
+	}
+}
+
+// TestWarnings: values that must never be blocked are stored, and the
+// contributor is told, object by object.
+func TestWarnings(t *testing.T) {
+	in, _, pa := setup(t)
+	resolver := `{"type":"indicator","spec_version":"2.1","id":"indicator--` + storetest.UUID(1) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '8.8.8.8'] OR [ipv4-addr:value = '45.77.1.2']","pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"}`
+	all := `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--` + storetest.UUID(2) + `","value":"0.0.0.0/0"}`
+	fine := obj(3, "")
+	res, _, err := in.Bundle(context.Background(), pa, bundleOf(resolver, all, fine), mosaic.EnvelopeDefaults{})
+	if err != nil || res.New != 3 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if len(res.Warnings) != 2 || res.Warnings[0].Object != "indicator--"+storetest.UUID(1) || !strings.Contains(res.Warnings[0].Reason, "public resolver") ||
+		res.Warnings[1].Object != "ipv4-addr--"+storetest.UUID(2) || !strings.Contains(res.Warnings[1].Reason, "too broad") {
+		t.Errorf("warnings %+v", res.Warnings)
 	}
 }

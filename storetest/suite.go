@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -205,13 +206,13 @@ func testIngest(t *testing.T, open Opener) {
 	s := w.Store
 	r1 := Record(t, Indicator(1, "2026-10-01T00:00:00.000Z", "one", "[ipv4-addr:value = '198.51.100.1']"), env(cell))
 	r2 := Record(t, Indicator(2, "2026-10-01T00:00:00.000Z", "two", "[ipv4-addr:value = '198.51.100.2']"), env(cell))
-	if got, want := w.Ingest(t, w.A, r1, r2), (mosaic.IngestResult{New: 2}); got != want {
+	if got, want := w.Ingest(t, w.A, r1, r2), (mosaic.IngestResult{New: 2}); !reflect.DeepEqual(got, want) {
 		t.Errorf("first ingest = %+v, want %+v", got, want)
 	}
 	// Identical again: a no-op, also when the default envelope differs.
 	r1o := r1
 	r1o.Envelope = env(originator)
-	if got, want := w.Ingest(t, w.A, r1o, r2), (mosaic.IngestResult{Unchanged: 2}); got != want {
+	if got, want := w.Ingest(t, w.A, r1o, r2), (mosaic.IngestResult{Unchanged: 2}); !reflect.DeepEqual(got, want) {
 		t.Errorf("resubmission = %+v, want %+v", got, want)
 	}
 	// An explicitly different envelope under the same key conflicts.
@@ -232,7 +233,7 @@ func testIngest(t *testing.T, open Opener) {
 	wantCode(t, err, mosaic.CodeNotFound)
 	// Another organisation may hold the same id with other content: records
 	// are per originator, and nothing about a's records shows in b's answer.
-	if got, want := w.Ingest(t, w.B, changed), (mosaic.IngestResult{New: 1}); got != want {
+	if got, want := w.Ingest(t, w.B, changed), (mosaic.IngestResult{New: 1}); !reflect.DeepEqual(got, want) {
 		t.Errorf("other originator = %+v, want %+v", got, want)
 	}
 	// Policy at the door.
@@ -295,7 +296,7 @@ func testVersions(t *testing.T, open Opener) {
 	v1 := Record(t, Indicator(1, "2026-10-01T00:00:00.000Z", "v1", "[domain-name:value = 'a.example']"), env(cell))
 	v2 := Record(t, Indicator(1, "2026-10-02T00:00:00.500Z", "v2", "[domain-name:value = 'a.example']"), env(cell))
 	v3 := Record(t, Indicator(1, "2026-10-03T00:00:00.000Z", "v3", "[domain-name:value = 'a.example']"), env(originator))
-	if got, want := w.Ingest(t, w.A, v2, v1), (mosaic.IngestResult{New: 1, NewVersions: 1}); got != want {
+	if got, want := w.Ingest(t, w.A, v2, v1), (mosaic.IngestResult{New: 1, NewVersions: 1}); !reflect.DeepEqual(got, want) {
 		t.Errorf("versions out of order = %+v, want %+v", got, want)
 	}
 	// The same instant written with other fraction digits is the same key.
