@@ -129,7 +129,11 @@ type ObjectsRequest struct {
 	Collection string
 	AddedAfter string // "" for everything
 	Limit      int    // 0 for the server's default
-	Next       string // from the previous page, with the same AddedAfter
+	Next       string // from the previous page, with the same query
+	// Version is match[version]: "all", "first", "last" or versions; ""
+	// for the server's default, which TAXII makes the latest version of
+	// each object only (§3.4.1).
+	Version string
 }
 
 // Page is one page of objects (an envelope, TAXII §3.7) with the dates of
@@ -153,6 +157,9 @@ func (c *Client) Objects(ctx context.Context, auth Auth, req ObjectsRequest) (Pa
 	}
 	if req.Next != "" {
 		q.Set("next", req.Next)
+	}
+	if req.Version != "" {
+		q.Set("match[version]", req.Version)
 	}
 	u := collectionURL(req.APIRoot, req.Collection) + "objects/"
 	if len(q) > 0 {

@@ -114,8 +114,9 @@ func TestProtocolGuards(t *testing.T) {
 	for _, tc := range []struct {
 		name, body, last, want string
 	}{
-		{"same next again", `{"more":true,"next":"again","objects":[%s]}`, "2026-11-01T08:00:00.000001Z", "the same next value again"},
-		{"more without a way on", `{"more":true,"objects":[%s]}`, "", "neither next nor a later X-TAXII-Date-Added-Last"},
+		{"the same page again", `{"more":true,"next":"again","objects":[%s]}`, "2026-11-01T08:00:00.000001Z", "the server's next goes round in a circle"},
+		{"the same page again by date", `{"more":true,"objects":[%s]}`, "2026-11-01T08:00:00.000001Z", "without next the feed cannot get past them without losing some"},
+		{"more without a way on", `{"more":true,"objects":[%s]}`, "", "neither next nor an X-TAXII-Date-Added-Last"},
 		{"bad date", `{"more":false,"objects":[%s]}`, "yesterday", `X-TAXII-Date-Added-Last "yesterday" is not a timestamp`},
 		{"not an object", `{"more":false,"objects":[%s,42]}`, "2026-11-01T08:00:00.000001Z", "objects[1] is not a JSON object"},
 	} {

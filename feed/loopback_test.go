@@ -31,6 +31,7 @@ type remote struct {
 	v     mosaic.Viewer
 	srv   *httptest.Server
 	token string
+	clock *storetest.Clock
 }
 
 func newRemote(t *testing.T) *remote {
@@ -63,7 +64,7 @@ func newRemote(t *testing.T) *remote {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	v := mosaic.Viewer{UserID: u.ID, User: u.Name, OrgID: o.ID, Org: o.Name, OrgKind: o.Kind, Role: u.Role}
-	return &remote{store: s, in: in, v: v, srv: srv, token: secret}
+	return &remote{store: s, in: in, v: v, srv: srv, token: secret, clock: clock}
 }
 
 // add stores indicators from and to n (modified on day) with audience aud.

@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -210,11 +211,16 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 		return res, v, err
 	}
 	auth := Auth{User: f.RemoteUser, Secret: secret}
-	req := ObjectsRequest{APIRoot: f.URL, Collection: f.Collection, AddedAfter: st.AddedAfter, Limit: p.opts.PageSize}
+	// Every version: without match[version] a TAXII server gives only each
+	// object's latest (§3.4.1), and a version added and superseded between
+	// two polls would never arrive.
+	req := ObjectsRequest{APIRoot: f.URL, Collection: f.Collection, AddedAfter: st.AddedAfter, Limit: p.opts.PageSize, Version: "all"}
 	var refused pageResult // of the whole poll, for the state
-	// The next values of this poll, as hashes: a server that sends one
-	// again goes round in a circle, however long. At most MaxPages.
-	seenNext := map[[32]byte]bool{}
+	// What this poll has stored (or refused), to tell a page that brings
+	// something new from one that goes round in a circle: a server may
+	// give the same next on every page (the OASIS reference server does),
+	// so a repeated next says nothing.
+	seen := pollObjects{}
 	progressed := false // the position moved in this poll
 	empty := 0          // pages in a row without objects
 	for res.Pages < p.opts.MaxPages {
@@ -224,9 +230,12 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 		}
 		// Checked before the page is stored: a date the feed cannot go on
 		// from would have it read the page again and again.
-		var lastKey string
+		var lastKey, pos string
 		if page.DateAddedLast != "" {
-			if lastKey, err = stix.TimeKey(page.DateAddedLast); err != nil {
+			if lastKey, err = stix.TimeKey(page.DateAddedLast); err == nil {
+				pos, err = position(page)
+			}
+			if err != nil {
 				return res, v, &ProtocolError{URL: f.URL, Reason: fmt.Sprintf("%s %q is not a timestamp", HeaderDateAddedLast, clean(page.DateAddedLast))}
 			}
 			limit := p.clock.Now().Add(maxFutureSkew).UTC()
@@ -235,12 +244,21 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 					HeaderDateAddedLast, page.DateAddedLast, maxFutureSkew, p.clock.Now().UTC().Format(time.RFC3339))}
 			}
 		}
-		pr, err := importPage(ctx, p.in, v, f, page.Objects)
+		fresh, keys := seen.fresh(page.Objects)
+		if len(page.Objects) > 0 && len(fresh) == 0 && page.More {
+			if req.Next != "" {
+				return res, v, &ProtocolError{URL: f.URL, Reason: fmt.Sprintf("page %d holds only objects this poll had already and says there is more: the server's next goes round in a circle", res.Pages+1)}
+			}
+			return res, v, &ProtocolError{URL: f.URL, Reason: fmt.Sprintf("asked again for what was added after %s, the server gives only objects this poll had already and says there is more: "+
+				"more objects share one date_added than fit on a page, and without next the feed cannot get past them without losing some", req.AddedAfter)}
+		}
+		pr, err := importPage(ctx, p.in, v, f, fresh)
 		if err != nil {
 			return res, v, err
 		}
+		seen.add(keys)
 		res.Pages++
-		res.Objects += len(page.Objects) - pr.Handling
+		res.Objects += len(fresh) - pr.Handling
 		res.Result.New += pr.New
 		res.Result.NewVersions += pr.NewVersions
 		res.Result.Unchanged += pr.Unchanged
@@ -260,16 +278,15 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 				log.Warn("remote object refused", slog.String("object", prob.Object), slog.String("property", prob.Property), slog.String("reason", clean(prob.Reason)))
 			}
 		}
-		moved := false
 		if len(page.Objects) > 0 {
 			if page.DateAddedLast == "" {
 				// Without the date the feed cannot move on: the next poll
 				// reads the collection again (harmless, but slow).
 				log.Warn("the server sends no " + HeaderDateAddedLast + "; every poll reads the whole collection")
-			} else if cur, _ := stix.TimeKey(st.AddedAfter); st.AddedAfter == "" || lastKey > cur {
+			} else if cur, _ := stix.TimeKey(st.AddedAfter); st.AddedAfter == "" || timeKeyOf(pos) > cur {
 				// Only forward: a date that goes back would read again
 				// what is stored.
-				st.AddedAfter, moved = page.DateAddedLast, true
+				st.AddedAfter = pos
 				progressed = true
 			}
 		}
@@ -282,7 +299,7 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 			return res, v, err
 		}
 		if progress != nil {
-			progress(Progress{Page: res.Pages, Objects: len(page.Objects) - pr.Handling, Result: pr.IngestResult, Rejected: pr.RejectedObjects, AddedAfter: st.AddedAfter})
+			progress(Progress{Page: res.Pages, Objects: len(fresh) - pr.Handling, Result: pr.IngestResult, Rejected: pr.RejectedObjects, AddedAfter: st.AddedAfter})
 		}
 		if !page.More {
 			res.Complete = true
@@ -295,21 +312,16 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 		}
 		switch {
 		case page.Next != "":
-			// Keyed with the date the next goes with: a server may use
-			// the same cursor text again after the query changed.
-			k := sha256.Sum256([]byte(req.AddedAfter + "\x00" + page.Next))
-			if seenNext[k] {
-				return res, v, &ProtocolError{URL: f.URL, Reason: "the server gives the same next value again (it gave it before in this poll); following it would never end"}
-			}
-			seenNext[k] = true
 			// TAXII §3.5: the next page is asked for with next and the
 			// same query as the first.
 			req.Next = page.Next
-		case moved:
-			// More without next: go on from the last date (TAXII §3.5).
+		case len(page.Objects) > 0 && page.DateAddedLast != "":
+			// More without next: go on by date (TAXII §3.5), from where
+			// the feed stands, just before the page's last date, so that
+			// the rest of an upload the page ended inside comes too.
 			req.Next, req.AddedAfter = "", st.AddedAfter
 		default:
-			return res, v, &ProtocolError{URL: f.URL, Reason: "the server says there is more but gives neither next nor a later " + HeaderDateAddedLast + " to go on from"}
+			return res, v, &ProtocolError{URL: f.URL, Reason: "the server says there is more but gives neither next nor an " + HeaderDateAddedLast + " to go on from"}
 		}
 		if err := ctx.Err(); err != nil {
 			return res, v, err
@@ -327,6 +339,75 @@ func (p *Poller) poll(ctx context.Context, f mosaic.Feed, st *mosaic.FeedState, 
 			res.Pages, from, HeaderDateAddedLast)}
 	}
 	return res, v, nil
+}
+
+// position is where a feed stands after page, as the added_after to go
+// on from. added_after is strict, and a server may give all the objects
+// of one upload one date_added (the OASIS reference server and Mosaic
+// do): a page that says there is more may have ended inside such an
+// upload, so the feed stands one microsecond (TAXII's precision) before
+// the page's last date, and whatever goes on from there reads the rest of
+// the upload, and what it has of it again, which changes nothing. What
+// was added before that date is complete, since a server lists in the
+// order objects were added (§3.3). The last page is complete to its end.
+func position(page Page) (string, error) {
+	if !page.More {
+		return page.DateAddedLast, nil
+	}
+	s := page.DateAddedLast
+	if len(s) >= 19 && s[17:19] == "60" {
+		// A leap second, which package time cannot read: the end of the
+		// second before it is before all of it.
+		return s[:17] + "59.999999Z", nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return "", err
+	}
+	return t.Add(-time.Microsecond).UTC().Format(timeLayout), nil
+}
+
+// timeKeyOf is the comparison key of a timestamp known to be valid.
+func timeKeyOf(s string) string {
+	k, _ := stix.TimeKey(s)
+	return k
+}
+
+// maxSeenObjects bounds what a poll remembers of the objects it stored.
+// Past it, the poll forgets and starts afresh: a server going round in a
+// circle is then found a little later, and MaxPages bounds the poll
+// whatever happens.
+const maxSeenObjects = 1 << 18
+
+// pollObjects is what a poll has stored or refused, by the hash of each
+// object's text. An object the remote gives again in one poll (a page
+// that went on by date from just before the last page's end repeats that
+// date's objects) is not stored again: nothing would change.
+type pollObjects map[[sha256.Size]byte]struct{}
+
+// fresh returns the objects of objs the poll has not had, and their keys.
+func (s pollObjects) fresh(objs []json.RawMessage) ([]json.RawMessage, [][sha256.Size]byte) {
+	var out []json.RawMessage
+	var keys [][sha256.Size]byte
+	for _, o := range objs {
+		k := sha256.Sum256(o)
+		if _, ok := s[k]; ok {
+			continue
+		}
+		out = append(out, o)
+		keys = append(keys, k)
+	}
+	return out, keys
+}
+
+// add remembers keys, once their objects are stored.
+func (s pollObjects) add(keys [][sha256.Size]byte) {
+	if len(s)+len(keys) > maxSeenObjects {
+		clear(s)
+	}
+	for _, k := range keys {
+		s[k] = struct{}{}
+	}
 }
 
 // timeLayout writes the clock's time as a STIX timestamp, to the

@@ -71,7 +71,7 @@ func testGoodVersionBesideBadOne(t *testing.T, open opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (mosaic.IngestResult{New: 1, NewVersions: 1}); res.Result != want || res.Rejected != 1 {
+	if res.Result.New != 1 || res.Result.NewVersions != 1 || res.Result.Unchanged != 0 || res.Rejected != 1 {
 		t.Errorf("result %+v, want 1 new, 1 new version, 1 refused", res)
 	}
 	if o := l.object(t, "indicator--"+storetest.UUID(3)); !strings.Contains(string(o.Object), `"new version"`) {
@@ -83,39 +83,46 @@ func testGoodVersionBesideBadOne(t *testing.T, open opener) {
 }
 
 // endless is a server that always says there is more, with a next from
-// nextOf(n) for its n-th answer (from 0) and objs as the page.
-func endless(t *testing.T, nextOf func(n int64) string, last string, objs ...string) (api string, requests *atomic.Int64) {
+// nextOf(n) and the objects from objsOf(n) for its n-th answer (from 0).
+func endless(t *testing.T, nextOf func(n int64) string, last string, objsOf func(n int64) []string) (api string, requests *atomic.Int64) {
 	t.Helper()
 	var count atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := count.Add(1) - 1
 		w.Header().Set("Content-Type", feed.MediaType)
 		w.Header()[feed.HeaderDateAddedLast] = []string{last}
-		fmt.Fprintf(w, `{"more":true,"next":%q,"objects":[%s]}`, nextOf(n), strings.Join(objs, ","))
+		fmt.Fprintf(w, `{"more":true,"next":%q,"objects":[%s]}`, nextOf(n), strings.Join(objsOf(n), ","))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/api/", &count
 }
 
-// TestNoEndlessPolls: a server that says there is more for ever, without
-// the feed's position ever moving, fails the poll (with backoff) instead
-// of being asked again and again.
+// TestNoEndlessPolls: a server that says there is more for ever fails the
+// poll (with backoff) instead of being asked again and again: at once
+// when a page brings only objects the poll had, after 100 pages without
+// objects, and at the page limit when the feed's position does not move.
+// A next given again is no fault by itself: the OASIS reference server
+// gives the same one on every page.
 func TestNoEndlessPolls(t *testing.T) {
 	const last = "2026-11-01T08:00:00.000001Z"
 	fresh := func(n int64) string { return fmt.Sprintf("cursor-%d", n) }
+	none := func(int64) []string { return nil }
+	one := func(int64) []string { return []string{indicator(1, "one", "")} }
 	for _, tc := range []struct {
 		name     string
 		nextOf   func(int64) string
-		objs     []string
+		objsOf   func(int64) []string
 		maxPages int
 		want     string
 		requests int64
 	}{
-		{"empty pages with fresh next", fresh, nil, 500, "100 pages in a row without objects", 100},
-		{"next in a cycle", func(n int64) string { return []string{"a", "b"}[n%2] }, []string{indicator(1, "one", "")}, 50, "the same next value again", 3},
+		{"empty pages with fresh next", fresh, none, 500, "100 pages in a row without objects", 100},
+		{"the same objects with next in a cycle", func(n int64) string { return []string{"a", "b"}[n%2] }, one, 50, "the server's next goes round in a circle", 2},
+		{"the same objects with the same next", func(int64) string { return "again" }, one, 50, "the server's next goes round in a circle", 2},
+		{"the same objects with fresh next", fresh, one, 50, "the server's next goes round in a circle", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			api, reqs := endless(t, tc.nextOf, last, tc.objs...)
+			api, reqs := endless(t, tc.nextOf, last, tc.objsOf)
 			clock := storetest.NewClock(storetest.Epoch)
 			l := newLocal(t, clock)
 			f := l.addFeed(t, mosaic.Feed{Name: "endless", URL: api, Collection: "c"})
@@ -132,21 +139,21 @@ func TestNoEndlessPolls(t *testing.T) {
 		})
 	}
 
-	// Objects with fresh next values: the first poll moves the position
-	// and stops at MaxPages, due again at once; the next cannot move it
-	// and fails.
-	api, reqs := endless(t, fresh, last, indicator(1, "one", ""))
+	// New objects on every page, all of one date: the first poll moves
+	// the position to just before it and stops at MaxPages, due again at
+	// once; the next cannot move it and fails.
+	api, reqs := endless(t, func(int64) string { return "again" }, last, func(n int64) []string { return []string{indicator(int(n)+1, "one of many", "")} })
 	clock := storetest.NewClock(storetest.Epoch)
 	l := newLocal(t, clock)
 	f := l.addFeed(t, mosaic.Feed{Name: "endless", URL: api, Collection: "c"})
 	p := l.pollerWith(100, 5)
 	res, err := p.Poll(bg, f, nil)
 	st := l.feed(t, "endless").State
-	if err != nil || res.Pages != 5 || res.Complete || st.AddedAfter != last || st.Failures != 0 || !st.NextPoll.Equal(clock.Now()) {
+	if err != nil || res.Pages != 5 || res.Objects != 5 || res.Complete || st.AddedAfter != "2026-11-01T08:00:00.000000Z" || st.Failures != 0 || !st.NextPoll.Equal(clock.Now()) {
 		t.Fatalf("first poll: %+v, %v, state %+v", res, err, st)
 	}
 	_, err = p.Poll(bg, l.feed(t, "endless"), nil)
-	if err == nil || !strings.Contains(err.Error(), "5 pages read without the position moving on") {
+	if err == nil || !strings.Contains(err.Error(), "5 pages read without the position moving on from 2026-11-01T08:00:00.000000Z") {
 		t.Errorf("second poll: %v", err)
 	}
 	if st := l.feed(t, "endless").State; st.Failures != 1 || !st.NextPoll.Equal(clock.Now().Add(time.Minute)) {
@@ -227,13 +234,14 @@ func TestRedirectToOtherHost(t *testing.T) {
 
 // TestBatchLargerThanPage: the remote Mosaic gives all the records of one
 // upload one date_added, and a page that ends inside such a batch a date
-// just before it, so that polling from there reads the whole batch again.
-// What is read again counts as unchanged, and a poll that stops at
-// MaxPages inside a batch is no failure: the next reads the batch again
-// and gets past it.
+// just before it; the feed stands before the last page's date while
+// there is more. So a poll that stops at MaxPages inside a batch is no
+// failure: the next reads the batch again from its start and gets past
+// it, and what it reads again counts as unchanged.
 func TestBatchLargerThanPage(t *testing.T) {
 	r := newRemote(t)
 	r.add(t, 1, 25, 1, "cell")
+	r.clock.Add(time.Second)
 	r.add(t, 26, 50, 1, "cell")
 	clock := storetest.NewClock(storetest.Epoch)
 	l := newLocal(t, clock)
@@ -242,10 +250,11 @@ func TestBatchLargerThanPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := l.addFeed(t, mosaic.Feed{Name: "batches", URL: r.apiRoot(), Collection: coll.ID, RemoteUser: "pa-analyst", TokenFile: tokenFile(t, r.token)})
-	p := l.pollerWith(10, 3)
+	p := l.pollerWith(10, 4)
 	res, err := p.Poll(bg, f, nil)
-	// A page of ten holds nine records and their handling object.
-	if diff := cmp.Diff(feed.Result{Pages: 3, Objects: 27, Result: mosaic.IngestResult{New: 27}}, res); diff != "" || err != nil {
+	// A page of ten holds nine records and their handling object, and the
+	// remote ends the third page with the first batch: 9, 9, 7, 9.
+	if diff := cmp.Diff(feed.Result{Pages: 4, Objects: 34, Result: mosaic.IngestResult{New: 34}}, res); diff != "" || err != nil {
 		t.Errorf("first poll (-want +got): %v\n%s", err, diff)
 	}
 	st := l.feed(t, "batches").State
@@ -253,10 +262,10 @@ func TestBatchLargerThanPage(t *testing.T) {
 		t.Errorf("state after the first poll %+v, want due at once", st)
 	}
 	res, err = p.Poll(bg, l.feed(t, "batches"), nil)
-	if diff := cmp.Diff(feed.Result{Pages: 3, Objects: 25, Result: mosaic.IngestResult{New: 23, Unchanged: 2}, Complete: true}, res); diff != "" || err != nil {
+	if diff := cmp.Diff(feed.Result{Pages: 3, Objects: 25, Result: mosaic.IngestResult{New: 16, Unchanged: 9}, Complete: true}, res); diff != "" || err != nil {
 		t.Errorf("second poll (-want +got): %v\n%s", err, diff)
 	}
-	if st := l.feed(t, "batches").State; st.Failures != 0 || st.Imported != 50 || st.Unchanged != 2 {
+	if st := l.feed(t, "batches").State; st.Failures != 0 || st.Imported != 50 || st.Unchanged != 9 {
 		t.Errorf("state after the second poll %+v", st)
 	}
 }

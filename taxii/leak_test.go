@@ -538,7 +538,8 @@ func (h *harness) listKeys(t *testing.T, user, path string, qv url.Values, n int
 		for _, o := range served(t, env) {
 			out = append(out, gotKey(t, o))
 		}
-		if f := r.header.Get(taxii.HeaderDateAddedFirst); len(env.Objects) > 0 && f <= prevLast {
+		// Pages inside one batch may share their dates; they never go back.
+		if f := r.header.Get(taxii.HeaderDateAddedFirst); len(env.Objects) > 0 && f < prevLast {
 			t.Errorf("page starts at %s, before the last page's end %s", f, prevLast)
 		}
 		if len(env.Objects) > 0 {

@@ -155,47 +155,85 @@ func (s *Server) list(ctx context.Context, v mosaic.Viewer, c collection, q quer
 		// dropped, does not know what comes next, so assume the worst:
 		// that it ends inside a batch.
 		out.splitsBatch = p.NextAdded.IsZero() || len(out.objs) == 0 || p.NextAdded.Equal(out.objs[len(out.objs)-1].Envelope.Added)
-		if out.next, err = s.sealCursor(ctx, p.Next, q.binding); err != nil {
+		after := p.Next
+		if seq := endBeforeBatch(&out); seq != 0 {
+			after = seq
+		}
+		if out.next, err = s.sealCursor(ctx, after, q.binding); err != nil {
 			return page{}, err
 		}
 	}
 	return out, nil
 }
 
+// endBeforeBatch ends a page that ends inside a batch before that batch,
+// when the page holds records added before it, and returns the storage
+// position of its new last record (zero when the page stays as it is).
+// Its X-TAXII-Date-Added-Last is then the date_added of its last record,
+// as TAXII §3.2 says, and a client that polls with it loses nothing: the
+// next record starts a later batch. The cost is a page shorter than the
+// limit, which TAXII allows (§3.4, §3.5); the records left out were audited as
+// read with the page, which errs on the side of saying too much. A page
+// that is all one batch is left as it is, since cutting it would leave
+// nothing to serve; setDateHeaders dates it before the batch.
+func endBeforeBatch(p *page) int64 {
+	if !p.more || !p.splitsBatch || len(p.objs) == 0 {
+		return 0
+	}
+	added := p.objs[len(p.objs)-1].Envelope.Added
+	i := len(p.objs) - 1
+	for i > 0 && p.objs[i-1].Envelope.Added.Equal(added) {
+		i--
+	}
+	if i == 0 {
+		return 0
+	}
+	p.objs, p.splitsBatch = p.objs[:i], false
+	return p.objs[i-1].Seq
+}
+
 // setDateHeaders sets X-TAXII-Date-Added-First and -Last, which TAXII §3.2
 // requires on every successful answer of the listing endpoints: the
 // date_added of the page's first and last object. A client polls with
-// added_after set to the last one. Every record of one batch (one upload)
-// has the same date_added, and a later commit a later one (stamps of their
-// own would let a reader count the records between two of a batch that
-// they may not see). So when the page ends inside a batch, -Last is one
-// microsecond before the batch's date_added: a client that polls with it
-// rather than following next gets the rest of the batch, and the part it
-// has again, instead of losing the rest. A page without objects has no
-// dates of its own: it repeats the added_after it was asked with (or the
-// Unix epoch, which selects everything, like no added_after), never a time
-// of its own making, which could pass over records being committed right
-// now.
+// added_after set to the last one, and added_after is strict. Every record
+// of one batch (one upload) has the same date_added, and a later commit a
+// later one (stamps of their own would let a reader count the records
+// between two of a batch that they may not see). So a page must never
+// give as its last date that of a batch it ends inside: a client polling
+// with it would lose the rest of the batch. endBeforeBatch ends such a
+// page before the batch when the page holds an earlier one; a page that is
+// all one batch, with more of it to come, is dated one microsecond before
+// the batch, both headers alike: -Last must not be before -First, and a
+// client that polls with it gets the whole batch again, the part it has
+// included, never less. A client that follows next gets each record once.
+//
+// A page without objects has no dates of its own. TAXII gives no value
+// for the headers then; Mosaic repeats the added_after it was asked with,
+// which is where a client polling with it stands and loses nothing from,
+// and without added_after sends neither header rather than a date of its
+// own making (a date now could pass over records being committed, and any
+// other would be invented), as the OASIS reference server does. A client
+// without a date to go on keeps the one it had.
 func setDateHeaders(w http.ResponseWriter, p page, q query) {
-	var first, last string
+	var first, last time.Time
 	switch {
 	case len(p.objs) > 0:
-		lastAdded := p.objs[len(p.objs)-1].Envelope.Added
+		first, last = p.objs[0].Envelope.Added, p.objs[len(p.objs)-1].Envelope.Added
 		if p.splitsBatch {
-			lastAdded = lastAdded.Add(-time.Microsecond)
+			last = last.Add(-time.Microsecond)
+			if first.After(last) {
+				first = last
+			}
 		}
-		first, last = formatTime(p.objs[0].Envelope.Added), formatTime(lastAdded)
 	case !q.addedAfter.IsZero():
-		first = formatTime(q.addedAfter)
-		last = first
+		first, last = q.addedAfter, q.addedAfter
 	default:
-		first = formatTime(time.Unix(0, 0))
-		last = first
+		return
 	}
 	// Spelt as TAXII spells them: Set would send X-Taxii-Date-Added-First,
 	// which is the same header to HTTP but not to every client.
-	w.Header()[HeaderDateAddedFirst] = []string{first}
-	w.Header()[HeaderDateAddedLast] = []string{last}
+	w.Header()[HeaderDateAddedFirst] = []string{formatTime(first)}
+	w.Header()[HeaderDateAddedLast] = []string{formatTime(last)}
 }
 
 func detail(c collection, r *http.Request) string {
@@ -315,8 +353,12 @@ func (s *Server) fit(ctx context.Context, p page, q query) (page, error) {
 			last, next := p.objs[i-1], p.objs[i]
 			p.objs, p.more = p.objs[:i], true
 			p.splitsBatch = next.Envelope.Added.Equal(last.Envelope.Added)
+			after := last.Seq
+			if seq := endBeforeBatch(&p); seq != 0 {
+				after = seq
+			}
 			var err error
-			if p.next, err = s.sealCursor(ctx, last.Seq, q.binding); err != nil {
+			if p.next, err = s.sealCursor(ctx, after, q.binding); err != nil {
 				return page{}, err
 			}
 			return p, nil

@@ -288,8 +288,11 @@ func TestPathsAndMethods(t *testing.T) {
 		}
 	}
 	// HEAD answers like GET, without a body.
-	if r := h.do(request{method: "HEAD", path: collPath(cell) + "objects/", user: "pa-analyst"}); r.status != 200 || len(r.body) != 0 || r.header.Get(taxii.HeaderDateAddedLast) == "" {
-		t.Errorf("HEAD: %d %q", r.status, r.body)
+	h.mustPost("pa-analyst", cell, ind(1, day1))
+	get := h.get("pa-analyst", collPath(cell)+"objects/", nil, nil)
+	if r := h.do(request{method: "HEAD", path: collPath(cell) + "objects/", user: "pa-analyst"}); r.status != 200 || len(r.body) != 0 ||
+		r.header.Get(taxii.HeaderDateAddedLast) == "" || r.header.Get(taxii.HeaderDateAddedLast) != get.header.Get(taxii.HeaderDateAddedLast) {
+		t.Errorf("HEAD: %d %q %v", r.status, r.body, r.header)
 	}
 }
 
