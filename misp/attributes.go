@@ -98,8 +98,7 @@ func (c *converter) attributeObjects(a *attribute, u, what string) []string {
 		return nil
 	}
 	ts := c.attrTime(a.Timestamp)
-	attrTLP, tags := splitTags(a.Tag, galaxyTagNames(a.Galaxy))
-	tlp := stricter(c.tlp, attrTLP)
+	tlp, tags := c.attributeTLP(a)
 	labels := append([]string{fmt.Sprintf("misp:type=%q", typ), fmt.Sprintf("misp:category=%q", string(a.Category))}, tags...)
 	sdo := func(stixType string) obj {
 		return obj{"type": stixType, "spec_version": "2.1", "id": stixType + "--" + u,
@@ -168,6 +167,18 @@ func (c *converter) attributeObjects(a *attribute, u, what string) []string {
 		return nil
 	}
 	return ids
+}
+
+// attributeTLP returns the TLP an attribute is shared under and its other
+// tags. Its own tlp tag wins over the event's, looser or stricter, as MISP
+// reads it: Mosaic's MISP export writes the strictest TLP on the event and
+// each attribute's own where it differs, which must import back unchanged.
+func (c *converter) attributeTLP(a *attribute) (mosaic.TLP, []string) {
+	tlp, tags := splitTags(a.Tag, galaxyTagNames(a.Galaxy))
+	if tlp == "" {
+		tlp = c.tlp
+	}
+	return tlp, tags
 }
 
 func (c *converter) commitIDs(what string, tlp mosaic.TLP, o obj) []string {

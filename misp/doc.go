@@ -46,9 +46,12 @@
 //   - sightings become sightings (false positives opinions), referring
 //     to the attribute's indicator, else its main object;
 //   - tlp:* tags become the TLP 2.0 marking (tlp:white is TLP:CLEAR) in
-//     object_marking_refs of every object of the event, the strictest tag
-//     of the event and the attribute winning; other tags become labels,
-//     except the misp-galaxy tags of clusters the event carries.
+//     object_marking_refs of every object of the event: an attribute's own
+//     tlp tag wins over the event's, looser or stricter, as MISP reads
+//     them; an attribute without one takes the event's (the strictest if
+//     it has several), and a MISP object the strictest of its attributes';
+//     other tags become labels, except the misp-galaxy tags of clusters the
+//     event carries.
 //
 // Where Mosaic departs from misp-stix, and why:
 //
@@ -79,10 +82,19 @@
 // Every object ToSTIX returns has passed stix.DecodeObject and every STIX
 // pattern pattern.Parse; the parts of the event whose objects would not
 // (an invalid IP address, a relative URL, a malformed hash) are reported
-// as skipped, whole: an attribute's objects are added all or none.
+// as skipped, whole: an attribute's objects are added all or none. A MISP
+// object is the exception: an attribute of it whose value does not convert
+// or would make the STIX invalid (an ssdeep hash with a line break) is left
+// out and reported as skipped, and the object converted with the others.
 //
 // FromSTIX and Events go the other way, after misp-stix's STIX-to-MISP
 // mapping for what ToSTIX writes; Events makes the MISP event JSON of
 // `mosaic export --format misp` (one event per report), with each
-// attribute's TLP, and names every STIX object it has no place for.
+// attribute's TLP, and names every STIX object it has no place for. What
+// ToSTIX made of a MISP event converts back to an event that ToSTIX
+// converts to the same objects, so that Mosaic's own MISP export imports
+// back unchanged: the report's order, a published event's time, the
+// galaxy clusters of each attribute, and the MISP objects of the
+// observable templates (rebuilt from their template and kept only when
+// ToSTIX gives back the same objects; see rebuildObject).
 package misp

@@ -44,11 +44,17 @@ import (
 //   - every attribute whose object is handled under another TLP than the
 //     event (the strictest of all) carries that TLP as a tlp:* tag;
 //   - the observed-data of a MISP object (misp:name label) becomes that
-//     MISP object, with its file's properties or its SCOs' attributes,
-//     unless an indicator of the same UUID already became it;
+//     MISP object: the one ToSTIX converts to exactly it, its SCOs and
+//     its indicator when there is one (rebuildObject), else one with its
+//     file's properties or its SCOs' attributes, unless an indicator of
+//     the same UUID already became it;
 //   - a relationship between an attribute's object and a galaxy cluster's
-//     puts the cluster's tag on the attribute, and one from a MISP object
-//     becomes one of its object references.
+//     puts the cluster and its tag on the attribute, and one from a MISP
+//     object becomes one of its object references;
+//   - attributes, objects, references, sightings and clusters keep the
+//     order of the report's object_refs, and a report published at
+//     another time than modified is a published event, so that ToSTIX
+//     converts the event to the same report again.
 //
 // Everything else (other relationships, identities other than the
 // report's creator and sighters, objects of other types) is listed in the
@@ -99,7 +105,7 @@ func parseObjects(objects []json.RawMessage) (*stixInput, error) {
 // is stricter than its markings say.
 func (in *stixInput) event(ids []string, info string, tlp map[string]mosaic.TLP) *fromSTIX {
 	f := &fromSTIX{byID: make(map[string]obj, len(ids)), order: ids, attrByRef: map[string]*outAttr{},
-		clusterTag: map[string]string{}, handling: tlp, byUUID: map[string]*outAttr{},
+		clusterTag: map[string]string{}, clusterOf: map[string]clusterIn{}, handling: tlp, byUUID: map[string]*outAttr{},
 		objByRef: map[string]*outObject{}}
 	for _, id := range ids {
 		f.byID[id] = in.byID[id]
@@ -254,21 +260,35 @@ func (in *stixInput) incoming() (map[string][]string, map[string]int) {
 }
 
 type outAttr struct {
-	UUID      string     `json:"uuid"`
-	Type      string     `json:"type"`
-	Category  string     `json:"category"`
-	Value     string     `json:"value"`
-	ToIDs     bool       `json:"to_ids"`
-	Timestamp string     `json:"timestamp"`
-	Comment   string     `json:"comment,omitempty"`
-	Data      string     `json:"data,omitempty"` // attachment and malware-sample content, base64
-	FirstSeen string     `json:"first_seen,omitempty"`
-	LastSeen  string     `json:"last_seen,omitempty"`
-	Relation  string     `json:"object_relation,omitempty"`
-	Tag       []outTag   `json:"Tag,omitempty"`
-	Sighting  []outSight `json:"Sighting,omitempty"`
+	UUID      string       `json:"uuid"`
+	Type      string       `json:"type"`
+	Category  string       `json:"category"`
+	Value     string       `json:"value"`
+	ToIDs     bool         `json:"to_ids"`
+	Timestamp string       `json:"timestamp"`
+	Comment   string       `json:"comment,omitempty"`
+	Data      string       `json:"data,omitempty"` // attachment and malware-sample content, base64
+	FirstSeen string       `json:"first_seen,omitempty"`
+	LastSeen  string       `json:"last_seen,omitempty"`
+	Relation  string       `json:"object_relation,omitempty"`
+	Tag       []outTag     `json:"Tag,omitempty"`
+	Galaxy    []*outGalaxy `json:"Galaxy,omitempty"`
+	Sighting  []outSight   `json:"Sighting,omitempty"`
 
-	tlp mosaic.TLP // the TLP of the STIX object it came from
+	tlp      mosaic.TLP // the TLP of the STIX object it came from
+	pos      int        // its place in the event (see fromSTIX.position)
+	clusters []attached // the galaxy clusters attached to it, for Galaxy
+}
+
+type attached struct {
+	in  clusterIn
+	pos int // the place of the relationship that attached it
+}
+
+func (a *outAttr) attachCluster(in clusterIn, pos int) {
+	if in.cl != nil && !slices.ContainsFunc(a.clusters, func(x attached) bool { return x.in.cl == in.cl }) {
+		a.clusters = append(a.clusters, attached{in, pos})
+	}
 }
 
 type outTag struct {
@@ -281,6 +301,8 @@ type outSight struct {
 	DateSighting string  `json:"date_sighting"`
 	Source       string  `json:"source,omitempty"`
 	Organisation *outOrg `json:"Organisation,omitempty"`
+
+	pos int
 }
 
 type outOrg struct {
@@ -294,14 +316,21 @@ type outObject struct {
 	MetaCategory    string     `json:"meta-category"`
 	Timestamp       string     `json:"timestamp"`
 	Comment         string     `json:"comment,omitempty"`
+	FirstSeen       string     `json:"first_seen,omitempty"`
+	LastSeen        string     `json:"last_seen,omitempty"`
 	Attribute       []*outAttr `json:"Attribute"`
 	ObjectReference []outRef   `json:"ObjectReference,omitempty"`
+
+	pos    int
+	partOf *outObject // the file a pe or pe-section object is folded into
 }
 
 type outRef struct {
 	UUID             string `json:"uuid"`
 	ReferencedUUID   string `json:"referenced_uuid"`
 	RelationshipType string `json:"relationship_type"`
+
+	pos int
 }
 
 type outCluster struct {
@@ -311,6 +340,8 @@ type outCluster struct {
 	Description string         `json:"description,omitempty"`
 	TagName     string         `json:"tag_name"`
 	Meta        map[string]any `json:"meta,omitempty"`
+
+	pos int
 }
 
 type outGalaxy struct {
@@ -318,6 +349,11 @@ type outGalaxy struct {
 	Type          string        `json:"type"`
 	Name          string        `json:"name"`
 	GalaxyCluster []*outCluster `json:"GalaxyCluster"`
+}
+
+type clusterIn struct {
+	cl *outCluster
+	g  *outGalaxy
 }
 
 type fromSTIX struct {
@@ -334,8 +370,10 @@ type fromSTIX struct {
 	tlp       mosaic.TLP
 	attrByRef map[string]*outAttr // STIX id -> the attribute it became
 	// clusterTag maps the STIX id of each object that became a galaxy
-	// cluster to the cluster's tag.
+	// cluster to the cluster's tag, clusterOf to the cluster and its
+	// galaxy.
 	clusterTag map[string]string
+	clusterOf  map[string]clusterIn
 	// handling gives TLPs stricter than objects' markings (Events).
 	handling map[string]mosaic.TLP
 	// byUUID maps the UUID of each indicator that became an attribute or
@@ -344,6 +382,115 @@ type fromSTIX struct {
 	byUUID map[string]*outAttr
 	// objByRef maps STIX ids to the MISP object they became.
 	objByRef map[string]*outObject
+	// places gives each id its place in the event: in the report's
+	// object_refs, else after them in input order.
+	places map[string]int
+	// basedOnIndex maps indicators to the based-on relationships from them.
+	basedOnIndex map[string][]string
+}
+
+// basedOnFrom returns the based-on relationships from an indicator, in
+// input order.
+func (f *fromSTIX) basedOnFrom(id string) []string {
+	if f.basedOnIndex == nil {
+		f.basedOnIndex = map[string][]string{}
+		for _, rid := range f.order {
+			if r := f.byID[rid]; str(r, "type") == "relationship" && str(r, "relationship_type") == "based-on" {
+				f.basedOnIndex[str(r, "source_ref")] = append(f.basedOnIndex[str(r, "source_ref")], rid)
+			}
+		}
+	}
+	return f.basedOnIndex[id]
+}
+
+// position is the place of a STIX id in the event (see places).
+func (f *fromSTIX) position(id string) int {
+	if p, ok := f.places[id]; ok {
+		return p
+	}
+	return len(f.places)
+}
+
+// setPlaces fills places from the report (nil when there is none).
+func (f *fromSTIX) setPlaces(report obj) {
+	f.places = map[string]int{}
+	refs, _ := report["object_refs"].([]any)
+	for _, r := range refs {
+		if s, ok := r.(string); ok {
+			if _, dup := f.places[s]; !dup {
+				f.places[s] = len(f.places)
+			}
+		}
+	}
+	for _, id := range f.order {
+		if _, ok := f.places[id]; !ok {
+			f.places[id] = len(f.places)
+		}
+	}
+}
+
+// sortByPlace puts attributes, objects, their references, sightings and
+// galaxy clusters in the order of the report's object_refs, which is the
+// order ToSTIX converted them in: converting the event again then writes
+// the same report.
+func (f *fromSTIX) sortByPlace() {
+	attrPos, objPos := map[*outAttr]int{}, map[*outObject]int{}
+	for id, a := range f.attrByRef {
+		if p, ok := attrPos[a]; !ok || f.position(id) < p {
+			attrPos[a] = f.position(id)
+		}
+	}
+	for id, o := range f.objByRef {
+		if p, ok := objPos[o]; !ok || f.position(id) < p {
+			objPos[o] = f.position(id)
+		}
+	}
+	for a, p := range attrPos {
+		a.pos = p
+	}
+	for o, p := range objPos {
+		o.pos = p
+	}
+	for _, o := range f.objs {
+		if o.partOf != nil {
+			o.pos = o.partOf.pos
+		}
+	}
+	byPos := func(x, y int) int { return x - y }
+	slices.SortStableFunc(f.attrs, func(a, b *outAttr) int { return byPos(a.pos, b.pos) })
+	slices.SortStableFunc(f.objs, func(a, b *outObject) int { return byPos(a.pos, b.pos) })
+	all := slices.Clone(f.attrs)
+	for _, o := range f.objs {
+		slices.SortStableFunc(o.ObjectReference, func(a, b outRef) int { return byPos(a.pos, b.pos) })
+		all = append(all, o.Attribute...)
+	}
+	for _, a := range all {
+		slices.SortStableFunc(a.Sighting, func(x, y outSight) int { return byPos(x.pos, y.pos) })
+		slices.SortStableFunc(a.clusters, func(x, y attached) int { return byPos(x.pos, y.pos) })
+		a.Galaxy = groupClusters(a.clusters)
+	}
+	var clusters []attached
+	for _, g := range f.galaxies {
+		for _, cl := range g.GalaxyCluster {
+			clusters = append(clusters, attached{clusterIn{cl, g}, cl.pos})
+		}
+	}
+	slices.SortStableFunc(clusters, func(x, y attached) int { return byPos(x.pos, y.pos) })
+	f.galaxies = groupClusters(clusters)
+}
+
+// groupClusters lists clusters under their galaxies, in order: a cluster
+// of another galaxy than the one before starts a galaxy entry.
+func groupClusters(cls []attached) []*outGalaxy {
+	var out []*outGalaxy
+	for _, c := range cls {
+		if n := len(out); n > 0 && out[n-1].Type == c.in.g.Type && out[n-1].Name == c.in.g.Name {
+			out[n-1].GalaxyCluster = append(out[n-1].GalaxyCluster, c.in.cl)
+			continue
+		}
+		out = append(out, &outGalaxy{UUID: c.in.g.UUID, Type: c.in.g.Type, Name: c.in.g.Name, GalaxyCluster: []*outCluster{c.in.cl}})
+	}
+	return out
 }
 
 func (f *fromSTIX) skip(what, why string) {
@@ -420,6 +567,7 @@ func (f *fromSTIX) run(info string) {
 	f.used = map[string]bool{}
 	f.ev = map[string]any{"info": info, "published": false, "analysis": "0", "threat_level_id": "4"}
 	var reportTS string
+	var report obj
 	for _, id := range f.order {
 		o := f.byID[id]
 		f.tlp = stricter(f.tlp, f.tlpOf(id, o))
@@ -427,6 +575,7 @@ func (f *fromSTIX) run(info string) {
 			continue
 		}
 		f.used[id] = true
+		report = o
 		if u := idUUID(id); u != "" {
 			f.ev["uuid"] = u
 		}
@@ -436,6 +585,12 @@ func (f *fromSTIX) run(info string) {
 		reportTS = str(o, "modified")
 		if p := str(o, "published"); p != "" {
 			f.ev["date"] = isoOf(p)[:10]
+			// ToSTIX writes a published event's publish_timestamp as
+			// published, else its timestamp: a report published at
+			// another time than modified is a published event.
+			if epochOf(p) != epochOf(str(o, "modified")) {
+				f.ev["published"], f.ev["publish_timestamp"] = true, epochOf(p)
+			}
 		}
 		_, other := labelsOf(o)
 		for _, l := range other {
@@ -450,6 +605,7 @@ func (f *fromSTIX) run(info string) {
 			}
 		}
 	}
+	f.setPlaces(report)
 	if f.ev["info"] == "" {
 		f.ev["info"] = "STIX 2.1 import"
 	}
@@ -469,9 +625,15 @@ func (f *fromSTIX) run(info string) {
 	if _, ok := f.ev["uuid"]; !ok {
 		f.ev["uuid"] = uuid5("event - " + fmt.Sprint(f.ev["info"]) + " - " + reportTS)
 	}
+	// The MISP objects ToSTIX wrote become those objects again.
+	for _, id := range f.order {
+		if o := f.byID[id]; str(o, "type") == "observed-data" && !f.used[id] {
+			f.knownObject(id, o)
+		}
+	}
 	// Indicators first, so an observed-data they are based on is known.
 	for _, id := range f.order {
-		if o := f.byID[id]; str(o, "type") == "indicator" {
+		if o := f.byID[id]; str(o, "type") == "indicator" && !f.used[id] {
 			f.indicator(id, o)
 		}
 	}
@@ -488,7 +650,13 @@ func (f *fromSTIX) run(info string) {
 		switch t := str(o, "type"); t {
 		case "threat-actor", "intrusion-set", "malware", "tool", "attack-pattern", "course-of-action":
 			f.cluster(id, o)
-		case "campaign", "vulnerability", "note":
+		case "note":
+			if id == "note--"+normUUID(fmt.Sprint(f.ev["uuid"])) && str(o, "content") == emptyEventNote {
+				f.used[id] = true // ToSTIX's note on an empty event, which it writes again
+				continue
+			}
+			f.sdoAttribute(id, o)
+		case "campaign", "vulnerability":
 			f.sdoAttribute(id, o)
 		case "relationship":
 			if str(o, "relationship_type") == "based-on" && f.used[str(o, "source_ref")] && f.used[str(o, "target_ref")] {
@@ -502,7 +670,8 @@ func (f *fromSTIX) run(info string) {
 	}
 	// A relationship between an attribute's object and a galaxy
 	// cluster's is the cluster attached to the attribute, as ToSTIX
-	// writes it: its tag goes on the attribute.
+	// writes it: the cluster and its tag go on the attribute, where
+	// ToSTIX reads them to write the relationship again.
 	for _, id := range f.order {
 		o := f.byID[id]
 		if f.used[id] || str(o, "type") != "relationship" {
@@ -517,6 +686,11 @@ func (f *fromSTIX) run(info string) {
 			if !slices.Contains(a.Tag, outTag{tag}) {
 				a.Tag = append(a.Tag, outTag{tag})
 			}
+			in := f.clusterOf[dst]
+			if in.cl == nil {
+				in = f.clusterOf[src]
+			}
+			a.attachCluster(in, f.position(id))
 			f.used[id] = true
 			continue
 		}
@@ -530,7 +704,7 @@ func (f *fromSTIX) run(info string) {
 			target = to.UUID
 		}
 		if from != nil && target != "" && str(o, "relationship_type") != "" {
-			from.ObjectReference = append(from.ObjectReference, outRef{UUID: orNew(idUUID(id), id), ReferencedUUID: target, RelationshipType: str(o, "relationship_type")})
+			from.ObjectReference = append(from.ObjectReference, outRef{UUID: orNew(idUUID(id), id), ReferencedUUID: target, RelationshipType: str(o, "relationship_type"), pos: f.position(id)})
 			f.used[id] = true
 		}
 	}
@@ -548,6 +722,7 @@ func (f *fromSTIX) run(info string) {
 		if a := f.scoAttribute(o, nil); a != nil {
 			a.tlp = f.tlpOf(id, o)
 			f.used[id] = true
+			f.attrByRef[id] = a
 			a.UUID = orNew(idUUID(id), id)
 			a.Timestamp = f.ev["timestamp"].(string)
 			f.attrs = append(f.attrs, a)
@@ -568,6 +743,32 @@ func (f *fromSTIX) run(info string) {
 	}
 	if f.tlp != "" {
 		f.tags = append([]string{"tlp:" + string(f.tlp)}, f.tags...)
+	}
+	f.sortByPlace()
+}
+
+// knownObject adds the MISP object that ToSTIX converts to the
+// observed-data id and what goes with it (see rebuildObject), if any.
+func (f *fromSTIX) knownObject(id string, od obj) {
+	o, parts, ids := f.rebuildObject(id, od)
+	if o == nil {
+		return
+	}
+	for _, x := range ids {
+		f.used[x] = true
+	}
+	f.objs = append(f.objs, o)
+	for _, p := range parts {
+		p.partOf = o
+		f.objs = append(f.objs, p)
+	}
+	first := o.Attribute[0]
+	f.byUUID[o.UUID] = first
+	for _, x := range []string{id, "indicator--" + o.UUID} {
+		if slices.Contains(ids, x) {
+			f.attrByRef[x] = first
+			f.objByRef[x] = o
+		}
 	}
 }
 
@@ -648,11 +849,8 @@ func (f *fromSTIX) sample(id, typ string) (value, data string, ok bool) {
 	if typ != "attachment" && typ != "malware-sample" {
 		return "", "", false
 	}
-	for _, rid := range f.order {
+	for _, rid := range f.basedOnFrom(id) {
 		r := f.byID[rid]
-		if str(r, "type") != "relationship" || str(r, "relationship_type") != "based-on" || str(r, "source_ref") != id {
-			continue
-		}
 		refs, _ := f.byID[str(r, "target_ref")]["object_refs"].([]any)
 		var scos []obj
 		for _, ref := range refs {
@@ -674,11 +872,8 @@ func (f *fromSTIX) sample(id, typ string) (value, data string, ok bool) {
 // SCOs) as converted with the indicator: ToSTIX writes both for one
 // attribute with to_ids.
 func (f *fromSTIX) useBasedOn(id string, a *outAttr) {
-	for _, rid := range f.order {
+	for _, rid := range f.basedOnFrom(id) {
 		r := f.byID[rid]
-		if str(r, "type") != "relationship" || str(r, "relationship_type") != "based-on" || str(r, "source_ref") != id {
-			continue
-		}
 		od := str(r, "target_ref")
 		if o, ok := f.byID[od]; ok && str(o, "type") == "observed-data" {
 			f.used[od], f.used[rid] = true, true
@@ -1345,6 +1540,13 @@ func (f *fromSTIX) cluster(id string, o obj) {
 		}
 		cl.Meta["kill_chain"] = phases
 	}
+	// What ToSTIX kept of the cluster's other meta as custom properties
+	// goes back into meta.
+	for k, v := range o {
+		if key, ok := strings.CutPrefix(k, "x_misp_"); ok && key != "" {
+			cl.Meta[key] = v
+		}
+	}
 	cl.TagName = fmt.Sprintf("misp-galaxy:%s=%q", gt, cl.Value)
 	var g *outGalaxy
 	for _, x := range f.galaxies {
@@ -1362,6 +1564,8 @@ func (f *fromSTIX) cluster(id string, o obj) {
 	g.GalaxyCluster = append(g.GalaxyCluster, cl)
 	f.tags = append(f.tags, cl.TagName)
 	f.clusterTag[id] = cl.TagName
+	f.clusterOf[id] = clusterIn{cl, g}
+	cl.pos = f.position(id)
 	f.used[id] = true
 }
 
@@ -1400,7 +1604,7 @@ func (f *fromSTIX) sighting(id string, o obj) {
 	if when == "" {
 		when = str(o, "created")
 	}
-	s := outSight{UUID: orNew(idUUID(id), id), Type: "0", DateSighting: epochOf(when), Source: str(o, "description")}
+	s := outSight{UUID: orNew(idUUID(id), id), Type: "0", DateSighting: epochOf(when), Source: str(o, "description"), pos: f.position(id)}
 	if w, _ := o["where_sighted_refs"].([]any); len(w) > 0 {
 		if ident, ok := f.byID[fmt.Sprint(w[0])]; ok {
 			s.Organisation = &outOrg{UUID: idUUID(fmt.Sprint(w[0])), Name: str(ident, "name")}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"mosaic"
 )
 
 // field maps one object_relation of a MISP object template to a property
@@ -90,13 +92,11 @@ type objBuilder struct {
 	scos []obj
 	cmps []cmp
 	used []bool
-	err  error
+	errs []string // the values that did not convert, first first
 }
 
 func (b *objBuilder) fail(format string, args ...any) {
-	if b.err == nil {
-		b.err = fmt.Errorf(format, args...)
-	}
+	b.errs = append(b.errs, fmt.Sprintf(format, args...))
 }
 
 // convertValue reads a MISP value as the kind of a STIX property.
@@ -927,7 +927,10 @@ func (c *converter) objects() {
 }
 
 // object converts one MISP object (with the pe and pe-section objects
-// folded into it) and reports whether it was converted.
+// folded into it) and reports whether it was converted. An attribute whose
+// value does not convert, or would make the STIX invalid, is left out and
+// reported: one bad value (an ssdeep hash with a line break) must not cost
+// the object its valid attributes.
 func (c *converter) object(o *object, parts []*object) bool {
 	name := string(o.Name)
 	what := fmt.Sprintf("object %s (name: %s)", o.UUID, name)
@@ -936,52 +939,184 @@ func (c *converter) object(o *object, parts []*object) bool {
 		c.skip(what, "it has no valid UUID, from which its STIX ids are made")
 		return false
 	}
+	_, isSCO := scoTemplates[name]
+	if _, isSDO := sdoTemplates[name]; !isSCO && !isSDO {
+		c.skip(what, fmt.Sprintf("misp-stix 2026.6.30 maps object template %q to no STIX 2.1 object that Mosaic imports (only a custom x-misp-object)", name))
+		return false
+	}
+	all := append([]*object{o}, parts...)
+	res := c.objectSTIX(all, u)
+	first := res
+	var dropped []Skip
+	var left map[*attribute]bool
+	for len(res.bad) > 0 {
+		// Leave each attribute out in turn: one whose absence takes
+		// problems away and brings none is a bad one.
+		var culprits []*attribute
+		var whys, of []string
+		for _, x := range all {
+			for i := range x.Attribute {
+				a := &x.Attribute[i]
+				if left[a] {
+					continue
+				}
+				without := c.objectSTIX(leaveOut(all, left, a), u)
+				if gone := res.without(without); gone != "" {
+					culprits = append(culprits, a)
+					whys = append(whys, gone)
+					of = append(of, fmt.Sprintf("object %s (name: %s)", x.UUID, x.Name))
+				}
+			}
+		}
+		if len(culprits) == 0 {
+			c.skip(what, first.bad[0].msg)
+			return false
+		}
+		if left == nil {
+			left = map[*attribute]bool{}
+		}
+		for i, a := range culprits {
+			left[a] = true
+			dropped = append(dropped, Skip{What: fmt.Sprintf("attribute %s (object_relation: %s) of %s", a.UUID, a.ObjectRelation, of[i]),
+				Reason: why(whys[i])})
+		}
+		res = c.objectSTIX(leaveOut(all, left, nil), u)
+	}
+	if !c.commitTLP(what, res.objs, res.tlp) {
+		return false
+	}
+	c.skipped = append(c.skipped, dropped...)
+	c.dropped += len(dropped)
+	c.main[u] = res.ids
+	c.mapped++
+	for i := range o.Attribute {
+		a := &o.Attribute[i]
+		if left[a] {
+			c.skipAttributeExtras(a, "its attribute was not converted")
+			continue
+		}
+		if au := normUUID(string(a.UUID)); au != "" {
+			c.main[au] = res.ids
+		}
+		c.attributeExtras(a, res.ids)
+	}
+	return true
+}
+
+// why turns a problem into the reason an attribute was left out.
+func why(p string) string {
+	if s, ok := strings.CutPrefix(p, "its STIX "); ok {
+		p = "with it the object's STIX " + s
+	}
+	return p + "; the rest of the object is converted without it"
+}
+
+// leaveOut returns copies of the objects without the attributes of left
+// and without a (when not nil), keeping the objects' order and UUIDs.
+func leaveOut(all []*object, left map[*attribute]bool, a *attribute) []*object {
+	out := make([]*object, len(all))
+	for i, x := range all {
+		y := *x
+		y.Attribute = nil
+		for j := range x.Attribute {
+			if b := &x.Attribute[j]; !left[b] && b != a {
+				y.Attribute = append(y.Attribute, *b)
+			}
+		}
+		out[i] = &y
+	}
+	return out
+}
+
+// problem is one thing wrong with the STIX of a MISP object: msg says
+// what, key tells problems apart across conversions.
+type problem struct{ key, msg string }
+
+// objectResult is the STIX of a MISP object, or what is wrong with it.
+type objectResult struct {
+	objs []obj
+	ids  []string // the main ones, indicator first
+	tlp  mosaic.TLP
+	bad  []problem
+}
+
+// without returns the message of the first problem of r that other does
+// not have, or "" when other has fewer problems than r but not all of
+// them in r, or no fewer.
+func (r objectResult) without(other objectResult) string {
+	if len(other.bad) >= len(r.bad) {
+		return ""
+	}
+	keys := map[string]bool{}
+	for _, p := range r.bad {
+		keys[p.key] = true
+	}
+	gone := map[string]bool{}
+	for _, p := range r.bad {
+		gone[p.key] = true
+	}
+	for _, p := range other.bad {
+		if !keys[p.key] {
+			return ""
+		}
+		gone[p.key] = false
+	}
+	for _, p := range r.bad {
+		if gone[p.key] {
+			return p.msg
+		}
+	}
+	return ""
+}
+
+// objectSTIX builds the STIX objects of a MISP object (all[0], with the pe
+// and pe-section objects folded into it) and lists what is wrong with
+// them.
+func (c *converter) objectSTIX(all []*object, u string) objectResult {
+	o, parts := all[0], all[1:]
+	name := string(o.Name)
 	ts := c.attrTime(o.Timestamp)
-	tlp := c.tlp
+	// One MISP object is one set of STIX objects, under the strictest of
+	// its attributes' TLPs (each its own, else the event's).
+	var res objectResult
 	var tags []string
-	for _, a := range o.Attribute {
-		t, l := splitTags(a.Tag, galaxyTagNames(a.Galaxy))
-		tlp = stricter(tlp, t)
+	for i := range o.Attribute {
+		t, l := c.attributeTLP(&o.Attribute[i])
+		res.tlp = stricter(res.tlp, t)
 		tags = append(tags, l...)
+	}
+	if len(o.Attribute) == 0 {
+		res.tlp = c.tlp
 	}
 	labels := append(objectLabels(o), tags...)
 	b := &objBuilder{c: c, o: o, u: u, used: make([]bool, len(o.Attribute))}
-	var objs []obj
-	var ids []string
 	if t, ok := scoTemplates[name]; ok {
-		b.typ = t.typ
-		b.main = sco(t.typ, u)
-		b.scos = []obj{b.main}
-		for k, v := range t.fixed {
-			b.main[k] = v
-		}
-		b.apply(t.fields)
-		b.special(name, parts)
-		b.rest(b.main, t.typ)
-		if b.err != nil {
-			c.skip(what, b.err.Error())
-			return false
+		b = c.buildSCO(o, parts, t, u)
+		for _, e := range b.errs {
+			res.bad = append(res.bad, problem{e, e})
 		}
 		if len(b.main) <= 3+len(t.fixed) {
-			c.skip(what, "none of its attributes maps to a property of the STIX "+t.typ)
-			return false
+			msg := "none of its attributes maps to a property of the STIX " + t.typ
+			res.bad = append(res.bad, problem{msg, msg})
+			return res
 		}
 		toIDs := false
 		for _, a := range o.Attribute {
 			toIDs = toIDs || bool(a.ToIDs)
 		}
 		od := c.observedData(o.FirstSeen, o.LastSeen, ts, u, labels, b.scos)
-		objs = append([]obj{od}, b.scos...)
-		ids = []string{od["id"].(string)}
+		res.objs = append([]obj{od}, b.scos...)
+		res.ids = []string{od["id"].(string)}
 		if toIDs && len(b.cmps) > 0 {
 			for k, v := range t.fixed {
 				b.cmps = append([]cmp{{t.typ + ":" + k, v}}, b.cmps...)
 			}
 			ind := c.indicator(&attribute{Category: o.MetaCategory, Comment: o.Comment, FirstSeen: o.FirstSeen, LastSeen: o.LastSeen}, u, ts, labels, buildPattern(b.cmps))
-			objs = append(objs, ind, relationship(ind["id"].(string), "based-on", od["id"].(string), ts))
-			ids = append([]string{ind["id"].(string)}, ids...)
+			res.objs = append(res.objs, ind, relationship(ind["id"].(string), "based-on", od["id"].(string), ts))
+			res.ids = append([]string{ind["id"].(string)}, res.ids...)
 		}
-	} else if t, ok := sdoTemplates[name]; ok {
+	} else {
+		t := sdoTemplates[name]
 		b.typ = t.typ
 		b.main = obj{"type": t.typ, "spec_version": "2.1", "id": t.typ + "--" + u,
 			"created": stamp(ts), "modified": stamp(ts), "labels": toAny(labels)}
@@ -990,41 +1125,48 @@ func (c *converter) object(o *object, parts []*object) bool {
 			t.build(b)
 		}
 		b.rest(b.main, "")
-		if b.err != nil {
-			c.skip(what, b.err.Error())
-			return false
+		for _, e := range b.errs {
+			res.bad = append(res.bad, problem{e, e})
 		}
-		objs, ids = []obj{b.main}, []string{b.main["id"].(string)}
-	} else {
-		c.skip(what, fmt.Sprintf("misp-stix 2026.6.30 maps object template %q to no STIX 2.1 object that Mosaic imports (only a custom x-misp-object)", name))
-		return false
+		res.objs, res.ids = []obj{b.main}, []string{b.main["id"].(string)}
 	}
-	if !c.commitTLP(what, objs, tlp) {
-		return false
+	_, _, probs := c.prepare(res.objs, res.tlp)
+	res.bad = append(res.bad, probs...)
+	return res
+}
+
+// buildSCO maps a MISP object of an observable template (with the pe and
+// pe-section objects folded into it) onto its main SCO and the SCOs that
+// refers to, and the pattern comparisons of its to_ids attributes.
+func (c *converter) buildSCO(o *object, parts []*object, t scoTemplate, u string) *objBuilder {
+	b := &objBuilder{c: c, o: o, u: u, used: make([]bool, len(o.Attribute)), typ: t.typ, main: sco(t.typ, u)}
+	b.scos = []obj{b.main}
+	for k, v := range t.fixed {
+		b.main[k] = v
 	}
-	c.main[u] = ids
-	c.mapped++
-	for i := range o.Attribute {
-		a := &o.Attribute[i]
-		if au := normUUID(string(a.UUID)); au != "" {
-			c.main[au] = ids
-		}
-		c.attributeExtras(a, ids)
-	}
-	return true
+	b.apply(t.fields)
+	b.special(string(o.Name), parts)
+	b.rest(b.main, t.typ)
+	return b
 }
 
 // skipExtras reports the sightings and galaxy clusters of an object's
 // attributes when the object was not converted.
 func (c *converter) skipExtras(o *object, why string) {
-	for _, a := range o.Attribute {
-		for _, s := range a.Sighting {
-			c.skip(fmt.Sprintf("sighting %s of attribute %s", s.UUID, a.UUID), why)
-		}
-		for _, g := range a.Galaxy {
-			for _, cl := range g.GalaxyCluster {
-				c.skip(clusterWhat(&g, &cl), why)
-			}
+	for i := range o.Attribute {
+		c.skipAttributeExtras(&o.Attribute[i], why)
+	}
+}
+
+// skipAttributeExtras reports the sightings and galaxy clusters of an
+// attribute that was not converted.
+func (c *converter) skipAttributeExtras(a *attribute, why string) {
+	for _, s := range a.Sighting {
+		c.skip(fmt.Sprintf("sighting %s of attribute %s", s.UUID, a.UUID), why)
+	}
+	for _, g := range a.Galaxy {
+		for _, cl := range g.GalaxyCluster {
+			c.skip(clusterWhat(&g, &cl), why)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -35,8 +36,10 @@ type Convert struct {
 	Mapped map[string][]string
 
 	// mapped counts the parts of the event that have objects in Objects,
-	// so that tests can check mapped + skipped against the input.
-	mapped int
+	// so that tests can check mapped + skipped against the input; dropped
+	// counts the skipped attributes of objects that were converted, which
+	// are not parts of their own.
+	mapped, dropped int
 }
 
 // Skip is one part of the input that was not converted, and why.
@@ -69,7 +72,7 @@ func ToSTIX(doc []byte) (*Convert, error) {
 	}
 	c := newConverter(&ev)
 	c.run()
-	return &Convert{Objects: c.out, Skipped: c.skipped, Mapped: c.main, mapped: c.mapped}, nil
+	return &Convert{Objects: c.out, Skipped: c.skipped, Mapped: c.main, mapped: c.mapped, dropped: c.dropped}, nil
 }
 
 type obj = map[string]any
@@ -88,6 +91,7 @@ type converter struct {
 	refs    []string // the report's object_refs
 	skipped []Skip
 	mapped  int // parts of the event converted (see Convert.mapped)
+	dropped int // attributes left out of objects that were converted
 	// main maps a MISP attribute or object UUID to the STIX ids it became
 	// (indicator first when there is one), for sightings and references.
 	main map[string][]string
@@ -183,7 +187,7 @@ func (c *converter) report() {
 		// A report must refer to something (STIX 2.1 §4.14); misp-stix
 		// adds this note to an empty event for the same reason.
 		note := obj{"type": "note", "spec_version": "2.1", "id": "note--" + c.uuid, "created": ts, "modified": ts,
-			"content":     "This MISP Event is empty and contains no attribute, object or galaxy.",
+			"content":     emptyEventNote,
 			"object_refs": []any{c.reportID()}}
 		c.commit("event "+c.uuid+" (empty)", []obj{note})
 	}
@@ -203,6 +207,9 @@ func (c *converter) report() {
 	}
 }
 
+// emptyEventNote is the content of the note misp-stix gives an empty event.
+const emptyEventNote = "This MISP Event is empty and contains no attribute, object or galaxy."
+
 // commit validates the objects of one mapped MISP part and adds them all,
 // or none and a Skip naming what and why. It adds created_by_ref and the
 // TLP marking first. It reports whether the part was added.
@@ -211,48 +218,16 @@ func (c *converter) commit(what string, objs []obj) bool {
 }
 
 func (c *converter) commitTLP(what string, objs []obj, tlp mosaic.TLP) bool {
-	raws := make([]json.RawMessage, 0, len(objs))
-	ids := make([]string, 0, len(objs))
-	for _, o := range objs {
-		typ, _ := o["type"].(string)
-		_, versioned := o["created"]
-		if versioned && c.identity != "" && typ != "identity" {
-			o["created_by_ref"] = c.identity
-		}
-		if tlp != "" {
-			o["object_marking_refs"] = []any{stix.TLPMarkingID(tlp)}
-		}
-		raw, err := marshal(o)
-		if err != nil {
-			c.skip(what, "it gives no valid JSON: "+err.Error())
+	raws, ids, probs := c.prepare(objs, tlp)
+	if len(probs) > 0 {
+		c.skip(what, probs[0].msg)
+		return false
+	}
+	for i, raw := range raws {
+		if prev, ok := c.byID[ids[i]]; ok && !bytes.Equal(prev, raw) {
+			c.skip(what, "its STIX id "+ids[i]+" is already used by a different object (a MISP UUID used twice)")
 			return false
 		}
-		if _, probs := stix.DecodeObject(raw, stix.DefaultLimits()); len(probs) > 0 {
-			p := probs[0]
-			where := p.Object
-			if p.Property != "" {
-				where += " " + p.Property
-			}
-			c.skip(what, fmt.Sprintf("its STIX %s would be invalid (%s: %s)", typ, strings.TrimSpace(where), p.Reason))
-			return false
-		}
-		if reason := valueProblem(typ, o); reason != "" {
-			c.skip(what, "its STIX "+typ+" would be invalid: "+reason)
-			return false
-		}
-		if typ == "indicator" && o["pattern_type"] == "stix" {
-			if _, err := pattern.Parse(o["pattern"].(string)); err != nil {
-				c.skip(what, "its STIX pattern would be invalid: "+err.Error())
-				return false
-			}
-		}
-		id := o["id"].(string)
-		if prev, ok := c.byID[id]; ok && !bytes.Equal(prev, raw) {
-			c.skip(what, "its STIX id "+id+" is already used by a different object (a MISP UUID used twice)")
-			return false
-		}
-		raws = append(raws, raw)
-		ids = append(ids, id)
 	}
 	for i, raw := range raws {
 		if _, ok := c.byID[ids[i]]; ok {
@@ -265,6 +240,56 @@ func (c *converter) commitTLP(what string, objs []obj, tlp mosaic.TLP) bool {
 		}
 	}
 	return true
+}
+
+// prepare adds created_by_ref and the TLP marking to the objects of one
+// mapped MISP part, encodes them and lists every way in which they would
+// not be valid STIX.
+func (c *converter) prepare(objs []obj, tlp mosaic.TLP) ([]json.RawMessage, []string, []problem) {
+	raws := make([]json.RawMessage, 0, len(objs))
+	ids := make([]string, 0, len(objs))
+	var probs []problem
+	add := func(key, msg string) { probs = append(probs, problem{key, msg}) }
+	for _, o := range objs {
+		typ, _ := o["type"].(string)
+		_, versioned := o["created"]
+		if versioned && c.identity != "" && typ != "identity" {
+			o["created_by_ref"] = c.identity
+		}
+		if tlp != "" {
+			o["object_marking_refs"] = []any{stix.TLPMarkingID(tlp)}
+		}
+		raw, err := marshal(o)
+		if err != nil {
+			msg := "it gives no valid JSON: " + err.Error()
+			add(msg, msg)
+			continue
+		}
+		if _, ps := stix.DecodeObject(raw, stix.DefaultLimits()); len(ps) > 0 {
+			for _, p := range ps {
+				where := p.Object
+				if p.Property != "" {
+					where += " " + p.Property
+				}
+				msg := fmt.Sprintf("its STIX %s would be invalid (%s: %s)", typ, strings.TrimSpace(where), p.Reason)
+				add(msg, msg)
+			}
+		} else if reasons := valueProblems(typ, o); len(reasons) > 0 {
+			for _, r := range reasons {
+				msg := "its STIX " + typ + " would be invalid: " + r
+				add(msg, msg)
+			}
+		} else if typ == "indicator" && o["pattern_type"] == "stix" {
+			if _, err := pattern.Parse(o["pattern"].(string)); err != nil {
+				// The error names a place in the pattern, which moves
+				// as comparisons come and go: one key for them all.
+				add("pattern "+o["id"].(string), "its STIX pattern would be invalid: "+err.Error())
+			}
+		}
+		raws = append(raws, raw)
+		ids = append(ids, o["id"].(string))
+	}
+	return raws, ids, probs
 }
 
 func (c *converter) skip(what, why string) {
@@ -391,27 +416,28 @@ func relationship(src, typ, dst string, ts time.Time) obj {
 		"created": stamp(ts), "modified": stamp(ts), "relationship_type": typ, "source_ref": src, "target_ref": dst}
 }
 
-// valueProblem checks what STIX asks of SCO values beyond the shape of the
-// JSON: a URL is absolute (RFC 3986), a hash of a known algorithm has its
-// length in hex.
-func valueProblem(typ string, o obj) string {
+// valueProblems checks what STIX asks of SCO values beyond the shape of
+// the JSON: a URL is absolute (RFC 3986), a hash of a known algorithm has
+// its length in hex. It lists every value that fails, in a fixed order.
+func valueProblems(typ string, o obj) []string {
+	var out []string
 	switch typ {
 	case "url":
 		if v, _ := o["value"].(string); v != "" {
 			if _, ok := search.NormalizeObservable(search.KindURL, v); !ok {
-				return fmt.Sprintf("%q is not an absolute URL", v)
+				out = append(out, fmt.Sprintf("%q is not an absolute URL", v))
 			}
 		}
 	case "file", "artifact", "x509-certificate":
 		hashes, _ := o["hashes"].(map[string]any)
-		for alg, v := range hashes {
+		for _, alg := range slices.Sorted(maps.Keys(hashes)) {
 			kind, known := map[string]search.Kind{"MD5": search.KindMD5, "SHA-1": search.KindSHA1, "SHA-256": search.KindSHA256, "SHA-512": search.KindSHA512}[alg]
-			if s, _ := v.(string); known {
+			if s, _ := hashes[alg].(string); known {
 				if _, ok := search.NormalizeObservable(kind, s); !ok {
-					return fmt.Sprintf("%q is not a %s hash", s, alg)
+					out = append(out, fmt.Sprintf("%q is not a %s hash", s, alg))
 				}
 			}
 		}
 	}
-	return ""
+	return out
 }
