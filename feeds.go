@@ -68,9 +68,11 @@ type Feed struct {
 
 // FeedState is how far a feed has read and how its polls went.
 type FeedState struct {
-	// AddedAfter is the X-TAXII-Date-Added-Last of the last page whose
-	// objects are stored, as the server wrote it: the added_after of the
-	// next request. Empty before the first page.
+	// AddedAfter is the added_after of the next request: the
+	// X-TAXII-Date-Added-Last of the last page whose objects are stored,
+	// or one microsecond before it when the server said there was more
+	// (the page may have ended inside an upload, whose objects share one
+	// date_added). Empty before the first page.
 	AddedAfter string
 	LastPoll   time.Time // when the last poll started; zero before the first
 	// LastSuccess is when a poll last read the collection to its end.
