@@ -161,14 +161,16 @@ func Events(objects []json.RawMessage, tlp map[string]mosaic.TLP, info string) (
 		for id, ok := range f.used {
 			used[id] = used[id] || ok
 		}
-		skipped = append(skipped, f.skipped...)
 		if i == len(groups) && len(f.attrs)+len(f.objs)+len(f.galaxies) == 0 {
+			skipped = append(skipped, f.skipped...)
 			continue // the objects outside reports, none of which maps
 		}
 		b, err := f.marshal()
 		if err != nil {
 			return nil, nil, err
 		}
+		// marshal names what MISP's definitions leave no place for.
+		skipped = append(skipped, f.skipped...)
 		events = append(events, b)
 	}
 	// Another contribution of an id an event took was not left out: the
@@ -1092,17 +1094,24 @@ func objectFromCmps(cmps []cmp, name string) *outObject {
 		}
 	case "network-traffic":
 		o = &outObject{Name: "ip-port", MetaCategory: "network"}
+		// misp-stix writes each reference's type before its value; a
+		// domain name is the template's domain, not an IP address.
+		refType := map[string]string{}
 		for _, c := range cmps {
 			switch c.path {
-			case "network-traffic:dst_ref.value":
-				add("ip-dst", "ip-dst", c.val.(string))
-			case "network-traffic:src_ref.value":
-				add("ip-src", "ip-src", c.val.(string))
+			case "network-traffic:dst_ref.value", "network-traffic:src_ref.value":
+				side := c.path[len("network-traffic:") : len("network-traffic:")+3]
+				if refType[side] == "domain-name" {
+					add("domain", "domain", c.val.(string))
+				} else {
+					add("ip-"+side, "ip-"+side, c.val.(string))
+				}
 			case "network-traffic:dst_port":
 				add("dst-port", "port", c.val.(string))
 			case "network-traffic:src_port":
 				add("src-port", "port", c.val.(string))
 			case "network-traffic:dst_ref.type", "network-traffic:src_ref.type":
+				refType[c.path[len("network-traffic:"):len("network-traffic:")+3]] = c.val.(string)
 			default:
 				return nil
 			}
@@ -1616,6 +1625,7 @@ func (f *fromSTIX) sighting(id string, o obj) {
 }
 
 func (f *fromSTIX) marshal() ([]byte, error) {
+	f.conform()
 	// An attribute handled under another TLP than the event says so
 	// itself; MISP reads the attribute's tag before the event's.
 	tagTLP := func(a *outAttr) {
