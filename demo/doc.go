@@ -15,9 +15,13 @@
 //
 // A low-volume NCSC feed of phishing indicators fills in the last two weeks.
 //
+// The cell's threat level per sector follows the stories, with a history of
+// changes (ThreatLevels).
+//
 // The package only produces data; the demo command creates the organisations,
-// users and compartments through the store and posts each Batch through the
-// normal ingest path as its user. Everything here is fictional: addresses come
+// users and compartments through the store, posts each Batch through the
+// normal ingest path as its user, and sets each ThreatLevel through the
+// content service as its user, as the web UI does. Everything here is fictional: addresses come
 // from the documentation ranges, domains end in .example, .test or .invalid,
 // and hashes are derived from names.
 package demo

@@ -56,6 +56,17 @@ func (a *assets) url(name string) string {
 	panic("web: no asset " + name) // a template names a file that is not embedded: a bug caught by every test
 }
 
+// serveFavicon answers /favicon.ico, which browsers and other clients ask
+// for whatever a page links, with the page's icon. The URL has no hash, so
+// it is kept for a day, not a year.
+func (s *Server) serveFavicon(w http.ResponseWriter, r *http.Request) {
+	f := s.assets.byURL[strings.TrimPrefix(s.assets.url("favicon.svg"), "/assets/")]
+	h := w.Header()
+	h.Set("Content-Type", f.ctype)
+	h.Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(f.body)
+}
+
 func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.assets.byURL[r.PathValue("name")]
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // chart is an inline SVG chart, drawn by the templates "barchart" and
@@ -30,28 +31,34 @@ type barInput struct {
 
 // Geometry of the horizontal bar chart, in SVG user units.
 const (
-	barLabelWidth = 170
+	barLabelWidth = 170 // at least; longer labels widen it
 	barMaxWidth   = 330
 	barHeight     = 22
 	barGap        = 8
-	barWidth      = barLabelWidth + barMaxWidth + 60
+	// barLabelChar is what a letter of a label may take. The server cannot
+	// measure text, and labels are translated (a Dutch sector or type name
+	// runs to 26 letters), so the label column is sized from their length,
+	// generously, for the bars never to start inside a label.
+	barLabelChar = 8
 )
 
 // barChart draws one horizontal bar per input, scaled to the largest.
 func barChart(id string, in []barInput, summary string) chart {
-	c := chart{ID: id, Width: barWidth, Height: max(1, len(in)*(barHeight+barGap)), Summary: summary}
+	labelWidth := barLabelWidth
 	var top int64 = 1
 	for _, b := range in {
 		top = max(top, b.value)
+		labelWidth = max(labelWidth, utf8.RuneCountInString(b.label)*barLabelChar+10)
 	}
+	c := chart{ID: id, Width: labelWidth + barMaxWidth + 60, Height: max(1, len(in)*(barHeight+barGap)), Summary: summary}
 	for i, b := range in {
 		y := i * (barHeight + barGap)
 		w := int(b.value * barMaxWidth / top)
 		if b.value > 0 {
 			w = max(w, 2)
 		}
-		c.Bars = append(c.Bars, bar{X: barLabelWidth, Y: y, W: w, H: barHeight, TextY: y + barHeight - 6,
-			ValueX: barLabelWidth + w + 6, Class: b.class, Label: b.label, Value: strconv.FormatInt(b.value, 10)})
+		c.Bars = append(c.Bars, bar{X: labelWidth, Y: y, W: w, H: barHeight, TextY: y + barHeight - 6,
+			ValueX: labelWidth + w + 6, Class: b.class, Label: b.label, Value: strconv.FormatInt(b.value, 10)})
 	}
 	return c
 }

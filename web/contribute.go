@@ -13,41 +13,51 @@ import (
 	"mosaic/stix"
 )
 
-// contributeView is the contribute page: three forms, each with what was
+// contributeKinds are what the contribute form adds, in the order it
+// offers them. Each has a fieldset of its own fields; the handling fields
+// are common to all.
+var contributeKinds = []string{"bundle", "misp", "list", "indicator", "note"}
+
+// fileKinds are the kinds whose fieldset has a file field, named
+// "<kind>-file".
+var fileKinds = []string{"bundle", "misp", "list"}
+
+// contributeView is the contribute page: one form, what it adds, what was
 // entered and the problems found, by field.
 type contributeView struct {
-	Form        string // the form that was sent, "" on first view
-	Errors      map[string][]string
-	Other       []string // problems not tied to a field
-	Done        string   // what a successful upload stored
-	Skipped     []string // what of a MISP event could not be mapped to STIX
-	Values      map[string]string
-	Audiences   []string
-	LegalBases  []string
-	TLPs        []mosaic.TLP
-	DefaultDate string
+	// Kind is what the form adds: the kind that was sent, or the one to
+	// offer first; "" when a form came without one.
+	Kind       string
+	Kinds      []string
+	Errors     map[string][]string
+	Other      []string // problems not tied to a field
+	Done       string   // what a successful upload stored
+	Skipped    []string // what of a MISP event could not be mapped to STIX
+	Values     map[string]string
+	Audiences  []string
+	LegalBases []string
+	TLPs       []mosaic.TLP
 }
 
-// field names a form field's problems for the template.
-func (v contributeView) Field(form, name string) []string {
-	if v.Form != form {
+// Field returns the problems of a field of kind's fieldset: none unless
+// the form added that kind, whose fields alone the server read.
+func (v contributeView) Field(kind, name string) []string {
+	if v.Kind != kind {
 		return nil
 	}
 	return v.Errors[name]
 }
 
-func (v contributeView) Value(form, name string) string {
-	if v.Form != form {
-		if form == "note" && name == "refs" {
-			return v.Values["refs"]
-		}
+// Value returns what was entered in a field of kind's fieldset.
+func (v contributeView) Value(kind, name string) string {
+	if v.Kind != kind {
 		return ""
 	}
 	return v.Values[name]
 }
 
 func (s *Server) newContributeView(r *http.Request, q *request) (contributeView, error) {
-	v := contributeView{Errors: map[string][]string{}, Values: map[string]string{}, TLPs: mosaic.TLPLevels}
+	v := contributeView{Kind: contributeKinds[0], Kinds: contributeKinds, Errors: map[string][]string{}, Values: map[string]string{}, TLPs: mosaic.TLPLevels}
 	comps, err := s.store.Memberships(r.Context(), q.viewer)
 	if err != nil {
 		return v, err
@@ -68,7 +78,9 @@ func (s *Server) contributePage(w http.ResponseWriter, r *http.Request, q *reque
 	if err != nil {
 		return err
 	}
+	// An object's page links here to write a note about it.
 	if ref := r.URL.Query().Get("ref"); stix.IsID(ref) {
+		v.Kind = "note"
 		v.Values["refs"] = ref
 	}
 	s.renderContribute(w, q, http.StatusOK, v)
@@ -82,7 +94,46 @@ func (s *Server) renderContribute(w http.ResponseWriter, q *request, status int,
 	s.render(w, status, "contribute", p)
 }
 
-// envelopeParams reads the envelope fields the three forms share. Empty
+// contributeFile names the file field of the kind the form adds, the only
+// file the upload wrapper reads; "" for a kind without one.
+func contributeFile(r *http.Request) string {
+	if k := r.PostFormValue("kind"); slices.Contains(fileKinds, k) {
+		return k + "-file"
+	}
+	return ""
+}
+
+// contribute stores what the contribute form adds, reading only the fields
+// of the kind it names and the handling fields.
+func (s *Server) contribute(w http.ResponseWriter, r *http.Request, q *request) error {
+	if err := s.content.MayContribute(q.viewer, ingestAccess); err != nil {
+		return err
+	}
+	v, err := s.newContributeView(r, q)
+	if err != nil {
+		return err
+	}
+	v.Kind = r.PostFormValue("kind")
+	p := envelopeParams(r, &v)
+	switch v.Kind {
+	case "bundle":
+		return s.contributeBundle(w, r, q, v, p)
+	case "misp":
+		return s.contributeMISP(w, r, q, v, p)
+	case "list":
+		return s.contributeList(w, r, q, v, p)
+	case "indicator":
+		return s.contributeIndicator(w, r, q, v, p)
+	case "note":
+		return s.contributeNote(w, r, q, v, p)
+	}
+	v.Kind = ""
+	v.Errors["kind"] = append(v.Errors["kind"], q.t("contribute.kind.missing"))
+	s.renderContribute(w, q, http.StatusBadRequest, v)
+	return nil
+}
+
+// envelopeParams reads the form's handling fields but TLP. Empty
 // fields leave the defaults: the organisation's default audience, ORCON,
 // its legal regime, the legal basis's review period.
 func envelopeParams(r *http.Request, v *contributeView) mosaic.EnvelopeDefaults {
@@ -189,29 +240,22 @@ func (s *Server) stored(v *contributeView, fileField string, store func() (mosai
 	return res, false, nil
 }
 
-func (s *Server) contributeBundle(w http.ResponseWriter, r *http.Request, q *request) error {
-	v, p, err := s.contributeForm(r, q, "bundle")
-	if err != nil {
-		return err
-	}
+func (s *Server) contributeBundle(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p mosaic.EnvelopeDefaults) error {
 	if len(q.file) == 0 {
 		v.Errors["file"] = append(v.Errors["file"], q.t("contribute.file.missing"))
 	}
+	ownMarkings(r, q, &v)
 	return s.storeBundle(w, r, q, v, "file", q.file, p)
 }
 
-// contributeForm checks that the viewer may contribute and reads the
-// form's envelope fields.
-func (s *Server) contributeForm(r *http.Request, q *request, form string) (contributeView, mosaic.EnvelopeDefaults, error) {
-	if err := s.content.MayContribute(q.viewer, ingestAccess); err != nil {
-		return contributeView{}, mosaic.EnvelopeDefaults{}, err
+// ownMarkings refuses a TLP chosen for a bundle or a MISP event: their
+// objects carry their own markings, which the form does not overwrite, and
+// a choice that would be ignored must not look as if it were applied.
+func ownMarkings(r *http.Request, q *request, v *contributeView) {
+	if tlp := r.PostFormValue("tlp"); tlp != "" {
+		v.Values["tlp"] = tlp
+		v.Errors["tlp"] = append(v.Errors["tlp"], q.t("contribute.tlp.own"))
 	}
-	v, err := s.newContributeView(r, q)
-	if err != nil {
-		return v, mosaic.EnvelopeDefaults{}, err
-	}
-	v.Form = form
-	return v, envelopeParams(r, &v), nil
 }
 
 // storeBundle stores body, a STIX bundle made from the form, as storeForm
@@ -241,7 +285,9 @@ func (s *Server) storeForm(w http.ResponseWriter, q *request, v contributeView, 
 		s.renderContribute(w, q, http.StatusBadRequest, v)
 		return nil
 	}
-	v.Form, v.Values = "", map[string]string{}
+	// The kind stays chosen, for the next of the same; what was entered
+	// is stored and goes.
+	v.Values = map[string]string{}
 	v.Done = q.t("contribute.done", res.New, res.NewVersions, res.Unchanged)
 	if then != nil {
 		then(&v)
@@ -306,11 +352,7 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, q *request, v co
 	return nil
 }
 
-func (s *Server) contributeIndicator(w http.ResponseWriter, r *http.Request, q *request) error {
-	v, p, err := s.contributeForm(r, q, "indicator")
-	if err != nil {
-		return err
-	}
+func (s *Server) contributeIndicator(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p mosaic.EnvelopeDefaults) error {
 	for _, k := range []string{"name", "pattern", "description"} {
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
@@ -329,11 +371,7 @@ func (s *Server) contributeIndicator(w http.ResponseWriter, r *http.Request, q *
 	return s.single(w, r, q, v, p, obj)
 }
 
-func (s *Server) contributeNote(w http.ResponseWriter, r *http.Request, q *request) error {
-	v, p, err := s.contributeForm(r, q, "note")
-	if err != nil {
-		return err
-	}
+func (s *Server) contributeNote(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p mosaic.EnvelopeDefaults) error {
 	for _, k := range []string{"abstract", "content", "refs"} {
 		v.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
@@ -358,11 +396,12 @@ func (s *Server) contributeNote(w http.ResponseWriter, r *http.Request, q *reque
 	return s.single(w, r, q, v, p, obj)
 }
 
-// fieldView is one field of a contribute form, for the templates.
+// fieldView is one field of a kind's fieldset, for the templates.
 type fieldView struct {
 	ID, Name, Label, Value, Help, Describe string
 	Errors                                 []string
 	Long                                   bool
+	Accept                                 string // a file field's types
 }
 
 // longFields are written in a text area.
@@ -370,9 +409,9 @@ var longFields = []string{"description", "content", "refs", "list"}
 
 func fieldErrors(id string, errs []string) fieldView { return fieldView{ID: id, Errors: errs} }
 
-func textField(p *page, form, name, label, help string) fieldView {
+func textField(p *page, kind, name, label, help string) fieldView {
 	v, _ := p.Data.(contributeView)
-	f := fieldView{ID: form + "-" + name, Name: name, Label: p.T(label), Value: v.Value(form, name), Errors: v.Field(form, name),
+	f := fieldView{ID: kind + "-" + name, Name: name, Label: p.T(label), Value: v.Value(kind, name), Errors: v.Field(kind, name),
 		Long: slices.Contains(longFields, name)}
 	var describe []string
 	if help != "" {
@@ -386,24 +425,10 @@ func textField(p *page, form, name, label, help string) fieldView {
 	return f
 }
 
-// envelopeView is the envelope fieldset of one form.
-type envelopeView struct {
-	P          *page
-	Form       string
-	Errors     map[string][]string
-	Audiences  []string
-	LegalBases []string
-	TLPs       []mosaic.TLP
-	values     contributeView
-}
-
-func (e envelopeView) Value(name string) string { return e.values.Value(e.Form, name) }
-
-func envelopeFields(p *page, form string) envelopeView {
-	v, _ := p.Data.(contributeView)
-	e := envelopeView{P: p, Form: form, Errors: map[string][]string{}, Audiences: v.Audiences, LegalBases: v.LegalBases, TLPs: v.TLPs, values: v}
-	if v.Form == form {
-		e.Errors = v.Errors
-	}
-	return e
+// fileField is kind's file field, "<kind>-file" (see contributeFile); its
+// problems are the kind's "file" ones.
+func fileField(p *page, kind, label, help, accept string) fieldView {
+	f := textField(p, kind, "file", label, help)
+	f.Name, f.Value, f.Long, f.Accept = f.ID, "", false, accept
+	return f
 }

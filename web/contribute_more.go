@@ -16,11 +16,7 @@ import (
 // contributeMISP stores a MISP event, converted to STIX 2.1 as the REST
 // API's POST /api/v1/misp/events does, all or nothing, and lists what of
 // it could not be mapped rather than dropping it silently.
-func (s *Server) contributeMISP(w http.ResponseWriter, r *http.Request, q *request) error {
-	v, p, err := s.contributeForm(r, q, "misp")
-	if err != nil {
-		return err
-	}
+func (s *Server) contributeMISP(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p mosaic.EnvelopeDefaults) error {
 	body := q.file
 	switch {
 	case len(body) == 0:
@@ -28,6 +24,7 @@ func (s *Server) contributeMISP(w http.ResponseWriter, r *http.Request, q *reque
 	case !misp.IsEvent(body):
 		v.Errors["file"] = append(v.Errors["file"], q.t("contribute.misp.notevent"))
 	}
+	ownMarkings(r, q, &v)
 	var skipped []misp.Skip
 	return s.storeForm(w, q, v, "file", func() (mosaic.IngestResult, error) {
 		res, sk, err := s.content.ContributeMISP(r.Context(), q.viewer, body, p, ingestAccess)
@@ -51,12 +48,9 @@ const MaxListLines = 10_000
 // (IP address, CIDR block, domain, URL, hash or e-mail address, its kind
 // guessed), each as a STIX indicator whose pattern is built from the
 // normalised value. One bad line stores nothing: the list is checked whole
-// first, and the problems are named by line.
-func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *request) error {
-	v, p, err := s.contributeForm(r, q, "list")
-	if err != nil {
-		return err
-	}
+// first, and the problems are named by line. A text file, when one is
+// chosen, stands for the written list.
+func (s *Server) contributeList(w http.ResponseWriter, r *http.Request, q *request, v contributeView, p mosaic.EnvelopeDefaults) error {
 	text := r.PostFormValue("list")
 	if len(q.file) > 0 {
 		text = string(q.file)

@@ -30,7 +30,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, q *request) error 
 		}
 		p := s.newPage(q, "home")
 		p.Title = p.T("stakeholder.title")
-		p.Data = stakeholderView{OrgName: o.FullName, Sectors: strings.Join(o.Sectors, ", ")}
+		names := make([]string, len(o.Sectors))
+		for i, sector := range o.Sectors {
+			names[i] = p.SectorName(sector)
+		}
+		p.Data = stakeholderView{OrgName: o.FullName, Sectors: strings.Join(names, ", ")}
 		s.render(w, http.StatusOK, "stakeholder", p)
 		return nil
 	case !policy.SeesContent(q.viewer):
@@ -66,11 +70,14 @@ type pictureView struct {
 	Sectors       []sectorRow
 	SectorChart   chart
 	Rows          []objectRow
-	Threats       []mosaic.SectorThreat // one per sector with a level or with counts
+	Threats       []mosaic.SectorThreat // one per sector with a level or with counts, by name
 	Live          bool
 	LiveMax       int
-	AllSectors    []string
+	AllSectors    []sectorOption // by name
 }
+
+// sectorOption is a sector as a chooser offers it.
+type sectorOption struct{ Sector, Name string }
 
 // sectorTypes are the types a sector can be concerned by.
 var sectorTypes = []string{"incident", "campaign", "intrusion-set", "malware"}
@@ -121,11 +128,11 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) err
 		if a.Total.Month != b.Total.Month {
 			return int(b.Total.Month - a.Total.Month)
 		}
-		return strings.Compare(a.Sector, b.Sector)
+		return strings.Compare(p.SectorName(a.Sector), p.SectorName(b.Sector))
 	})
 	bars = bars[:0]
 	for _, sr := range v.Sectors {
-		bars = append(bars, barInput{sr.Sector, "sector", sr.Total.Month})
+		bars = append(bars, barInput{p.SectorName(sr.Sector), "sector", sr.Total.Month})
 	}
 	v.SectorChart = barChart("sectors-chart", bars, p.T("picture.sectors.summary", summary(bars)))
 	for _, o := range pic.Latest {
@@ -138,8 +145,13 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) err
 			v.Threats = append(v.Threats, mosaic.SectorThreat{Sector: sr.Sector})
 		}
 	}
-	slices.SortFunc(v.Threats, func(a, b mosaic.SectorThreat) int { return strings.Compare(a.Sector, b.Sector) })
-	v.AllSectors = mosaic.Sectors
+	slices.SortFunc(v.Threats, func(a, b mosaic.SectorThreat) int {
+		return strings.Compare(p.SectorName(a.Sector), p.SectorName(b.Sector))
+	})
+	for _, sector := range mosaic.Sectors {
+		v.AllSectors = append(v.AllSectors, sectorOption{sector, p.SectorName(sector)})
+	}
+	slices.SortFunc(v.AllSectors, func(a, b sectorOption) int { return strings.Compare(a.Name, b.Name) })
 	p.Data = v
 	s.render(w, http.StatusOK, "picture", p)
 	return nil

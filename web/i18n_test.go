@@ -89,6 +89,12 @@ func TestEveryUsedMessageExists(t *testing.T) {
 	for _, l := range mosaic.ThreatLevels {
 		used["threat."+string(l)] = true
 	}
+	for _, sector := range mosaic.Sectors {
+		used["sector.name."+sector] = true
+	}
+	for _, k := range contributeKinds {
+		used["contribute.kind."+k] = true
+	}
 	for _, k := range []string{"added", "removed", "changed"} {
 		used["diff."+k] = true
 	}
@@ -102,6 +108,41 @@ func TestEveryUsedMessageExists(t *testing.T) {
 		if _, ok := messages["en"][key]; !ok {
 			t.Errorf("message %q is used but missing", key)
 		}
+	}
+}
+
+// TestSectorNames fails when a sector of the STIX industry-sector
+// vocabulary, which the picture, the sector pages and the stakeholder page
+// show, has no name of its own in a language: it would show as its slug.
+func TestSectorNames(t *testing.T) {
+	if len(mosaic.Sectors) < 30 {
+		t.Fatalf("only %d sectors in the vocabulary", len(mosaic.Sectors))
+	}
+	for _, lang := range languages {
+		seen := map[string]string{}
+		for _, sector := range mosaic.Sectors {
+			name, ok := messages[lang]["sector.name."+sector]
+			switch {
+			case !ok:
+				t.Errorf("sector %s has no name in %s", sector, lang)
+			case name == sector, strings.Contains(sector, "-") && strings.EqualFold(name, sector):
+				t.Errorf("sector %s is named by its slug in %s", sector, lang)
+			case seen[name] != "":
+				t.Errorf("sectors %s and %s are both named %q in %s", seen[name], sector, name, lang)
+			}
+			seen[name] = sector
+			if p := (&page{msgs: messages[lang]}); p.SectorName(sector) != name {
+				t.Errorf("the page names %s %q in %s, want %q", sector, p.SectorName(sector), lang, name)
+			}
+		}
+		for key := range messages[lang] {
+			if s, ok := strings.CutPrefix(key, "sector.name."); ok && !mosaic.ValidSector(s) {
+				t.Errorf("%s names %q, which is not in the vocabulary", lang, s)
+			}
+		}
+	}
+	if got := (&page{msgs: messages["nl"]}).SectorName("pirates"); got != "pirates" {
+		t.Errorf("a sector outside the vocabulary is shown as %q", got)
 	}
 }
 

@@ -40,6 +40,17 @@ type languageLink struct {
 // A key without a message shows as itself, which the tests forbid.
 func (p *page) T(key string, args ...any) string { return translate(p.msgs, key, args...) }
 
+// SectorName names a sector of the STIX industry-sector vocabulary in the
+// page's language; any other text is shown as it is.
+func (p *page) SectorName(sector string) string { return sectorName(p.msgs, sector) }
+
+func sectorName(msgs map[string]string, sector string) string {
+	if m, ok := msgs["sector.name."+sector]; ok {
+		return m
+	}
+	return sector
+}
+
 // t is T for handlers.
 func (q *request) t(key string, args ...any) string { return translate(messages[q.lang], key, args...) }
 
@@ -85,11 +96,11 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
-		"tlpClass":       func(t mosaic.TLP) string { return "tlp-" + strings.ReplaceAll(string(t), "+", "-") },
-		"typeClass":      func(t string) string { return "t-" + t },
-		"fieldErrors":    fieldErrors,
-		"textField":      textField,
-		"envelopeFields": envelopeFields,
+		"tlpClass":    func(t mosaic.TLP) string { return "tlp-" + strings.ReplaceAll(string(t), "+", "-") },
+		"typeClass":   func(t string) string { return "t-" + t },
+		"fieldErrors": fieldErrors,
+		"textField":   textField,
+		"fileField":   fileField,
 	}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {

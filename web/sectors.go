@@ -43,7 +43,7 @@ func (s *Server) renderSector(w http.ResponseWriter, r *http.Request, q *request
 		v.Current = &hist[0]
 	}
 	p := s.newPage(q, "home")
-	p.Title = p.T("sector.title", v.Sector)
+	p.Title = p.T("sector.title", p.SectorName(v.Sector))
 	p.Data = v
 	s.render(w, status, "sector", p)
 	return nil

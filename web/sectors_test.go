@@ -28,7 +28,7 @@ func TestThreatLevels(t *testing.T) {
 		t.Errorf("unknown sector: %d", resp.StatusCode)
 	}
 	c := e.signedIn(t, e.w.C)
-	if _, body := c.get("/"); !strings.Contains(body, `<th scope="row">healthcare</th>
+	if _, body := c.get("/"); !strings.Contains(body, `<th scope="row">Healthcare</th>
       <td><span class="threat threat-high">High</span></td>`) {
 		t.Errorf("picture without the level:\n%s", body)
 	}

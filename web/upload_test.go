@@ -30,14 +30,15 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// uploadRequest builds a signed-in upload of file to path through the
-// handler, with the session of b.
+// uploadRequest builds a signed-in upload of a bundle file to path through
+// the handler, with the session of b.
 func uploadRequest(t *testing.T, e *env, b *browser, path, token string, file []byte) (*http.Request, *countingReader) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	mw.WriteField("csrf", token)
-	fw, _ := mw.CreateFormFile("file", "bundle.json")
+	mw.WriteField("kind", "bundle")
+	fw, _ := mw.CreateFormFile("bundle-file", "bundle.json")
 	fw.Write(file)
 	mw.Close()
 	body := &countingReader{r: &buf}
@@ -90,7 +91,7 @@ func TestUploadsWaitForAReadingTurn(t *testing.T) {
 		<-held
 	}
 	defer close(release)
-	req, body := uploadRequest(t, e, a, "/contribute/bundle", token, []byte(`{"type":"bundle"}`))
+	req, body := uploadRequest(t, e, a, "/contribute", token, []byte(`{"type":"bundle"}`))
 	ctx, cancel := context.WithCancel(bg)
 	// The client gives up once it is signed in, while it waits.
 	f := func() { cancel() }
@@ -106,7 +107,7 @@ func TestUploadTooLarge(t *testing.T) {
 	e := newEnv(t, func(o *web.Options) { o.MaxUploadBytes = 4 << 10 })
 	a := e.signedIn(t, e.w.A)
 	_, page := a.get("/contribute")
-	req, _ := uploadRequest(t, e, a, "/contribute/bundle", csrf(t, page), bytes.Repeat([]byte("x"), 64<<10))
+	req, _ := uploadRequest(t, e, a, "/contribute", csrf(t, page), bytes.Repeat([]byte("x"), 64<<10))
 	rec := httptest.NewRecorder()
 	e.web.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "too large") || strings.Contains(rec.Body.String(), "expired") {

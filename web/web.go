@@ -202,6 +202,7 @@ func New(o Options) (*Server, error) {
 
 func (s *Server) routes() {
 	s.mux.Handle("GET /assets/{name}", http.HandlerFunc(s.serveAsset))
+	s.mux.Handle("GET /favicon.ico", http.HandlerFunc(s.serveFavicon))
 	s.mux.Handle("GET /login", s.public(s.loginPage))
 	s.mux.Handle("POST /login", s.public(s.signIn))
 	s.mux.Handle("GET /language", s.public(s.setLanguage))
@@ -214,11 +215,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /sectors/{sector}", s.private(s.sectorPage))
 	s.mux.Handle("POST /sectors/{sector}/level", s.private(s.setThreatLevel))
 	s.mux.Handle("GET /contribute", s.private(s.contributePage))
-	s.mux.Handle("POST /contribute/bundle", s.upload(s.contributeBundle))
-	s.mux.Handle("POST /contribute/misp", s.upload(s.contributeMISP))
-	s.mux.Handle("POST /contribute/list", s.upload(s.contributeList))
-	s.mux.Handle("POST /contribute/indicator", s.private(s.contributeIndicator))
-	s.mux.Handle("POST /contribute/note", s.private(s.contributeNote))
+	s.mux.Handle("POST /contribute", s.upload(s.contribute, contributeFile))
 	if s.approvals != nil {
 		s.mux.Handle("GET /requests", s.private(s.requestsPage))
 		s.mux.Handle("POST /requests/{id}/approve", s.private(s.approveRequest))
@@ -279,22 +276,24 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, q *request) error
 // public serves a page that needs no session, but knows it when there is
 // one.
 func (s *Server) public(h handlerFunc) http.Handler {
-	return s.wrap(h, false, false, maxFormBytes)
+	return s.wrap(h, false, nil, maxFormBytes)
 }
 
 // private serves a page only to a signed-in user; others are sent to the
 // sign-in page, which brings them back.
 func (s *Server) private(h handlerFunc) http.Handler {
-	return s.wrap(h, true, false, maxFormBytes)
+	return s.wrap(h, true, nil, maxFormBytes)
 }
 
 // upload serves a signed-in user's form that carries a file, up to the
 // upload limit. The form is parsed in one of the reading turns every door
 // shares, and the handler runs holding a storing turn, so that uploads
 // through the UI count against the same bound on bodies held in memory as
-// the API's.
-func (s *Server) upload(h handlerFunc) http.Handler {
-	return s.wrap(h, true, true, s.maxUpload)
+// the API's. file names the form's file field that the handler reads,
+// from the form's other fields ("" for none): a form may offer several and
+// use one.
+func (s *Server) upload(h handlerFunc, file func(*http.Request) string) http.Handler {
+	return s.wrap(h, true, file, s.maxUpload)
 }
 
 // maxFormMemory is how much of a multipart form is held in memory while
@@ -334,14 +333,19 @@ func parseForm(r *http.Request, limit int64, multipart bool) error {
 	}
 }
 
-// readUpload parses an upload form and reads its file, in a reading turn,
-// and returns holding a storing turn that done gives back.
-func (s *Server) readUpload(r *http.Request, q *request, limit int64) (done func(), err error) {
+// readUpload parses an upload form and reads the file of the field file
+// names, in a reading turn, and returns holding a storing turn that done
+// gives back.
+func (s *Server) readUpload(r *http.Request, q *request, limit int64, file func(*http.Request) string) (done func(), err error) {
 	_, done, err = s.turns.Read(r.Context(), func() ([]byte, error) {
 		if err := parseForm(r, limit, true); err != nil {
 			return nil, err
 		}
-		f, _, err := r.FormFile("file")
+		name := file(r)
+		if name == "" {
+			return nil, nil
+		}
+		f, _, err := r.FormFile(name)
 		if err != nil {
 			return nil, nil // the handler says the file is missing
 		}
@@ -368,8 +372,9 @@ func requestOf(r *http.Request) *request {
 
 // wrap serves a page with the plumbing every door shares (package
 // middleware), the session, the form's body under maxBody, and its CSRF
-// token; errors become the UI's error page.
-func (s *Server) wrap(h handlerFunc, private, upload bool, maxBody int64) http.Handler {
+// token; errors become the UI's error page. file is set for an upload
+// form, see upload.
+func (s *Server) wrap(h handlerFunc, private bool, file func(*http.Request) string, maxBody int64) http.Handler {
 	inner := middleware.Wrap(middleware.Options{Log: s.log, WriteError: s.fail, MaxBody: maxBody}, func(w http.ResponseWriter, r *http.Request) error {
 		q := requestOf(r)
 		q.id = middleware.RequestID(r.Context())
@@ -388,8 +393,8 @@ func (s *Server) wrap(h handlerFunc, private, upload bool, maxBody int64) http.H
 			if r.ContentLength > maxBody {
 				return tooLarge(maxBody)
 			}
-			if upload {
-				done, err := s.readUpload(r, q, maxBody)
+			if file != nil {
+				done, err := s.readUpload(r, q, maxBody, file)
 				if err != nil {
 					return err
 				}

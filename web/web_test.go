@@ -347,6 +347,27 @@ func TestAssets(t *testing.T) {
 	}
 }
 
+// Every page links its icon, and /favicon.ico, which clients ask for
+// unbidden, answers with it rather than a page-not-found.
+func TestFavicon(t *testing.T) {
+	e := newEnv(t)
+	for _, b := range []*browser{e.browser(t), e.signedIn(t, e.w.C)} {
+		_, body := b.get("/")
+		m := regexp.MustCompile(`<link rel="icon" href="(/assets/favicon\.[0-9a-f]{12}\.svg)" type="image/svg\+xml">`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no icon linked from\n%s", body)
+		}
+		resp, linked := b.get(m[1])
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(linked, "<svg ") {
+			t.Errorf("linked icon: %d %v", resp.StatusCode, resp.Header)
+		}
+		resp, ico := b.get("/favicon.ico")
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || ico != linked || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("/favicon.ico: %d %v\n%s", resp.StatusCode, resp.Header, ico)
+		}
+	}
+}
+
 // noInline fails when a page carries inline script or style, which the CSP
 // would block: scripts come only from the hashed asset files.
 func noInline(t *testing.T, path, body string) {

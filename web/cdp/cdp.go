@@ -217,6 +217,12 @@ func (p *Page) call(ctx context.Context, method string, params, result any) erro
 	return p.b.Call(ctx, p.session, method, params, result)
 }
 
+// DisableScripts turns the pages' own JavaScript off in the tab, as a
+// person may in their browser; Eval still works, from outside the page.
+func (p *Page) DisableScripts(ctx context.Context) error {
+	return p.call(ctx, "Emulation.setScriptExecutionDisabled", map[string]any{"value": true}, nil)
+}
+
 // Navigate loads url and waits until the document has loaded.
 func (p *Page) Navigate(ctx context.Context, url string) error {
 	var nav struct {
