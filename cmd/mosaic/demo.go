@@ -156,6 +156,9 @@ func SeedDemo(ctx context.Context, m *Main, e env) error {
 		total.NewVersions += res.NewVersions
 		total.Unchanged += res.Unchanged
 	}
+	if err := seedThreatLevels(ctx, m, demo.ThreatLevels(epoch)); err != nil {
+		return err
+	}
 	creds, err := demoSecrets(ctx, m)
 	if err != nil {
 		return err
@@ -163,6 +166,36 @@ func SeedDemo(ctx context.Context, m *Main, e env) error {
 	fmt.Fprintf(e.stderr, "demo data: %d organisations, %d users, %d objects in %d batches (%d records stored now, %d of them new versions; %d were there already)\n",
 		len(demo.Organisations()), len(creds), objects, len(batches), total.New+total.NewVersions, total.NewVersions, total.Unchanged)
 	return writeCredentials(path, creds)
+}
+
+// seedThreatLevels sets the demo's threat levels through the content
+// service, as the web UI's sector page does. A resumed seeding sets only
+// what a sector's history lacks: the settings come in the same order.
+func seedThreatLevels(ctx context.Context, m *Main, levels []demo.ThreatLevel) error {
+	have := map[string]int{}
+	for _, l := range levels {
+		v, err := viewerOf(ctx, m, l.User)
+		if err != nil {
+			return err
+		}
+		n, ok := have[l.Sector]
+		if !ok {
+			hist, err := m.Store.ThreatLevels(ctx, v, l.Sector, len(levels))
+			if err != nil {
+				return err
+			}
+			n = len(hist)
+		}
+		if n > 0 {
+			have[l.Sector] = n - 1
+			continue
+		}
+		have[l.Sector] = 0
+		if err := m.Content.SetThreatLevel(ctx, v, l.Sector, l.Level, l.Reason); err != nil {
+			return fmt.Errorf("demo threat level of %s by %s: %w", l.Sector, l.User, err)
+		}
+	}
+	return nil
 }
 
 // demoEpoch returns the time the demo data is made for: the one kept in

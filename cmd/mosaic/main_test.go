@@ -283,6 +283,13 @@ func TestDemoSeed(t *testing.T) {
 	if !strings.Contains(stderr.String(), "0 records stored now") {
 		t.Errorf("resumed seeding: %s", stderr.String())
 	}
+	// The threat levels are set once, each sector with its history.
+	for sector, n := range map[string]int{"healthcare": 4, "financial-services": 3, "energy": 2, "government-national": 2} {
+		hist, err := m.Store.ThreatLevels(context.Background(), v, sector, 100)
+		if err != nil || len(hist) != n {
+			t.Errorf("%s has %d threat levels (%v), want %d", sector, len(hist), err, n)
+		}
+	}
 	st3, _ := m.Store.Stats(context.Background(), v)
 	if st3.Total != st2.Total {
 		t.Errorf("after resuming ncsc-analyst sees %d objects, before %d", st3.Total, st2.Total)

@@ -125,7 +125,7 @@ func TestBrowser(t *testing.T) {
 		t.Error("no charts with a text alternative")
 	}
 	text := eval("document.body.innerText")
-	for _, want := range []string{"healthcare", "financial-services", "Campaigns", "Latest objects"} {
+	for _, want := range []string{"Healthcare", "Financial services", "Campaigns", "Latest objects"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("picture lacks %q:\n%s", want, text)
 		}
@@ -187,8 +187,10 @@ func TestBrowser(t *testing.T) {
 	if err := tab.SetFiles(ctx, "#bundle-file", upload); err != nil {
 		t.Fatal(err)
 	}
-	eval(`document.querySelector("#bundle-audience").value = "cell"; document.querySelector("form[action='/contribute/bundle'] button").click(); ""`)
-	waitFor(`location.pathname === "/contribute/bundle" && document.readyState === "complete" && document.querySelector("h1")`)
+	eval(`document.querySelector("#kind-bundle").checked = true; document.querySelector("#handling-audience").value = "cell"; document.querySelector("form.contribute button[type=submit]").click(); ""`)
+	// The answer is the contribute page again, with what was stored or what
+	// was wrong, which the page before had neither of.
+	waitFor(`document.readyState === "complete" && document.querySelector(".done, .field-errors, .alert")`)
 	if got := eval(`(document.querySelector(".done") || document.body).innerText`); !strings.Contains(got, "Stored: 1 new objects") {
 		t.Fatalf("upload: %s", got)
 	}
