@@ -7,6 +7,7 @@ import (
 
 	"mosaic"
 	"mosaic/content"
+	"mosaic/middleware"
 	"mosaic/policy"
 	"mosaic/stix"
 )
@@ -53,7 +54,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer,
 	if d, err = envelopeDefaults(r); err != nil {
 		return nil, d, nil, err
 	}
-	body, done, err = s.gate.Turns().ReadUpload(w, r, s.limits.MaxBodyBytes, "the limit")
+	body, done, err = s.gate.Turns().ReadUpload(w, r, v, s.limits.MaxBodyBytes, "the limit")
 	return body, d, done, err
 }
 
@@ -143,24 +144,38 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if f.Before, err = s.cursorParam(r, q); err != nil {
 		return err
 	}
-	done, err := s.gate.Turns().List(r.Context())
+	turns := s.gate.Turns()
+	body, err := func() ([]byte, error) {
+		done, err := turns.List(r.Context(), v)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+		action := "objects.list"
+		if f.Query != "" {
+			action = "objects.search"
+		}
+		page, err := s.content.List(r.Context(), v, f, content.Access{Action: action, Detail: r.URL.RawQuery})
+		if err != nil {
+			return nil, err
+		}
+		next, err := s.cursors.Seal(r.Context(), page.Next)
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(ObjectPage{Objects: apiObjects(page.Objects), Next: next})
+		if err != nil {
+			return nil, mosaic.Internal(err, "encode answer")
+		}
+		return b, nil
+	}()
 	if err != nil {
 		return err
 	}
-	defer done()
-	action := "objects.list"
-	if f.Query != "" {
-		action = "objects.search"
-	}
-	page, err := s.content.List(r.Context(), v, f, content.Access{Action: action, Detail: r.URL.RawQuery})
-	if err != nil {
-		return err
-	}
-	next, err := s.cursors.Seal(r.Context(), page.Next)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, ObjectPage{Objects: apiObjects(page.Objects), Next: next})
+	// The turn is back before the client reads: one that never does
+	// holds only its own connection, and that no longer than the pace.
+	middleware.WritePaced(w, http.StatusOK, body, "application/json", turns.Pace())
+	return nil
 }
 
 // ObjectVersions is the answer of GET /api/v1/objects/{id}: the newest

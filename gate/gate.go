@@ -15,6 +15,7 @@ import (
 
 	"mosaic"
 	"mosaic/credential"
+	"mosaic/middleware"
 	"mosaic/ratelimit"
 )
 
@@ -27,6 +28,51 @@ type Limits struct {
 	// AuthFailuresPerMinute bounds failed authentications per client
 	// address (default 30).
 	AuthFailuresPerMinute int
+
+	// ReadingTurnsPerUser bounds a user's uploads being read at once, of
+	// the MaxReading every door shares (default 2), and
+	// ListingTurnsPerUser its listings being read and rendered, of the
+	// MaxListing (default 2). A request waits up to UserTurnWait (default
+	// 10s) for one of its user's turns to come back, and is then refused
+	// with 429.
+	ReadingTurnsPerUser int
+	ListingTurnsPerUser int
+	UserTurnWait        time.Duration
+	// MinTransferRate and TransferWindow are the slowest an upload may
+	// arrive and a listing may be read: at least MinTransferRate bytes a
+	// second (default 64 KiB), averaged over TransferWindow (default
+	// 10s). A slower upload is refused with 429; a slower reader is cut
+	// off.
+	MinTransferRate int64
+	TransferWindow  time.Duration
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.RatePerSecond <= 0 {
+		l.RatePerSecond = 50
+	}
+	if l.RateBurst <= 0 {
+		l.RateBurst = 200
+	}
+	if l.AuthFailuresPerMinute <= 0 {
+		l.AuthFailuresPerMinute = 30
+	}
+	if l.ReadingTurnsPerUser <= 0 {
+		l.ReadingTurnsPerUser = DefaultReadingTurnsPerUser
+	}
+	if l.ListingTurnsPerUser <= 0 {
+		l.ListingTurnsPerUser = DefaultListingTurnsPerUser
+	}
+	if l.UserTurnWait <= 0 {
+		l.UserTurnWait = DefaultUserTurnWait
+	}
+	if l.MinTransferRate <= 0 {
+		l.MinTransferRate = middleware.DefaultPace.MinRate
+	}
+	if l.TransferWindow <= 0 {
+		l.TransferWindow = middleware.DefaultPace.Window
+	}
+	return l
 }
 
 // Authenticator is the part of the store the gate needs.
@@ -46,20 +92,12 @@ type Gate struct {
 
 // New returns a Gate in front of store.
 func New(store Authenticator, clock mosaic.Clock, l Limits) *Gate {
-	if l.RatePerSecond <= 0 {
-		l.RatePerSecond = 50
-	}
-	if l.RateBurst <= 0 {
-		l.RateBurst = 200
-	}
-	if l.AuthFailuresPerMinute <= 0 {
-		l.AuthFailuresPerMinute = 30
-	}
+	l = l.withDefaults()
 	return &Gate{
 		store: store, clock: clock, limits: l,
 		users:    ratelimit.New(l.RatePerSecond, float64(l.RateBurst)),
 		failures: ratelimit.New(float64(l.AuthFailuresPerMinute)/60, float64(l.AuthFailuresPerMinute)),
-		turns:    NewTurns(),
+		turns:    newTurns(l),
 	}
 }
 

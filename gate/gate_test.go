@@ -190,7 +190,7 @@ func TestListingTurns(t *testing.T) {
 	turns := NewTurns()
 	var dones []func()
 	for range MaxListing {
-		done, err := turns.List(context.Background())
+		done, err := turns.List(context.Background(), mosaic.Viewer{UserID: int64(len(dones))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,15 +198,15 @@ func TestListingTurns(t *testing.T) {
 	}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := turns.List(cancelled); mosaic.ErrorCode(err) != mosaic.CodeUnavailable {
+	if _, err := turns.List(cancelled, mosaic.Viewer{UserID: 100}); mosaic.ErrorCode(err) != mosaic.CodeUnavailable {
 		t.Fatalf("a listing beyond the turns: %v", err)
 	}
 	dones[0]()
-	done, err := turns.List(cancelled)
+	done, err := turns.List(cancelled, mosaic.Viewer{UserID: 100})
 	if err != nil {
 		// Both cases of the select may be ready; either answer is right,
 		// but a free turn must be taken when the context is live.
-		done, err = turns.List(context.Background())
+		done, err = turns.List(context.Background(), mosaic.Viewer{UserID: int64(len(dones))})
 	}
 	if err != nil {
 		t.Fatalf("after a turn came back: %v", err)
@@ -236,7 +236,7 @@ func TestReadUploadRefusesAnnouncedSizeAtOnce(t *testing.T) {
 	r.ContentLength = 40 << 20
 	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
 	defer cancel()
-	_, _, err := turns.ReadUpload(httptest.NewRecorder(), r.WithContext(ctx), 32<<20, "the limit")
+	_, _, err := turns.ReadUpload(httptest.NewRecorder(), r.WithContext(ctx), mosaic.Viewer{UserID: 1}, 32<<20, "the limit")
 	if mosaic.ErrorCode(err) != mosaic.CodeTooLarge {
 		t.Fatalf("an announced 40 MiB body: %v, want CodeTooLarge", err)
 	}
@@ -276,5 +276,53 @@ func TestAttempt(t *testing.T) {
 	c.t = c.t.Add(time.Minute)
 	if err := g.Attempt(r, succeed); err != nil {
 		t.Errorf("after the wait: %v", err)
+	}
+}
+
+// A user holds at most its own listing turns: beyond them it waits, and
+// is refused once the wait is over, while another user gets a turn.
+func TestListingTurnsPerUser(t *testing.T) {
+	c := &clock{t: time.Now()}
+	turns := New(tokens{}, c, Limits{ListingTurnsPerUser: 2, UserTurnWait: 10 * time.Millisecond}).Turns()
+	ann, bob := mosaic.Viewer{UserID: 1}, mosaic.Viewer{UserID: 2}
+	ctx := context.Background()
+	var dones []func()
+	for range 2 {
+		done, err := turns.List(ctx, ann)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dones = append(dones, done)
+	}
+	if _, err := turns.List(ctx, ann); mosaic.ErrorCode(err) != mosaic.CodeRateLimited {
+		t.Fatalf("a third listing of one user's: %v, want CodeRateLimited", err)
+	}
+	done, err := turns.List(ctx, bob)
+	if err != nil {
+		t.Fatalf("another user's listing: %v", err)
+	}
+	done()
+	// A turn that comes back while the user waits is taken.
+	got := make(chan error, 1)
+	slow := New(tokens{}, c, Limits{ListingTurnsPerUser: 2, UserTurnWait: time.Hour}).Turns()
+	var held []func()
+	for range 2 {
+		d, _ := slow.List(ctx, ann)
+		held = append(held, d)
+	}
+	go func() {
+		d, err := slow.List(ctx, ann)
+		if err == nil {
+			d()
+		}
+		got <- err
+	}()
+	held[0]()
+	if err := <-got; err != nil {
+		t.Fatalf("after one of the user's turns came back: %v", err)
+	}
+	held[1]()
+	for _, d := range dones {
+		d()
 	}
 }

@@ -167,26 +167,115 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, limitName str
 	if r.ContentLength > limit {
 		return nil, TooLarge(r.ContentLength, limit, limitName)
 	}
+	rc := http.NewResponseController(w)
 	if timeout > 0 {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
+		_ = rc.SetReadDeadline(time.Now().Add(timeout))
+		// Once the body is in, the server reads on in the background to
+		// notice a client going away; a deadline left behind would cancel
+		// the request while the handler still works on the body.
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, mosaic.Errorf(mosaic.CodeTooLarge, "the body exceeds %s of %d bytes", limitName, limit)
-	}
 	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body did not arrive within %s", timeout)
-		}
-		if cause := context.Cause(r.Context()); cause != nil {
-			// The server cancels a request whose connection failed:
-			// the client went away in the middle of its body.
-			return nil, &mosaic.Error{Code: mosaic.CodeInvalid, Message: "the body could not be read: the client went away", Err: fmt.Errorf("%w (%w)", cause, err)}
-		}
-		return nil, mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
+		return nil, bodyError(r, err, limit, limitName, func() error {
+			return mosaic.Errorf(mosaic.CodeInvalid, "the body did not arrive within %s", timeout)
+		})
 	}
 	return b, nil
+}
+
+// bodyError is the error for err, met while reading r's body; slow makes
+// the one for a read deadline that passed.
+func bodyError(r *http.Request, err error, limit int64, limitName string, slow func() error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return mosaic.Errorf(mosaic.CodeTooLarge, "the body exceeds %s of %d bytes", limitName, limit)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return slow()
+	}
+	if cause := context.Cause(r.Context()); cause != nil {
+		// The server cancels a request whose connection failed:
+		// the client went away in the middle of its body.
+		return &mosaic.Error{Code: mosaic.CodeInvalid, Message: "the body could not be read: the client went away", Err: fmt.Errorf("%w (%w)", cause, err)}
+	}
+	return mosaic.Errorf(mosaic.CodeInvalid, "the body could not be read")
+}
+
+// Pace is the slowest a client may send a body or read an answer: at
+// least MinRate bytes a second, averaged over Window. A client that
+// trickles bytes, or stops reading, must not keep a request, and whatever
+// the request holds, for longer than its size at MinRate.
+type Pace struct {
+	MinRate int64 // bytes a second
+	Window  time.Duration
+}
+
+// DefaultPace is 64 KiB/s over 10 seconds: a 32 MiB upload may take 8½
+// minutes, while a client that stops sending is cut off after 10 seconds.
+var DefaultPace = Pace{MinRate: 64 << 10, Window: 10 * time.Second}
+
+func (p Pace) duration(n int64) time.Duration {
+	return time.Duration(float64(n) / float64(p.MinRate) * float64(time.Second))
+}
+
+// Body reads a request body at its Pace, through read deadlines that each
+// chunk extends by the time the chunk would take at MinRate, but never to
+// more than Window ahead: credit for a fast start runs out after Window,
+// so a client that sends quickly and then stalls is cut off as soon as one
+// that stalls at once. Its errors are mosaic errors: a body that falls
+// below the pace is CodeRateLimited.
+type Body struct {
+	r         *http.Request
+	rc        *http.ResponseController
+	body      io.Reader
+	pace      Pace
+	limit     int64
+	limitName string
+	deadline  time.Time
+	n         int64
+}
+
+// NewBody starts reading r's body of at most limit bytes at pace; the
+// client has Window from now to send its first bytes. Call Close when done
+// reading.
+func NewBody(w http.ResponseWriter, r *http.Request, limit int64, limitName string, pace Pace) *Body {
+	b := &Body{r: r, rc: http.NewResponseController(w), body: http.MaxBytesReader(w, r.Body, limit), pace: pace, limit: limit, limitName: limitName}
+	b.Restart()
+	return b
+}
+
+// Restart gives the client Window from now again, after the server made it
+// wait (by not reading) for reasons of its own.
+func (b *Body) Restart() {
+	b.deadline = time.Now().Add(b.pace.Window)
+	_ = b.rc.SetReadDeadline(b.deadline)
+}
+
+func (b *Body) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	if n > 0 {
+		b.n += int64(n)
+		b.deadline = b.deadline.Add(b.pace.duration(int64(n)))
+		if most := time.Now().Add(b.pace.Window); b.deadline.After(most) {
+			b.deadline = most
+		}
+		_ = b.rc.SetReadDeadline(b.deadline)
+	}
+	if err != nil && err != io.EOF {
+		err = bodyError(b.r, err, b.limit, b.limitName, func() error {
+			return mosaic.RateLimited(b.pace.Window, "the body arrived slower than %d KiB/s over %s (%d bytes had arrived); send it over a faster connection", b.pace.MinRate>>10, b.pace.Window, b.n)
+		})
+	}
+	return n, err
+}
+
+// Close lifts the read deadline: once the body is in, the server reads on
+// in the background to notice a client going away, and a deadline left
+// behind would cancel the request while the handler still works on the
+// body.
+func (b *Body) Close() {
+	_ = b.rc.SetReadDeadline(time.Time{})
 }
 
 // TooLarge is the error for a body announced as n bytes, over limit.
@@ -210,4 +299,20 @@ func Write(w http.ResponseWriter, status int, body []byte, contentType string) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// WritePaced answers as Write does, within a write deadline of Window plus
+// the body's size at MinRate: a client that reads slowly, or not at all,
+// cannot stretch it. Answers that may be large are rendered into memory
+// first, so that nothing the server shares is held while the client reads.
+func WritePaced(w http.ResponseWriter, status int, body []byte, contentType string, pace Pace) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(pace.Window + pace.duration(int64(len(body)))))
+	Write(w, status, body, contentType)
+	if rc.Flush() == nil {
+		// All of it is with the kernel: the deadline must not outlive
+		// this answer into the next request on the connection, which a
+		// server without a WriteTimeout would not reset.
+		_ = rc.SetWriteDeadline(time.Time{})
+	}
 }

@@ -64,7 +64,7 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if err := contentType(r); err != nil {
 		return err
 	}
-	body, done, err := s.gate.Turns().ReadUpload(w, r, s.opts.MaxContentLength, "the max_content_length")
+	body, done, err := s.gate.Turns().ReadUpload(w, r, v, s.opts.MaxContentLength, "the max_content_length")
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"mosaic"
 	"mosaic/content"
+	"mosaic/middleware"
 	"mosaic/stix"
 )
 
@@ -297,7 +298,7 @@ func (s *Server) read(r *http.Request, v mosaic.Viewer, ep endpoint, action stri
 	if rd.q, err = s.parseQuery(r, ep, c.ID, rd.id); err != nil {
 		return rd, err
 	}
-	if rd.done, err = s.gate.Turns().List(r.Context()); err != nil {
+	if rd.done, err = s.gate.Turns().List(r.Context(), v); err != nil {
 		return rd, err
 	}
 	if rd.p, err = s.list(r.Context(), v, c, rd.q, rd.id, all, content.Access{Action: action, Detail: detail(c, r)}); err != nil {
@@ -312,11 +313,7 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if err != nil {
 		return err
 	}
-	defer rd.done()
-	if rd.p, err = s.fit(r.Context(), rd.p, rd.q); err != nil {
-		return err
-	}
-	return s.writeEnvelope(w, rd.p, rd.q)
+	return s.writeRendered(w, &rd, func() ([]byte, error) { return s.envelope(r.Context(), &rd) })
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -324,11 +321,33 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if err != nil {
 		return err
 	}
-	defer rd.done()
-	if rd.p, err = s.fit(r.Context(), rd.p, rd.q); err != nil {
+	return s.writeRendered(w, &rd, func() ([]byte, error) { return s.envelope(r.Context(), &rd) })
+}
+
+// writeRendered renders the page rd holds with render while it holds its
+// listing turn, gives the turn back, and only then writes the page: a
+// client that never reads its answer holds only its own connection, and
+// that no longer than the pace allows.
+func (s *Server) writeRendered(w http.ResponseWriter, rd *listing, render func() ([]byte, error)) error {
+	b, err := func() ([]byte, error) {
+		defer rd.done()
+		return render()
+	}()
+	if err != nil {
 		return err
 	}
-	return s.writeEnvelope(w, rd.p, rd.q)
+	setDateHeaders(w, rd.p, rd.q)
+	middleware.WritePaced(w, http.StatusOK, b, MediaType, s.gate.Turns().Pace())
+	return nil
+}
+
+// envelope fits the page rd holds to the limit asked for and renders it.
+func (s *Server) envelope(ctx context.Context, rd *listing) ([]byte, error) {
+	var err error
+	if rd.p, err = s.fit(ctx, rd.p, rd.q); err != nil {
+		return nil, err
+	}
+	return renderEnvelope(rd.p)
 }
 
 // fit shortens a page whose records and handling objects together would
@@ -368,7 +387,7 @@ func (s *Server) fit(ctx context.Context, p page, q query) (page, error) {
 	return p, nil
 }
 
-// writeEnvelope answers with a page as an envelope. An object its
+// renderEnvelope renders a page as an envelope. An object its
 // originator made carries its handling data in Mosaic's envelope
 // extension, as an export does: the originator, audience (as far as the
 // viewer may know it), originator control, legal basis and review date
@@ -377,10 +396,10 @@ func (s *Server) fit(ctx context.Context, p page, q query) (page, error) {
 // names it and the consecutive objects handled alike (STIX 2.1 §3.6: only
 // its creator may change it). The body is written by hand: encoding/json
 // would re-validate and copy every object.
-func (s *Server) writeEnvelope(w http.ResponseWriter, p page, q query) error {
+func renderEnvelope(p page) ([]byte, error) {
 	objs, err := withHandling(p.objs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	size := 64 + len(p.next)
 	for _, o := range objs {
@@ -407,9 +426,7 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, p page, q query) error {
 		}
 	}
 	b = append(b, '}')
-	setDateHeaders(w, p, q)
-	writeBody(w, http.StatusOK, b)
-	return nil
+	return b, nil
 }
 
 // withHandling returns objs as served: each that carries its envelope
@@ -492,15 +509,15 @@ func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if err != nil {
 		return err
 	}
-	defer rd.done()
-	p, q := rd.p, rd.q
-	out := Manifest{More: p.more, Next: p.next}
-	for _, o := range p.objs {
-		h := stix.ReadHead(o.Object)
-		out.Objects = append(out.Objects, ManifestRecord{ID: h.ID, DateAdded: formatTime(o.Envelope.Added), Version: version(h, o.Envelope.Added), MediaType: STIXMediaType})
-	}
-	setDateHeaders(w, p, q)
-	return writeJSON(w, http.StatusOK, out)
+	return s.writeRendered(w, &rd, func() ([]byte, error) {
+		p := rd.p
+		out := Manifest{More: p.more, Next: p.next}
+		for _, o := range p.objs {
+			h := stix.ReadHead(o.Object)
+			out.Objects = append(out.Objects, ManifestRecord{ID: h.ID, DateAdded: formatTime(o.Envelope.Added), Version: version(h, o.Envelope.Added), MediaType: STIXMediaType})
+		}
+		return encode(out)
+	})
 }
 
 func (s *Server) getVersions(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -508,16 +525,25 @@ func (s *Server) getVersions(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if err != nil {
 		return err
 	}
-	defer rd.done()
-	p, q := rd.p, rd.q
-	// Versions in the order they were added, like every listing here, so
-	// that the date headers and added_after mean the same as elsewhere.
-	out := Versions{More: p.more, Next: p.next}
-	for _, o := range p.objs {
-		out.Versions = append(out.Versions, version(stix.ReadHead(o.Object), o.Envelope.Added))
+	return s.writeRendered(w, &rd, func() ([]byte, error) {
+		p := rd.p
+		// Versions in the order they were added, like every listing
+		// here, so that the date headers and added_after mean the same
+		// as elsewhere.
+		out := Versions{More: p.more, Next: p.next}
+		for _, o := range p.objs {
+			out.Versions = append(out.Versions, version(stix.ReadHead(o.Object), o.Envelope.Added))
+		}
+		return encode(out)
+	})
+}
+
+func encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, mosaic.Internal(err, "encode answer")
 	}
-	setDateHeaders(w, p, q)
-	return writeJSON(w, http.StatusOK, out)
+	return b, nil
 }
 
 // deleteObject answers a DELETE as TAXII §5.7 prescribes for a client that
