@@ -48,6 +48,19 @@ func Values(typ, patternType, pat, value string, hashes map[string]string) []Val
 	return out
 }
 
+// FromProps returns the blockable values of a decoded object (Values).
+func FromProps(props map[string]any) []Value {
+	str := func(k string) string { s, _ := props[k].(string); return s }
+	var hashes map[string]string
+	if h, ok := props["hashes"].(map[string]any); ok {
+		hashes = make(map[string]string, len(h))
+		for alg, v := range h {
+			hashes[alg], _ = v.(string)
+		}
+	}
+	return Values(str("type"), str("pattern_type"), str("pattern"), str("value"), hashes)
+}
+
 // valueKinds are the SCO types whose value is a blocklist entry, and the
 // kind search normalises it as.
 var valueKinds = map[string]search.Kind{"ipv4-addr": search.KindCIDR, "ipv6-addr": search.KindCIDR, "domain-name": search.KindDomain, "url": search.KindURL}

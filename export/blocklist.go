@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -64,14 +63,13 @@ func (b *blocklistWriter) Object(o mosaic.StoredObject) error {
 			continue
 		}
 		b.seen[ob.Value] = true
-		if b.kind == "ip" && warninglist.TooBroad(ob.Value) {
-			b.broad++
-			b.leaveOut(ob.Value + " (broader than /" + strconv.Itoa(warninglist.MinIPv4Prefix) + " or /" + strconv.Itoa(warninglist.MinIPv6Prefix) + ")")
-			continue
-		}
-		if m, ok := warninglist.Check(b.kind, ob.Value); ok {
-			b.warned++
-			b.leaveOut(ob.Value + " (" + m.List + ": " + m.Reason + ")")
+		if why, ok := warninglist.Reason(b.kind, ob.Value); ok {
+			if b.kind == "ip" && warninglist.TooBroad(ob.Value) {
+				b.broad++
+			} else {
+				b.warned++
+			}
+			b.leaveOut(why)
 			continue
 		}
 		b.values = append(b.values, ob.Value)

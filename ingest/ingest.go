@@ -174,28 +174,15 @@ func (in *Ingester) Objects(ctx context.Context, v mosaic.Viewer, objs []stix.Ob
 func warnings(objs []*stix.Object) []mosaic.Problem {
 	var out []mosaic.Problem
 	for _, o := range objs {
-		str := func(k string) string { s, _ := o.Props[k].(string); return s }
-		var hashes map[string]string
-		if h, ok := o.Props["hashes"].(map[string]any); ok {
-			hashes = make(map[string]string, len(h))
-			for alg, v := range h {
-				hashes[alg], _ = v.(string)
-			}
-		}
-		for _, val := range blockable.Values(o.Type, str("pattern_type"), str("pattern"), str("value"), hashes) {
-			reason := ""
-			if val.Kind == "ip" && warninglist.TooBroad(val.Value) {
-				reason = fmt.Sprintf("%s is too broad to block (broader than /%d or /%d); it is stored, and left out of blocklists", val.Value, warninglist.MinIPv4Prefix, warninglist.MinIPv6Prefix)
-			} else if m, ok := warninglist.Check(val.Kind, val.Value); ok {
-				reason = fmt.Sprintf("%s must never be blocked (%s: %s); it is stored, and left out of blocklists", val.Value, m.List, m.Reason)
-			}
-			if reason == "" {
+		for _, val := range blockable.FromProps(o.Props) {
+			why, ok := warninglist.Reason(val.Kind, val.Value)
+			if !ok {
 				continue
 			}
 			if len(out) == mosaic.MaxWarnings {
 				return out
 			}
-			out = append(out, mosaic.Problem{Object: o.ID, Reason: reason})
+			out = append(out, mosaic.Problem{Object: o.ID, Reason: why + "; it is stored, and left out of blocklists"})
 		}
 	}
 	return out

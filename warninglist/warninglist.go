@@ -14,6 +14,7 @@
 package warninglist
 
 import (
+	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -196,4 +197,17 @@ func Check(kind, value string) (Match, bool) {
 		}
 	}
 	return Match{}, false
+}
+
+// Reason says, in words, why a blockable value of kind must not be
+// blocked: a block too broad to block, or a value on a list. False when
+// nothing stops blocking it.
+func Reason(kind, value string) (string, bool) {
+	if kind == "ip" && TooBroad(value) {
+		return fmt.Sprintf("%s is too broad to block (broader than /%d or /%d)", value, MinIPv4Prefix, MinIPv6Prefix), true
+	}
+	if m, ok := Check(kind, value); ok {
+		return fmt.Sprintf("%s must never be blocked (%s: %s)", value, m.List, m.Reason), true
+	}
+	return "", false
 }

@@ -14,9 +14,11 @@ import (
 	"unicode/utf8"
 
 	"mosaic"
+	"mosaic/blockable"
 	"mosaic/content"
 	"mosaic/policy"
 	"mosaic/stix"
+	"mosaic/warninglist"
 )
 
 // PageSize is how many objects a list page shows.
@@ -273,6 +275,9 @@ type objectView struct {
 	Graph         graph
 	Correlations  []correlatedRow
 	Versions      []versionRow
+	// NeverBlock says why values of the object must never be blocked
+	// (package warninglist): blocklists leave them out.
+	NeverBlock []string
 }
 
 // MaxRelationships and MaxCorrelations bound the lists of an object's
@@ -298,6 +303,11 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) erro
 	m := props(head.Object)
 	v := objectView{ID: id, Type: str(m, "type"), Name: displayName(m), Env: head.Envelope, Audience: head.Envelope.Audience.String()}
 	v.Props = readable(m)
+	for _, val := range blockable.FromProps(m) {
+		if why, ok := warninglist.Reason(val.Kind, val.Value); ok {
+			v.NeverBlock = append(v.NeverBlock, why)
+		}
+	}
 	v.RawSize = len(head.Object)
 	if len(head.Object) <= maxInlineRaw {
 		var raw bytes.Buffer

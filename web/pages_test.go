@@ -184,3 +184,21 @@ func TestObjectPageNamesContributions(t *testing.T) {
 		t.Errorf("pa's page tells of pc's hidden version")
 	}
 }
+
+// TestObjectPageNeverBlock: an object that names a value no blocklist may
+// hold says so on its page, and one that names none does not.
+func TestObjectPageNeverBlock(t *testing.T) {
+	e := newEnv(t)
+	obj := func(n int, value string) string {
+		return `{"type":"indicator","spec_version":"2.1","id":"indicator--` + storetest.UUID(n) + `","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"n","pattern":"[ipv4-addr:value = '` + value + `']","pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"}`
+	}
+	e.w.Ingest(t, e.w.A, storetest.Record(t, obj(981, "8.8.8.8"), cellEnv()))
+	e.w.Ingest(t, e.w.A, storetest.Record(t, obj(982, "45.77.1.2"), cellEnv()))
+	b := e.signedIn(t, e.w.A)
+	if _, body := b.get("/objects/indicator--" + storetest.UUID(981)); !strings.Contains(body, `id="never-block"`) || !strings.Contains(body, "8.8.8.8 must never be blocked (public resolver") {
+		t.Errorf("the page of an indicator of 8.8.8.8 does not say it is never blocked")
+	}
+	if _, body := b.get("/objects/indicator--" + storetest.UUID(982)); strings.Contains(body, `id="never-block"`) {
+		t.Errorf("the page of an ordinary indicator warns")
+	}
+}
