@@ -18,6 +18,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -336,26 +337,41 @@ func parseForm(r *http.Request, limit int64, multipart bool) error {
 // readUpload parses an upload form and reads the file of the field file
 // names, in a reading turn, and returns holding a storing turn that done
 // gives back.
-func (s *Server) readUpload(r *http.Request, q *request, limit int64, file func(*http.Request) string) (done func(), err error) {
-	_, done, err = s.turns.Read(r.Context(), func() ([]byte, error) {
-		if err := parseForm(r, limit, true); err != nil {
-			return nil, err
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, q *request, limit int64, file func(*http.Request) string) (done func(), err error) {
+	// The body is read as the API's and TAXII's are (gate.Turns.ReadUpload):
+	// within the user's own reading turns, at the minimum rate, and taking
+	// a shared turn only once its first chunk has come; the form is then
+	// parsed from memory.
+	body, done, err := s.turns.ReadUpload(w, r, q.viewer, limit, "the upload limit")
+	if err != nil {
+		if mosaic.ErrorCode(err) == mosaic.CodeTooLarge {
+			return nil, tooLarge(limit)
 		}
-		name := file(r)
-		if name == "" {
-			return nil, nil
-		}
-		f, _, err := r.FormFile(name)
+		return nil, err
+	}
+	defer func() {
 		if err != nil {
-			return nil, nil // the handler says the file is missing
+			done()
+			done = nil
 		}
-		defer f.Close()
-		if q.file, err = io.ReadAll(io.LimitReader(f, limit)); err != nil {
-			return nil, uiErr(mosaic.CodeInvalid, "error.form")
-		}
-		return nil, nil
-	})
-	return done, err
+	}()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := parseForm(r, limit, true); err != nil {
+		return nil, err
+	}
+	name := file(r)
+	if name == "" {
+		return done, nil
+	}
+	f, _, ferr := r.FormFile(name)
+	if ferr != nil {
+		return done, nil // the handler says the file is missing
+	}
+	defer f.Close()
+	if q.file, err = io.ReadAll(io.LimitReader(f, limit)); err != nil {
+		return nil, uiErr(mosaic.CodeInvalid, "error.form")
+	}
+	return done, nil
 }
 
 // requestKey keys the request's *request in its context, where the error
@@ -394,7 +410,7 @@ func (s *Server) wrap(h handlerFunc, private bool, file func(*http.Request) stri
 				return tooLarge(maxBody)
 			}
 			if file != nil {
-				done, err := s.readUpload(r, q, maxBody, file)
+				done, err := s.readUpload(w, r, q, maxBody, file)
 				if err != nil {
 					return err
 				}
