@@ -588,10 +588,8 @@ func comparisons(s string) []string {
 		return nil
 	}
 	var out []string
-	var walk func(e pattern.ComparisonExpr) bool
-	walk = func(e pattern.ComparisonExpr) bool {
-		switch x := e.(type) {
-		case *pattern.Comparison:
+	walk := func(e pattern.ComparisonExpr) bool {
+		return eachAnded(e, func(x *pattern.Comparison) bool {
 			if x.Not {
 				return false
 			}
@@ -610,18 +608,7 @@ func comparisons(s string) []string {
 				return false
 			}
 			return true
-		case *pattern.BooleanExpr:
-			if x.Op != pattern.And {
-				return false
-			}
-			for _, o := range x.Operands {
-				if !walk(o) {
-					return false
-				}
-			}
-			return true
-		}
-		return false
+		})
 	}
 	var obs func(e pattern.ObservationExpr) bool
 	obs = func(e pattern.ObservationExpr) bool {

@@ -904,41 +904,46 @@ func equalities(s string) []cmp {
 		return nil
 	}
 	var out []cmp
-	var walk func(e pattern.ComparisonExpr) bool
-	walk = func(e pattern.ComparisonExpr) bool {
-		switch x := e.(type) {
-		case *pattern.Comparison:
-			if x.Not || x.Op != pattern.Equal {
-				return false
-			}
-			var v string
-			switch c := x.Value.(type) {
-			case pattern.String:
-				v = string(c)
-			case pattern.Int:
-				v = strconv.FormatInt(int64(c), 10)
-			default:
-				return false
-			}
-			out = append(out, cmp{x.Path.String(), v})
-			return true
-		case *pattern.BooleanExpr:
-			if x.Op != pattern.And {
-				return false
-			}
-			for _, o := range x.Operands {
-				if !walk(o) {
-					return false
-				}
-			}
-			return true
+	all := eachAnded(ob.Expr, func(x *pattern.Comparison) bool {
+		if x.Not || x.Op != pattern.Equal {
+			return false
 		}
-		return false
-	}
-	if !walk(ob.Expr) {
+		var v string
+		switch c := x.Value.(type) {
+		case pattern.String:
+			v = string(c)
+		case pattern.Int:
+			v = strconv.FormatInt(int64(c), 10)
+		default:
+			return false
+		}
+		out = append(out, cmp{x.Path.String(), v})
+		return true
+	})
+	if !all {
 		return nil
 	}
 	return out
+}
+
+// eachAnded calls f on every comparison of e, and reports whether e joins
+// its comparisons by AND alone and f took each of them.
+func eachAnded(e pattern.ComparisonExpr, f func(*pattern.Comparison) bool) bool {
+	switch x := e.(type) {
+	case *pattern.Comparison:
+		return f(x)
+	case *pattern.BooleanExpr:
+		if x.Op != pattern.And {
+			return false
+		}
+		for _, o := range x.Operands {
+			if !eachAnded(o, f) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // attributeFromCmps finds the one attribute a set of equalities describes,

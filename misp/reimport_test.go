@@ -10,37 +10,16 @@ import (
 	"mosaic/stix"
 )
 
-// mixedTLPEvent is a red event with an amber attribute, an untagged one,
-// an object whose attributes are all amber and one with an amber and an
-// untagged attribute.
-const mixedTLPEvent = `{"Event": {
-  "uuid": "5a8c3f1e-7b2d-4c9a-8e6f-1d2b3c4d5e6f", "info": "Mixed TLP", "date": "2026-10-01",
-  "timestamp": "1790812800", "published": false,
-  "Orgc": {"name": "ACME CERT", "uuid": "6b9d4e2f-8c3e-4dab-9f70-2e3c4d5e6f70"},
-  "Tag": [{"name": "tlp:red"}],
-  "Attribute": [
-    {"uuid": "7cae5f30-9d4f-4ebc-a081-3f4d5e6f7081", "type": "domain", "category": "Network activity",
-     "value": "amber.example", "to_ids": true, "timestamp": "1790812800", "Tag": [{"name": "tlp:amber"}]},
-    {"uuid": "8dbf6041-ae50-4fcd-b192-405e6f708192", "type": "ip-dst", "category": "Network activity",
-     "value": "198.51.100.9", "to_ids": false, "timestamp": "1790812800"}
-  ],
-  "Object": [
-    {"uuid": "9ec07152-bf61-40de-83a3-516f708192a3", "name": "file", "meta-category": "file", "timestamp": "1790812800",
-     "Attribute": [
-       {"uuid": "afd18263-c072-41ef-94b4-627081a2b3c4", "type": "filename", "object_relation": "filename", "category": "Payload delivery",
-        "value": "amber.exe", "to_ids": false, "timestamp": "1790812800", "Tag": [{"name": "tlp:amber"}]},
-       {"uuid": "b0e29374-d183-4201-a5c5-738192b3c4d5", "type": "md5", "object_relation": "md5", "category": "Payload delivery",
-        "value": "0749bae92ca336a02c83d126e04ec628", "to_ids": true, "timestamp": "1790812800", "Tag": [{"name": "tlp:amber"}]}
-     ]},
-    {"uuid": "c1f3a485-e294-4312-b6d6-849203c4d5e6", "name": "file", "meta-category": "file", "timestamp": "1790812800",
-     "Attribute": [
-       {"uuid": "d204b596-f3a5-4423-87e7-95a314d5e6f7", "type": "filename", "object_relation": "filename", "category": "Payload delivery",
-        "value": "half.exe", "to_ids": false, "timestamp": "1790812800", "Tag": [{"name": "tlp:amber"}]},
-       {"uuid": "e315c6a7-04b6-4534-98f8-a6b425e6f708", "type": "sha1", "object_relation": "sha1", "category": "Payload delivery",
-        "value": "77b0c41b7d340b8a3d903f21347bbf06aa766b5b", "to_ids": false, "timestamp": "1790812800"}
-     ]}
-  ]
-}}`
+// mixedTLPEvent (testdata/mixed-tlp.json) is a red event with an amber
+// attribute, an untagged one, an object whose attributes are all amber and
+// one with an amber and an untagged attribute.
+var mixedTLPEvent = func() string {
+	b, err := os.ReadFile(filepath.Join("testdata", "mixed-tlp.json"))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // TestAttributeTLPWins checks that an attribute's own tlp tag decides its
 // TLP, looser or stricter than its event's, and that one without takes

@@ -9,31 +9,11 @@ import (
 	"testing"
 )
 
-// tlpMixedEvent is a red event with an amber attribute, an untagged one
-// and an object whose attributes are amber: MISP reads an attribute's own
-// tlp tag before its event's, and so must the import, or Mosaic's own
-// MISP export (which writes such tags) does not import back unchanged.
-const tlpMixedEvent = `{"Event": {
-  "uuid": "5a8c3f1e-7b2d-4c9a-8e6f-1d2b3c4d5e6f", "info": "Mixed TLP", "date": "2026-10-01",
-  "timestamp": "1790812800", "published": false,
-  "Orgc": {"name": "ACME CERT", "uuid": "6b9d4e2f-8c3e-4dab-9f70-2e3c4d5e6f70"},
-  "Tag": [{"name": "tlp:red"}],
-  "Attribute": [
-    {"uuid": "7cae5f30-9d4f-4ebc-a081-3f4d5e6f7081", "type": "domain", "category": "Network activity",
-     "value": "amber.example", "to_ids": true, "timestamp": "1790812800", "Tag": [{"name": "tlp:amber"}]},
-    {"uuid": "8dbf6041-ae50-4fcd-b192-405e6f708192", "type": "ip-dst", "category": "Network activity",
-     "value": "198.51.100.9", "to_ids": false, "timestamp": "1790812800"}
-  ],
-  "Object": [
-    {"uuid": "9ec07152-bf61-40de-83a3-516f708192a3", "name": "file", "meta-category": "file", "timestamp": "1790812800",
-     "Attribute": [
-       {"uuid": "afd18263-c072-41ef-94b4-627081a2b3c4", "type": "filename", "object_relation": "filename", "category": "Payload delivery",
-        "value": "amber.exe", "to_ids": false, "timestamp": "1790812800", "Tag": [{"name": "tlp:amber"}]},
-       {"uuid": "b0e29374-d183-4201-a5c5-738192b3c4d5", "type": "md5", "object_relation": "md5", "category": "Payload delivery",
-        "value": "0749bae92ca336a02c83d126e04ec628", "to_ids": true, "timestamp": "1790812800", "Tag": [{"name": "tlp:amber"}]}
-     ]}
-  ]
-}}`
+// mixedTLPFile is a red event with amber attributes and objects: MISP
+// reads an attribute's own tlp tag before its event's, and so must the
+// import, or Mosaic's own MISP export (which writes such tags) does not
+// import back unchanged.
+const mixedTLPFile = "../../misp/testdata/mixed-tlp.json"
 
 // TestMISPRoundTrip imports every MISP event of the test data, exports
 // everything as MISP and imports the export again as the same
@@ -48,11 +28,7 @@ var mispImportLine = regexp.MustCompile(`: MISP event: (\d+) new, (\d+) new vers
 
 func testMISPRoundTrip(t *testing.T, store string) {
 	env, _ := interopServer(t, store)
-	mixed := filepath.Join(t.TempDir(), "mixed-tlp.json")
-	if err := os.WriteFile(mixed, []byte(tlpMixedEvent), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	files := append(globAll(t, interopMISP), mixed)
+	files := append(globAll(t, interopMISP), mixedTLPFile)
 	// The audience of the issue's report: with originator, a changed
 	// object is refused (409) rather than stored as a new version.
 	envelope := []string{"--audience", "originator"}
