@@ -325,19 +325,21 @@ func CarriesEnvelope(o mosaic.StoredObject) bool {
 // HandlingStarts reports, for each of objs in order, whether a handling
 // object is written immediately before it: before each run of consecutive
 // objects that do not carry their envelope and are handled alike, at most
-// MaxHandlingNames long.
-func HandlingStarts(objs []mosaic.StoredObject) []bool {
-	out := make([]bool, len(objs))
+// MaxHandlingNames long. carries says for each whether it carries its
+// envelope (CarriesEnvelope), which costs a read of the object, so that
+// callers read each once.
+func HandlingStarts(objs []mosaic.StoredObject) (starts, carries []bool) {
+	starts, carries = make([]bool, len(objs)), make([]bool, len(objs))
 	run := 0
 	for i, o := range objs {
-		if CarriesEnvelope(o) {
+		if carries[i] = CarriesEnvelope(o); carries[i] {
 			run = 0
 			continue
 		}
 		if run == 0 || run == MaxHandlingNames || !SameHandling(objs[i-1].Envelope, o.Envelope) {
-			out[i], run = true, 0
+			starts[i], run = true, 0
 		}
 		run++
 	}
-	return out
+	return starts, carries
 }

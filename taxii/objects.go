@@ -361,7 +361,7 @@ func (s *Server) fit(ctx context.Context, p page, q query) (page, error) {
 	if q.limit <= 0 || len(p.objs) == 0 {
 		return p, nil
 	}
-	starts := stix.HandlingStarts(p.objs)
+	starts, _ := stix.HandlingStarts(p.objs)
 	n := 0
 	for i := range p.objs {
 		cost := 1
@@ -432,16 +432,16 @@ func renderEnvelope(p page) ([]byte, error) {
 // withHandling returns objs as served: each that carries its envelope
 // with it, and each run of the others after their handling object.
 func withHandling(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
-	env, err := withEnvelopes(objs)
+	starts, carries := stix.HandlingStarts(objs)
+	env, err := withEnvelopes(objs, carries)
 	if err != nil {
 		return nil, err
 	}
-	starts := stix.HandlingStarts(objs)
 	out := make([]json.RawMessage, 0, len(objs))
 	for i := range objs {
 		if starts[i] {
 			j := i + 1
-			for j < len(objs) && !starts[j] && !stix.CarriesEnvelope(objs[j]) {
+			for j < len(objs) && !starts[j] && !carries[j] {
 				j++
 			}
 			out = append(out, stix.HandlingObject(objs[i:j]))
@@ -452,9 +452,9 @@ func withHandling(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
 }
 
 // withEnvelopes adds the envelope extension to each object that carries
-// it (stix.CarriesEnvelope), on every core for a large page: it
-// re-encodes the object. The others are as stored.
-func withEnvelopes(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
+// it (carries, from stix.HandlingStarts), on every core for a large page:
+// it re-encodes the object. The others are as stored.
+func withEnvelopes(objs []mosaic.StoredObject, carries []bool) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, len(objs))
 	const chunk = 64
 	var next atomic.Int64
@@ -466,7 +466,7 @@ func withEnvelopes(objs []mosaic.StoredObject) ([]json.RawMessage, error) {
 				return
 			}
 			for i := lo; i < min(lo+chunk, len(objs)); i++ {
-				if !stix.CarriesEnvelope(objs[i]) {
+				if !carries[i] {
 					out[i] = objs[i].Object
 					continue
 				}
