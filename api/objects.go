@@ -145,12 +145,13 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 		return err
 	}
 	turns := s.gate.Turns()
+	l, err := turns.List(r.Context(), v)
+	if err != nil {
+		return err
+	}
+	defer l.Done()
 	body, err := func() ([]byte, error) {
-		done, err := turns.List(r.Context(), v)
-		if err != nil {
-			return nil, err
-		}
-		defer done()
+		defer l.Rendered()
 		action := "objects.list"
 		if f.Query != "" {
 			action = "objects.search"
@@ -172,8 +173,9 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if err != nil {
 		return err
 	}
-	// The turn is back before the client reads: one that never does
-	// holds only its own connection, and that no longer than the pace.
+	// The shared listing turn is back before the client reads: one that
+	// never does holds only turns of its own user's and a writing turn,
+	// and those no longer than the pace.
 	middleware.WritePaced(w, http.StatusOK, body, "application/json", turns.Pace())
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -142,10 +141,12 @@ func TestSlowUploadIsCutOff(t *testing.T) {
 	}
 }
 
-// Clients that ask for large pages and never read them hold no listing
-// turn: another user's listing is served.
+// Clients that ask for large pages and never read them hold no shared
+// listing turn: another user's listing is served. They hold their own
+// user's turns until the pages are written, so that the user's next
+// listing waits and is refused, and pages in memory stay bounded.
 func TestUnreadListingsDoNotHoldOthersUp(t *testing.T) {
-	h := newGatedHarness(t, gate.Limits{})
+	h := newGatedHarness(t, gate.Limits{ListingTurnsPerUser: 2, UserTurnWait: 200 * time.Millisecond})
 	desc := `,"description":"` + strings.Repeat("d", 13<<10) + `"`
 	for b := range 3 {
 		objs := make([]string, 300+b)
@@ -164,28 +165,38 @@ func TestUnreadListingsDoNotHoldOthersUp(t *testing.T) {
 		return err
 	}}
 	q := url.Values{"limit": {"1000"}}.Encode()
-	started := make(chan error, gate.MaxListing)
-	for range gate.MaxListing {
+	const asked = gate.MaxListing
+	answers := make(chan string, asked)
+	for range asked {
 		c := rawRequest(t, h, small, "pa-analyst", "GET /api/v1/objects?"+q+" HTTP/1.1\r\n", nil)
 		go func() {
-			// The answer has begun: the page is rendered. Nothing more
-			// is read.
+			// The answer has begun: the page is rendered, or the
+			// listing refused. Nothing more is read.
 			line, err := bufio.NewReader(c).ReadString('\n')
-			if err == nil && !strings.HasPrefix(line, "HTTP/1.1 200") {
-				err = fmt.Errorf("answer %q", line)
+			if err != nil {
+				line = err.Error()
 			}
-			started <- err
+			answers <- line
 		}()
 	}
-	for range gate.MaxListing {
+	begun, refused := 0, 0
+	for range asked {
 		select {
-		case err := <-started:
-			if err != nil {
-				t.Fatal(err)
+		case line := <-answers:
+			switch {
+			case strings.HasPrefix(line, "HTTP/1.1 200"):
+				begun++
+			case strings.HasPrefix(line, "HTTP/1.1 429"):
+				refused++
+			default:
+				t.Fatalf("answer %q", line)
 			}
 		case <-time.After(time.Minute):
-			t.Fatal("a listing was not answered while the user's other listings went unread")
+			t.Fatal("a listing was neither answered nor refused")
 		}
+	}
+	if begun != 2 || refused != asked-2 {
+		t.Fatalf("%d listings of one user's: %d answered, %d refused; want 2 answered (the user's turns), the rest refused", asked, begun, refused)
 	}
 	r := served(t, "a listing", func() response { return h.do("pb-analyst", "GET", "/api/v1/objects", nil, "", nil) })
 	if r.status != http.StatusOK {

@@ -63,6 +63,9 @@ func (l Limits) withDefaults() Limits {
 	if l.ListingTurnsPerUser <= 0 {
 		l.ListingTurnsPerUser = DefaultListingTurnsPerUser
 	}
+	// More than every user shares would mean nothing more.
+	l.ReadingTurnsPerUser = min(l.ReadingTurnsPerUser, MaxReading)
+	l.ListingTurnsPerUser = min(l.ListingTurnsPerUser, MaxListing)
 	if l.UserTurnWait <= 0 {
 		l.UserTurnWait = DefaultUserTurnWait
 	}

@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -188,30 +189,92 @@ func TestTurnsBoundHeldBodies(t *testing.T) {
 
 func TestListingTurns(t *testing.T) {
 	turns := NewTurns()
-	var dones []func()
+	var held []*Listing
 	for range MaxListing {
-		done, err := turns.List(context.Background(), mosaic.Viewer{UserID: int64(len(dones))})
+		l, err := turns.List(context.Background(), mosaic.Viewer{UserID: int64(len(held))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dones = append(dones, done)
+		held = append(held, l)
 	}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := turns.List(cancelled, mosaic.Viewer{UserID: 100}); mosaic.ErrorCode(err) != mosaic.CodeUnavailable {
 		t.Fatalf("a listing beyond the turns: %v", err)
 	}
-	dones[0]()
-	done, err := turns.List(cancelled, mosaic.Viewer{UserID: 100})
+	held[0].Done()
+	l, err := turns.List(cancelled, mosaic.Viewer{UserID: 100})
 	if err != nil {
 		// Both cases of the select may be ready; either answer is right,
 		// but a free turn must be taken when the context is live.
-		done, err = turns.List(context.Background(), mosaic.Viewer{UserID: int64(len(dones))})
+		l, err = turns.List(context.Background(), mosaic.Viewer{UserID: int64(len(held))})
 	}
 	if err != nil {
 		t.Fatalf("after a turn came back: %v", err)
 	}
-	done()
+	l.Done()
+	for _, l := range held {
+		l.Done()
+	}
+}
+
+// Pages being written hold a writing turn each, not a listing turn: more
+// listings than MaxListing may be written at once, up to MaxWriting, and
+// no more, so that slow readers hold a bounded number of pages in memory.
+func TestWritingTurns(t *testing.T) {
+	turns := NewTurns()
+	ctx := context.Background()
+	var writing []*Listing
+	for i := range MaxWriting {
+		l, err := turns.List(ctx, mosaic.Viewer{UserID: int64(i)})
+		if err != nil {
+			t.Fatalf("listing %d: %v", i, err)
+		}
+		l.Rendered()
+		l.Rendered() // a second call gives nothing back twice
+		writing = append(writing, l)
+	}
+	waiting, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := turns.List(waiting, mosaic.Viewer{UserID: 100}); mosaic.ErrorCode(err) != mosaic.CodeUnavailable {
+		t.Fatalf("a listing while %d pages are being written: %v, want to wait", MaxWriting, err)
+	}
+	writing[0].Done()
+	writing[0].Done()
+	l, err := turns.List(ctx, mosaic.Viewer{UserID: 100})
+	if err != nil {
+		t.Fatalf("after one page was written: %v", err)
+	}
+	l.Done()
+	for _, l := range writing[1:] {
+		l.Done()
+	}
+	if len(turns.listing) != 0 || len(turns.writing) != 0 || len(turns.users) != 0 {
+		t.Fatalf("turns left taken: %d listing, %d writing, users %v", len(turns.listing), len(turns.writing), turns.users)
+	}
+}
+
+// A user's listing turn is held until the page is written, not only
+// rendered: one user's unread answers hold at most its own turns.
+func TestListingTurnHeldWhileWriting(t *testing.T) {
+	c := &clock{t: time.Now()}
+	turns := New(tokens{}, c, Limits{ListingTurnsPerUser: 2, UserTurnWait: 10 * time.Millisecond}).Turns()
+	ann := mosaic.Viewer{UserID: 1}
+	var held []*Listing
+	for range 2 {
+		l, err := turns.List(context.Background(), ann)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Rendered()
+		held = append(held, l)
+	}
+	if _, err := turns.List(context.Background(), ann); mosaic.ErrorCode(err) != mosaic.CodeRateLimited {
+		t.Fatalf("a third listing while two are being written: %v, want CodeRateLimited", err)
+	}
+	for _, l := range held {
+		l.Done()
+	}
 }
 
 // An upload announced as too large is refused at once, even while every
@@ -286,43 +349,90 @@ func TestListingTurnsPerUser(t *testing.T) {
 	turns := New(tokens{}, c, Limits{ListingTurnsPerUser: 2, UserTurnWait: 10 * time.Millisecond}).Turns()
 	ann, bob := mosaic.Viewer{UserID: 1}, mosaic.Viewer{UserID: 2}
 	ctx := context.Background()
-	var dones []func()
+	var dones []*Listing
 	for range 2 {
-		done, err := turns.List(ctx, ann)
+		l, err := turns.List(ctx, ann)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dones = append(dones, done)
+		dones = append(dones, l)
 	}
 	if _, err := turns.List(ctx, ann); mosaic.ErrorCode(err) != mosaic.CodeRateLimited {
 		t.Fatalf("a third listing of one user's: %v, want CodeRateLimited", err)
 	}
-	done, err := turns.List(ctx, bob)
+	l, err := turns.List(ctx, bob)
 	if err != nil {
 		t.Fatalf("another user's listing: %v", err)
 	}
-	done()
+	l.Done()
 	// A turn that comes back while the user waits is taken.
 	got := make(chan error, 1)
 	slow := New(tokens{}, c, Limits{ListingTurnsPerUser: 2, UserTurnWait: time.Hour}).Turns()
-	var held []func()
+	var held []*Listing
 	for range 2 {
-		d, _ := slow.List(ctx, ann)
-		held = append(held, d)
+		l, _ := slow.List(ctx, ann)
+		held = append(held, l)
 	}
 	go func() {
-		d, err := slow.List(ctx, ann)
+		l, err := slow.List(ctx, ann)
 		if err == nil {
-			d()
+			l.Done()
 		}
 		got <- err
 	}()
-	held[0]()
+	held[0].Done()
 	if err := <-got; err != nil {
 		t.Fatalf("after one of the user's turns came back: %v", err)
 	}
-	held[1]()
-	for _, d := range dones {
-		d()
+	held[1].Done()
+	for _, l := range dones {
+		l.Done()
+	}
+}
+
+// A body that has arrived whole waits for a storing turn as long as the
+// server makes it: the pace's read deadline ends with the body, so that
+// waiting behind other uploads does not end the request.
+func TestReadUploadWaitsForStoringTurn(t *testing.T) {
+	const window = 100 * time.Millisecond
+	turns := New(tokens{}, &clock{t: time.Now()}, Limits{TransferWindow: window}).Turns()
+	var held []func()
+	for range MaxStoring {
+		done, err := turns.Store(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, done)
+	}
+	body := strings.Repeat("x", FirstChunk*3)
+	got := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, done, err := turns.ReadUpload(w, r, mosaic.Viewer{UserID: 1}, 1<<20, "the limit")
+		if err == nil {
+			done()
+			if string(b) != body {
+				err = errors.New("the body came back changed")
+			}
+		}
+		got <- err
+	}))
+	defer srv.Close()
+	go func() {
+		resp, err := http.Post(srv.URL, "text/plain", strings.NewReader(body))
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(10 * window) // the body is in long before this
+	for _, done := range held {
+		done()
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("an upload that waited for a storing turn: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the upload did not get a storing turn")
 	}
 }

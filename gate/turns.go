@@ -1,11 +1,14 @@
 package gate
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 
 	"mosaic"
 	"mosaic/middleware"
@@ -17,11 +20,19 @@ import (
 const (
 	MaxReading = 8
 	MaxStoring = 2
+	// LargeBody: a body larger than this takes every storing turn
+	// (storingTurns).
+	LargeBody = 16 << 20
 	// MaxListing bounds the large listing pages being read and rendered at
-	// once: one holds up to the store's page bytes (16 MiB) two or three
-	// times over while it is encoded. A page takes milliseconds, so on two
+	// once: one holds up to the store's page bytes two or three times
+	// over while it is encoded. A page takes milliseconds, so on two
 	// cores this costs no throughput.
 	MaxListing = 8
+	// MaxWriting bounds the listing pages held in memory, from the store
+	// until their clients have them: a client that reads slowly holds
+	// one until the pace cuts it off, so one user's slow clients hold at
+	// most ListingTurnsPerUser of them.
+	MaxWriting = 16
 )
 
 // Defaults of the per-user turns in Limits.
@@ -31,7 +42,7 @@ const (
 	// connections to hold every reading turn, each sending at the pace.
 	DefaultReadingTurnsPerUser = 2
 	// DefaultListingTurnsPerUser: two of a user's listings are read from
-	// the store at once.
+	// the store, rendered or written to the client at once.
 	DefaultListingTurnsPerUser = 2
 	// DefaultUserTurnWait is how long a request waits for one of its
 	// user's turns before it is refused with 429.
@@ -48,7 +59,8 @@ const FirstChunk = 64 << 10
 // rendered at once, whichever door (REST, TAXII, the web UI) they come
 // through, and how many of them one user holds.
 type Turns struct {
-	reading, storing, listing chan struct{}
+	reading, listing, writing chan struct{}
+	storing                   *semaphore.Weighted
 	pace                      middleware.Pace
 	readingPerUser            int
 	listingPerUser            int
@@ -70,7 +82,8 @@ func NewTurns() *Turns { return newTurns(Limits{}.withDefaults()) }
 
 func newTurns(l Limits) *Turns {
 	return &Turns{
-		reading: make(chan struct{}, MaxReading), storing: make(chan struct{}, MaxStoring), listing: make(chan struct{}, MaxListing),
+		reading: make(chan struct{}, MaxReading), storing: semaphore.NewWeighted(MaxStoring), listing: make(chan struct{}, MaxListing),
+		writing:        make(chan struct{}, MaxWriting),
 		pace:           middleware.Pace{MinRate: l.MinTransferRate, Window: l.TransferWindow},
 		readingPerUser: l.ReadingTurnsPerUser, listingPerUser: l.ListingTurnsPerUser, userWait: l.UserTurnWait,
 		users: map[userKind]int{}, given: make(chan struct{}),
@@ -97,10 +110,11 @@ func (t *Turns) Read(ctx context.Context, read func() ([]byte, error)) (body []b
 	if body, err = read(); err != nil {
 		return nil, nil, err
 	}
-	if err := acquire(ctx, t.storing); err != nil {
-		return nil, nil, err
+	n := storingTurns(len(body))
+	if err := t.storing.Acquire(ctx, n); err != nil {
+		return nil, nil, turnEnded()
 	}
-	return body, func() { <-t.storing }, nil
+	return body, func() { t.storing.Release(n) }, nil
 }
 
 // ReadUpload reads r's body, of at most limit bytes (limitName names the
@@ -143,11 +157,21 @@ func (t *Turns) ReadUpload(w http.ResponseWriter, r *http.Request, v mosaic.View
 		// The client may have waited for the turn with its window
 		// full, unread: that time is the server's.
 		b.Restart()
-		rest, err := io.ReadAll(b)
-		if err != nil {
+		// One buffer the size the client announced, taken only now
+		// that the body arrives: a body is held once, not grown by
+		// doubling and copied. One of unknown length grows as it
+		// arrives.
+		var buf bytes.Buffer
+		buf.Grow(max(int(r.ContentLength), 0) + 1) // +1: ReadFrom needs room to see the end
+		buf.Write(first)
+		if _, err := buf.ReadFrom(b); err != nil {
 			return nil, err
 		}
-		return append(first, rest...), nil
+		// The body is in: waiting for a storing turn is the
+		// server's time too, and a read deadline left behind would
+		// end the request while it waits.
+		b.Close()
+		return buf.Bytes(), nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -158,27 +182,47 @@ func (t *Turns) ReadUpload(w http.ResponseWriter, r *http.Request, v mosaic.View
 // Store waits for a storing turn for a body read outside Read (a form the
 // web UI parsed); done gives it back.
 func (t *Turns) Store(ctx context.Context) (done func(), err error) {
-	if err := acquire(ctx, t.storing); err != nil {
-		return nil, err
+	if err := t.storing.Acquire(ctx, 1); err != nil {
+		return nil, turnEnded()
 	}
-	return func() { <-t.storing }, nil
+	return func() { t.storing.Release(1) }, nil
 }
 
-// List waits for one of v's listing turns and then for a shared one, to
-// be held while a page is read from the store and rendered into memory,
-// not while it is written: a client that does not read its answer must
-// not hold a turn; done gives both back.
-func (t *Turns) List(ctx context.Context, v mosaic.Viewer) (done func(), err error) {
-	mine, err := t.takeUser(ctx, userKind{user: v.UserID, listing: true}, t.listingPerUser, "listings being read")
+// A Listing holds turns for one listing: one of its user's and one of
+// the MaxWriting from the start until its answer is written (the page is
+// in memory all that time), and one of the MaxListing only while the page
+// is read from the store and rendered. A client that reads slowly, or not
+// at all, holds a turn of its own user's and a writing turn, and those no
+// longer than the pace allows.
+type Listing struct {
+	rendered, done func()
+}
+
+// List waits for one of v's listing turns, then for a writing turn and a
+// shared listing turn.
+func (t *Turns) List(ctx context.Context, v mosaic.Viewer) (*Listing, error) {
+	mine, err := t.takeUser(ctx, userKind{user: v.UserID, listing: true}, t.listingPerUser, "listings being read or written")
 	if err != nil {
 		return nil, err
 	}
-	if err := acquire(ctx, t.listing); err != nil {
+	if err := acquire(ctx, t.writing); err != nil {
 		mine()
 		return nil, err
 	}
-	return func() { <-t.listing; mine() }, nil
+	if err := acquire(ctx, t.listing); err != nil {
+		<-t.writing
+		mine()
+		return nil, err
+	}
+	rendered := sync.OnceFunc(func() { <-t.listing })
+	return &Listing{rendered: rendered, done: sync.OnceFunc(func() { rendered(); <-t.writing; mine() })}, nil
 }
+
+// Rendered gives the shared listing turn back: the page is in memory.
+func (l *Listing) Rendered() { l.rendered() }
+
+// Done gives every turn back; it may be called more than once.
+func (l *Listing) Done() { l.done() }
 
 // takeUser takes one of k's turns, of which there are most, waiting up to
 // userWait for one to come back; what names them in the refusal.
@@ -204,7 +248,7 @@ func (t *Turns) takeUser(ctx context.Context, k userKind, most int, what string)
 		case <-wait:
 			return nil, mosaic.RateLimited(time.Second, "you have %d %s already; send one after another", most, what)
 		case <-ctx.Done():
-			return nil, mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+			return nil, turnEnded()
 		}
 	}
 }
@@ -226,6 +270,22 @@ func acquire(ctx context.Context, slots chan struct{}) error {
 	case slots <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+		return turnEnded()
 	}
+}
+
+func turnEnded() error {
+	return mosaic.Errorf(mosaic.CodeUnavailable, "the request ended while waiting for its turn")
+}
+
+// storingTurns is how many of the MaxStoring turns a body of n bytes
+// takes: a body larger than LargeBody is decoded and stored alone. A
+// decoded bundle takes about ten times its size in memory (one of 32 MiB
+// and 100,000 objects about 350 MB), so two of the largest at once would
+// hold more than the rest of the server together.
+func storingTurns(n int) int64 {
+	if n > LargeBody {
+		return MaxStoring
+	}
+	return 1
 }

@@ -13,6 +13,7 @@ import (
 
 	"mosaic"
 	"mosaic/content"
+	"mosaic/gate"
 	"mosaic/middleware"
 	"mosaic/stix"
 )
@@ -270,14 +271,14 @@ func errNoObject(id string) error {
 }
 
 // listing is what the listing endpoints share: the collection, the query,
-// the page, the object in the path (for one object's endpoints), and done,
-// which gives the listing turn back.
+// the page, the object in the path (for one object's endpoints), and the
+// listing's turns.
 type listing struct {
-	c    collection
-	q    query
-	p    page
-	id   string
-	done func()
+	c     collection
+	q     query
+	p     page
+	id    string
+	turns *gate.Listing
 }
 
 // read takes the steps the listing endpoints share: the collection v may
@@ -298,11 +299,11 @@ func (s *Server) read(r *http.Request, v mosaic.Viewer, ep endpoint, action stri
 	if rd.q, err = s.parseQuery(r, ep, c.ID, rd.id); err != nil {
 		return rd, err
 	}
-	if rd.done, err = s.gate.Turns().List(r.Context(), v); err != nil {
+	if rd.turns, err = s.gate.Turns().List(r.Context(), v); err != nil {
 		return rd, err
 	}
 	if rd.p, err = s.list(r.Context(), v, c, rd.q, rd.id, all, content.Access{Action: action, Detail: detail(c, r)}); err != nil {
-		rd.done()
+		rd.turns.Done()
 		return rd, err
 	}
 	return rd, nil
@@ -324,13 +325,14 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.View
 	return s.writeRendered(w, &rd, func() ([]byte, error) { return s.envelope(r.Context(), &rd) })
 }
 
-// writeRendered renders the page rd holds with render while it holds its
-// listing turn, gives the turn back, and only then writes the page: a
-// client that never reads its answer holds only its own connection, and
-// that no longer than the pace allows.
+// writeRendered renders the page rd holds with render while it holds a
+// shared listing turn, gives that turn back, and only then writes the
+// page: a client that never reads its answer holds only turns of its own
+// user's and a writing turn, and those no longer than the pace allows.
 func (s *Server) writeRendered(w http.ResponseWriter, rd *listing, render func() ([]byte, error)) error {
+	defer rd.turns.Done()
 	b, err := func() ([]byte, error) {
-		defer rd.done()
+		defer rd.turns.Rendered()
 		return render()
 	}()
 	if err != nil {
