@@ -127,12 +127,8 @@ func (s *Store) heldElsewhere(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, 
 	var comps []string
 	for lo := 0; lo < len(ids); lo += chainQueryIDs {
 		part := ids[lo:min(lo+chainQueryIDs, len(ids))]
-		vis, vargs := policy.VisibleClause(v, "r.audience_id", "")
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT r.stix_id, o.name, r.tlp, r.orcon, r.object, a.cell, COALESCE(c.name, ''), r.modified_key
-			FROM records r JOIN orgs o ON o.id = r.originator JOIN audiences a ON a.id = r.audience_id
-			LEFT JOIN audience_compartments ac ON ac.audience_id = a.id LEFT JOIN compartments c ON c.id = ac.compartment_id
-			WHERE r.originator <> ? AND lower(r.stix_id) IN (`+placeholders(len(part))+`) AND `+vis+`
-			ORDER BY lower(r.stix_id), o.name, r.modified_key DESC`), append(append([]any{v.OrgID}, part...), vargs...)...)
+		q, args := heldElsewhereQuery(v, part)
+		rows, err := tx.QueryContext(ctx, s.q(q), args...)
 		if err != nil {
 			return nil, nil, mosaic.Internal(err, "query held contributions")
 		}
@@ -167,6 +163,21 @@ func (s *Store) heldElsewhere(ctx context.Context, tx *sql.Tx, v mosaic.Viewer, 
 		}
 	}
 	return out, comps, nil
+}
+
+// heldElsewhereQuery selects the contributions of other organisations' to
+// ids that v can see. The records lead (CROSS JOIN, and a unary + on the
+// audience column): every record of the cell shares one audience, and
+// where the statistics SQLite samples say an audience holds a record or
+// two, its planner would otherwise read every record of an audience for
+// each chunk of ids, 0.6 s where the id index takes 10 ms.
+func heldElsewhereQuery(v mosaic.Viewer, ids []any) (string, []any) {
+	vis, vargs := policy.VisibleClause(v, "+r.audience_id", "")
+	return `SELECT r.stix_id, o.name, r.tlp, r.orcon, r.object, a.cell, COALESCE(c.name, ''), r.modified_key
+			FROM records r CROSS JOIN orgs o CROSS JOIN audiences a
+			LEFT JOIN audience_compartments ac ON ac.audience_id = a.id LEFT JOIN compartments c ON c.id = ac.compartment_id
+			WHERE o.id = r.originator AND a.id = r.audience_id AND r.originator <> ? AND lower(r.stix_id) IN (` + placeholders(len(ids)) + `) AND ` + vis + `
+			ORDER BY lower(r.stix_id), o.name, r.modified_key DESC`, append(append([]any{v.OrgID}, ids...), vargs...)
 }
 
 // compartmentMembers returns the members of the compartments named, and

@@ -315,8 +315,9 @@ func (s *Store) identitySectors(ctx context.Context, tx *sql.Tx, recs []mosaic.R
 	targets = slices.Compact(targets)
 	for lo := 0; lo < len(targets); lo += chainQueryIDs {
 		part := targets[lo:min(lo+chainQueryIDs, len(targets))]
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT r.stix_id, r.audience_id, a.cell, r.modified_key, r.object FROM records r JOIN audiences a ON a.id = r.audience_id
-			WHERE r.stix_id IN (`+placeholders(len(part))+`)`), part...)
+		// The records lead, as in heldElsewhereQuery.
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT r.stix_id, r.audience_id, a.cell, r.modified_key, r.object FROM records r CROSS JOIN audiences a
+			WHERE a.id = r.audience_id AND r.stix_id IN (`+placeholders(len(part))+`)`), part...)
 		if err != nil {
 			return nil, mosaic.Internal(err, "query identities")
 		}

@@ -1,0 +1,4 @@
+package sqlstore
+
+// HeldElsewhereQuery is heldElsewhereQuery, for the plan tests.
+var HeldElsewhereQuery = heldElsewhereQuery
