@@ -45,6 +45,13 @@ type Config struct {
 	RateBurst     int     `json:"rate_burst" help:"API request burst per user"`
 	AuthFailures  int     `json:"auth_failures_per_minute" help:"failed authentications per minute per client address before 429"`
 
+	UploadTurnsPerUser  int      `json:"upload_turns_per_user" help:"uploads of one user read or stored at once"`
+	ListingTurnsPerUser int      `json:"listing_turns_per_user" help:"listings of one user built or written at once"`
+	UserTurnWait        Duration `json:"user_turn_wait" help:"how long a request waits for one of its user's turns before 429"`
+	MinTransferRate     int64    `json:"min_transfer_rate" help:"slowest an upload may arrive and a listing be read, bytes per second"`
+	TransferWindow      Duration `json:"transfer_window" help:"time over which min_transfer_rate is averaged"`
+	MemoryLimit         int64    `json:"memory_limit" help:"soft limit of the Go runtime's memory, bytes; 0: GOMEMLIMIT or none"`
+
 	TokenLifetime Duration `json:"token_lifetime" help:"default lifetime of new API tokens (e.g. 90d, 12h)"`
 	AuditFlush    Duration `json:"audit_flush" help:"longest time a read's audit record waits before it is written"`
 	LogLevel      string   `json:"log_level" help:"debug, info, warn or error"`
@@ -75,9 +82,16 @@ func Default() Config {
 		RatePerSecond:    50,
 		RateBurst:        200,
 		AuthFailures:     30,
-		TokenLifetime:    Duration(90 * 24 * time.Hour),
-		AuditFlush:       Duration(time.Second),
-		LogLevel:         "info",
+
+		UploadTurnsPerUser:  2,
+		ListingTurnsPerUser: 2,
+		UserTurnWait:        Duration(10 * time.Second),
+		MinTransferRate:     64 << 10,
+		TransferWindow:      Duration(10 * time.Second),
+		MemoryLimit:         768 << 20,
+		TokenLifetime:       Duration(90 * 24 * time.Hour),
+		AuditFlush:          Duration(time.Second),
+		LogLevel:            "info",
 
 		DeconflictDailyBudget: 100_000,
 		DeconflictMaxBatch:    1000,
@@ -141,7 +155,9 @@ func (c Config) Validate() error {
 		}
 	}
 	for name, v := range map[string]int64{"max_body_bytes": c.MaxBodyBytes, "max_bundle_objects": int64(c.MaxBundleObjects), "max_object_bytes": int64(c.MaxObjectBytes),
-		"max_string_bytes": int64(c.MaxStringBytes), "max_depth": int64(c.MaxDepth), "max_page_size": int64(c.MaxPageSize), "rate_burst": int64(c.RateBurst), "auth_failures_per_minute": int64(c.AuthFailures)} {
+		"max_string_bytes": int64(c.MaxStringBytes), "max_depth": int64(c.MaxDepth), "max_page_size": int64(c.MaxPageSize), "rate_burst": int64(c.RateBurst), "auth_failures_per_minute": int64(c.AuthFailures),
+		"upload_turns_per_user": int64(c.UploadTurnsPerUser), "listing_turns_per_user": int64(c.ListingTurnsPerUser), "min_transfer_rate": c.MinTransferRate,
+		"user_turn_wait": int64(c.UserTurnWait), "transfer_window": int64(c.TransferWindow)} {
 		if v <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive", name))
 		}
@@ -151,6 +167,9 @@ func (c Config) Validate() error {
 	}
 	if c.DeconflictEvaluator != "" && c.DeconflictEvaluatorSecret == "" {
 		errs = append(errs, errors.New("deconflict_evaluator needs deconflict_evaluator_secret"))
+	}
+	if c.MemoryLimit < 0 {
+		errs = append(errs, errors.New("memory_limit must be 0 (none) or positive"))
 	}
 	if c.RatePerSecond <= 0 {
 		errs = append(errs, errors.New("rate_per_second must be positive"))

@@ -39,6 +39,20 @@ func TestDefaultsValid(t *testing.T) {
 	}
 }
 
+// The limits of the gate's turns and the memory limit are settings like
+// any other, by flag and environment too.
+func TestTurnSettings(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	c, _, err := Load(fs, []string{"--upload-turns-per-user=3", "--user-turn-wait=5s", "--memory-limit=0"}, []string{"MOSAIC_MIN_TRANSFER_RATE=1024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UploadTurnsPerUser != 3 || c.ListingTurnsPerUser != 2 || time.Duration(c.UserTurnWait) != 5*time.Second ||
+		c.MinTransferRate != 1024 || time.Duration(c.TransferWindow) != 10*time.Second || c.MemoryLimit != 0 {
+		t.Fatalf("settings read as %+v", c)
+	}
+}
+
 func TestLoadFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mosaic.json")
 	os.WriteFile(path, []byte(`{"legal_bases":{"wbni":100},"addr":"127.0.0.1:9999"}`), 0o600)
@@ -52,7 +66,8 @@ func TestLoadFile(t *testing.T) {
 			t.Errorf("%v: addr %s, legal bases %v", args, c.Addr, c.LegalBases)
 		}
 	}
-	for _, bad := range []string{"--audit-flush=0s", "--token-lifetime=0d"} {
+	for _, bad := range []string{"--audit-flush=0s", "--token-lifetime=0d", "--upload-turns-per-user=0", "--listing-turns-per-user=-1",
+		"--user-turn-wait=0s", "--min-transfer-rate=0", "--transfer-window=0s", "--memory-limit=-1"} {
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
 		if _, _, err := Load(fs, []string{bad}, nil); err == nil {
 			t.Errorf("%s accepted", bad)

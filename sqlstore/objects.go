@@ -404,8 +404,11 @@ func (s *Store) chains(ctx context.Context, tx *sql.Tx, originator int64, recs [
 
 // MaxPageBytes bounds the STIX content of one page: a page ends early, with
 // a cursor to go on, once its objects pass this size, so that a page of a
-// thousand large objects is not held in memory whole.
-const MaxPageBytes = 16 << 20
+// thousand large objects is not held in memory whole. A page is held until
+// its client has read it (up to gate.MaxWriting of them, each two or three
+// times over while it is rendered), so this bounds the server's memory as
+// much as the clients' pages: 4 MiB is four thousand typical indicators.
+const MaxPageBytes = 4 << 20
 
 // Objects lists the newest visible version of each (id, originator).
 func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFilter) (mosaic.ObjectPage, error) {

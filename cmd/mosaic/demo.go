@@ -42,6 +42,7 @@ func demoCmd(ctx context.Context, args []string, e env) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("unexpected arguments %q", rest)
 	}
+	limitMemory(c, e)
 	m := &Main{Config: c, Log: newLogger(c, e)}
 	defer m.Close()
 	if err := m.OpenStore(ctx); err != nil {

@@ -426,3 +426,18 @@ func TestImportMISP(t *testing.T) {
 		t.Errorf("%d reports after importing four events:\n%s", reports, out)
 	}
 }
+
+// memory_limit sets the runtime's soft limit unless GOMEMLIMIT did.
+func TestMemoryLimit(t *testing.T) {
+	c := config.Default()
+	if got := memoryLimit(c, nil); got != 768<<20 {
+		t.Errorf("default: %d", got)
+	}
+	if got := memoryLimit(c, []string{"HOME=/root", "GOMEMLIMIT=2GiB"}); got != 0 {
+		t.Errorf("with GOMEMLIMIT set: %d, want 0 (the runtime's own)", got)
+	}
+	c.MemoryLimit = 0
+	if got := memoryLimit(c, nil); got != 0 {
+		t.Errorf("memory_limit 0: %d", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -102,6 +103,9 @@ func (m *Main) Open(ctx context.Context) error {
 	// failed sign-ins count the same through REST and TAXII.
 	g := gate.New(m.Store, m.Clock, gate.Limits{
 		RatePerSecond: m.Config.RatePerSecond, RateBurst: m.Config.RateBurst, AuthFailuresPerMinute: m.Config.AuthFailures,
+		ReadingTurnsPerUser: m.Config.UploadTurnsPerUser, ListingTurnsPerUser: m.Config.ListingTurnsPerUser,
+		UserTurnWait:    time.Duration(m.Config.UserTurnWait),
+		MinTransferRate: m.Config.MinTransferRate, TransferWindow: time.Duration(m.Config.TransferWindow),
 	})
 	a := api.New(m.Content, m.Store, api.Limits{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize,
@@ -218,6 +222,26 @@ func loadConfig(name string, args []string, e env) (config.Config, []string, err
 	return c, rest, nil
 }
 
+// limitMemory sets the Go runtime's soft memory limit to memory_limit,
+// unless GOMEMLIMIT set one: near it the garbage collector works harder
+// rather than let the heap grow to twice what is live. The turns bound
+// what is live (BENCHMARKS.md, Memory); the limit keeps the peak near it.
+func limitMemory(c config.Config, e env) {
+	if n := memoryLimit(c, e.environ); n > 0 {
+		debug.SetMemoryLimit(n)
+	}
+}
+
+// memoryLimit is the limit limitMemory sets, 0 for none.
+func memoryLimit(c config.Config, environ []string) int64 {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "GOMEMLIMIT=") {
+			return 0 // the runtime read it at start
+		}
+	}
+	return c.MemoryLimit
+}
+
 func serveCmd(ctx context.Context, args []string, e env) error {
 	c, rest, err := loadConfig("serve", args, e)
 	if err != nil {
@@ -226,6 +250,7 @@ func serveCmd(ctx context.Context, args []string, e env) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("unexpected arguments %q", rest)
 	}
+	limitMemory(c, e)
 	m := &Main{Config: c, Log: newLogger(c, e)}
 	if err := m.Open(ctx); err != nil {
 		m.Close()
