@@ -510,20 +510,21 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if err != nil {
 		return err
 	}
-	es, err := s.store.AuditEntries(r.Context(), after, limit)
-	if err != nil {
-		return err
-	}
-	if es == nil {
-		es = []mosaic.AuditEntry{}
-	}
-	if err := s.content.Audit(v, content.Access{Action: "audit.read", Detail: r.URL.RawQuery}, nil, mosaic.Allowed); err != nil {
-		return err
-	}
-	page := AuditPage{Entries: es}
-	if len(es) == limit {
-		page.Next = strconv.FormatInt(es[len(es)-1].Seq, 10)
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return s.listed(w, r, v, func() (any, error) {
+		es, err := s.store.AuditEntries(r.Context(), after, limit)
+		if err != nil {
+			return nil, err
+		}
+		if es == nil {
+			es = []mosaic.AuditEntry{}
+		}
+		if err := s.content.Audit(v, content.Access{Action: "audit.read", Detail: r.URL.RawQuery}, nil, mosaic.Allowed); err != nil {
+			return nil, err
+		}
+		page := AuditPage{Entries: es}
+		if len(es) == limit {
+			page.Next = strconv.FormatInt(es[len(es)-1].Seq, 10)
+		}
+		return page, nil
+	})
 }

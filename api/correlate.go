@@ -34,18 +34,20 @@ func (s *Server) correlations(w http.ResponseWriter, r *http.Request, v mosaic.V
 	if err != nil {
 		return err
 	}
-	c, err := s.content.Correlations(r.Context(), v, r.PathValue("id"), limit, before, content.Access{Action: "objects.correlations", Detail: r.URL.RawQuery})
-	if err != nil {
-		return err
-	}
-	page := CorrelationPage{Objects: []Correlated{}}
-	for _, o := range c.Objects {
-		page.Objects = append(page.Objects, Correlated{Object: apiObject(o.StoredObject), Shared: o.Shared})
-	}
-	if page.Next, err = s.cursors.Seal(r.Context(), c.Next); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, page)
+	return s.listed(w, r, v, func() (any, error) {
+		c, err := s.content.Correlations(r.Context(), v, r.PathValue("id"), limit, before, content.Access{Action: "objects.correlations", Detail: r.URL.RawQuery})
+		if err != nil {
+			return nil, err
+		}
+		page := CorrelationPage{Objects: []Correlated{}}
+		for _, o := range c.Objects {
+			page.Objects = append(page.Objects, Correlated{Object: apiObject(o.StoredObject), Shared: o.Shared})
+		}
+		if page.Next, err = s.cursors.Seal(r.Context(), c.Next); err != nil {
+			return nil, err
+		}
+		return page, nil
+	})
 }
 
 // observableKinds maps what GET /api/v1/observables takes as type to the
@@ -100,13 +102,15 @@ func (s *Server) observables(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if f.Before, err = s.cursorParam(r, q); err != nil {
 		return err
 	}
-	page, err := s.content.List(r.Context(), v, f, content.Access{Action: "observables.occurrences", Detail: r.URL.RawQuery})
-	if err != nil {
-		return err
-	}
-	out.Objects = apiObjects(page.Objects)
-	if out.Next, err = s.cursors.Seal(r.Context(), page.Next); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return s.listed(w, r, v, func() (any, error) {
+		page, err := s.content.List(r.Context(), v, f, content.Access{Action: "observables.occurrences", Detail: r.URL.RawQuery})
+		if err != nil {
+			return nil, err
+		}
+		out.Objects = apiObjects(page.Objects)
+		if out.Next, err = s.cursors.Seal(r.Context(), page.Next); err != nil {
+			return nil, err
+		}
+		return out, nil
+	})
 }

@@ -144,14 +144,7 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if f.Before, err = s.cursorParam(r, q); err != nil {
 		return err
 	}
-	turns := s.gate.Turns()
-	l, err := turns.List(r.Context(), v)
-	if err != nil {
-		return err
-	}
-	defer l.Done()
-	body, err := func() ([]byte, error) {
-		defer l.Rendered()
+	return s.listed(w, r, v, func() (any, error) {
 		action := "objects.list"
 		if f.Query != "" {
 			action = "objects.search"
@@ -164,7 +157,30 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 		if err != nil {
 			return nil, err
 		}
-		b, err := json.Marshal(ObjectPage{Objects: apiObjects(page.Objects), Next: next})
+		return ObjectPage{Objects: apiObjects(page.Objects), Next: next}, nil
+	})
+}
+
+// listed answers with the page build returns, built in one of v's listing
+// turns (gate.Turns.List) and written at the pace. Every answer that may
+// be large (a listing, an object's versions, correlations, occurrences,
+// the audit) is held in memory until its client has read it, so each
+// counts against the same turns, and a client that never reads holds only
+// its own user's.
+func (s *Server) listed(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, build func() (any, error)) error {
+	turns := s.gate.Turns()
+	l, err := turns.List(r.Context(), v)
+	if err != nil {
+		return err
+	}
+	defer l.Done()
+	body, err := func() ([]byte, error) {
+		defer l.Rendered()
+		page, err := build()
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(page)
 		if err != nil {
 			return nil, mosaic.Internal(err, "encode answer")
 		}
@@ -173,9 +189,6 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 	if err != nil {
 		return err
 	}
-	// The shared listing turn is back before the client reads: one that
-	// never does holds only turns of its own user's and a writing turn,
-	// and those no longer than the pace.
 	middleware.WritePaced(w, http.StatusOK, body, "application/json", turns.Pace())
 	return nil
 }
@@ -202,16 +215,18 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, v mosaic.View
 	default:
 		return invalidParam("versions", "want latest or all")
 	}
-	// Every visible version is read, to say whose version is shown.
-	objs, err := s.content.Get(r.Context(), v, r.PathValue("id"), true, content.Access{Action: "objects.get"})
-	if err != nil {
-		return err
-	}
-	out := ObjectVersions{Object: apiObject(objs[0]), Contributions: content.Contributions(objs)}
-	if all {
-		out.Versions = apiObjects(objs)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return s.listed(w, r, v, func() (any, error) {
+		// Every visible version is read, to say whose version is shown.
+		objs, err := s.content.Get(r.Context(), v, r.PathValue("id"), true, content.Access{Action: "objects.get"})
+		if err != nil {
+			return nil, err
+		}
+		out := ObjectVersions{Object: apiObject(objs[0]), Contributions: content.Contributions(objs)}
+		if all {
+			out.Versions = apiObjects(objs)
+		}
+		return out, nil
+	})
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {

@@ -19,6 +19,7 @@ import (
 	"mosaic/gate"
 	"mosaic/ingest"
 	"mosaic/stix"
+	"mosaic/storetest"
 )
 
 // newGatedHarness is newHarness on sqlite with a gate of limits l.
@@ -158,20 +159,33 @@ func TestUnreadListingsDoNotHoldOthersUp(t *testing.T) {
 		}
 	}
 	h.token("pb-analyst")
-	// A small receive buffer, so that the server's writes stall early.
+	const asked = gate.MaxListing
+	begun, refused := stallListings(t, h, "pa-analyst", asked)
+	if begun != 2 || refused != asked-2 {
+		t.Fatalf("%d listings of one user's: %d answered, %d refused; want 2 answered (the user's turns), the rest refused", asked, begun, refused)
+	}
+	r := served(t, "a listing", func() response { return h.do("pb-analyst", "GET", "/api/v1/objects", nil, "", nil) })
+	if r.status != http.StatusOK {
+		t.Fatalf("another user's listing: %d %.300s", r.status, r.body)
+	}
+}
+
+// stallListings asks for n listings of user's of a thousand objects and
+// reads no more of each answer than its status line, with a small receive
+// buffer, so that the server's writes stall early; it returns how many
+// were answered (200) and how many refused (429).
+func stallListings(t *testing.T, h *harness, user string, n int) (begun, refused int) {
+	t.Helper()
 	small := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var err error
 		_ = rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
 		return err
 	}}
 	q := url.Values{"limit": {"1000"}}.Encode()
-	const asked = gate.MaxListing
-	answers := make(chan string, asked)
-	for range asked {
-		c := rawRequest(t, h, small, "pa-analyst", "GET /api/v1/objects?"+q+" HTTP/1.1\r\n", nil)
+	answers := make(chan string, n)
+	for range n {
+		c := rawRequest(t, h, small, user, "GET /api/v1/objects?"+q+" HTTP/1.1\r\n", nil)
 		go func() {
-			// The answer has begun: the page is rendered, or the
-			// listing refused. Nothing more is read.
 			line, err := bufio.NewReader(c).ReadString('\n')
 			if err != nil {
 				line = err.Error()
@@ -179,8 +193,7 @@ func TestUnreadListingsDoNotHoldOthersUp(t *testing.T) {
 			answers <- line
 		}()
 	}
-	begun, refused := 0, 0
-	for range asked {
+	for range n {
 		select {
 		case line := <-answers:
 			switch {
@@ -195,11 +208,34 @@ func TestUnreadListingsDoNotHoldOthersUp(t *testing.T) {
 			t.Fatal("a listing was neither answered nor refused")
 		}
 	}
-	if begun != 2 || refused != asked-2 {
-		t.Fatalf("%d listings of one user's: %d answered, %d refused; want 2 answered (the user's turns), the rest refused", asked, begun, refused)
+	return begun, refused
+}
+
+// Every answer that may be large takes a listing turn, not the listings
+// alone: while a user's two unread listings hold its turns, its request
+// for an object's versions, correlations, occurrences or the audit waits
+// and is refused, and another user's is served.
+func TestLargeAnswersTakeListingTurns(t *testing.T) {
+	h := newGatedHarness(t, gate.Limits{ListingTurnsPerUser: 2, UserTurnWait: 200 * time.Millisecond})
+	desc := `,"description":"` + strings.Repeat("d", 13<<10) + `"`
+	objs := make([]string, 400)
+	for i := range objs {
+		objs[i] = ind(i+1, desc)
 	}
-	r := served(t, "a listing", func() response { return h.do("pb-analyst", "GET", "/api/v1/objects", nil, "", nil) })
-	if r.status != http.StatusOK {
-		t.Fatalf("another user's listing: %d %.300s", r.status, r.body)
+	if r := h.post("pa-analyst", url.Values{"audience": {"cell"}}, objs...); r.status != http.StatusCreated {
+		t.Fatalf("upload: %d %.300s", r.status, r.body)
+	}
+	h.token("pb-analyst")
+	if begun, _ := stallListings(t, h, "pa-analyst", 2); begun != 2 {
+		t.Fatalf("%d of 2 listings answered", begun)
+	}
+	id := "indicator--" + storetest.UUID(1)
+	for _, path := range []string{"/api/v1/objects/" + id + "?versions=all", "/api/v1/objects/" + id + "/correlations", "/api/v1/observables?value=10.0.0.1"} {
+		if r := h.do("pa-analyst", "GET", path, nil, "", nil); r.status != http.StatusTooManyRequests {
+			t.Errorf("%s while the user's listings go unread: %d, want 429", path, r.status)
+		}
+		if r := served(t, path, func() response { return h.do("pb-analyst", "GET", path, nil, "", nil) }); r.status != http.StatusOK {
+			t.Errorf("%s of another user's: %d %.200s", path, r.status, r.body)
+		}
 	}
 }
