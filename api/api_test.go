@@ -587,3 +587,27 @@ func TestContributions(t *testing.T) {
 		}
 	}
 }
+
+// An answer names at most MaxSkipped of an event's unmapped parts and
+// counts them all: an event of many unmappable attributes must not make
+// an answer larger than itself.
+func TestMISPSkippedBounded(t *testing.T) {
+	h := newHarness(t, stores["sqlite"])
+	seed(t, h)
+	var attrs []string
+	for i := range api.MaxSkipped + 50 {
+		attrs = append(attrs, fmt.Sprintf(`{"uuid":"%s","type":"port","category":"Network activity","value":"%d","to_ids":false}`, storetest.UUID(i+1), 1000+i))
+	}
+	event := []byte(`{"Event":{"uuid":"` + storetest.UUID(99999) + `","info":"ports","date":"2026-10-01","timestamp":"1790000000","Attribute":[` + strings.Join(attrs, ",") + `]}}`)
+	r := h.do("pa-analyst", "POST", "/api/v1/misp/events", nil, "application/json", event)
+	if r.status != 201 {
+		t.Fatalf("%d %.300s", r.status, r.body)
+	}
+	var res api.MISPResult
+	if err := json.Unmarshal(r.body, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Skipped) != api.MaxSkipped || res.SkippedCount < api.MaxSkipped+50 {
+		t.Fatalf("%d skipped named, %d counted; want %d named and at least %d counted", len(res.Skipped), res.SkippedCount, api.MaxSkipped, api.MaxSkipped+50)
+	}
+}

@@ -11,17 +11,24 @@ import (
 // and what of the event could not be mapped to STIX.
 type MISPResult struct {
 	mosaic.IngestResult
-	Skipped []misp.Skip `json:"skipped"`
+	// Skipped names the parts of the event not mapped to STIX, the
+	// first MaxSkipped of them; SkippedCount counts them all.
+	Skipped      []misp.Skip `json:"skipped"`
+	SkippedCount int         `json:"skipped_count"`
 }
+
+// MaxSkipped bounds the parts an answer names: an event of a million
+// unmappable attributes must not make an answer larger than the event.
+const MaxSkipped = 1000
 
 // postMISPEvent converts a MISP event to STIX 2.1 (package misp) and stores
 // it like a bundle, all or nothing, under the same envelope rules.
 func (s *Server) postMISPEvent(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	body, d, done, err := s.upload(w, r, v, jsonContentType)
+	body, d, up, err := s.upload(w, r, v, jsonContentType)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer up.Done()
 	if !misp.IsEvent(body) {
 		return s.content.Refuse(v, ingestAccess, mosaic.Errorf(mosaic.CodeInvalid, "the body is not a MISP event (send STIX bundles to POST /api/v1/bundles)"))
 	}
@@ -29,5 +36,9 @@ func (s *Server) postMISPEvent(w http.ResponseWriter, r *http.Request, v mosaic.
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, MISPResult{IngestResult: res, Skipped: skipped})
+	out := MISPResult{IngestResult: res, Skipped: skipped, SkippedCount: len(skipped)}
+	if len(out.Skipped) > MaxSkipped {
+		out.Skipped = out.Skipped[:MaxSkipped]
+	}
+	return s.answerUpload(w, up, out)
 }

@@ -7,6 +7,7 @@ import (
 
 	"mosaic"
 	"mosaic/content"
+	"mosaic/gate"
 	"mosaic/middleware"
 	"mosaic/policy"
 	"mosaic/stix"
@@ -39,7 +40,7 @@ var ingestAccess = content.Access{Action: "objects.ingest"}
 // upload takes the steps every upload shares: the right to contribute,
 // the content type, the envelope parameters and the body, read in the
 // gate's turns. done gives the storing turn back. A refusal is audited.
-func (s *Server) upload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, contentType func(*http.Request) error) (body []byte, d mosaic.EnvelopeDefaults, done func(), err error) {
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, contentType func(*http.Request) error) (body []byte, d mosaic.EnvelopeDefaults, up *gate.Upload, err error) {
 	if err := s.content.MayContribute(v, ingestAccess); err != nil {
 		return nil, d, nil, err
 	}
@@ -54,21 +55,35 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer,
 	if d, err = envelopeDefaults(r); err != nil {
 		return nil, d, nil, err
 	}
-	body, done, err = s.gate.Turns().ReadUpload(w, r, v, s.limits.MaxBodyBytes, "the limit")
-	return body, d, done, err
+	body, up, err = s.gate.Turns().ReadUpload(w, r, v, s.limits.MaxBodyBytes, "the limit")
+	return body, d, up, err
 }
 
 func (s *Server) postBundle(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	body, d, done, err := s.upload(w, r, v, stixContentType)
+	body, d, up, err := s.upload(w, r, v, stixContentType)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer up.Done()
 	res, _, err := s.content.Contribute(r.Context(), v, body, d, ingestAccess)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, res)
+	return s.answerUpload(w, up, res)
+}
+
+// answerUpload gives the storing turn back and then writes the answer of
+// an upload at the pace: a client that does not read it holds only one of
+// its own user's turns (the caller's up.Done gives it back), and that no
+// longer than the pace allows.
+func (s *Server) answerUpload(w http.ResponseWriter, up *gate.Upload, answer any) error {
+	up.Stored()
+	b, err := json.Marshal(answer)
+	if err != nil {
+		return mosaic.Internal(err, "encode answer")
+	}
+	middleware.WritePaced(w, http.StatusCreated, b, "application/json", s.gate.Turns().Pace())
+	return nil
 }
 
 // envelopeDefaults reads a batch's envelope defaults from the query.

@@ -407,9 +407,9 @@ func TestReadUploadWaitsForStoringTurn(t *testing.T) {
 	body := strings.Repeat("x", FirstChunk*3)
 	got := make(chan error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, done, err := turns.ReadUpload(w, r, mosaic.Viewer{UserID: 1}, 1<<20, "the limit")
+		b, up, err := turns.ReadUpload(w, r, mosaic.Viewer{UserID: 1}, 1<<20, "the limit")
 		if err == nil {
-			done()
+			up.Done()
 			if string(b) != body {
 				err = errors.New("the body came back changed")
 			}
@@ -434,5 +434,97 @@ func TestReadUploadWaitsForStoringTurn(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("the upload did not get a storing turn")
+	}
+}
+
+// A body that arrived whole in its first chunk waits for a shared reading
+// turn as long as the server makes it, as it waits for a storing turn:
+// no read deadline runs while the server reads nothing.
+func TestReadUploadWaitsForReadingTurn(t *testing.T) {
+	const window = 100 * time.Millisecond
+	turns := New(tokens{}, &clock{t: time.Now()}, Limits{TransferWindow: window}).Turns()
+	release := make(chan struct{})
+	held := make(chan struct{})
+	for range MaxReading {
+		go turns.Read(context.Background(), func() ([]byte, error) {
+			held <- struct{}{}
+			<-release
+			return nil, errors.New("released")
+		})
+	}
+	for range MaxReading {
+		<-held
+	}
+	got := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, up, err := turns.ReadUpload(w, r, mosaic.Viewer{UserID: 1}, 1<<20, "the limit")
+		if err == nil {
+			up.Done()
+		}
+		got <- err
+	}))
+	defer srv.Close()
+	go func() {
+		resp, err := http.Post(srv.URL, "text/plain", strings.NewReader("a small body"))
+		if err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(10 * window)
+	close(release)
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("a small upload that waited for a reading turn: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the upload did not get a reading turn")
+	}
+}
+
+// An upload gives its storing turn back when it is stored, before its
+// answer is written, and its user's turn only when it is done.
+func TestUploadTurns(t *testing.T) {
+	turns := New(tokens{}, &clock{t: time.Now()}, Limits{ReadingTurnsPerUser: 1, UserTurnWait: 10 * time.Millisecond}).Turns()
+	got := make(chan *Upload, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, up, err := turns.ReadUpload(w, r, mosaic.Viewer{UserID: 1}, 1<<20, "the limit")
+		if err != nil {
+			t.Error(err)
+			close(got)
+			return
+		}
+		got <- up
+	}))
+	defer srv.Close()
+	go http.Post(srv.URL, "text/plain", strings.NewReader("body"))
+	up := <-got
+	if up == nil {
+		t.FailNow()
+	}
+	if n := storingTurns(4); n != 1 || turns.storing.TryAcquire(MaxStoring) {
+		t.Fatalf("while stored: the storing turn is free (%d)", n)
+	}
+	up.Stored()
+	if !turns.storing.TryAcquire(MaxStoring) {
+		t.Fatal("after Stored: the storing turn is still held")
+	}
+	turns.storing.Release(MaxStoring)
+	if _, err := turns.takeUser(context.Background(), userKind{user: 1}, 1, "uploads"); mosaic.ErrorCode(err) != mosaic.CodeRateLimited {
+		t.Fatalf("after Stored, before Done: the user's turn is free (%v)", err)
+	}
+	up.Done()
+	up.Done()
+	mine, err := turns.takeUser(context.Background(), userKind{user: 1}, 1, "uploads")
+	if err != nil {
+		t.Fatalf("after Done: %v", err)
+	}
+	mine()
+}
+
+// A body above LargeBody takes every storing turn.
+func TestLargeBodyStoredAlone(t *testing.T) {
+	if storingTurns(LargeBody) != 1 || storingTurns(LargeBody+1) != MaxStoring {
+		t.Fatalf("storingTurns: %d at LargeBody, %d above", storingTurns(LargeBody), storingTurns(LargeBody+1))
 	}
 }

@@ -119,7 +119,7 @@ func (t *Turns) Read(ctx context.Context, read func() ([]byte, error)) (body []b
 
 // ReadUpload reads r's body, of at most limit bytes (limitName names the
 // limit in the error), for v, and returns holding a storing turn as Read
-// does; done gives it back. A body announced as larger than limit is
+// does, and one of v's reading turns (Upload). A body announced as larger than limit is
 // refused at once: it would be refused unread anyway.
 //
 // v holds one of its user's reading turns from the start until done, so
@@ -128,7 +128,7 @@ func (t *Turns) Read(ctx context.Context, read func() ([]byte, error)) (body []b
 // refused with 429), and the shared reading turn is taken only once
 // FirstChunk of it has arrived: a client that sends its headers and then
 // stalls holds none.
-func (t *Turns) ReadUpload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, limit int64, limitName string) (body []byte, done func(), err error) {
+func (t *Turns) ReadUpload(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, limit int64, limitName string) (body []byte, up *Upload, err error) {
 	if r.ContentLength > limit {
 		return nil, nil, middleware.TooLarge(r.ContentLength, limit, limitName)
 	}
@@ -153,6 +153,10 @@ func (t *Turns) ReadUpload(w http.ResponseWriter, r *http.Request, v mosaic.View
 	} else if err != nil {
 		return nil, nil, err
 	}
+	// Waiting for a shared turn is the server's time: no deadline runs
+	// while nothing is read (a body already whole would otherwise have
+	// its request ended by the server's background read).
+	b.Close()
 	body, stored, err := t.Read(r.Context(), func() ([]byte, error) {
 		// The client may have waited for the turn with its window
 		// full, unread: that time is the server's.
@@ -176,8 +180,23 @@ func (t *Turns) ReadUpload(w http.ResponseWriter, r *http.Request, v mosaic.View
 	if err != nil {
 		return nil, nil, err
 	}
-	return body, func() { stored(); mine() }, nil
+	stored = sync.OnceFunc(stored)
+	return body, &Upload{stored: stored, done: sync.OnceFunc(func() { stored(); mine() })}, nil
 }
+
+// An Upload holds the turns of a body ReadUpload has read: a storing turn
+// while it is decoded and stored, and one of its user's reading turns
+// until its answer is written, so that one user's unread answers (a TAXII
+// status lists every object) hold at most that user's turns.
+type Upload struct {
+	stored, done func()
+}
+
+// Stored gives the storing turn back: the body is stored, or refused.
+func (u *Upload) Stored() { u.stored() }
+
+// Done gives every turn back; it may be called more than once.
+func (u *Upload) Done() { u.done() }
 
 // Store waits for a storing turn for a body read outside Read (a form the
 // web UI parsed); done gives it back.

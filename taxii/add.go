@@ -15,6 +15,7 @@ import (
 
 	"mosaic"
 	"mosaic/content"
+	"mosaic/middleware"
 	"mosaic/stix"
 )
 
@@ -64,11 +65,11 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	if err := contentType(r); err != nil {
 		return err
 	}
-	body, done, err := s.gate.Turns().ReadUpload(w, r, v, s.opts.MaxContentLength, "the max_content_length")
+	body, up, err := s.gate.Turns().ReadUpload(w, r, v, s.opts.MaxContentLength, "the max_content_length")
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer up.Done()
 
 	lim := s.content.Limits()
 	raws, err := splitEnvelope(body, limitsOrDefault(lim).MaxObjects)
@@ -115,7 +116,16 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 		}
 		return err
 	}
-	return writeJSON(w, http.StatusAccepted, statusResource(st))
+	// The status lists every object, so it may be large: the storing
+	// turn is back before the client reads it, and it is written at the
+	// pace, holding only one of the user's own turns.
+	up.Stored()
+	b, err := encode(statusResource(st))
+	if err != nil {
+		return err
+	}
+	middleware.WritePaced(w, http.StatusAccepted, b, MediaType, s.gate.Turns().Pace())
+	return nil
 }
 
 // limitsOrDefault fills in the defaults of the limits this package reads

@@ -16,6 +16,7 @@ import (
 	"mosaic"
 	"mosaic/blockable"
 	"mosaic/content"
+	"mosaic/middleware"
 	"mosaic/policy"
 	"mosaic/stix"
 	"mosaic/warninglist"
@@ -349,8 +350,8 @@ func (s *Server) objectRaw(w http.ResponseWriter, r *http.Request, q *request) e
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(objs[0].Object)
+	q.listing.Rendered()
+	middleware.WritePaced(w, http.StatusOK, objs[0].Object, "application/json", s.turns.Pace())
 	return nil
 }
 

@@ -11,12 +11,18 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/gate"
+	"mosaic/middleware"
 	"mosaic/policy"
 )
 
 // page is what every template gets: the layout's needs and the page's own
 // Data.
 type page struct {
+	// listing is the request's listing turns, when it holds them
+	// (Server.listed): given back before the page is written.
+	listing *gate.Listing
+
 	Lang          string
 	Title         string
 	Nav           string // the navigation entry of this page
@@ -66,7 +72,7 @@ func translate(msgs map[string]string, key string, args ...any) string {
 }
 
 func (s *Server) newPage(q *request, nav string) *page {
-	p := &page{Lang: q.lang, Nav: nav, Viewer: q.viewer, CSRF: q.session.CSRF, msgs: messages[q.lang]}
+	p := &page{listing: q.listing, Lang: q.lang, Nav: nav, Viewer: q.viewer, CSRF: q.session.CSRF, msgs: messages[q.lang]}
 	p.SeesContent = policy.SeesContent(q.viewer)
 	p.MayContribute = policy.MayContribute(q.viewer) == nil
 	// Anyone signed in may open the requests page and see their own
@@ -122,7 +128,8 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p *page)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	if p.listing != nil {
+		p.listing.Rendered()
+	}
+	middleware.WritePaced(w, status, buf.Bytes(), "text/html; charset=utf-8", s.turns.Pace())
 }

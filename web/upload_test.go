@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -127,4 +128,90 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// One who may not contribute (a stakeholder) is refused before a byte of
+// the upload is read: it takes no reading turn and sends no body.
+func TestUploadRefusedBeforeRead(t *testing.T) {
+	e := newEnv(t)
+	s := e.signedIn(t, e.w.Stakeholder)
+	_, page := s.get("/")
+	req, body := uploadRequest(t, e, s, "/contribute", csrf(t, page), bytes.Repeat([]byte("x"), 2<<20))
+	rec := httptest.NewRecorder()
+	e.web.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || body.read.Load() {
+		t.Errorf("a stakeholder's upload: %d, body read %v; want 403 unread", rec.Code, body.read.Load())
+	}
+}
+
+// An upload's file beyond what the form parser keeps in memory waits in a
+// temporary file, which is removed when the request is done.
+func TestUploadLeavesNoTemporaryFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	e := newEnv(t)
+	a := e.signedIn(t, e.w.A)
+	_, page := a.get("/contribute")
+	big := `{"type":"bundle","id":"bundle--` + "5d0092c5-5f74-4287-9642-33f4c354e56d" + `","objects":[],"pad":"` + strings.Repeat("x", 2<<20) + `"}`
+	req, _ := uploadRequest(t, e, a, "/contribute", csrf(t, page), []byte(big))
+	rec := httptest.NewRecorder()
+	e.web.Handler().ServeHTTP(rec, req)
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range left {
+		if strings.HasPrefix(f.Name(), "multipart-") {
+			names = append(names, f.Name())
+		}
+	}
+	if len(names) > 0 {
+		t.Errorf("an upload (answered %d) left temporary files: %v", rec.Code, names)
+	}
+}
+
+// Signed-in requests count against the user's request rate, which every
+// door shares.
+func TestPagesAreRateLimited(t *testing.T) {
+	var admitted atomic.Int32
+	e := newEnv(t, func(o *web.Options) {
+		o.Admit = func(mosaic.Viewer) error {
+			if admitted.Add(1) > 3 {
+				return mosaic.RateLimited(time.Second, "rate limit of %d requests per second exceeded", 3)
+			}
+			return nil
+		}
+	})
+	a := e.signedIn(t, e.w.A)
+	admitted.Store(0)
+	for i := range 3 {
+		if resp, _ := a.get("/objects"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("page %d within the rate: %d", i, resp.StatusCode)
+		}
+	}
+	if resp, _ := a.get("/objects"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a page beyond the rate: %d, want 429", resp.StatusCode)
+	}
+}
+
+// Pages that read content take one of the user's listing turns: while
+// they are all held, the user's next such page waits, and is refused.
+func TestContentPagesTakeListingTurns(t *testing.T) {
+	turns := gate.New(nil, nil, gate.Limits{ListingTurnsPerUser: 1, UserTurnWait: 10 * time.Millisecond}).Turns()
+	e := newEnv(t, func(o *web.Options) { o.Turns = turns })
+	a := e.signedIn(t, e.w.A)
+	l, err := turns.List(bg, e.w.A)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/objects", "/objects/indicator--5d0092c5-5f74-4287-9642-33f4c354e56d", "/objects/indicator--5d0092c5-5f74-4287-9642-33f4c354e56d/raw"} {
+		if resp, _ := a.get(path); resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("%s while the user's turn is held: %d, want 429", path, resp.StatusCode)
+		}
+	}
+	l.Done()
+	if resp, _ := a.get("/objects"); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the turn came back: %d", resp.StatusCode)
+	}
 }

@@ -77,6 +77,9 @@ type Options struct {
 	// Turns bound the uploads decoded at once, together with the other
 	// doors' (default: turns of the UI's own).
 	Turns *gate.Turns
+	// Admit holds each signed-in user to the request rate every door
+	// shares (gate.Gate.Admit); nil: no rate.
+	Admit func(mosaic.Viewer) error
 	// EventPoll is how often a live stream looks for new records and
 	// checks that its session or token still holds (default one second).
 	EventPoll time.Duration
@@ -118,6 +121,7 @@ type Server struct {
 	maxUpload int64
 	formRead  time.Duration
 	turns     *gate.Turns // bound the uploads decoded at once
+	admit     func(mosaic.Viewer) error
 	poll      time.Duration
 	hits      HitSource         // nil when deconfliction is off
 	approvals *approval.Service // nil when the four-eyes pages are off
@@ -189,6 +193,7 @@ func New(o Options) (*Server, error) {
 		maxUpload: o.MaxUploadBytes,
 		formRead:  o.FormReadTime,
 		turns:     o.Turns,
+		admit:     o.Admit,
 		poll:      o.EventPoll,
 		hits:      o.Hits,
 		streamsOf: map[int64]int{}, maxStreams: o.MaxStreams, maxStreamsPerUser: o.MaxStreamsPerUser,
@@ -209,9 +214,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /language", s.public(s.setLanguage))
 	s.mux.Handle("POST /logout", s.private(s.signOut))
 	s.mux.Handle("GET /{$}", s.private(s.home))
-	s.mux.Handle("GET /objects", s.private(s.objects))
-	s.mux.Handle("GET /objects/{id}", s.private(s.object))
-	s.mux.Handle("GET /objects/{id}/raw", s.private(s.objectRaw))
+	s.mux.Handle("GET /objects", s.private(s.listed(s.objects)))
+	s.mux.Handle("GET /objects/{id}", s.private(s.listed(s.object)))
+	s.mux.Handle("GET /objects/{id}/raw", s.private(s.listed(s.objectRaw)))
 	s.mux.Handle("GET /sectors", s.private(s.gotoSector))
 	s.mux.Handle("GET /sectors/{sector}", s.private(s.sectorPage))
 	s.mux.Handle("POST /sectors/{sector}/level", s.private(s.setThreatLevel))
@@ -270,9 +275,27 @@ type request struct {
 	// file is an upload form's file, read in a reading turn while the
 	// request holds a storing turn; nil when the form had none.
 	file []byte
+	// listing holds the request's listing turns (listed), nil if none.
+	listing *gate.Listing
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, q *request) error
+
+// listed serves a page that reads content, which may be large, in one of
+// the user's listing turns, as the API's listings are (gate.Turns.List):
+// the page is rendered in a shared turn, which render gives back before it
+// writes the page at the pace.
+func (s *Server) listed(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, q *request) error {
+		l, err := s.turns.List(r.Context(), q.viewer)
+		if err != nil {
+			return err
+		}
+		defer l.Done()
+		q.listing = l
+		return h(w, r, q)
+	}
+}
 
 // public serves a page that needs no session, but knows it when there is
 // one.
@@ -342,13 +365,14 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, q *request, 
 	// within the user's own reading turns, at the minimum rate, and taking
 	// a shared turn only once its first chunk has come; the form is then
 	// parsed from memory.
-	body, done, err := s.turns.ReadUpload(w, r, q.viewer, limit, "the upload limit")
+	body, up, err := s.turns.ReadUpload(w, r, q.viewer, limit, "the upload limit")
 	if err != nil {
 		if mosaic.ErrorCode(err) == mosaic.CodeTooLarge {
 			return nil, tooLarge(limit)
 		}
 		return nil, err
 	}
+	done = up.Done
 	defer func() {
 		if err != nil {
 			done()
@@ -398,6 +422,12 @@ func (s *Server) wrap(h handlerFunc, private bool, file func(*http.Request) stri
 			return err
 		}
 		middleware.SetUser(r.Context(), q.viewer.User)
+		if q.viewer.User != "" && s.admit != nil {
+			// One budget of requests per user, whichever door.
+			if err := s.admit(q.viewer); err != nil {
+				return err
+			}
+		}
 		if private && q.viewer.User == "" {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -410,11 +440,21 @@ func (s *Server) wrap(h handlerFunc, private bool, file func(*http.Request) stri
 				return tooLarge(maxBody)
 			}
 			if file != nil {
+				// An upload is a contribution: one who may not make one
+				// takes no turn and sends no body.
+				if err := s.content.MayContribute(q.viewer, ingestAccess); err != nil {
+					return err
+				}
 				done, err := s.readUpload(w, r, q, maxBody, file)
 				if err != nil {
 					return err
 				}
 				defer done()
+				defer func() {
+					if r.MultipartForm != nil {
+						_ = r.MultipartForm.RemoveAll()
+					}
+				}()
 			} else {
 				// Signed in or not: a sign-in page's POST comes from anyone.
 				// The deadline is the network's, so wall time, whatever clock the

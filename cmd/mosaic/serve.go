@@ -139,11 +139,14 @@ func (m *Main) Open(ctx context.Context) error {
 	m.server = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute, // a 32 MiB bundle over a slow link
-		WriteTimeout:      5 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+		// Outer bounds only: uploads and large answers set deadlines of
+		// their own from the pace, and a 32 MiB body at the slowest pace
+		// allowed takes 8½ minutes, its answer written after it.
+		ReadTimeout:    10 * time.Minute,
+		WriteTimeout:   10 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.served = make(chan error, 1)
 	go func() {

@@ -24,6 +24,7 @@ func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) e
 		FailuresPerMinute: m.Config.AuthFailures,
 		MaxUploadBytes:    m.Config.MaxBodyBytes,
 		Turns:             g.Turns(),
+		Admit:             g.Admit,
 		Approvals:         approval.New(m.Store, m.Clock),
 	}
 	if m.deconflict != nil {
