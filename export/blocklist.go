@@ -3,6 +3,7 @@ package export
 import (
 	"bufio"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -13,8 +14,9 @@ import (
 )
 
 // blocklistWriter writes one value per line for a firewall or DNS
-// blocklist: the observables of one kind, each once, from objects that are
-// not revoked and whose valid_until has not passed. Plain text has no
+// blocklist: the observables of one kind, each once (an address block
+// without its host bits), from objects that are not revoked and whose
+// valid_until has not passed. Plain text has no
 // place for a TLP per line, so the header names the most restrictive TLP
 // among the entries; the reader selects by TLP what may go further.
 type blocklistWriter struct {
@@ -59,12 +61,16 @@ func (b *blocklistWriter) Object(o mosaic.StoredObject) error {
 		if o.Envelope.TLP.Rank() > b.tlp.Rank() {
 			b.tlp = o.Envelope.TLP
 		}
-		if b.seen[ob.Value] {
+		v := ob.Value
+		if b.kind == "ip" {
+			v = masked(v)
+		}
+		if b.seen[v] {
 			continue
 		}
-		b.seen[ob.Value] = true
-		if why, ok := warninglist.Reason(b.kind, ob.Value); ok {
-			if b.kind == "ip" && warninglist.TooBroad(ob.Value) {
+		b.seen[v] = true
+		if why, ok := warninglist.Reason(b.kind, v); ok {
+			if b.kind == "ip" && warninglist.TooBroad(v) {
 				b.broad++
 			} else {
 				b.warned++
@@ -72,9 +78,19 @@ func (b *blocklistWriter) Object(o mosaic.StoredObject) error {
 			b.leaveOut(why)
 			continue
 		}
-		b.values = append(b.values, ob.Value)
+		b.values = append(b.values, v)
 	}
 	return nil
+}
+
+// masked writes an address block without host bits, as a firewall reads
+// it: 11.22.33.44/16 is 11.22.0.0/16. An address, or a block without host
+// bits, is written as it is.
+func masked(v string) string {
+	if p, err := netip.ParsePrefix(v); err == nil && p.Masked() != p {
+		return p.Masked().String()
+	}
+	return v
 }
 
 // leaveOut notes a value left out, naming the first few in the summary.

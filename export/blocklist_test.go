@@ -117,6 +117,27 @@ func TestBlocklistWarnings(t *testing.T) {
 			"evil.sites.google.com\n", "left out 0 entries too broad to block and 2 on a warning list"},
 		{"url", []mosaic.StoredObject{sco(12, "url", "https://microsoft.com/"), sco(13, "url", "https://microsoft.com/evil/payload")},
 			"https://microsoft.com/evil/payload\n", "left out 0 entries too broad to block and 1 on a warning list"},
+		// An IPv6 block that stands for IPv4 addresses is judged as them
+		// (::ffff:16.0.0.0/100 is 16.0.0.0/4, 64:ff9b::808:808 is 8.8.8.8
+		// through NAT64); the local-use NAT64 prefix is reserved. A block
+		// with host bits is written without them, and once.
+		{"ip", []mosaic.StoredObject{
+			sco(20, "ipv6-addr", "::ffff:11.0.0.0/104"), sco(21, "ipv6-addr", "::ffff:16.0.0.0/100"), sco(22, "ipv6-addr", "::ffff:0:0/96"),
+			sco(23, "ipv6-addr", "64:ff9b:1::/48"), sco(24, "ipv6-addr", "64:ff9b::808:808"),
+			sco(25, "ipv4-addr", "11.22.33.44/16"), sco(26, "ipv4-addr", "11.22.99.1/16"), sco(27, "ipv4-addr", "198.51.100.77/24"),
+		}, "11.22.0.0/16\n198.51.100.0/24\n", "left out 3 entries too broad to block and 2 on a warning list"},
+		// Public suffixes, under which anyone registers, and the resolvers'
+		// own names; a site under a public suffix stays.
+		{"domain", []mosaic.StoredObject{
+			sco(30, "domain-name", "co.uk"), sco(31, "domain-name", "com.au"), sco(32, "domain-name", "github.io"), sco(33, "domain-name", "blogspot.com"),
+			sco(34, "domain-name", "dns.google"), sco(35, "domain-name", "one.one.one.one"), sco(36, "domain-name", "evil.github.io"),
+		}, "evil.github.io\n", "left out 0 entries too broad to block and 6 on a warning list"},
+		// A path of only slashes or "*" is the whole site; every path on a
+		// resolver's name is its service.
+		{"url", []mosaic.StoredObject{
+			sco(40, "url", "http://google.com/*"), sco(41, "url", "http://google.com//"), sco(42, "url", "http://co.uk/"),
+			sco(43, "url", "https://dns.google/dns-query"), sco(44, "url", "http://google.com/evil"),
+		}, "http://google.com/evil\n", "left out 0 entries too broad to block and 4 on a warning list"},
 		{"hash", []mosaic.StoredObject{stored(json.RawMessage(`{"type":"file","spec_version":"2.1","id":"file--`+uuid(14)+`","hashes":{"SHA-256":"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"}}`), mosaic.TLPClear, "pa")},
 			"", "left out 0 entries too broad to block and 1 on a warning list"},
 	} {
