@@ -160,6 +160,15 @@ type IngestResult struct {
 	Warnings []Problem `json:"warnings,omitempty"`
 }
 
+// MaxVersions and MaxVersionBytes bound the versions Objects.Object reads
+// of one object beyond each originator's newest: a contributor who stores
+// thousands of versions of an object must not make every reader of it
+// read them all.
+const (
+	MaxVersions     = 1000
+	MaxVersionBytes = 4 << 20
+)
+
 // MaxWarnings bounds the warnings of one upload.
 const MaxWarnings = 100
 

@@ -108,8 +108,12 @@ type Objects interface {
 	// Objects lists, for each (STIX id, originator), the newest version v
 	// can see that matches f, newest stored first.
 	Objects(ctx context.Context, v Viewer, f ObjectFilter) (ObjectPage, error)
-	// Object returns the versions of id that v can see, newest first (ties
-	// by originator name). With all false only the newest. CodeNotFound.
+	// Object returns versions of id that v can see, newest first (ties by
+	// originator name): with all false the newest of each originator's,
+	// so the first is the newest of all; with all true also the newest of
+	// the rest, as many as MaxVersions and MaxVersionBytes of content
+	// allow (a full history is paged, as TAXII's versions endpoint does).
+	// CodeNotFound.
 	Object(ctx context.Context, v Viewer, id string, all bool) ([]StoredObject, error)
 	// Stats counts what v can see.
 	Stats(ctx context.Context, v Viewer) (Stats, error)

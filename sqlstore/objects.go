@@ -431,15 +431,48 @@ func (s *Store) Objects(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectFil
 	return page, err
 }
 
-// Object returns the visible versions of id, newest first.
+// Object returns visible versions of id, newest first (mosaic.Objects).
+// It reads which versions there are first, without their content, and
+// then only the versions it returns.
 func (s *Store) Object(ctx context.Context, v mosaic.Viewer, id string, all bool) ([]mosaic.StoredObject, error) {
 	vis, args := policy.VisibleClause(v, "r.audience_id", "")
-	query := `SELECT ` + listColumns + `, ` + originatorColumns + ` FROM records r
-		JOIN orgs o ON o.id = r.originator WHERE r.stix_id = ? AND ` + vis + ` ORDER BY r.modified_key DESC, o.name`
-	if !all {
-		query += ` LIMIT 1`
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT r.seq, r.originator, length(r.object) FROM records r
+		JOIN orgs o ON o.id = r.originator WHERE r.stix_id = ? AND `+vis+` ORDER BY r.modified_key DESC, o.name`), append([]any{id}, args...)...)
+	if err != nil {
+		return nil, mosaic.Internal(err, "query versions")
 	}
-	objs, _, err := s.scanObjects(ctx, v, 0, s.q(query), append([]any{id}, args...)...)
+	var pick []any
+	seen := map[int64]bool{}
+	more, size := 0, 0
+	for rows.Next() {
+		var seq, originator int64
+		var n int
+		if err := rows.Scan(&seq, &originator, &n); err != nil {
+			rows.Close()
+			return nil, mosaic.Internal(err, "scan versions")
+		}
+		switch {
+		case !seen[originator]:
+			seen[originator] = true
+		case all && more < mosaic.MaxVersions && size+n <= mosaic.MaxVersionBytes:
+			more++
+		default:
+			continue
+		}
+		size += n
+		pick = append(pick, seq)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, mosaic.Internal(err, "scan versions")
+	}
+	if len(pick) == 0 {
+		return nil, mosaic.Errorf(mosaic.CodeNotFound, "object %s not found", id)
+	}
+	// The visibility clause again: what was visible a moment ago is read
+	// only if it still is.
+	query := `SELECT ` + listColumns + `, ` + originatorColumns + ` FROM records r
+		JOIN orgs o ON o.id = r.originator WHERE r.seq IN (` + placeholders(len(pick)) + `) AND ` + vis + ` ORDER BY r.modified_key DESC, o.name`
+	objs, _, err := s.scanObjects(ctx, v, 0, s.q(query), append(pick, args...)...)
 	if err != nil {
 		return nil, err
 	}

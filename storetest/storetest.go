@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Reshare", func(t *testing.T) { testReshare(t, open) })
 	t.Run("Versions", func(t *testing.T) { testVersions(t, open) })
 	t.Run("VersionFilters", func(t *testing.T) { testVersionFilters(t, open) })
+	t.Run("VersionsBounded", func(t *testing.T) { testVersionsBounded(t, open) })
 	t.Run("Visibility", func(t *testing.T) { testVisibility(t, open) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, open) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open) })

@@ -991,3 +991,42 @@ func testAddedAfter(t *testing.T, open Opener) {
 		}
 	}
 }
+
+// testVersionsBounded: reading an object reads each originator's newest
+// visible version and, for all versions, at most MaxVersions more, however
+// many a contributor stored.
+func testVersionsBounded(t *testing.T, open Opener) {
+	w := NewWorld(t, open)
+	s := w.Store
+	const stored = mosaic.MaxVersions + 20
+	recs := make([]mosaic.Record, stored)
+	for i := range recs {
+		mod := Epoch.Add(time.Duration(i) * time.Second).UTC().Format("2006-01-02T15:04:05.000Z")
+		recs[i] = Record(t, Indicator(1, mod, fmt.Sprintf("v%d", i), "[domain-name:value = 'a.example']"), env(cell))
+	}
+	w.Ingest(t, w.A, recs...)
+	// pb's own contribution, older than most of pa's, which only pb sees.
+	own := Record(t, Indicator(1, Epoch.Add(time.Second/2).UTC().Format("2006-01-02T15:04:05.000Z"), "pb", "[domain-name:value = 'a.example']"), env(originator))
+	w.Ingest(t, w.B, own)
+	count := func(v mosaic.Viewer, all bool) (int, string, bool) {
+		objs, err := s.Object(bg, v, recs[0].ID, all)
+		if err != nil {
+			t.Fatalf("Object(%s, %v): %v", v.User, all, err)
+		}
+		hasPB := false
+		for _, o := range objs {
+			hasPB = hasPB || nameOf(o.Object) == "pb"
+		}
+		return len(objs), nameOf(objs[0].Object), hasPB
+	}
+	newest := fmt.Sprintf("v%d", stored-1)
+	if n, first, _ := count(w.A, false); n != 1 || first != newest {
+		t.Errorf("pa, newest: %d versions, first %s; want 1, %s", n, first, newest)
+	}
+	if n, first, pb := count(w.B, false); n != 2 || first != newest || !pb {
+		t.Errorf("pb, newest of each: %d versions, first %s, its own included %v; want 2, %s, true", n, first, pb, newest)
+	}
+	if n, first, pb := count(w.B, true); n != mosaic.MaxVersions+2 || first != newest || !pb {
+		t.Errorf("pb, all: %d versions, first %s, its own included %v; want %d, %s, true", n, first, pb, mosaic.MaxVersions+2, newest)
+	}
+}
