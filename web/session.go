@@ -164,19 +164,19 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) erro
 	}
 	host := clientHost(r)
 	// The attempt is counted before the password is checked, so that
-	// parallel attempts cannot all pass the limit before the first of them
-	// is counted; a right password gives its token back.
+	// parallel attempts cannot all pass the limits before the first of them
+	// is counted; see signInLimits.
 	now := s.clock.Now()
-	res, wait := s.limits.reserve(host, name, now)
+	res, wait, why := s.limits.reserveSignIn(host, name, now)
 	if wait > 0 {
-		if n := s.limits.refused(host, name, now); n > 0 {
-			a := content.Access{Action: "web.sign-in", Detail: fmt.Sprintf("%d sign-in attempts refused for too many failures from %s since the previous such entry", n, host)}
+		if n := s.limits.refusedBy(host, name, why, now); n > 0 {
+			a := content.Access{Action: "web.sign-in", Detail: fmt.Sprintf("%d sign-in attempts refused for %s (the last from %s) since the previous such entry", n, why.reason(), host)}
 			if err := s.content.Audit(mosaic.Viewer{User: auditName(name)}, a, nil, mosaic.Denied); err != nil {
 				return err
 			}
 		}
-		view.Error = "login.limited"
-		w.Header().Set("Retry-After", mosaic.RateLimited(wait, "too many failed sign-ins").RetryAfter())
+		view.Error = limitMessages[why]
+		w.Header().Set("Retry-After", mosaic.RateLimited(wait, "%s", why.reason()).RetryAfter())
 		s.renderLogin(w, q, http.StatusTooManyRequests, view, r)
 		return nil
 	}
@@ -188,6 +188,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) erro
 	}
 	now = s.clock.Now()
 	if !ok {
+		res.failed(now)
 		a := content.Access{Action: "web.sign-in", Detail: "wrong user name or password from " + host}
 		if err := s.content.Audit(mosaic.Viewer{User: auditName(name)}, a, nil, mosaic.Denied); err != nil {
 			return err
@@ -196,7 +197,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, q *request) erro
 		s.renderLogin(w, q, http.StatusUnauthorized, view, r)
 		return nil
 	}
-	res.release(now)
+	res.succeeded(now)
 	secret := randomToken()
 	hash := sha256.Sum256([]byte(secret))
 	e := mosaic.AuditEntry{Time: now, UserID: u.ID, User: u.Name, Org: u.Org, Action: "web.sign-in", Decision: mosaic.Allowed, Detail: "from " + host}
