@@ -122,3 +122,24 @@ func TestOnlyBadAttributes(t *testing.T) {
 		t.Errorf("skipped %+v", c.Skipped)
 	}
 }
+
+// An indicator in a pattern language MISP has no attribute type for is
+// left out of the export and named in the summary, beside one that maps.
+func TestUnmappedPatternNamed(t *testing.T) {
+	pcre := `{"type":"indicator","spec_version":"2.1","id":"indicator--6d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"beacon pcre","pattern":"/beacon[0-9]+/","pattern_type":"pcre","valid_from":"2026-10-01T00:00:00Z"}`
+	ok := `{"type":"indicator","spec_version":"2.1","id":"indicator--7e2f3a4b-5c6d-4e7f-8a90-a1b2c3d4e5f6","created":"2026-10-01T00:00:00.000Z","modified":"2026-10-01T00:00:00.000Z","name":"beacon ip","pattern":"[ipv4-addr:value = '198.51.100.7']","pattern_type":"stix","valid_from":"2026-10-01T00:00:00Z"}`
+	out, skipped, err := Events([]json.RawMessage{json.RawMessage(pcre), json.RawMessage(ok)}, nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "198.51.100.7") {
+		t.Errorf("the stix indicator is missing:\n%s", out)
+	}
+	found := false
+	for _, s := range skipped {
+		found = found || (strings.Contains(s.What, "indicator--6d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6") && strings.Contains(s.Reason, `pattern_type "pcre"`))
+	}
+	if !found {
+		t.Errorf("the pcre indicator is not named: %+v", skipped)
+	}
+}

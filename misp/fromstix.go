@@ -830,8 +830,9 @@ func (f *fromSTIX) indicator(id string, o obj) {
 			a.Type, a.Value = "stix2-pattern", pat
 		}
 	default:
+		// Not used: the reason must reach the summary, which leaves out
+		// the skips of ids an event took.
 		f.skip(id, fmt.Sprintf("pattern_type %q has no MISP attribute type", pt))
-		f.used[id] = true
 		return
 	}
 	if a.Category == "" {
