@@ -71,7 +71,8 @@ const (
 	// must wait for a full (name, address) bucket.
 	nameCeiling  = 20
 	namePressure = 10
-	// successesPerMinute bounds the sign-ins of one user name a minute.
+	// successesPerMinute bounds the sign-ins of one user name a minute;
+	// the message login.limited.successes (i18n.go) names the figure.
 	successesPerMinute = 10
 	// familiarFor is how long an address where a user signed in is let
 	// past the limits of its name.
@@ -110,27 +111,6 @@ var limitMessages = map[limit]string{
 	limitName:    "login.limited.name",
 	limitAddr:    "login.limited.address",
 	limitSuccess: "login.limited.successes",
-}
-
-func init() {
-	for lang, m := range map[string]map[string]string{
-		"en": {
-			"login.limited.pair":      "Too many failed sign-ins with this user name from your address. Wait a minute and try again.",
-			"login.limited.name":      "Too many failed sign-ins with this user name from many addresses. Try again later, or from an address where you signed in before.",
-			"login.limited.address":   "Too many failed sign-ins from your address, with many user names. Wait a minute and try again.",
-			"login.limited.successes": fmt.Sprintf("Too many sign-ins with this user name: at most %d a minute. Wait a minute and try again.", successesPerMinute),
-		},
-		"nl": {
-			"login.limited.pair":      "Te veel mislukte aanmeldpogingen met deze gebruikersnaam vanaf uw adres. Wacht een minuut en probeer het opnieuw.",
-			"login.limited.name":      "Te veel mislukte aanmeldpogingen met deze gebruikersnaam vanaf veel adressen. Probeer het later opnieuw, of vanaf een adres waar u eerder hebt aangemeld.",
-			"login.limited.address":   "Te veel mislukte aanmeldpogingen vanaf uw adres, met veel gebruikersnamen. Wacht een minuut en probeer het opnieuw.",
-			"login.limited.successes": fmt.Sprintf("Te veel aanmeldingen met deze gebruikersnaam: hoogstens %d per minuut. Wacht een minuut en probeer het opnieuw.", successesPerMinute),
-		},
-	} {
-		for k, v := range m {
-			messages[lang][k] = v
-		}
-	}
 }
 
 // reason says in the audit log and in Retry-After's error what a limit

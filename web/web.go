@@ -69,8 +69,9 @@ type Options struct {
 	// SessionLifetime is how long a sign-in lasts (default 12 hours, a
 	// working day).
 	SessionLifetime time.Duration
-	// FailuresPerMinute bounds failed sign-ins per client address and per
-	// user name (default 10).
+	// FailuresPerMinute is P of the sign-in limits (limits.go): failed
+	// sign-ins of one user name from one address a minute, with 10·P per
+	// address and 20·P per name across addresses (default 10).
 	FailuresPerMinute int
 	// MaxUploadBytes bounds an uploaded file (default 32 MiB).
 	MaxUploadBytes int64
