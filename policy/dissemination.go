@@ -1,0 +1,114 @@
+package policy
+
+import "mosaic"
+
+// widest is the widest kind of recipient information at each TLP level may
+// be released to, after TLP 2.0 as FIRST defines it: CLEAR to anyone;
+// GREEN to the community (sectors, organisations, users), not publicly;
+// AMBER to named organisations, which may pass it to their clients on a
+// need-to-know basis; AMBER+STRICT to named organisations, inside which it
+// stays; RED to named people only, never into an organisation's shared
+// collection. A narrower recipient than the widest is always allowed.
+var widest = map[mosaic.TLP]mosaic.RecipientKind{
+	mosaic.TLPClear:       mosaic.RecipientPublic,
+	mosaic.TLPGreen:       mosaic.RecipientSector,
+	mosaic.TLPAmber:       mosaic.RecipientOrg,
+	mosaic.TLPAmberStrict: mosaic.RecipientOrg,
+	mosaic.TLPRed:         mosaic.RecipientUser,
+}
+
+// recipientKinds orders the recipient kinds from the widest to the
+// narrowest.
+var recipientKinds = []mosaic.RecipientKind{mosaic.RecipientPublic, mosaic.RecipientSector, mosaic.RecipientOrg, mosaic.RecipientUser}
+
+func breadth(k mosaic.RecipientKind) int {
+	for i, x := range recipientKinds {
+		if x == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// dissemination says in words how far each level may go, for refusals.
+var dissemination = map[mosaic.TLP]string{
+	mosaic.TLPClear:       "TLP:CLEAR may go to anyone",
+	mosaic.TLPGreen:       "TLP:GREEN may go to the community (sectors, organisations, users), not to the public",
+	mosaic.TLPAmber:       "TLP:AMBER may go to named organisations and users only",
+	mosaic.TLPAmberStrict: "TLP:AMBER+STRICT may go to named organisations and users only, and no further than their organisation",
+	mosaic.TLPRed:         "TLP:RED may go to named users only",
+}
+
+// MayRelease decides whether information at level t may be released to r.
+// The error (CodeInvalid) names the rule; an unknown level or recipient
+// kind is refused.
+func MayRelease(t mosaic.TLP, r mosaic.Recipient) error {
+	w, ok := widest[t]
+	if !ok {
+		return mosaic.Errorf(mosaic.CodeInvalid, "TLP %q is not a TLP 2.0 level", t)
+	}
+	b := breadth(r.Kind)
+	if b < 0 {
+		return mosaic.Errorf(mosaic.CodeInvalid, "recipient kind %q is not public, sector, org or user", r.Kind)
+	}
+	if b < breadth(w) {
+		return mosaic.Errorf(mosaic.CodeInvalid, "%s: not to %s", dissemination[t], r)
+	}
+	return nil
+}
+
+// Released is an object of a release as the rules see it: its id and its
+// level after sanitisation.
+type Released struct {
+	ID  string
+	TLP mosaic.TLP
+}
+
+// ReleaseProblems checks every object of a release against every
+// recipient and returns a problem for each pair the rules refuse, naming
+// the rule and the object, in the order given: all of them, so that the
+// drafter sees at once what to change.
+func ReleaseProblems(objs []Released, rs []mosaic.Recipient) []mosaic.Problem {
+	var out []mosaic.Problem
+	for _, o := range objs {
+		for _, r := range rs {
+			if err := MayRelease(o.TLP, r); err != nil {
+				out = append(out, mosaic.Problem{Object: o.ID, Reason: mosaic.ErrorMessage(err)})
+			}
+		}
+	}
+	return out
+}
+
+// ReleaseTLP is a release's level: the most restrictive of its objects'
+// after sanitisation, CLEAR for a release of advice alone.
+func ReleaseTLP(objs []Released) mosaic.TLP {
+	t := mosaic.TLPClear
+	for _, o := range objs {
+		if o.TLP.Rank() > t.Rank() {
+			t = o.TLP
+		}
+	}
+	return t
+}
+
+// ReleaseRecipients checks a release's recipients as a whole: at least
+// one, none twice, and public alone or not at all (a release to the public
+// is one to anyone, and naming others beside it would say who else was
+// told).
+func ReleaseRecipients(rs []mosaic.Recipient) error {
+	if len(rs) == 0 {
+		return mosaic.Errorf(mosaic.CodeInvalid, "a release needs at least one recipient")
+	}
+	seen := map[mosaic.Recipient]bool{}
+	for _, r := range rs {
+		if seen[r] {
+			return mosaic.Errorf(mosaic.CodeInvalid, "recipient %s is named twice", r)
+		}
+		seen[r] = true
+		if r.Kind == mosaic.RecipientPublic && len(rs) > 1 {
+			return mosaic.Errorf(mosaic.CodeInvalid, "public is a release's only recipient: it reaches everyone, and %d recipients were named", len(rs))
+		}
+	}
+	return nil
+}

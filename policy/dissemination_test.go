@@ -1,0 +1,104 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+
+	"mosaic"
+)
+
+// The rules, written out pair by pair from TLP 2.0 as FIRST defines it,
+// apart from the code's table: which recipient kinds each level may reach.
+var firstTLP = map[mosaic.TLP]map[mosaic.RecipientKind]bool{
+	mosaic.TLPClear:       {mosaic.RecipientPublic: true, mosaic.RecipientSector: true, mosaic.RecipientOrg: true, mosaic.RecipientUser: true},
+	mosaic.TLPGreen:       {mosaic.RecipientSector: true, mosaic.RecipientOrg: true, mosaic.RecipientUser: true},
+	mosaic.TLPAmber:       {mosaic.RecipientOrg: true, mosaic.RecipientUser: true},
+	mosaic.TLPAmberStrict: {mosaic.RecipientOrg: true, mosaic.RecipientUser: true},
+	mosaic.TLPRed:         {mosaic.RecipientUser: true},
+}
+
+func recipientOf(k mosaic.RecipientKind) mosaic.Recipient {
+	switch k {
+	case mosaic.RecipientPublic:
+		return mosaic.Recipient{Kind: k}
+	case mosaic.RecipientSector:
+		return mosaic.Recipient{Kind: k, Name: "healthcare"}
+	}
+	return mosaic.Recipient{Kind: k, Name: "someone"}
+}
+
+// Every level against every recipient kind: the whole domain, so nothing
+// is left to chance.
+func TestMayReleaseEveryPair(t *testing.T) {
+	for _, level := range mosaic.TLPLevels {
+		for _, k := range recipientKinds {
+			err := MayRelease(level, recipientOf(k))
+			if want := firstTLP[level][k]; (err == nil) != want {
+				t.Errorf("%s to %s: %v, want allowed %v", level.Label(), k, err, want)
+			}
+			if err != nil && (mosaic.ErrorCode(err) != mosaic.CodeInvalid || !strings.Contains(err.Error(), level.Label())) {
+				t.Errorf("%s to %s: the refusal %q does not name the rule", level.Label(), k, err)
+			}
+		}
+	}
+}
+
+// Properties that hold whatever the table: what may go to a recipient may
+// go to every narrower one, and what may go at a level may go at every
+// less restrictive one; an unknown level or kind goes nowhere.
+func TestMayReleaseProperties(t *testing.T) {
+	for _, level := range mosaic.TLPLevels {
+		for i, k := range recipientKinds {
+			if MayRelease(level, recipientOf(k)) != nil {
+				continue
+			}
+			for _, narrower := range recipientKinds[i+1:] {
+				if err := MayRelease(level, recipientOf(narrower)); err != nil {
+					t.Errorf("%s may go to %s but not to the narrower %s: %v", level.Label(), k, narrower, err)
+				}
+			}
+			for _, lower := range mosaic.TLPLevels[:level.Rank()] {
+				if err := MayRelease(lower, recipientOf(k)); err != nil {
+					t.Errorf("%s may go to %s but the less restrictive %s not: %v", level.Label(), k, lower.Label(), err)
+				}
+			}
+		}
+	}
+	if MayRelease("white", recipientOf(mosaic.RecipientUser)) == nil || MayRelease(mosaic.TLPClear, mosaic.Recipient{Kind: "everyone"}) == nil {
+		t.Error("an unknown level or recipient kind was allowed")
+	}
+}
+
+func TestReleaseProblemsAndTLP(t *testing.T) {
+	objs := []Released{{ID: "indicator--1", TLP: mosaic.TLPGreen}, {ID: "indicator--2", TLP: mosaic.TLPRed}, {ID: "indicator--3", TLP: mosaic.TLPClear}}
+	rs := []mosaic.Recipient{recipientOf(mosaic.RecipientSector), recipientOf(mosaic.RecipientUser)}
+	probs := ReleaseProblems(objs, rs)
+	if len(probs) != 1 || probs[0].Object != "indicator--2" || !strings.Contains(probs[0].Reason, "TLP:RED may go to named users only") || !strings.Contains(probs[0].Reason, "sector:healthcare") {
+		t.Errorf("problems %+v, want the RED object to the sector alone", probs)
+	}
+	if got := ReleaseTLP(objs); got != mosaic.TLPRed {
+		t.Errorf("release TLP %s, want red", got)
+	}
+	if got := ReleaseTLP(nil); got != mosaic.TLPClear {
+		t.Errorf("release TLP of advice alone %s, want clear", got)
+	}
+}
+
+func TestReleaseRecipients(t *testing.T) {
+	pub, org := recipientOf(mosaic.RecipientPublic), recipientOf(mosaic.RecipientOrg)
+	for _, tc := range []struct {
+		rs   []mosaic.Recipient
+		want string
+	}{
+		{nil, "at least one"},
+		{[]mosaic.Recipient{org, org}, "named twice"},
+		{[]mosaic.Recipient{pub, org}, "only recipient"},
+		{[]mosaic.Recipient{org}, ""},
+		{[]mosaic.Recipient{pub}, ""},
+	} {
+		err := ReleaseRecipients(tc.rs)
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%v: %v, want %q", tc.rs, err, tc.want)
+		}
+	}
+}
