@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/cloudflare/circl/oprf"
 
 	"mosaic"
+	"mosaic/secretfile"
 )
 
 // Suite is the RFC 9497 suite, chosen by BenchmarkSuites (suite_test.go)
@@ -76,19 +75,12 @@ type keyFileJSON struct {
 }
 
 // ErrKeyFileMode is returned for a key file others may read or write.
-var ErrKeyFileMode = errors.New("key file must be readable by its owner only (chmod 600)")
+var ErrKeyFileMode = secretfile.ErrMode
 
 // LoadKeyFile reads a key file, refusing one that anyone but its owner may
 // read or write.
 func LoadKeyFile(path string) (*KeyFile, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%s: mode %04o: %w", path, st.Mode().Perm(), ErrKeyFileMode)
-	}
-	b, err := os.ReadFile(path)
+	b, err := secretfile.Read(path)
 	if err != nil {
 		return nil, err
 	}
@@ -135,13 +127,11 @@ func CreateKeyFile(path string, now time.Time) (*KeyFile, error) {
 	if err := kf.addEpoch(now); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	b, err := kf.encode()
 	if err != nil {
 		return nil, err
 	}
-	f.Close()
-	if err := kf.save(); err != nil {
-		os.Remove(path)
+	if err := secretfile.Create(path, b); err != nil {
 		return nil, err
 	}
 	return kf, nil
@@ -181,15 +171,21 @@ func (kf *KeyFile) addEpoch(now time.Time) error {
 	return nil
 }
 
-// save writes the file through a temporary file in the same directory,
-// created 0600, so that a crash leaves the old file or the new, and the
-// key is never readable by others, not even for a moment.
+// save replaces the file (package secretfile).
 func (kf *KeyFile) save() error {
+	b, err := kf.encode()
+	if err != nil {
+		return err
+	}
+	return secretfile.Write(kf.Path, b)
+}
+
+func (kf *KeyFile) encode() ([]byte, error) {
 	j := keyFileJSON{Version: 1, Suite: Suite.Identifier(), Signer: base64.StdEncoding.EncodeToString(kf.Signer.Seed())}
 	for _, e := range kf.Epochs {
 		raw, err := e.Key.MarshalBinary()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		j.Epochs = append(j.Epochs, struct {
 			Epoch     int       `json:"epoch"`
@@ -199,29 +195,9 @@ func (kf *KeyFile) save() error {
 	}
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(kf.Path), ".deconflict-key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), kf.Path)
+	return append(b, '\n'), nil
 }
 
 // Records returns the signed epoch records of every epoch in the file.
