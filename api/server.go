@@ -17,6 +17,7 @@ import (
 	"mosaic/gate"
 	"mosaic/middleware"
 	"mosaic/problem"
+	"mosaic/release"
 	"mosaic/seal"
 )
 
@@ -28,6 +29,9 @@ type Limits struct {
 	RateBurst     int
 	AuthFailures  int // failed authentications per minute per client address
 	TokenLifetime time.Duration
+	// ReleaseKeys are the public halves of the release signing keys,
+	// published at GET /api/v1/releases/keys; nil when releases are off.
+	ReleaseKeys []release.PublicKey
 	// Gate, when set, authenticates and rate-limits in place of a gate
 	// made from the rate fields above, so that other doors can share it.
 	Gate *gate.Gate
@@ -104,6 +108,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/openapi.json", public: true, h: s.openAPI},
 		{method: "GET", path: "/api/v1/extension-definition", public: true, h: s.extensionDefinition},
+		{method: "GET", path: "/api/v1/releases/keys", public: true, h: s.releaseKeys},
 		{method: "GET", path: "/api/v1/me", h: s.me},
 		{method: "GET", path: "/api/v1/me/tokens", h: s.listMyTokens},
 		{method: "POST", path: "/api/v1/me/tokens", h: s.createMyToken},

@@ -56,6 +56,9 @@ type Config struct {
 	AuditFlush    Duration `json:"audit_flush" help:"longest time a read's audit record waits before it is written"`
 	LogLevel      string   `json:"log_level" help:"debug, info, warn or error"`
 
+	// Releases (package release).
+	ReleaseKey string `json:"release_key" help:"release key file (mode 0600): the id key and signing keys of releases; empty: release.key in the data directory"`
+
 	// Deconfliction (package deconflict).
 	DeconflictKey             string   `json:"deconflict_key" help:"evaluator key file (mode 0600) of the in-process evaluator; empty: deconflict-oprf.key in the data directory"`
 	DeconflictEvaluator       string   `json:"deconflict_evaluator" help:"URL of a separate evaluator (mosaic oprfd); empty: evaluate in this process"`

@@ -22,6 +22,7 @@ import (
 	"mosaic/config"
 	"mosaic/deconflict"
 	"mosaic/gate"
+	"mosaic/secretfile"
 )
 
 // mountDeconfliction serves the deconfliction API with the in-process
@@ -93,14 +94,7 @@ func (m *Main) mountDeconfliction(ctx context.Context, mux *http.ServeMux, g *ga
 
 // readSecretFile reads a shared secret from a file only its owner may read.
 func readSecretFile(path string) (string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("%s: mode %04o: a secret file must be readable by its owner only (chmod 600)", path, st.Mode().Perm())
-	}
-	b, err := os.ReadFile(path)
+	b, err := secretfile.Read(path)
 	if err != nil {
 		return "", err
 	}

@@ -34,6 +34,9 @@ Client (MOSAIC_URL and MOSAIC_TOKEN name the server and your token):
   deconflict   register, check, list, remove blinded selectors (hit/no-hit without disclosure)
   requests     list, show, approve, refuse change requests (four eyes; --all for decided ones too)
   password     set your password with a one-time code (--user NAME; code and password on stdin)
+  release      pin the release signing keys, verify a downloaded release snapshot offline
+
+  (mosaic release rotate-key adds a release signing key, on the server's configuration)
 
 Deconfliction evaluator:
   oprfd        run the VOPRF evaluator as its own process, with its own key file
@@ -74,7 +77,7 @@ func run(ctx context.Context, args []string, e env) int {
 		"org": orgCmd, "user": userCmd, "token": tokenCmd, "compartment": compartmentCmd,
 		"import": importCmd, "export": exportCmd, "get": getCmd, "search": searchCmd,
 		"feed": feedCmd, "deconflict": deconflictCmd, "oprfd": oprfdCmd,
-		"requests": requestsCmd, "password": passwordCmd,
+		"requests": requestsCmd, "password": passwordCmd, "release": releaseCmd,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"mosaic/gate"
 	"mosaic/ingest"
 	"mosaic/postgres"
+	"mosaic/release"
 	"mosaic/sqlite"
 	"mosaic/sqlstore"
 	"mosaic/stix"
@@ -107,7 +109,12 @@ func (m *Main) Open(ctx context.Context) error {
 		UserTurnWait:    time.Duration(m.Config.UserTurnWait),
 		MinTransferRate: m.Config.MinTransferRate, TransferWindow: time.Duration(m.Config.TransferWindow),
 	})
+	keys, err := m.openReleaseKeys()
+	if err != nil {
+		return err
+	}
 	a := api.New(m.Content, m.Store, api.Limits{
+		ReleaseKeys:  keys,
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize,
 		TokenLifetime: time.Duration(m.Config.TokenLifetime), Gate: g,
 	}, m.Clock, m.Log)
@@ -162,6 +169,38 @@ func (m *Main) Open(ctx context.Context) error {
 		m.served <- err
 	}()
 	return m.startFeeds(ctx)
+}
+
+// openReleaseKeys opens the release key file, making it on first use,
+// and returns the public keys to publish; nil, with a warning, when the
+// store is PostgreSQL and no file is named: a key made in a working
+// directory would be easy to lose.
+func (m *Main) openReleaseKeys() ([]release.PublicKey, error) {
+	path, ok := releaseKeyPath(m.Config)
+	if !ok {
+		m.Log.Warn("release keys off: with db set, name release_key (a release key file)")
+		return nil, nil
+	}
+	k, made, err := release.OpenKeys(path, m.Clock.Now())
+	if err != nil {
+		return nil, fmt.Errorf("release key: %w", err)
+	}
+	if made {
+		m.Log.Info("release key made", slog.String("file", path), slog.String("signing_key_id", k.Current().ID))
+	}
+	return k.PublicKeys(), nil
+}
+
+// releaseKeyPath is the release key file c names, and false when there is
+// none to use.
+func releaseKeyPath(c config.Config) (string, bool) {
+	switch {
+	case c.ReleaseKey != "":
+		return c.ReleaseKey, true
+	case c.DB != "":
+		return "", false
+	}
+	return filepath.Join(c.Data, "release.key"), true
 }
 
 // URL is where the server listens.
