@@ -11,6 +11,7 @@ import (
 
 	"mosaic"
 	"mosaic/jcs"
+	"mosaic/stix"
 )
 
 // DerivedID is the id a released SDO or SRO of type typ gets: a UUID made
@@ -24,11 +25,7 @@ func DerivedID(idKey []byte, typ, sourceID string, sanitisation []byte) string {
 	m.Write([]byte(strings.ToLower(sourceID)))
 	m.Write([]byte{0}) // an id holds no NUL: the two parts cannot run together
 	m.Write(sanitisation)
-	u := m.Sum(nil)[:16]
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	h := hex.EncodeToString(u)
-	return typ + "--" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return typ + "--" + stix.FormatUUID(m.Sum(nil), 4)
 }
 
 // Sealed is a snapshot as a recipient downloads it: the snapshot in

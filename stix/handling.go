@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mosaic"
+	"mosaic/jcs"
 )
 
 // A third party's object is kept and served exactly as it came in: STIX
@@ -295,10 +296,32 @@ func uuid5(namespace [16]byte, name []byte) string {
 	h := sha1.New()
 	h.Write(namespace[:])
 	h.Write(name)
-	b := h.Sum(nil)[:16]
-	b[6] = b[6]&0x0f | 0x50
+	return FormatUUID(h.Sum(nil)[:16], 5)
+}
+
+// FormatUUID writes 16 bytes as a UUID of the given version (RFC 9562),
+// setting its version and variant bits.
+func FormatUUID(b []byte, version byte) string {
+	b = slices.Clone(b[:16])
+	b[6] = b[6]&0x0f | version<<4
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// scoNamespace is the namespace of STIX 2.1's deterministic SCO ids (§2.9).
+var scoNamespace = [16]byte{0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7}
+
+// SCOID is the id STIX 2.1 gives an SCO of type typ (§2.9): a version-5
+// UUID, in the STIX namespace, of the canonical JSON of its id
+// contributing properties, which the caller gives.
+func SCOID(typ string, contributing map[string]any) string {
+	name := appendJSON(nil, contributing)
+	// RFC 8785 proper: it differs from appendJSON's form in a few escapes
+	// (U+2028 and U+2029), which would change the id.
+	if canon, err := jcs.Canonical(name); err == nil {
+		name = canon
+	}
+	return typ + "--" + uuid5(scoNamespace, name)
 }
 
 // uuidBytes reads a UUID in its text form; it panics on anything else, as

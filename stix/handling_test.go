@@ -166,3 +166,12 @@ func TestHandlingRefused(t *testing.T) {
 		})
 	}
 }
+
+// An SCO's deterministic id (STIX 2.1 §2.9): the UUID that Python's
+// uuid.uuid5 gives for the STIX namespace and '{"value":"198.51.100.3"}',
+// as the OASIS stix2 library computes it.
+func TestSCOID(t *testing.T) {
+	if got := SCOID("ipv4-addr", map[string]any{"value": "198.51.100.3"}); got != "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4" {
+		t.Errorf("SCOID = %s", got)
+	}
+}
