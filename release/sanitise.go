@@ -183,13 +183,7 @@ func generalise(o map[string]any, id string, gs []Generalisation) error {
 	return nil
 }
 
-// timeProperties are the timestamp properties of STIX 2.1's objects that
-// are not named like one.
-var timeProperties = []string{"valid_from", "valid_until", "published", "first_seen", "last_seen", "first_observed", "last_observed", "start", "stop"}
-
-func isTimeProperty(k string) bool {
-	return slices.Contains(timeProperties, k) || strings.HasSuffix(k, "_time") || strings.HasSuffix(k, "_date")
-}
+func isTimeProperty(k string) bool { return stix.IsTimestampProperty(k) }
 
 // toDay keeps the day of a STIX timestamp.
 func toDay(s string) (string, error) {

@@ -175,3 +175,21 @@ func TestSCOID(t *testing.T) {
 		t.Errorf("SCOID = %s", got)
 	}
 }
+
+func TestDefinedProperty(t *testing.T) {
+	for _, tc := range []struct {
+		typ, prop string
+		want      bool
+	}{
+		{"indicator", "pattern", true}, {"indicator", "labels", true}, {"indicator", "x_case", false},
+		{"indicator", "case_ref", false}, {"domain-name", "value", true}, {"domain-name", "created", false},
+		{"domain-name", "defanged", true}, {"x-thing", "labels", true}, {"x-thing", "name", false},
+	} {
+		if got := DefinedProperty(tc.typ, tc.prop); got != tc.want {
+			t.Errorf("DefinedProperty(%s, %s) = %v", tc.typ, tc.prop, got)
+		}
+	}
+	if !IsTimestampProperty("valid_from") || !IsTimestampProperty("modified") || IsTimestampProperty("name") {
+		t.Error("IsTimestampProperty")
+	}
+}

@@ -253,3 +253,25 @@ var opinions = []string{"strongly-disagree", "disagree", "neutral", "agree", "st
 
 // customCategory is the category an extension_type declares.
 var customCategory = map[string]category{"new-sdo": catSDO, "new-sco": catSCO, "new-sro": catSRO}
+
+// DefinedProperty reports whether STIX 2.1 defines property p for objects
+// of type t: one of the common properties that apply to t's category, or
+// one of t's own. Any other is a custom property. For a type STIX does not
+// define, only the common properties count.
+func DefinedProperty(t, p string) bool {
+	if p == "type" || p == "id" {
+		return true
+	}
+	cat := catOf(t)
+	if u, ok := commonUse[p]; ok {
+		return u[cat] != na
+	}
+	ts, ok := types[t]
+	return ok && ts.has[p]
+}
+
+// IsTimestampProperty reports whether STIX 2.1 defines p as a timestamp,
+// for whatever type has it.
+func IsTimestampProperty(p string) bool {
+	return p == "created" || p == "modified" || kinds[p] == kTimestamp
+}

@@ -1,0 +1,132 @@
+package release
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"mosaic"
+	"mosaic/stix"
+)
+
+// Origin says how a released object is made from its source.
+type Origin struct {
+	// IDKey derives released SDOs' and SROs' ids (Keys.IDKey).
+	IDKey []byte
+	// Cell is the cell's own STIX identity, the creator of what it
+	// releases.
+	Cell string
+	// FirstPublished and Published are the released object's created
+	// (the first release of this source so sanitised) and modified (this
+	// release).
+	FirstPublished, Published time.Time
+	// TLPMarking is the marking definition of the release's TLP, the only
+	// marking a released object carries.
+	TLPMarking string
+	// Ref maps the id of another object of the release to its released
+	// id; false for one that is not released.
+	Ref func(string) (string, bool)
+	// Attribute keeps the source's created_by_ref and external
+	// references: the originator allowed recipients to see where the
+	// information came from. By default they do not.
+	Attribute bool
+}
+
+// Protect makes the object a recipient receives from a source object and
+// its sanitisation: sanitised (Sanitise), then stripped of what would tell
+// where it came from. An SDO or SRO gets a derived id (DerivedID), the
+// cell as its creator, the release's times and TLP marking, and loses its
+// source's timestamps, markings, external references, properties STIX
+// does not define for its type and extensions other than STIX's own; every reference is mapped to the
+// released id of its target. An SCO keeps its (value-based) id. A
+// reference to an object not released is an error naming it: the caller
+// drops or replaces such relationships first, as the drafter chose.
+func Protect(src []byte, s Sanitisation, o Origin) ([]byte, error) {
+	san, err := Sanitise(src, s)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(san))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, mosaic.Internal(err, "decode a sanitised object")
+	}
+	typ, _ := m["type"].(string)
+	id, _ := m["id"].(string)
+	sco := stix.IsSCOType(typ)
+	for k := range m {
+		// Custom properties say what the source chose to add, which
+		// may be anything; granular markings are the source's.
+		if !stix.DefinedProperty(typ, k) || k == "granular_markings" {
+			delete(m, k)
+		}
+	}
+	if exts, ok := m["extensions"].(map[string]any); ok {
+		for k := range exts {
+			// A custom extension (Mosaic's envelope among them) is named
+			// by its definition's id; STIX's own are not.
+			if strings.HasPrefix(k, "extension-definition--") {
+				delete(exts, k)
+			}
+		}
+		if len(exts) == 0 {
+			delete(m, "extensions")
+		}
+	}
+	m["object_marking_refs"] = []any{o.TLPMarking}
+	if !sco {
+		m["id"] = DerivedID(o.IDKey, typ, id, s.Canonical())
+		m["created"] = stix.FormatTime(o.FirstPublished)
+		m["modified"] = stix.FormatTime(o.Published)
+		if !o.Attribute {
+			m["created_by_ref"] = o.Cell
+			delete(m, "external_references")
+		}
+		if _, ok := m["created_by_ref"]; !ok {
+			m["created_by_ref"] = o.Cell
+		}
+	}
+	var unresolved []string
+	for k, v := range m {
+		if k == "id" || k == "created_by_ref" || k == "object_marking_refs" {
+			continue
+		}
+		switch {
+		case strings.HasSuffix(k, "_ref"):
+			if r, ok := v.(string); ok {
+				if to, ok := o.Ref(r); ok {
+					m[k] = to
+				} else {
+					unresolved = append(unresolved, r)
+				}
+			}
+		case strings.HasSuffix(k, "_refs"):
+			if rs, ok := v.([]any); ok {
+				for i, x := range rs {
+					r, _ := x.(string)
+					if to, ok := o.Ref(r); ok {
+						rs[i] = to
+					} else {
+						unresolved = append(unresolved, r)
+					}
+				}
+			}
+		}
+	}
+	if len(unresolved) > 0 {
+		sort.Strings(unresolved)
+		return nil, mosaic.Errorf(mosaic.CodeInvalid, "%s refers to %s, which the release does not hold; drop or replace the reference", id, strings.Join(slices.Compact(unresolved), ", "))
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil, mosaic.Internal(err, "encode a released object")
+	}
+	if _, probs := stix.DecodeObject(out, stix.DefaultLimits()); len(probs) > 0 {
+		return nil, mosaic.Errorf(mosaic.CodeInvalid, "%s: released, it is no valid STIX: %s", id, probs[0].Reason)
+	}
+	return out, nil
+}
