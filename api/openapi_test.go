@@ -50,3 +50,37 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("routes (-served +documented):\n%s", diff)
 	}
 }
+
+// TestOpenAPIRefsResolve fails when a $ref names no part of the document:
+// a reader's tools would find nothing there.
+func TestOpenAPIRefsResolve(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["$ref"].(string); ok {
+				target := doc
+				for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					m, ok := target.(map[string]any)
+					if !ok || m[part] == nil {
+						t.Errorf("$ref %s resolves to nothing", ref)
+						return
+					}
+					target = m[part]
+				}
+			}
+			for _, y := range x {
+				walk(y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	walk(doc)
+}

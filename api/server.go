@@ -109,6 +109,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/api/v1/openapi.json", public: true, h: s.openAPI},
 		{method: "GET", path: "/api/v1/extension-definition", public: true, h: s.extensionDefinition},
 		{method: "GET", path: "/api/v1/releases/keys", public: true, h: s.releaseKeys},
+		{method: "GET", path: "/api/v1/recipients", h: s.recipients},
 		{method: "GET", path: "/api/v1/me", h: s.me},
 		{method: "GET", path: "/api/v1/me/tokens", h: s.listMyTokens},
 		{method: "POST", path: "/api/v1/me/tokens", h: s.createMyToken},

@@ -2,6 +2,23 @@ package policy
 
 import "mosaic"
 
+// MayDraftRelease returns nil when v may draft a release and read the
+// recipient directory: the analysts and liaisons of partner
+// organisations, who hold what a release is made of.
+func MayDraftRelease(v mosaic.Viewer) error {
+	if partnerStaff(v.OrgKind, v.Role) {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeForbidden, "releases are drafted by analysts and liaisons of partner organisations")
+}
+
+// MayReceiveReleases reports whether an organisation of kind k may be a
+// release's recipient: stakeholders and partners, not oversight bodies,
+// which audit the cell rather than act on its advice.
+func MayReceiveReleases(k mosaic.OrgKind) bool {
+	return k == mosaic.Stakeholder || k == mosaic.Partner
+}
+
 // widest is the widest kind of recipient information at each TLP level may
 // be released to, after TLP 2.0 as FIRST defines it: CLEAR to anyone;
 // GREEN to the community (sectors, organisations, users), not publicly;

@@ -102,3 +102,21 @@ func TestReleaseRecipients(t *testing.T) {
 		}
 	}
 }
+
+func TestMayDraftRelease(t *testing.T) {
+	for _, tc := range []struct {
+		kind mosaic.OrgKind
+		role mosaic.Role
+		want bool
+	}{
+		{mosaic.Partner, mosaic.Analyst, true}, {mosaic.Partner, mosaic.Liaison, true}, {mosaic.Partner, mosaic.Admin, false},
+		{mosaic.Stakeholder, mosaic.Analyst, false}, {mosaic.Oversight, mosaic.Auditor, false},
+	} {
+		if err := MayDraftRelease(mosaic.Viewer{OrgKind: tc.kind, Role: tc.role}); (err == nil) != tc.want {
+			t.Errorf("%s %s: %v, want allowed %v", tc.kind, tc.role, err, tc.want)
+		}
+	}
+	if !MayReceiveReleases(mosaic.Stakeholder) || !MayReceiveReleases(mosaic.Partner) || MayReceiveReleases(mosaic.Oversight) {
+		t.Error("MayReceiveReleases")
+	}
+}
