@@ -98,10 +98,14 @@ func ReleaseProblems(objs []Released, rs []mosaic.Recipient) []mosaic.Problem {
 }
 
 // ReleaseTLP is a release's level: the most restrictive of its objects'
-// after sanitisation, CLEAR for a release of advice alone.
+// after sanitisation, CLEAR for a release of advice alone, RED when one
+// holds a level that is none.
 func ReleaseTLP(objs []Released) mosaic.TLP {
 	t := mosaic.TLPClear
 	for _, o := range objs {
+		if o.TLP.Rank() < 0 {
+			return mosaic.TLPRed // an unknown level counts as the strictest
+		}
 		if o.TLP.Rank() > t.Rank() {
 			t = o.TLP
 		}

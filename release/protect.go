@@ -40,7 +40,7 @@ type Origin struct {
 // where it came from. An SDO or SRO gets a derived id (DerivedID), the
 // cell as its creator, the release's times and TLP marking, and loses its
 // source's timestamps, markings, external references, properties STIX
-// does not define for its type and extensions other than STIX's own; every reference is mapped to the
+// does not define for its type and extensions; every reference is mapped to the
 // released id of its target. An SCO keeps its (value-based) id. A
 // reference to an object not released is an error naming it: the caller
 // drops or replaces such relationships first, as the drafter chose.
@@ -65,17 +65,20 @@ func Protect(src []byte, s Sanitisation, o Origin) ([]byte, error) {
 			delete(m, k)
 		}
 	}
-	if exts, ok := m["extensions"].(map[string]any); ok {
-		for k := range exts {
-			// A custom extension (Mosaic's envelope among them) is named
-			// by its definition's id; STIX's own are not.
-			if strings.HasPrefix(k, "extension-definition--") {
-				delete(exts, k)
-			}
-		}
-		if len(exts) == 0 {
-			delete(m, "extensions")
-		}
+	// Extensions go, STIX's own too: custom ones (Mosaic's envelope
+	// among them) are the source's, and the predefined ones hold values
+	// (a request's path, a binary's imphash) and references that the
+	// generalisations and the reference mapping do not reach.
+	delete(m, "extensions")
+	if sco && hasRefs(m) {
+		// network-traffic, email-message, process and their like derive
+		// their ids from the objects they refer to: mapped references
+		// under the old id would give the sources away.
+		return nil, mosaic.Errorf(mosaic.CodeInvalid, "%s: a %s refers to other objects, from which its id derives; it is not released yet, leave it out", id, typ)
+	}
+	if typ == "language-content" {
+		// Its object_modified names the source's version.
+		m["object_modified"] = stix.FormatTime(o.Published)
 	}
 	m["object_marking_refs"] = []any{o.TLPMarking}
 	if !sco {
@@ -129,4 +132,14 @@ func Protect(src []byte, s Sanitisation, o Origin) ([]byte, error) {
 		return nil, mosaic.Errorf(mosaic.CodeInvalid, "%s: released, it is no valid STIX: %s", id, probs[0].Reason)
 	}
 	return out, nil
+}
+
+// hasRefs reports whether an object holds a reference of its own.
+func hasRefs(m map[string]any) bool {
+	for k := range m {
+		if k != "object_marking_refs" && k != "created_by_ref" && (strings.HasSuffix(k, "_ref") || strings.HasSuffix(k, "_refs")) {
+			return true
+		}
+	}
+	return false
 }

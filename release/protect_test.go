@@ -128,3 +128,21 @@ func TestProtectLeavesNoSource(t *testing.T) {
 		}
 	}
 }
+
+// An SCO whose id derives from its references is not released, since its
+// id would still name its sources; extensions never are.
+func TestProtectRefusesDerivedSCOs(t *testing.T) {
+	nt := `{"type":"network-traffic","spec_version":"2.1","id":"network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d","dst_ref":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","protocols":["tcp"]}`
+	refs := map[string]string{"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4": "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4"}
+	if _, err := Protect([]byte(nt), Sanitisation{}, origin(refs)); mosaic.ErrorCode(err) != mosaic.CodeInvalid || !strings.Contains(err.Error(), "not released yet") {
+		t.Errorf("network-traffic: %v", err)
+	}
+	ext := `{"type":"domain-name","spec_version":"2.1","id":"domain-name--dd6d8c43-7ae4-5a04-b7d4-6a6c5a6bd5b9","value":"evil.example","extensions":{"x-acme-ext":{"case":"OP-NIGHTJAR"}}}`
+	out, err := Protect([]byte(ext), Sanitisation{}, origin(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "NIGHTJAR") || strings.Contains(string(out), "extensions") {
+		t.Errorf("an extension was released: %s", out)
+	}
+}

@@ -105,12 +105,15 @@ func TestSealAndVerify(t *testing.T) {
 		keys []PublicKey
 		want string
 	}{
-		"changed snapshot":                {tamper(func(c *Sealed) { c.Snapshot = []byte(strings.Replace(string(c.Snapshot), "green", "clear", 1)) }), pinned, "was changed"},
-		"changed digest":                  {tamper(func(c *Sealed) { c.Digest = "sha256:" + strings.Repeat("0", 64) }), pinned, "digest"},
-		"changed signature":               {tamper(func(c *Sealed) { c.Signature[0] ^= 1 }), pinned, "signature does not hold"},
-		"unpinned key":                    {file, nil, "not pinned"},
-		"a pin whose id is another key's": {file, []PublicKey{{ID: s.KeyID, Key: mustOther(t).Key}}, "not pinned"},
-		"not a snapshot":                  {[]byte(`{"x":1}`), pinned, "not a sealed"},
+		"changed snapshot":                   {tamper(func(c *Sealed) { c.Snapshot = []byte(strings.Replace(string(c.Snapshot), "green", "clear", 1)) }), pinned, "was changed"},
+		"changed digest":                     {tamper(func(c *Sealed) { c.Digest = "sha256:" + strings.Repeat("0", 64) }), pinned, "digest"},
+		"changed signature":                  {tamper(func(c *Sealed) { c.Signature[0] ^= 1 }), pinned, "signature does not hold"},
+		"unpinned key":                       {file, nil, "not pinned"},
+		"a pin whose id is another key's":    {file, []PublicKey{{ID: s.KeyID, Key: mustOther(t).Key}}, "not pinned"},
+		"not a snapshot":                     {[]byte(`{"x":1}`), pinned, "not a sealed"},
+		"a second snapshot in another case":  {[]byte(strings.Replace(string(file), `{"snapshot":`, `{"SNAPSHOT":{"tlp":"clear"},"snapshot":`, 1)), pinned, "holds \"SNAPSHOT\""},
+		"a second snapshot of the same name": {[]byte(strings.Replace(string(file), `{"snapshot":`, `{"snapshot":{"tlp":"clear"},"snapshot":`, 1)), pinned, "not a sealed"},
+		"a pin of no key":                    {file, []PublicKey{{ID: s.KeyID}}, "not pinned"},
 	} {
 		if _, err := Verify(tc.file, tc.keys); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error naming %q", name, err, tc.want)

@@ -81,6 +81,12 @@ func Sanitise(obj []byte, s Sanitisation) ([]byte, error) {
 		return nil, invalid("the object is not JSON: %v", err)
 	}
 	id, _ := o["id"].(string)
+	typ, _ := o["type"].(string)
+	if stix.IsSCOType(typ) && (len(s.Remove) > 0 || len(s.Rewrite) > 0) {
+		// An SCO's id derives from its values: a changed value under
+		// the old id would give the old value away.
+		return nil, invalid("%s: an observable's values make its id, so they cannot be removed or rewritten; generalise them, or leave the object out", id)
+	}
 	for _, k := range s.Remove {
 		if slices.Contains(protected, k) {
 			return nil, invalid("%s: %s cannot be removed", id, k)
@@ -124,6 +130,12 @@ func invalid(format string, args ...any) error {
 func generalise(o map[string]any, id string, gs []Generalisation) error {
 	has := func(g Generalisation) bool { return slices.Contains(gs, g) }
 	typ, _ := o["type"].(string)
+	if len(gs) > 0 && stix.IsSCOType(typ) && typ != "ipv4-addr" && typ != "ipv6-addr" && typ != "url" && typ != "domain-name" {
+		// Only these SCOs' ids derive from their value alone, which a
+		// generalisation can recompute; another's would still derive
+		// from the precise values.
+		return invalid("%s: a %s cannot be generalised: its id derives from the values a generalisation would change; leave it out of the release", id, typ)
+	}
 	if has(GeneraliseTimes) {
 		for k, v := range o {
 			if s, ok := v.(string); ok && isTimeProperty(k) && !slices.Contains(protected, k) {
@@ -155,15 +167,6 @@ func generalise(o map[string]any, id string, gs []Generalisation) error {
 			}
 			o["value"] = site
 			o["id"] = stix.SCOID(typ, map[string]any{"value": site})
-		}
-	case "file", "artifact", "x509-certificate":
-		_, hashes := o["hashes"]
-		_, name := o["name"]
-		if (has(GeneraliseHashes) && hashes) || (has(GeneraliseFileNames) && name && typ == "file") {
-			// Their ids derive from their hashes and names; Mosaic does
-			// not recompute those yet, and an id that still derived from
-			// the dropped values would give them away.
-			return invalid("%s: a %s's id derives from its hashes and name, so it cannot be released with them left out; leave the object out of the release instead", id, typ)
 		}
 	case "indicator":
 		p, ok := o["pattern"].(string)
@@ -365,8 +368,8 @@ func comparison(c pattern.Comparison, gs []Generalisation) (pattern.ComparisonEx
 			return nil, err
 		}
 		c.Op, c.Value = pattern.IsSubset, pattern.String(wide)
-	case has(GeneraliseURLs) && isString && c.Path.Type == "url" && last == "value" && len(c.Path.Steps) == 1:
-		if c.Op != pattern.Equal {
+	case has(GeneraliseURLs) && c.Path.Type == "url" && last == "value" && len(c.Path.Steps) == 1:
+		if c.Op != pattern.Equal || !isString {
 			return nil, fmt.Errorf("%s %s %s: only = on a URL can be generalised", c.Path, c.Op, c.Value)
 		}
 		site, err := siteOf(string(str))
@@ -397,7 +400,10 @@ func isAddress(p pattern.ObjectPath, v string) bool {
 	return err == nil
 }
 
-// refStep says whether a path goes through a reference (x_ref.y).
+// refStep says whether a path goes through a reference (x_ref.y, or
+// x_refs[*].y).
 func refStep(p pattern.ObjectPath) bool {
-	return slices.ContainsFunc(p.Steps[:len(p.Steps)-1], func(s pattern.Step) bool { return strings.HasSuffix(s.Property, "_ref") })
+	return slices.ContainsFunc(p.Steps[:len(p.Steps)-1], func(s pattern.Step) bool {
+		return strings.HasSuffix(s.Property, "_ref") || strings.HasSuffix(s.Property, "_refs")
+	})
 }

@@ -45,10 +45,10 @@ func TestSanitise(t *testing.T) {
 		gone: []string{"ministry", "MarshLock"},
 	}, {
 		name: "an address to its /24",
-		obj:  indicator("[ipv4-addr:value = '198.51.100.7'] OR [ipv6-addr:value = '2001:db8:1234:5678::1']", ""),
+		obj:  indicator("[ipv4-addr:value = '198.51.100.7'] OR [ipv6-addr:value = '2001:db8:1234:5678::1'] OR [domain-name:resolves_to_refs[*].value = '203.0.113.77']", ""),
 		s:    Sanitisation{Generalise: []Generalisation{GeneraliseAddresses}},
-		want: map[string]any{"pattern": "[ipv4-addr:value ISSUBSET '198.51.100.0/24'] OR [ipv6-addr:value ISSUBSET '2001:db8:1234::/48']"},
-		gone: []string{"198.51.100.7", "5678"},
+		want: map[string]any{"pattern": "[ipv4-addr:value ISSUBSET '198.51.100.0/24'] OR [ipv6-addr:value ISSUBSET '2001:db8:1234::/48'] OR [domain-name:resolves_to_refs[*].value ISSUBSET '203.0.113.0/24']"},
+		gone: []string{"198.51.100.7", "5678", "203.0.113.77"},
 	}, {
 		name: "a URL to its site",
 		obj:  indicator("[url:value = 'https://Evil.example/drop/payload.bin?id=42']", ""),
@@ -108,7 +108,9 @@ func TestSanitiseRefusals(t *testing.T) {
 		{"an unknown generalisation", indicator("[ipv4-addr:value = '198.51.100.7']", ""), Sanitisation{Generalise: []Generalisation{"names"}}, "not a generalisation"},
 		{"nothing left of the pattern", indicator("[file:hashes.MD5 = '0749bae92ca336a02c83d126e04ec628']", ""), Sanitisation{Generalise: []Generalisation{GeneraliseHashes}}, "nothing of the pattern"},
 		{"a set of addresses", indicator("[ipv4-addr:value IN ('198.51.100.7', '198.51.100.8')]", ""), Sanitisation{Generalise: []Generalisation{GeneraliseAddresses}}, "cannot be generalised"},
-		{"a file SCO's hashes", `{"type":"file","spec_version":"2.1","id":"file--5a27d487-c542-5f97-a131-a8866b477b46","name":"a.exe","hashes":{"MD5":"0749bae92ca336a02c83d126e04ec628"}}`, Sanitisation{Generalise: []Generalisation{GeneraliseHashes}}, "leave the object out"},
+		{"a file SCO's hashes", `{"type":"file","spec_version":"2.1","id":"file--5a27d487-c542-5f97-a131-a8866b477b46","name":"a.exe","hashes":{"MD5":"0749bae92ca336a02c83d126e04ec628"}}`, Sanitisation{Generalise: []Generalisation{GeneraliseHashes}}, "leave it out"},
+		{"an SCO's value rewritten", `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"198.51.100.3"}`, Sanitisation{Rewrite: map[string]string{"value": "198.51.100.0/24"}}, "cannot be removed or rewritten"},
+		{"a URL in a set", indicator("[url:value IN ('http://evil.example/secret/a', 'http://evil.example/secret/b')]", ""), Sanitisation{Generalise: []Generalisation{GeneraliseURLs}}, "only = on a URL"},
 	} {
 		if _, err := Sanitise([]byte(tc.obj), tc.s); mosaic.ErrorCode(err) != mosaic.CodeInvalid || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want CodeInvalid naming %q", tc.name, err, tc.want)

@@ -67,6 +67,22 @@ func Seal(snapshot any, s Signer) (Sealed, error) {
 // say which check failed.
 func Verify(file []byte, pinned []PublicKey) (Sealed, error) {
 	var s Sealed
+	// The outer object is read strictly: no name twice (RFC 8785 reading
+	// refuses that) and no name but the four, in their case. A reader
+	// that took a second "snapshot", or a "SNAPSHOT", from the same file
+	// would otherwise show what was never signed.
+	if _, err := jcs.Canonical(file); err != nil {
+		return s, fmt.Errorf("not a sealed release snapshot: %w", err)
+	}
+	var names map[string]json.RawMessage
+	if err := json.Unmarshal(file, &names); err != nil {
+		return s, fmt.Errorf("not a sealed release snapshot: %w", err)
+	}
+	for k := range names {
+		if k != "snapshot" && k != "digest" && k != "key_id" && k != "signature" {
+			return s, fmt.Errorf("not a sealed release snapshot: it holds %q beside snapshot, digest, key_id and signature", k)
+		}
+	}
 	if err := json.Unmarshal(file, &s); err != nil {
 		return s, fmt.Errorf("not a sealed release snapshot: %w", err)
 	}
@@ -75,7 +91,7 @@ func Verify(file []byte, pinned []PublicKey) (Sealed, error) {
 	}
 	var key ed25519.PublicKey
 	for _, p := range pinned {
-		if p.ID == s.KeyID && KeyID(p.Key) == p.ID {
+		if p.ID == s.KeyID && len(p.Key) == ed25519.PublicKeySize && KeyID(p.Key) == p.ID {
 			key = p.Key
 		}
 	}

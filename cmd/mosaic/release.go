@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,9 +27,11 @@ const releaseUsage = `Usage:
 
 pin fetches the public keys from MOSAIC_URL/api/v1/releases/keys (no token
 needed) and keeps them in the pin file (default: your config directory's
-mosaic/release-pins.json). Compare a key id with the one the cell gives
-you by another channel, or name it with --key-id, which refuses keys that
-do not include it. Pinning again adds keys the server has added since.
+mosaic/release-pins.json), over https only (or from this machine). Name
+the key id the cell gave you by another channel with --key-id: only that
+key is pinned, and only if the server serves it. Without --key-id every
+key served is pinned; compare their ids with the cell's. Pinning again adds
+keys the server has added since.
 
 verify checks that FILE's snapshot has the digest it was signed with and
 that the signature holds for a pinned key; it reads nothing from the
@@ -94,7 +97,21 @@ func loadReleasePins(path string) ([]release.PublicKey, error) {
 	if err := json.Unmarshal(b, &keys); err != nil {
 		return nil, fmt.Errorf("%s: not a release pin file: %w", path, err)
 	}
+	for _, k := range keys {
+		if len(k.Key) != 32 || release.KeyID(k.Key) != k.ID {
+			return nil, fmt.Errorf("%s: the pin %q is not a key under its own id; delete the file and pin again", path, k.ID)
+		}
+	}
 	return keys, nil
+}
+
+// loopback reports whether host names this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }
 
 func releasePin(ctx context.Context, path, keyID string, e env) error {
@@ -105,6 +122,11 @@ func releasePin(ctx context.Context, path, keyID string, e env) error {
 	req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(raw, "/")+"/api/v1/releases/keys", nil)
 	if err != nil {
 		return fmt.Errorf("MOSAIC_URL %q: %w", raw, err)
+	}
+	if req.URL.Scheme != "https" && !loopback(req.URL.Hostname()) {
+		// Whoever sits on a plain connection could serve a key of its
+		// own beside the cell's.
+		return fmt.Errorf("MOSAIC_URL %q: keys are pinned over https only (or from this machine)", raw)
 	}
 	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
 	if err != nil {
@@ -127,8 +149,14 @@ func releasePin(ctx context.Context, path, keyID string, e env) error {
 		}
 		served = append(served, k)
 	}
-	if keyID != "" && !slices.ContainsFunc(served, func(k release.PublicKey) bool { return k.ID == strings.ToLower(keyID) }) {
-		return fmt.Errorf("the server's keys do not include %s; nothing pinned", keyID)
+	if keyID != "" {
+		// Only the key the cell named: another key served beside it was
+		// checked by no one.
+		i := slices.IndexFunc(served, func(k release.PublicKey) bool { return k.ID == strings.ToLower(keyID) })
+		if i < 0 {
+			return fmt.Errorf("the server's keys do not include %s; nothing pinned", keyID)
+		}
+		served = served[i : i+1]
 	}
 	pinned, err := loadReleasePins(path)
 	if err != nil {

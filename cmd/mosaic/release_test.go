@@ -68,4 +68,18 @@ func TestReleaseKeysPinVerify(t *testing.T) {
 	if out := mustRun(t, nil, "", "release", "verify", "--pins", pins, file); !strings.Contains(out, keys.Current().ID) {
 		t.Fatalf("a snapshot of the first key after rotation: %s", out)
 	}
+	// With --key-id, only the key named is pinned, whatever else is
+	// served beside it.
+	only := filepath.Join(t.TempDir(), "pins.json")
+	out = mustRun(t, []string{"MOSAIC_URL=" + m2.URL()}, "", "release", "pin", "--pins", only, "--key-id", rotated.Current().ID)
+	if strings.Contains(out, keys.Current().ID) {
+		t.Errorf("pin --key-id pinned another key too: %s", out)
+	}
+	if _, errs, code := runCmd(t, nil, "", "release", "verify", "--pins", only, file); code == 0 || !strings.Contains(errs, "not pinned") {
+		t.Errorf("a snapshot of a key not named: exit %d, %s", code, errs)
+	}
+	// Over plain http to another machine, nothing is pinned.
+	if _, errs, code := runCmd(t, []string{"MOSAIC_URL=http://mosaic.example:8080"}, "", "release", "pin", "--pins", only); code == 0 || !strings.Contains(errs, "https only") {
+		t.Errorf("pin over http: exit %d, %s", code, errs)
+	}
 }
