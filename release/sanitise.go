@@ -358,6 +358,12 @@ func comparison(c pattern.Comparison, gs []Generalisation) (pattern.ComparisonEx
 		c.Value = pattern.Timestamp(day)
 	}
 	str, isString := c.Value.(pattern.String)
+	if isString && has(GeneraliseTimes) && stix.IsTimestampProperty(last) {
+		// A timestamp property compared with a plain string.
+		if day, err := toDay(string(str)); err == nil {
+			c.Value, str = pattern.String(day), pattern.String(day)
+		}
+	}
 	switch {
 	case has(GeneraliseAddresses) && isString && last == "value" && isAddress(c.Path, string(str)):
 		if c.Op != pattern.Equal && c.Op != pattern.IsSubset {

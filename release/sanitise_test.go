@@ -63,11 +63,11 @@ func TestSanitise(t *testing.T) {
 		gone: []string{"b3c4ae25", "evil.exe"},
 	}, {
 		name: "times to the day, in the pattern too",
-		obj:  indicator("[ipv4-addr:value = '198.51.100.7'] START t'2026-10-01T08:00:00Z' STOP t'2026-10-01T09:00:00Z'", `,"valid_until":"2026-12-01T17:30:00Z"`),
+		obj:  indicator("[ipv4-addr:value = '198.51.100.7'] START t'2026-10-01T08:00:00Z' STOP t'2026-10-01T09:00:00Z' OR [file:created = '2026-10-01T07:13:14Z']", `,"valid_until":"2026-12-01T17:30:00Z"`),
 		s:    Sanitisation{Generalise: []Generalisation{GeneraliseTimes}},
 		want: map[string]any{"valid_from": "2026-10-01T00:00:00Z", "valid_until": "2026-12-01T00:00:00Z", "created": "2026-10-01T08:15:00.000Z",
-			"pattern": "[ipv4-addr:value = '198.51.100.7'] START t'2026-10-01T00:00:00Z' STOP t'2026-10-02T00:00:00Z'"},
-		gone: []string{"08:15:42", "17:30", "09:00"},
+			"pattern": "[ipv4-addr:value = '198.51.100.7'] START t'2026-10-01T00:00:00Z' STOP t'2026-10-02T00:00:00Z' OR [file:created = '2026-10-01T00:00:00Z']"},
+		gone: []string{"08:15:42", "17:30", "09:00", "07:13"},
 	}, {
 		name: "an SCO's value and id",
 		obj:  `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"198.51.100.3"}`,

@@ -9,6 +9,7 @@ package secretfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -16,17 +17,33 @@ import (
 // ErrMode is returned for a file others may read or write.
 var ErrMode = errors.New("key file must be readable by its owner only (chmod 600)")
 
+// ErrOwner is returned for a file another user owns.
+var ErrOwner = errors.New("key file must be owned by the user Mosaic runs as")
+
 // Read returns the file at path, refusing one whose mode lets anyone but
-// its owner read or write it.
+// its owner read or write it, or that another user owns. The checks are
+// made on the file opened, not on the name, so that the file cannot be
+// swapped between the check and the read.
 func Read(path string) ([]byte, error) {
-	st, err := os.Stat(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%s: mode %04o: %w", path, st.Mode().Perm(), ErrMode)
 	}
-	return os.ReadFile(path)
+	if !ownedByMe(st) {
+		return nil, fmt.Errorf("%s: %w", path, ErrOwner)
+	}
+	return io.ReadAll(f)
 }
 
 // Create writes a new file of mode 0600 at path; it fails if path exists.

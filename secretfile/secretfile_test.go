@@ -37,3 +37,11 @@ func TestModes(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// A name that is not a regular file is refused, so that a key file cannot
+// be a link to a pipe or a device.
+func TestNotRegular(t *testing.T) {
+	if _, err := Read(t.TempDir()); err == nil {
+		t.Error("a directory was read as a key file")
+	}
+}
