@@ -400,15 +400,8 @@ func (r *reader) special(o *outObject, main obj, scos []obj) []*outObject {
 			}
 		}
 	case "file":
-		h, _ := main["hashes"].(obj)
-		for _, k := range slices.Sorted(maps.Keys(h)) {
-			v, ok := h[k].(string)
-			typ := hashType(k)
-			if !ok || typ == "" {
-				r.failed = true
-				continue
-			}
-			add(attr(typ, typ, v), "")
+		for _, a := range r.hashes(main) {
+			add(a, "")
 		}
 		if ref, ok := main["parent_directory_ref"]; ok {
 			if d, u := r.sco(ref); d != nil {
@@ -434,6 +427,23 @@ func (r *reader) special(o *outObject, main obj, scos []obj) []*outObject {
 	return nil
 }
 
+// hashes reads an object's hashes back into attributes, in the order of
+// their names; a hash MISP has no type for fails the rebuild.
+func (r *reader) hashes(o obj) []*outAttr {
+	h, _ := o["hashes"].(obj)
+	var out []*outAttr
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		v, ok := h[k].(string)
+		typ := hashType(k)
+		if !ok || typ == "" {
+			r.failed = true
+			continue
+		}
+		out = append(out, attr(typ, typ, v))
+	}
+	return out
+}
+
 // pe reads the windows-pebinary-ext of a file back into the pe object and
 // the pe-section objects it includes (objBuilder.pe).
 func (r *reader) pe(file *outObject, ext obj, typed bool) []*outObject {
@@ -454,16 +464,7 @@ func (r *reader) pe(file *outObject, ext obj, typed bool) []*outObject {
 				so.Attribute = append(so.Attribute, a)
 			}
 		}
-		h, _ := sec["hashes"].(obj)
-		for _, k := range slices.Sorted(maps.Keys(h)) {
-			v, ok := h[k].(string)
-			typ := hashType(k)
-			if !ok || typ == "" {
-				r.failed = true
-				continue
-			}
-			so.Attribute = append(so.Attribute, attr(typ, typ, v))
-		}
+		so.Attribute = append(so.Attribute, r.hashes(sec)...)
 		so.Attribute = append(so.Attribute, r.rest(sec, "pe-section")...)
 		peObj.ObjectReference = append(peObj.ObjectReference, outRef{UUID: uuid5(peObj.UUID + " - includes - " + so.UUID), ReferencedUUID: so.UUID, RelationshipType: "includes"})
 		out = append(out, so)

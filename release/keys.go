@@ -39,6 +39,12 @@ type PublicKey struct {
 	Key       ed25519.PublicKey `json:"public_key"` // base64 in JSON
 }
 
+// Valid reports whether p is an Ed25519 public key under its own id: a
+// key served or pinned under another's id is none.
+func (p PublicKey) Valid() bool {
+	return len(p.Key) == ed25519.PublicKeySize && KeyID(p.Key) == p.ID
+}
+
 // KeyID names a public key: the first 16 bytes of its SHA-256, in hex, as
 // an operator reads it aloud to a recipient who pins it.
 func KeyID(pub ed25519.PublicKey) string {

@@ -91,7 +91,7 @@ func Verify(file []byte, pinned []PublicKey) (Sealed, error) {
 	}
 	var key ed25519.PublicKey
 	for _, p := range pinned {
-		if p.ID == s.KeyID && len(p.Key) == ed25519.PublicKeySize && KeyID(p.Key) == p.ID {
+		if p.ID == s.KeyID && p.Valid() {
 			key = p.Key
 		}
 	}

@@ -196,18 +196,22 @@ var metaObjects = sync.OnceValues(func() (ext, ident json.RawMessage) {
 		"description":    "Mosaic, the threat-intelligence sharing system of a joint cyber intel/info cell.",
 		"identity_class": "system",
 	}
-	compact := compactSchema("envelope", envelopeSchema)
-	def := map[string]any{
-		"type": "extension-definition", "spec_version": "2.1", "id": ExtensionID,
-		"created_by_ref": IdentityID, "created": published, "modified": published,
-		"name":            "Mosaic envelope",
-		"description":     "Handling data that travels with every STIX object in Mosaic: who may see it (audience), originator control, the legal basis under which it was provided and when it must be reviewed.",
-		"schema":          compact,
-		"version":         "1.0",
-		"extension_types": []string{"property-extension"},
-	}
-	return appendJSON(nil, def), appendJSON(nil, identity)
+	def := extensionDefinition(ExtensionID, published, "Mosaic envelope",
+		"Handling data that travels with every STIX object in Mosaic: who may see it (audience), originator control, the legal basis under which it was provided and when it must be reviewed.",
+		compactSchema("envelope", envelopeSchema), "property-extension")
+	return def, appendJSON(nil, identity)
 })
+
+// extensionDefinition is one of Mosaic's extension-definition objects, in
+// canonical form, created by Mosaic's identity at published.
+func extensionDefinition(id, published, name, description, schema, extensionType string) json.RawMessage {
+	return appendJSON(nil, map[string]any{
+		"type": "extension-definition", "spec_version": "2.1", "id": id,
+		"created_by_ref": IdentityID, "created": published, "modified": published,
+		"name": name, "description": description, "schema": schema, "version": "1.0",
+		"extension_types": []string{extensionType},
+	})
+}
 
 // ExtensionDefinition returns the extension-definition object of Mosaic's
 // envelope extension in canonical form. Its schema property holds the

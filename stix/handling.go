@@ -272,16 +272,9 @@ const handlingSchema = `{
 }`
 
 var handlingDefinition = sync.OnceValue(func() json.RawMessage {
-	compact := compactSchema("handling", handlingSchema)
-	return appendJSON(nil, map[string]any{
-		"type": "extension-definition", "spec_version": "2.1", "id": HandlingExtensionID,
-		"created_by_ref": IdentityID, "created": handlingPublished, "modified": handlingPublished,
-		"name":            "Mosaic handling",
-		"description":     "A handling object: the handling data (TLP, originator, audience, originator control, legal basis, review date) of STIX objects that Mosaic keeps exactly as their creator made them, beside those objects. It names each object it describes by id and version.",
-		"schema":          compact,
-		"version":         "1.0",
-		"extension_types": []string{"new-sdo"},
-	})
+	return extensionDefinition(HandlingExtensionID, handlingPublished, "Mosaic handling",
+		"A handling object: the handling data (TLP, originator, audience, originator control, legal basis, review date) of STIX objects that Mosaic keeps exactly as their creator made them, beside those objects. It names each object it describes by id and version.",
+		compactSchema("handling", handlingSchema), "new-sdo")
 })
 
 // HandlingExtensionDefinition returns the extension-definition object of

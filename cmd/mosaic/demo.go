@@ -16,6 +16,7 @@ import (
 	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/demo"
+	"mosaic/secretfile"
 )
 
 // CredentialsFile is where demo writes the demo users' secrets: the one
@@ -260,27 +261,12 @@ func demoSecrets(ctx context.Context, m *Main) ([]DemoCredential, error) {
 	return creds, nil
 }
 
-// writeCredentials writes the file with mode 0600, atomically.
+// writeCredentials writes the file with mode 0600, atomically
+// (package secretfile).
 func writeCredentials(path string, creds []DemoCredential) error {
 	b, err := json.MarshalIndent(creds, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".demo-credentials-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return secretfile.Write(path, append(b, '\n'))
 }

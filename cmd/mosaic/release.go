@@ -98,7 +98,7 @@ func loadReleasePins(path string) ([]release.PublicKey, error) {
 		return nil, fmt.Errorf("%s: not a release pin file: %w", path, err)
 	}
 	for _, k := range keys {
-		if len(k.Key) != 32 || release.KeyID(k.Key) != k.ID {
+		if !k.Valid() {
 			return nil, fmt.Errorf("%s: the pin %q is not a key under its own id; delete the file and pin again", path, k.ID)
 		}
 	}
@@ -144,7 +144,7 @@ func releasePin(ctx context.Context, path, keyID string, e env) error {
 	for _, k := range got.Keys {
 		// The id is the key's own digest: a key served under another's
 		// id is refused, not pinned.
-		if len(k.Key) != 32 || release.KeyID(k.Key) != k.ID {
+		if !k.Valid() {
 			return fmt.Errorf("the server serves a key whose id %q is not its own; nothing pinned", k.ID)
 		}
 		served = append(served, k)
