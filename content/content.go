@@ -42,6 +42,9 @@ type Service struct {
 	ingest *ingest.Ingester
 	audit  Recorder
 	clock  mosaic.Clock
+
+	releases   ReleaseStore // nil: this server makes no releases
+	releaseCfg ReleaseConfig
 }
 
 // New returns the content service on store, storing contributions under

@@ -1,6 +1,11 @@
 package policy
 
-import "mosaic"
+import (
+	"slices"
+	"sort"
+
+	"mosaic"
+)
 
 // MayDraftRelease returns nil when v may draft a release and read the
 // recipient directory: the analysts and liaisons of partner
@@ -132,4 +137,75 @@ func ReleaseRecipients(rs []mosaic.Recipient) error {
 		}
 	}
 	return nil
+}
+
+// ReleaseScopeOf says which releases v sees (the store applies it in its
+// queries): analysts and liaisons of a partner see their organisation's
+// drafts and the consent requests made of it; stakeholders and partner
+// staff receive what was delivered to their organisation or to them by
+// name; everyone, no sign-in needed, what was released to the public.
+// Admins and auditors see only that: their roles give them no content.
+func ReleaseScopeOf(v mosaic.Viewer) mosaic.ReleaseScope {
+	var sc mosaic.ReleaseScope
+	if partnerStaff(v.OrgKind, v.Role) {
+		sc.DraftOrg = v.Org
+	}
+	if MayReceiveReleases(v.OrgKind) && (v.Role == mosaic.StakeholderViewer || partnerStaff(v.OrgKind, v.Role)) {
+		sc.Org, sc.User = v.Org, v.User
+	}
+	return sc
+}
+
+// MayConsent returns nil when v may decide its organisation's consent to
+// a release: a liaison of a partner, who speaks for what its organisation
+// shared (DESIGN §2).
+func MayConsent(v mosaic.Viewer) error {
+	if v.OrgKind == mosaic.Partner && v.Role == mosaic.Liaison {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeForbidden, "a release is consented to by a liaison of a partner organisation")
+}
+
+// ConsentsNeeded lists the organisations that must consent to a release
+// drafted by drafterOrg: its own, and every organisation whose
+// contribution under originator control (ORCON) the release holds or
+// relies on, sorted.
+func ConsentsNeeded(drafterOrg string, items []mosaic.ReleaseItem) []string {
+	need := map[string]bool{drafterOrg: true}
+	for _, it := range items {
+		if it.ORCON {
+			need[it.Originator] = true
+		}
+	}
+	out := make([]string, 0, len(need))
+	for o := range need {
+		out = append(out, o)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MayLowerTLP returns nil when org may release an object at level to,
+// which it holds at from: anyone may raise a level, only the originator
+// lower it.
+func MayLowerTLP(org, originator string, from, to mosaic.TLP) error {
+	if to.Rank() < 0 {
+		return mosaic.Errorf(mosaic.CodeInvalid, "TLP %q is not a TLP 2.0 level", to)
+	}
+	if to.Rank() < from.Rank() && org != originator {
+		return mosaic.Errorf(mosaic.CodeForbidden, "only %s, its originator, may lower the TLP of its information", originator)
+	}
+	return nil
+}
+
+// MayReadFeedback reports whether v may read every recipient's feedback
+// on a release drafted by drafterOrg: the drafting organisation's
+// analysts and liaisons, and those of the organisations named as
+// feedback readers (by default the NCSC), who follow up. Recipients read
+// only their own.
+func MayReadFeedback(v mosaic.Viewer, drafterOrg string, readers []string) bool {
+	if !partnerStaff(v.OrgKind, v.Role) {
+		return false
+	}
+	return v.Org == drafterOrg || slices.Contains(readers, v.Org)
 }
