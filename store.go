@@ -16,6 +16,7 @@ type Store interface {
 	Directory
 	Approvals
 	Objects
+	Releases
 	AuditLog
 	Feeds
 	Deconfliction

@@ -79,6 +79,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Feeds", func(t *testing.T) { testFeeds(t, open) })
 	t.Run("Deconfliction", func(t *testing.T) { testDeconfliction(t, open) })
 	t.Run("Web", func(t *testing.T) { testWeb(t, open) })
+	t.Run("Releases", func(t *testing.T) { testReleases(t, open) })
+	t.Run("ReleasesLarge", func(t *testing.T) { testReleasesLarge(t, open) })
 }
 
 // Record builds a record from a STIX object's JSON the way ingest does.
