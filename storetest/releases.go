@@ -543,14 +543,9 @@ func testReleasesLarge(t *testing.T, open Opener) {
 		ns[i] = i
 	}
 	p := publication(r, w.Clock.Now(), ns...)
-	start := time.Now()
+	// How long it takes is BenchmarkPublish's to measure (BENCHMARKS.md).
 	if err := s.Publish(bg, paDraft, r.ID, p, releaseAudit("pa-analyst")); err != nil {
 		t.Fatal(err)
-	}
-	took := time.Since(start)
-	t.Logf("published %d objects to %d organisations in %v", objects, orgs+2, took)
-	if took > 5*time.Second {
-		t.Errorf("publishing %d objects to %d organisations took %v", objects, orgs+2, took)
 	}
 	if es, err := s.Released(bg, mosaic.ReleaseScope{Org: "grid-499"}, mosaic.ReleasedFilter{Collection: "org:grid-499", Limit: 5000}); err != nil || len(es) != 1000 {
 		t.Errorf("a grid operator's collection: %d entries (want the maximum page, 1000), %v", len(es), err)
