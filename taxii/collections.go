@@ -49,19 +49,40 @@ type Collections struct {
 // viewer may do with it.
 type collection struct {
 	Collection
-	key string // "cell", "compartment:NAME" or "organisation:NAME"
+	key string // "cell", "compartment:NAME" or "organisation:NAME"; for released objects, as released says
 	// audience is the batch default of objects added to it.
 	audience mosaic.Audience
-	// scope narrows a listing to the collection.
+	// scope narrows a listing to the collection; nil for a collection of
+	// released objects, which is no view of the cell's content.
 	scope func(f *mosaic.ObjectFilter)
+	// released names a collection of released objects as the content
+	// service's Released takes it ("public", "org:NAME", "user:NAME"),
+	// and is "" for the cell's content.
+	released string
 }
 
 // collectionsFor returns the collections v may use, in a fixed order (TAXII
-// §3.3): the cell, v's compartments by name, v's organisation. Whoever
-// sees no cell content has none. The decisions are package policy's: who
-// sees content at all, and who may contribute; which objects a collection
-// holds for v is decided again by the store, in the SQL of every read.
+// §3.3): the cell, v's compartments by name, v's organisation, and then
+// the released objects v receives (releasedCollections). Whoever sees no
+// cell content has only the latter. The decisions are package policy's:
+// who sees content at all, who may contribute, who receives releases;
+// which objects a collection holds for v is decided again by the store,
+// in the SQL of every read.
 func (s *Server) collectionsFor(ctx context.Context, v mosaic.Viewer) ([]collection, error) {
+	out, err := s.contentCollections(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := s.releasedCollections(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, rel...), nil
+}
+
+// contentCollections returns the collections of the cell's content v may
+// use.
+func (s *Server) contentCollections(ctx context.Context, v mosaic.Viewer) ([]collection, error) {
 	if !policy.SeesContent(v) {
 		return nil, nil
 	}

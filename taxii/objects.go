@@ -302,7 +302,11 @@ func (s *Server) read(r *http.Request, v mosaic.Viewer, ep endpoint, action stri
 	if rd.turns, err = s.gate.Turns().List(r.Context(), v); err != nil {
 		return rd, err
 	}
-	if rd.p, err = s.list(r.Context(), v, c, rd.q, rd.id, all, content.Access{Action: action, Detail: detail(c, r)}); err != nil {
+	list := s.list
+	if c.released != "" {
+		list = s.listReleased
+	}
+	if rd.p, err = list(r.Context(), v, c, rd.q, rd.id, all, content.Access{Action: action, Detail: detail(c, r)}); err != nil {
 		rd.turns.Done()
 		return rd, err
 	}
@@ -344,7 +348,16 @@ func (s *Server) writeRendered(w http.ResponseWriter, rd *listing, render func()
 }
 
 // envelope fits the page rd holds to the limit asked for and renders it.
+// Released objects are served exactly as released: they carry no handling
+// of the cell's, and must not, since it would name where they came from.
 func (s *Server) envelope(ctx context.Context, rd *listing) ([]byte, error) {
+	if rd.c.released != "" {
+		objs := make([]json.RawMessage, len(rd.p.objs))
+		for i, o := range rd.p.objs {
+			objs[i] = o.Object
+		}
+		return writeEnvelope(rd.p, objs), nil
+	}
 	var err error
 	if rd.p, err = s.fit(ctx, rd.p, rd.q); err != nil {
 		return nil, err
@@ -403,6 +416,11 @@ func renderEnvelope(p page) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return writeEnvelope(p, objs), nil
+}
+
+// writeEnvelope writes the envelope of page p, which serves objs.
+func writeEnvelope(p page, objs []json.RawMessage) []byte {
 	size := 64 + len(p.next)
 	for _, o := range objs {
 		size += len(o) + 1
@@ -428,7 +446,7 @@ func renderEnvelope(p page) ([]byte, error) {
 		}
 	}
 	b = append(b, '}')
-	return b, nil
+	return b
 }
 
 // withHandling returns objs as served: each that carries its envelope

@@ -1,13 +1,19 @@
 // Package taxii is Mosaic's TAXII 2.1 server (OASIS TAXII Version 2.1,
 // OASIS Standard, 10 June 2021): discovery at /taxii2/, one API root, and
 // for each user the collections that match the audiences they may see: the
-// cell, each compartment they belong to, and their own organisation.
+// cell, each compartment they belong to, and their own organisation. Beside
+// them, read-only collections of released objects: those released to the
+// user's organisation and to the user by name, for whoever receives
+// releases, and those released to the public, for everyone, without
+// credentials too.
 //
 // It is a door: every read and write goes through the content service
 // (package content) with the caller's viewer, which applies the visibility
 // policy inside the database query and audits the read; this package never
-// filters objects itself. A collection the caller may not use does not
-// exist for them: it answers exactly like an unknown one.
+// filters objects itself (of released objects it selects the versions
+// match[version] asks for, among what the service returned). A collection
+// the caller may not use does not exist for them: it answers exactly like
+// an unknown one.
 package taxii
 
 import (
@@ -23,6 +29,7 @@ import (
 	"mosaic/content"
 	"mosaic/gate"
 	"mosaic/middleware"
+	"mosaic/ratelimit"
 	"mosaic/seal"
 )
 
@@ -63,6 +70,10 @@ type Options struct {
 	// AuthFailuresPerMinute bounds failed authentications per client
 	// address (default 30); beyond it the answer is 429.
 	AuthFailuresPerMinute int
+	// AnonymousPerMinute bounds the requests without credentials (for
+	// the public releases) per client address (default 60, all of them
+	// at once at most); beyond it the answer is 429.
+	AnonymousPerMinute int
 	// Gate, when set, authenticates and rate-limits in place of a gate
 	// made from the three fields above, so that the REST API and TAXII
 	// share one budget per user.
@@ -89,6 +100,9 @@ func (o Options) withDefaults() Options {
 		o.DefaultPageSize = min(100, o.MaxPageSize)
 	}
 	o.DefaultPageSize = min(o.DefaultPageSize, o.MaxPageSize)
+	if o.AnonymousPerMinute <= 0 {
+		o.AnonymousPerMinute = 60
+	}
 	return o
 }
 
@@ -113,7 +127,10 @@ type Server struct {
 	root    string // the API root's path, "/taxii2/api/"
 
 	gate *gate.Gate
-	mux  *http.ServeMux
+	// anonymous counts the requests without credentials per client
+	// address; the gate's budgets are per user.
+	anonymous *ratelimit.Limiter
+	mux       *http.ServeMux
 	// notFound answers for paths that are no endpoint.
 	notFound http.Handler
 
@@ -136,18 +153,19 @@ func New(c *content.Service, store Store, opts Options, clock mosaic.Clock, log 
 	}
 	s := &Server{
 		content: c, store: store, opts: opts, clock: clock, log: log,
-		root:    DiscoveryPath + opts.APIRoot + "/",
-		gate:    opts.Gate,
-		cursors: seal.New(store, "taxii-cursor"),
-		mux:     http.NewServeMux(),
-		idCache: map[string]string{},
+		root:      DiscoveryPath + opts.APIRoot + "/",
+		gate:      opts.Gate,
+		cursors:   seal.New(store, "taxii-cursor"),
+		mux:       http.NewServeMux(),
+		idCache:   map[string]string{},
+		anonymous: ratelimit.New(float64(opts.AnonymousPerMinute)/60, float64(opts.AnonymousPerMinute)),
 	}
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: opts.RatePerSecond, RateBurst: opts.RateBurst, AuthFailuresPerMinute: opts.AuthFailuresPerMinute})
 	}
 	var paths []middleware.Route
 	for _, rt := range s.routes() {
-		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt.h))
+		s.mux.Handle(rt.method+" "+rt.path, s.wrapRoute(rt.h, rt.anonymous))
 		paths = append(paths, middleware.Route{Method: rt.method, Path: rt.path})
 	}
 	// A known endpoint with another method is a 405 naming the methods it
@@ -186,22 +204,25 @@ type handler func(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error
 type route struct {
 	method, path string
 	h            handler
+	// anonymous says whether a request without credentials is served,
+	// as the anonymous viewer; nil for never.
+	anonymous func(r *http.Request) (bool, error)
 }
 
 func (s *Server) routes() []route {
 	c := s.root + "collections/{id}/"
 	return []route{
-		{"GET", DiscoveryPath + "{$}", s.discovery},
-		{"GET", s.root + "{$}", s.apiRoot},
-		{"GET", s.root + "status/{status}/{$}", s.getStatus},
-		{"GET", s.root + "collections/{$}", s.listCollections},
-		{"GET", c + "{$}", s.getCollection},
-		{"GET", c + "manifest/{$}", s.getManifest},
-		{"GET", c + "objects/{$}", s.getObjects},
-		{"POST", c + "objects/{$}", s.addObjects},
-		{"GET", c + "objects/{object}/{$}", s.getObject},
-		{"DELETE", c + "objects/{object}/{$}", s.deleteObject},
-		{"GET", c + "objects/{object}/versions/{$}", s.getVersions},
+		{"GET", DiscoveryPath + "{$}", s.discovery, s.anonymousRoot},
+		{"GET", s.root + "{$}", s.apiRoot, s.anonymousRoot},
+		{"GET", s.root + "status/{status}/{$}", s.getStatus, nil},
+		{"GET", s.root + "collections/{$}", s.listCollections, s.anonymousRoot},
+		{"GET", c + "{$}", s.getCollection, s.anonymousPublic},
+		{"GET", c + "manifest/{$}", s.getManifest, s.anonymousPublic},
+		{"GET", c + "objects/{$}", s.getObjects, s.anonymousPublic},
+		{"POST", c + "objects/{$}", s.addObjects, nil},
+		{"GET", c + "objects/{object}/{$}", s.getObject, s.anonymousPublic},
+		{"DELETE", c + "objects/{object}/{$}", s.deleteObject, nil},
+		{"GET", c + "objects/{object}/versions/{$}", s.getVersions, s.anonymousPublic},
 	}
 }
 
@@ -210,16 +231,38 @@ func (s *Server) routes() []route {
 // content negotiation. Authentication comes first, so that nothing about
 // the server, not even which paths exist, is told to a client without
 // credentials.
-func (s *Server) wrap(h handler) http.Handler {
+func (s *Server) wrap(h handler) http.Handler { return s.wrapRoute(h, nil) }
+
+// wrapRoute is wrap for a route that anonymous may let a request without
+// credentials through: it is then served as the anonymous viewer, which
+// the policy gives the public releases and nothing else, under the budget
+// of its client address. The listings of every anonymous client share
+// one user's turns (the zero viewer's), so that they cannot hold more of
+// the turns every user shares than one user can.
+func (s *Server) wrapRoute(h handler, anonymous func(r *http.Request) (bool, error)) http.Handler {
 	return middleware.Wrap(middleware.Options{Log: s.log, WriteError: writeError, MaxBody: s.opts.MaxContentLength}, func(w http.ResponseWriter, r *http.Request) error {
-		// TAXII §1.6.9 suggests HTTP Basic; the password is an API token.
-		v, err := s.gate.Authenticate(r, gate.BearerOrBasic)
-		if err != nil {
-			return err
+		var v mosaic.Viewer
+		anon := false
+		if anonymous != nil && !hasCredentials(r) {
+			var err error
+			if anon, err = anonymous(r); err != nil {
+				return err
+			}
 		}
-		middleware.SetUser(r.Context(), v.User)
-		if err := s.gate.Admit(v); err != nil {
-			return err
+		if anon {
+			if err := s.admitAnonymous(r); err != nil {
+				return err
+			}
+		} else {
+			// TAXII §1.6.9 suggests HTTP Basic; the password is an API token.
+			var err error
+			if v, err = s.gate.Authenticate(r, gate.BearerOrBasic); err != nil {
+				return err
+			}
+			middleware.SetUser(r.Context(), v.User)
+			if err := s.gate.Admit(v); err != nil {
+				return err
+			}
 		}
 		if !acceptable(r.Header.Values("Accept")) {
 			return errNotAcceptable
