@@ -58,6 +58,10 @@ type Config struct {
 
 	// Releases (package release).
 	ReleaseKey string `json:"release_key" help:"release key file (mode 0600): the id key and signing keys of releases; empty: release.key in the data directory"`
+	CellName   string `json:"cell_name" help:"name of the cell's STIX identity, the creator of everything it releases"`
+	// ReleaseFeedbackReaders are read as a JSON array from a file and
+	// comma-separated from the environment and flags.
+	ReleaseFeedbackReaders []string `json:"release_feedback_readers" help:"organisations that read every recipient's feedback on every release besides the drafting organisation, comma-separated"`
 
 	// Deconfliction (package deconflict).
 	DeconflictKey             string   `json:"deconflict_key" help:"evaluator key file (mode 0600) of the in-process evaluator; empty: deconflict-oprf.key in the data directory"`
@@ -95,6 +99,9 @@ func Default() Config {
 		TokenLifetime:       Duration(90 * 24 * time.Hour),
 		AuditFlush:          Duration(time.Second),
 		LogLevel:            "info",
+
+		CellName:               "Mosaic cell",
+		ReleaseFeedbackReaders: []string{"ncsc"},
 
 		DeconflictDailyBudget: 100_000,
 		DeconflictMaxBatch:    1000,
@@ -189,11 +196,22 @@ func (c Config) Validate() error {
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		errs = append(errs, fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel))
 	}
+	if strings.TrimSpace(c.CellName) == "" || len(c.CellName) > MaxCellName {
+		errs = append(errs, fmt.Errorf("cell_name: want a name of 1 to %d bytes", MaxCellName))
+	}
+	for _, o := range c.ReleaseFeedbackReaders {
+		if !mosaic.ValidName(o) {
+			errs = append(errs, fmt.Errorf("release_feedback_readers: %q is not an organisation's short name", o))
+		}
+	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		errs = append(errs, errors.New("db: want a postgres:// URL"))
 	}
 	return errors.Join(errs...)
 }
+
+// MaxCellName bounds cell_name, which every released bundle carries.
+const MaxCellName = 200
 
 // EnvPrefix starts every environment variable Mosaic reads.
 const EnvPrefix = "MOSAIC_"
@@ -247,6 +265,16 @@ func (f field) set(text string) error {
 			return err
 		}
 		*p = Duration(d)
+	case *[]string:
+		// An empty value names none: a list must be able to go empty
+		// from the environment and flags too.
+		var l []string
+		for _, part := range strings.Split(text, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				l = append(l, part)
+			}
+		}
+		*p = l
 	case *map[string]int:
 		m := map[string]int{}
 		for _, kv := range strings.Split(text, ",") {
@@ -277,6 +305,8 @@ func (f field) text() string {
 			parts[i] = k + "=" + strconv.Itoa(p[k])
 		}
 		return strings.Join(parts, ",")
+	case []string:
+		return strings.Join(p, ",")
 	default:
 		return fmt.Sprint(p)
 	}

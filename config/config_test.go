@@ -74,3 +74,37 @@ func TestLoadFile(t *testing.T) {
 		}
 	}
 }
+
+// The release settings come from the file as a JSON array and from the
+// environment and flags comma-separated; an empty value names no reader.
+func TestReleaseSettings(t *testing.T) {
+	c := Default()
+	if c.CellName != "Mosaic cell" || len(c.ReleaseFeedbackReaders) != 1 || c.ReleaseFeedbackReaders[0] != "ncsc" {
+		t.Fatalf("defaults: %q %q", c.CellName, c.ReleaseFeedbackReaders)
+	}
+	path := filepath.Join(t.TempDir(), "mosaic.json")
+	os.WriteFile(path, []byte(`{"cell_name":"Joint cell","release_feedback_readers":["ncsc","csirt-dsp"]}`), 0o600)
+	c, _, err := Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--config", path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CellName != "Joint cell" || strings.Join(c.ReleaseFeedbackReaders, ",") != "ncsc,csirt-dsp" {
+		t.Errorf("file: %q %q", c.CellName, c.ReleaseFeedbackReaders)
+	}
+	c, _, err = Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--release-feedback-readers", "ncsc, dtc"}, []string{"MOSAIC_CELL_NAME=Cell NL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CellName != "Cell NL" || strings.Join(c.ReleaseFeedbackReaders, ",") != "ncsc,dtc" {
+		t.Errorf("flags and environment: %q %q", c.CellName, c.ReleaseFeedbackReaders)
+	}
+	c, _, err = Load(flag.NewFlagSet("t", flag.ContinueOnError), nil, []string{"MOSAIC_RELEASE_FEEDBACK_READERS="})
+	if err != nil || len(c.ReleaseFeedbackReaders) != 0 {
+		t.Errorf("an empty list: %q, %v", c.ReleaseFeedbackReaders, err)
+	}
+	for _, bad := range []string{"--cell-name= ", "--release-feedback-readers=NCSC", "--release-feedback-readers=a b"} {
+		if _, _, err := Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{bad}, nil); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
