@@ -57,7 +57,7 @@ type env struct {
 	svc *content.Service
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	w := storetest.NewWorld(t, func(t testing.TB, clock mosaic.Clock) storetest.Store {
 		s, err := sqlite.Open(bg, t.TempDir(), clock)
 		if err != nil {

@@ -91,12 +91,25 @@ type Released struct {
 // the rule and the object, in the order given: all of them, so that the
 // drafter sees at once what to change.
 func ReleaseProblems(objs []Released, rs []mosaic.Recipient) []mosaic.Problem {
-	var out []mosaic.Problem
+	// A release of 10,000 objects to 500 organisations is five million
+	// pairs of only five levels: each level is checked once.
+	refusals := map[mosaic.TLP][]string{}
 	for _, o := range objs {
+		if _, ok := refusals[o.TLP]; ok {
+			continue
+		}
+		reasons := []string{}
 		for _, r := range rs {
 			if err := MayRelease(o.TLP, r); err != nil {
-				out = append(out, mosaic.Problem{Object: o.ID, Reason: mosaic.ErrorMessage(err)})
+				reasons = append(reasons, mosaic.ErrorMessage(err))
 			}
+		}
+		refusals[o.TLP] = reasons
+	}
+	var out []mosaic.Problem
+	for _, o := range objs {
+		for _, reason := range refusals[o.TLP] {
+			out = append(out, mosaic.Problem{Object: o.ID, Reason: reason})
 		}
 	}
 	return out
