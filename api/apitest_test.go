@@ -49,7 +49,9 @@ type harness struct {
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newHarness(t testing.TB, open storetest.Opener) *harness {
+// newHarness starts a harness on a store open makes; setup, when given,
+// configures the content service before the server starts.
+func newHarness(t testing.TB, open storetest.Opener, setup ...func(*content.Service, storetest.Store)) *harness {
 	clock := storetest.NewClock(storetest.Epoch)
 	s := open(t, clock)
 	al := audit.New(s, 50*time.Millisecond, quietLog())
@@ -58,6 +60,9 @@ func newHarness(t testing.TB, open storetest.Opener) *harness {
 		LegalBases: map[string]time.Duration{"wiv2017": 365 * 24 * time.Hour, "wpg": 365 * 24 * time.Hour, "wbni": 365 * 24 * time.Hour, "wjsg": 730 * 24 * time.Hour},
 		Limits:     stix.DefaultLimits(),
 	}, al, clock)
+	for _, f := range setup {
+		f(c, s)
+	}
 	a := api.New(c, s, api.Limits{MaxBodyBytes: 16 << 20, MaxPageSize: 1000, RatePerSecond: 1e6, RateBurst: 1e6, AuthFailures: 1000, TokenLifetime: 24 * time.Hour}, clock, quietLog())
 	h := &harness{t: t, store: s, clock: clock, srv: newServer(t, a), audit: al, tokens: map[string]string{}}
 	t.Cleanup(func() { al.Close(context.Background()) })

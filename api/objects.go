@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -77,12 +78,18 @@ func (s *Server) postBundle(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 // its own user's turns (the caller's up.Done gives it back), and that no
 // longer than the pace allows.
 func (s *Server) answerUpload(w http.ResponseWriter, up *gate.Upload, answer any) error {
+	return s.answerUploadStatus(w, up, http.StatusCreated, answer)
+}
+
+// answerUploadStatus is answerUpload with another status than 201: an
+// upload that changes what exists rather than adding to it.
+func (s *Server) answerUploadStatus(w http.ResponseWriter, up *gate.Upload, status int, answer any) error {
 	up.Stored()
 	b, err := json.Marshal(answer)
 	if err != nil {
 		return mosaic.Internal(err, "encode answer")
 	}
-	middleware.WritePaced(w, http.StatusCreated, b, "application/json", s.gate.Turns().Pace())
+	middleware.WritePaced(w, status, b, "application/json", s.gate.Turns().Pace())
 	return nil
 }
 
@@ -183,28 +190,47 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request, v mosaic.Vi
 // counts against the same turns, and a client that never reads holds only
 // its own user's.
 func (s *Server) listed(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, build func() (any, error)) error {
+	return s.rendered(w, r, v, func() (rendering, error) {
+		page, err := build()
+		if err != nil {
+			return rendering{}, err
+		}
+		b, err := json.Marshal(page)
+		if err != nil {
+			return rendering{}, mosaic.Internal(err, "encode answer")
+		}
+		return rendering{body: b, contentType: "application/json"}, nil
+	})
+}
+
+// rendering is a large answer as rendered: JSON, a file to download (a
+// sealed snapshot) or an export.
+type rendering struct {
+	body        []byte
+	contentType string
+	// filename, when set, makes the answer a download of that name.
+	filename string
+}
+
+// rendered is listed for answers that are rendered rather than encoded.
+func (s *Server) rendered(w http.ResponseWriter, r *http.Request, v mosaic.Viewer, build func() (rendering, error)) error {
 	turns := s.gate.Turns()
 	l, err := turns.List(r.Context(), v)
 	if err != nil {
 		return err
 	}
 	defer l.Done()
-	body, err := func() ([]byte, error) {
+	out, err := func() (rendering, error) {
 		defer l.Rendered()
-		page, err := build()
-		if err != nil {
-			return nil, err
-		}
-		b, err := json.Marshal(page)
-		if err != nil {
-			return nil, mosaic.Internal(err, "encode answer")
-		}
-		return b, nil
+		return build()
 	}()
 	if err != nil {
 		return err
 	}
-	middleware.WritePaced(w, http.StatusOK, body, "application/json", turns.Pace())
+	if out.filename != "" {
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": out.filename}))
+	}
+	middleware.WritePaced(w, http.StatusOK, out.body, out.contentType, turns.Pace())
 	return nil
 }
 

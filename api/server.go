@@ -7,8 +7,13 @@ package api
 
 import (
 	"context"
+	"hash/fnv"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"mosaic"
@@ -17,7 +22,7 @@ import (
 	"mosaic/gate"
 	"mosaic/middleware"
 	"mosaic/problem"
-	"mosaic/release"
+	"mosaic/ratelimit"
 	"mosaic/seal"
 )
 
@@ -25,13 +30,10 @@ import (
 type Limits struct {
 	MaxBodyBytes  int64   // request bodies; larger ones get 413 unread
 	MaxPageSize   int     // the largest limit of a listing
-	RatePerSecond float64 // sustained requests per user
+	RatePerSecond float64 // sustained requests per user, and per client address without a token
 	RateBurst     int
 	AuthFailures  int // failed authentications per minute per client address
 	TokenLifetime time.Duration
-	// ReleaseKeys are the public halves of the release signing keys,
-	// published at GET /api/v1/releases/keys; nil when releases are off.
-	ReleaseKeys []release.PublicKey
 	// Gate, when set, authenticates and rate-limits in place of a gate
 	// made from the rate fields above, so that other doors can share it.
 	Gate *gate.Gate
@@ -62,6 +64,8 @@ type Server struct {
 
 	gate *gate.Gate
 	mux  *http.ServeMux
+	// anonymous limits the requests without a token, per client address.
+	anonymous *ratelimit.Limiter
 
 	cursors seal.Cursors
 }
@@ -78,12 +82,22 @@ func New(c *content.Service, store Store, limits Limits, clock mosaic.Clock, log
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: limits.RatePerSecond, RateBurst: limits.RateBurst, AuthFailuresPerMinute: limits.AuthFailures})
 	}
-	var paths []middleware.Route
+	rate, burst := limits.RatePerSecond, limits.RateBurst
+	if rate <= 0 || burst <= 0 {
+		rate, burst = defaultAnonymousRate, defaultAnonymousBurst
+	}
+	s.anonymous = ratelimit.New(rate, float64(burst))
+	var paths, beside []middleware.Route
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+		if rt.path == releaseKeysPath {
+			beside = append(beside, middleware.Route{Method: rt.method, Path: rt.path})
+			continue
+		}
 		paths = append(paths, middleware.Route{Method: rt.method, Path: rt.path})
 	}
 	middleware.AllowMethods(s.mux, paths, s.plain)
+	s.allowMethodsBeside(beside)
 	s.mux.Handle("/api/", s.plain(func(w http.ResponseWriter, r *http.Request) error {
 		return mosaic.Errorf(mosaic.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
@@ -101,15 +115,43 @@ const cursorPurpose = "mosaic cursor v1"
 type route struct {
 	method, path string
 	public       bool // no authentication
-	h            func(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error
+	// anonymous serves content without authentication, for the zero
+	// viewer (what was released to the public), at the per-user rate per
+	// client address.
+	anonymous bool
+	h         func(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error
 }
+
+// The rate of requests without a token per client address, when Limits
+// names none: the gate's defaults per user.
+const (
+	defaultAnonymousRate  = 50
+	defaultAnonymousBurst = 200
+)
 
 func (s *Server) routes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/openapi.json", public: true, h: s.openAPI},
 		{method: "GET", path: "/api/v1/extension-definition", public: true, h: s.extensionDefinition},
-		{method: "GET", path: "/api/v1/releases/keys", public: true, h: s.releaseKeys},
+		{method: "GET", path: releaseKeysPath, public: true, h: s.releaseKeys},
 		{method: "GET", path: "/api/v1/recipients", h: s.recipients},
+		{method: "GET", path: "/api/v1/releases", h: s.listReleases},
+		{method: "POST", path: "/api/v1/releases", h: s.draftRelease},
+		{method: "GET", path: "/api/v1/releases/{id}", h: s.getRelease},
+		{method: "PUT", path: "/api/v1/releases/{id}", h: s.reviseRelease},
+		{method: "GET", path: "/api/v1/releases/{id}/snapshot", h: s.releaseSnapshot},
+		{method: "GET", path: "/api/v1/releases/{id}/withdrawal", h: s.releaseWithdrawal},
+		{method: "GET", path: "/api/v1/releases/{id}/export", h: s.exportRelease},
+		{method: "POST", path: "/api/v1/releases/{id}/consents", h: s.consentRelease},
+		{method: "POST", path: "/api/v1/releases/{id}/publish", h: s.publishRelease},
+		{method: "POST", path: "/api/v1/releases/{id}/withdraw", h: s.withdrawRelease},
+		{method: "POST", path: "/api/v1/releases/{id}/receipts", h: s.releaseReceipt},
+		{method: "POST", path: "/api/v1/releases/{id}/sightings", h: s.releaseSightings},
+		{method: "GET", path: "/api/v1/releases/{id}/feedback", h: s.releaseFeedback},
+		{method: "GET", path: "/api/v1/releases/{id}/record", h: s.releaseRecord},
+		{method: "GET", path: "/api/v1/public/releases", anonymous: true, h: s.listReleases},
+		{method: "GET", path: "/api/v1/public/releases/{id}", anonymous: true, h: s.getRelease},
+		{method: "GET", path: "/api/v1/public/releases/{id}/snapshot", anonymous: true, h: s.releaseSnapshot},
 		{method: "GET", path: "/api/v1/me", h: s.me},
 		{method: "GET", path: "/api/v1/me/tokens", h: s.listMyTokens},
 		{method: "POST", path: "/api/v1/me/tokens", h: s.createMyToken},
@@ -151,6 +193,34 @@ func (s *Server) routes() []route {
 	}
 }
 
+// releaseKeysPath is a path beside a pattern: GET /api/v1/releases/{id}
+// matches it too.
+const releaseKeysPath = "/api/v1/releases/keys"
+
+// allowMethodsBeside answers the other methods of routes whose paths a
+// pattern of another route matches too, as middleware.AllowMethods does
+// for the rest, but a method at a time: a pattern of every method on such
+// a path would conflict with the other route's (net/http), matching more
+// methods but fewer paths.
+func (s *Server) allowMethodsBeside(routes []middleware.Route) {
+	allow := map[string][]string{}
+	for _, rt := range routes {
+		allow[rt.Path] = append(allow[rt.Path], rt.Method)
+	}
+	for path, methods := range allow {
+		list := strings.Join(methods, ", ")
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"} {
+			if slices.Contains(methods, m) || (m == "GET" && slices.Contains(methods, "HEAD")) {
+				continue
+			}
+			s.mux.Handle(m+" "+path, s.plain(func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Allow", list)
+				return mosaic.Errorf(mosaic.CodeMethod, "%s is not allowed here; use %s", r.Method, strings.Join(methods, " or "))
+			}))
+		}
+	}
+}
+
 // plain serves h with the plumbing every door shares (package middleware),
 // answering errors as problem details.
 func (s *Server) plain(h middleware.Handler) http.Handler {
@@ -158,10 +228,18 @@ func (s *Server) plain(h middleware.Handler) http.Handler {
 }
 
 // wrap adds authentication and the per-user rate limit to an endpoint
-// that is not public.
+// that is not public, and the per-address rate limit to an anonymous one.
 func (s *Server) wrap(rt route) http.Handler {
 	return s.plain(func(w http.ResponseWriter, r *http.Request) error {
 		var v mosaic.Viewer
+		if rt.anonymous {
+			// A token sent along changes nothing: the answer is the
+			// public's, whoever asks.
+			if ok, wait := s.anonymous.Allow(clientKey(r), s.clock.Now()); !ok {
+				return mosaic.RateLimited(wait, "rate limit of requests without a token from this address exceeded")
+			}
+			return rt.h(w, r, v)
+		}
 		if !rt.public {
 			var err error
 			if v, err = s.gate.Authenticate(r, gate.Bearer); err != nil {
@@ -174,4 +252,35 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		return rt.h(w, r, v)
 	})
+}
+
+// clientKey names the client address a request without a token counts
+// against: an IPv6 client by its /64, which one subscriber commonly holds
+// whole and could otherwise spread its requests over.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// anonymousTurns is the viewer whose listing turns an anonymous request
+// takes: one per client key, so that one address's unread answers hold
+// its own turns and not every anonymous client's. It is never shown to
+// the content service, which serves anonymous requests as the zero
+// viewer.
+func anonymousTurns(r *http.Request) mosaic.Viewer {
+	h := fnv.New64a()
+	h.Write([]byte(clientKey(r)))
+	// Negative ids are no user's.
+	return mosaic.Viewer{UserID: -int64(h.Sum64()>>1) - 1}
 }

@@ -113,9 +113,14 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if keys != nil {
+		m.enableReleases(keys)
+	}
 	a := api.New(m.Content, m.Store, api.Limits{
-		ReleaseKeys:  keys,
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize,
+		// The anonymous endpoints (releases to the public) take the
+		// per-user budget per client address.
+		RatePerSecond: m.Config.RatePerSecond, RateBurst: m.Config.RateBurst,
 		TokenLifetime: time.Duration(m.Config.TokenLifetime), Gate: g,
 	}, m.Clock, m.Log)
 	tx := taxii.New(m.Content, m.Store, taxii.Options{
@@ -171,11 +176,10 @@ func (m *Main) Open(ctx context.Context) error {
 	return m.startFeeds(ctx)
 }
 
-// openReleaseKeys opens the release key file, making it on first use,
-// and returns the public keys to publish; nil, with a warning, when the
-// store is PostgreSQL and no file is named: a key made in a working
-// directory would be easy to lose.
-func (m *Main) openReleaseKeys() ([]release.PublicKey, error) {
+// openReleaseKeys opens the release key file, making it on first use;
+// nil, with a warning, when the store is PostgreSQL and no file is
+// named: a key made in a working directory would be easy to lose.
+func (m *Main) openReleaseKeys() (*release.Keys, error) {
 	path, ok := releaseKeyPath(m.Config)
 	if !ok {
 		m.Log.Warn("release keys off: with db set, name release_key (a release key file)")
@@ -188,7 +192,15 @@ func (m *Main) openReleaseKeys() ([]release.PublicKey, error) {
 	if made {
 		m.Log.Info("release key made", slog.String("file", path), slog.String("signing_key_id", k.Current().ID))
 	}
-	return k.PublicKeys(), nil
+	return k, nil
+}
+
+// enableReleases turns the release workflow of the content service on,
+// signing with keys.
+func (m *Main) enableReleases(keys *release.Keys) {
+	m.Content.EnableReleases(m.Store, content.ReleaseConfig{
+		Keys: keys, CellName: m.Config.CellName, FeedbackReaders: m.Config.ReleaseFeedbackReaders,
+	})
 }
 
 // releaseKeyPath is the release key file c names, and false when there is
