@@ -207,8 +207,10 @@ func (s *Service) withdraw(ctx context.Context, v mosaic.Viewer, id, reason stri
 	now := s.clock.Now().UTC()
 	w := mosaic.Withdrawal{Withdrawn: now, Reason: reason}
 	for _, o := range objs {
-		if o.Modified == "" || o.Revoked {
-			continue // an observable has no versions to revoke
+		if o.Modified == "" || o.Revoked || o.Type == "identity" || o.Type == "marking-definition" {
+			// An observable has no versions to revoke; the cell's
+			// identity and the TLP definitions stand for every release.
+			continue
 		}
 		rev, err := revoked(o.Object, now)
 		if err != nil {

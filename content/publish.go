@@ -182,16 +182,14 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 	var derived []string
 	for _, key := range order {
 		src := byID[key]
-		if !stix.IsSCOType(src.item.Type) {
-			newID[key] = release.DerivedID(keys.IDKey, src.item.Type, src.item.ID, src.san.Canonical())
-			derived = append(derived, newID[key])
-			continue
-		}
-		out, err := release.Sanitise(srcs[key], src.san)
+		id, err := release.ReleasedID(keys.IDKey, srcs[key], src.san)
 		if err != nil {
 			return mosaic.Publication{}, mosaic.Errorf(mosaic.CodeConflict, "%s: its approved sanitisation no longer applies: %s", src.item.ID, mosaic.ErrorMessage(err))
 		}
-		newID[key] = stix.ReadHead(out).ID
+		newID[key] = id
+		if !stix.IsSCOType(src.item.Type) {
+			derived = append(derived, id)
+		}
 	}
 	first, err := s.releases.FirstPublished(ctx, derived)
 	if err != nil {
@@ -202,13 +200,19 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 	firsts := map[string]time.Time{}
 	seen := map[string]bool{}
 	record := Record{Release: r.ID, Revision: r.Revision, LegalBases: map[string][]string{}, Approvals: r.Consents}
-	// The bundle holds what its objects refer to: the cell's identity
-	// and the definition of each level they are marked with.
-	bundleObjs := []json.RawMessage{cellIdentityObject(cell, s.releaseCfg.CellName, keys)}
+	// The bundle, and the collections it goes to, hold what its objects
+	// refer to: the cell's identity and the definition of each level
+	// they are marked with.
+	identity := cellIdentityObject(cell, s.releaseCfg.CellName, keys)
+	bundleObjs := []json.RawMessage{identity}
+	objects = append(objects, mosaic.ReleasedObject{ID: cell, Type: "identity", Modified: stix.ReadHead(identity).Modified, Object: identity})
 	for _, l := range mosaic.TLPLevels {
 		for _, key := range order {
 			if tlps[key] == l {
-				bundleObjs = append(bundleObjs, stix.TLPMarkingDefinition(l))
+				def := stix.TLPMarkingDefinition(l)
+				h := stix.ReadHead(def)
+				bundleObjs = append(bundleObjs, def)
+				objects = append(objects, mosaic.ReleasedObject{ID: h.ID, Type: h.Type, Modified: h.Created, Object: def})
 				break
 			}
 		}

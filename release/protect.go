@@ -81,7 +81,9 @@ func Protect(src []byte, s Sanitisation, o Origin) ([]byte, error) {
 		m["object_modified"] = stix.FormatTime(o.Published)
 	}
 	m["object_marking_refs"] = []any{o.TLPMarking}
-	if !sco {
+	if sco {
+		m["id"] = scoID(o.IDKey, typ, id, m, s)
+	} else {
 		m["id"] = DerivedID(o.IDKey, typ, id, s.Canonical())
 		m["created"] = stix.FormatTime(o.FirstPublished)
 		m["modified"] = stix.FormatTime(o.Published)
@@ -132,6 +134,37 @@ func Protect(src []byte, s Sanitisation, o Origin) ([]byte, error) {
 		return nil, mosaic.Errorf(mosaic.CodeInvalid, "%s: released, it is no valid STIX: %s", id, probs[0].Reason)
 	}
 	return out, nil
+}
+
+// ReleasedID is the id the object src, so sanitised, is released under:
+// an SDO's or SRO's derived from its source id (DerivedID); an SCO's the
+// one STIX 2.1 derives from its (sanitised) values, or, for one whose
+// type or values give none, derived like an SDO's, never its source's: a
+// source may have given an observable a random id of its own, which
+// would lead back to it.
+func ReleasedID(idKey []byte, src []byte, s Sanitisation) (string, error) {
+	h := stix.ReadHead(src)
+	if !stix.IsSCOType(h.Type) {
+		return DerivedID(idKey, h.Type, h.ID, s.Canonical()), nil
+	}
+	san, err := Sanitise(src, s)
+	if err != nil {
+		return "", err
+	}
+	dec := json.NewDecoder(bytes.NewReader(san))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return "", mosaic.Internal(err, "decode a sanitised object")
+	}
+	return scoID(idKey, h.Type, h.ID, m, s), nil
+}
+
+func scoID(idKey []byte, typ, sourceID string, m map[string]any, s Sanitisation) string {
+	if id, ok := stix.DeterministicSCOID(typ, m); ok {
+		return id
+	}
+	return DerivedID(idKey, typ, sourceID, s.Canonical())
 }
 
 // hasRefs reports whether an object holds a reference of its own.

@@ -82,15 +82,29 @@ func TestProtectReferences(t *testing.T) {
 	}
 }
 
-// An SCO keeps its value-based id, and loses its source's markings.
+// An SCO gets the id STIX derives from its value, whatever id its source
+// gave it (a random one would lead back to the source), and loses its
+// source's markings. One whose type gives no such id gets a derived one.
 func TestProtectSCO(t *testing.T) {
-	sco := `{"type":"domain-name","spec_version":"2.1","id":"domain-name--dd6d8c43-7ae4-5a04-b7d4-6a6c5a6bd5b9","value":"evil.example","object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}`
+	sco := `{"type":"domain-name","spec_version":"2.1","id":"domain-name--dd6d8c43-7ae4-4a04-b7d4-6a6c5a6bd5b9","value":"evil.example","object_marking_refs":["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"]}`
 	out, err := Protect([]byte(sco), Sanitisation{}, origin(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := props(t, out); m["id"] != "domain-name--dd6d8c43-7ae4-5a04-b7d4-6a6c5a6bd5b9" || strings.Contains(string(out), "e828b379") || m["created_by_ref"] != nil {
+	want := stix.SCOID("domain-name", map[string]any{"value": "evil.example"})
+	if m := props(t, out); m["id"] != want || strings.Contains(string(out), "dd6d8c43") || strings.Contains(string(out), "e828b379") || m["created_by_ref"] != nil {
 		t.Errorf("released SCO: %s", out)
+	}
+	if id, err := ReleasedID(bytes.Repeat([]byte{9}, 32), []byte(sco), Sanitisation{}); err != nil || id != want {
+		t.Errorf("ReleasedID %s, %v", id, err)
+	}
+	proc := `{"type":"process","spec_version":"2.1","id":"process--dd6d8c43-7ae4-4a04-b7d4-6a6c5a6bd5b9","pid":4242}`
+	out, err = Protect([]byte(proc), Sanitisation{}, origin(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := ReleasedID(bytes.Repeat([]byte{9}, 32), []byte(proc), Sanitisation{}); strings.Contains(string(out), "dd6d8c43") || props(t, out)["id"] != id {
+		t.Errorf("released process: %s, want id %s", out, id)
 	}
 }
 
