@@ -1143,10 +1143,15 @@ func (s *Store) Released(ctx context.Context, sc mosaic.ReleaseScope, f mosaic.R
 	default:
 		return nil, mosaic.Errorf(mosaic.CodeNotFound, "collection %s not found", f.Collection)
 	}
+	// A version two releases hold (the cell's identity, a TLP
+	// definition, an observable, the same sanitised object again) is
+	// listed once, where it first reached the collection.
 	query := `SELECT o.seq, r.id, o.stix_id, o.type, o.modified, o.object, o.revoked, o.added
 		FROM released_objects o JOIN releases r ON r.seq = o.release_seq
-		WHERE o.release_seq IN (SELECT d.release_seq FROM release_deliveries d WHERE ` + to + `) AND o.seq > ?`
-	args = append(args, f.After)
+		WHERE o.release_seq IN (SELECT d.release_seq FROM release_deliveries d WHERE ` + to + `) AND o.seq > ?
+		AND NOT EXISTS (SELECT 1 FROM released_objects p WHERE p.stix_id = o.stix_id AND p.modified = o.modified AND p.seq < o.seq
+			AND p.release_seq IN (SELECT d.release_seq FROM release_deliveries d WHERE ` + to + `))`
+	args = append(append(args, f.After), args...)
 	if len(f.IDs) > 0 {
 		query += ` AND o.stix_id IN (` + placeholders(len(f.IDs)) + `)`
 		args = append(args, anys(f.IDs)...)

@@ -166,10 +166,15 @@ func (h *releaseHarness) released(user, path string, q url.Values) ([]releasedOb
 	return out, env, r
 }
 
+// releasedIDs lists the released objects' ids, without what every
+// release holds beside them (the cell's identity, the TLP definitions;
+// TestReleasedReferencesResolve checks those).
 func releasedIDs(objs []releasedObject) []string {
 	var out []string
 	for _, o := range objs {
-		out = append(out, o.ID)
+		if o.Type != "identity" && o.Type != "marking-definition" {
+			out = append(out, o.ID)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -269,7 +274,7 @@ func TestReleasedCollections(t *testing.T) {
 
 		// TLP:RED goes to the user by name, never to its organisation.
 		redIDs := h.delivered("sh-user", toUser)
-		mine, _, _ := h.released("sh-user", collPath(userID)+"objects/", nil)
+		mine, _, _ := h.released("sh-user", collPath(userID)+"objects/", url.Values{"match[type]": {"indicator"}})
 		if got := releasedIDs(mine); !slices.Equal(got, redIDs) || len(got) != 1 || !slices.Equal(mine[0].Markings, []string{stix.TLPMarkingID(mosaic.TLPRed)}) {
 			t.Errorf("the user's collection holds %v %v, want %v at RED", got, mine, redIDs)
 		}
@@ -376,7 +381,7 @@ func TestReleasedCollections(t *testing.T) {
 				details = append(details, e.User+" "+e.Detail)
 			}
 		}
-		for _, want := range []string{"sh-user org:sh", "sh-user user:sh-user", " public"} {
+		for _, want := range []string{"sh-user org:sh", "sh-user user:sh-user match%5Btype%5D=indicator", " public"} {
 			if !slices.Contains(details, want) {
 				t.Errorf("no audit entry %q among %q", want, details)
 			}
@@ -475,7 +480,7 @@ func TestReleasedVersions(t *testing.T) {
 		}
 		// The other object of the withdrawn release is revoked too; the
 		// default listing holds each object once, at its last version.
-		last, _, _ := h.released("sh-user", coll+"objects/", nil)
+		last, _, _ := h.released("sh-user", coll+"objects/", url.Values{"match[type]": {"indicator"}})
 		if len(last) != 2 || !last[0].Revoked || !last[1].Revoked {
 			t.Errorf("the last versions after the withdrawal: %+v", last)
 		}
@@ -493,7 +498,7 @@ func TestReleasedVersions(t *testing.T) {
 				t.Errorf("manifest record %+v", rec)
 			}
 		}
-		if r := h.get("sh-user", coll+"manifest/", nil, &m); r.status != 200 || len(m.Objects) != 2 {
+		if r := h.get("sh-user", coll+"manifest/", url.Values{"match[type]": {"indicator"}}, &m); r.status != 200 || len(m.Objects) != 2 {
 			t.Errorf("manifest of the last versions: %d %s", r.status, r.body)
 		}
 		// An object the collection does not hold is a 404; one whose
@@ -558,9 +563,11 @@ func TestReleasedPaging(t *testing.T) {
 					}
 					q.Set("next", env.Next)
 				}
-				want := 120 // every version
+				// Every version, or each object once; and the cell's
+				// identity and the TLP definition, once for all releases.
+				want := 120 + 2
 				if version != "all" {
-					want = 80 // each object once
+					want = 80 + 2
 				}
 				if len(got) != want || len(slices.Compact(slices.Sorted(slices.Values(got)))) != want {
 					t.Errorf("match[version]=%s, limit %d: %d objects, %d of them distinct; want %d", version, limit, len(got), len(slices.Compact(slices.Sorted(slices.Values(got)))), want)
@@ -590,8 +597,8 @@ func TestReleasedPaging(t *testing.T) {
 			}
 			q.Set("added_after", r.header.Get(taxii.HeaderDateAddedLast))
 		}
-		if len(seen) != 120 {
-			t.Errorf("polling got %d versions, want 120", len(seen))
+		if len(seen) != 122 {
+			t.Errorf("polling got %d versions, want 122", len(seen))
 		}
 
 		// A cursor belongs to its query.
@@ -623,4 +630,35 @@ func TestReleasedAnonymousRate(t *testing.T) {
 	if r := h.get("", root+"collections/", nil, nil); r.status != 200 {
 		t.Errorf("a minute later: %d %s", r.status, r.body)
 	}
+}
+
+// TestReleasedReferencesResolve checks that a collection holds what its
+// released objects refer to: the cell's identity that made them and the
+// definition of the TLP they are marked with, once, however many
+// releases hold them.
+func TestReleasedReferencesResolve(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open storetest.Opener) {
+		h := newReleaseHarness(t, open, testOptions)
+		h.mustPost("pa-analyst", h.cell, ind(1, day1), ind(2, day1))
+		h.publish([]string{"org:sh"}, "", ind(1, day1))
+		h.publish([]string{"org:sh"}, "", ind(2, day1))
+		objs, _, _ := h.released("sh-user", collPath(h.collID("sh-user", "Releases to sh"))+"objects/", nil)
+		held := map[string]int{}
+		for _, o := range objs {
+			held[o.ID]++
+		}
+		for _, o := range objs {
+			if held[o.ID] != 1 {
+				t.Errorf("%s is listed %d times", o.ID, held[o.ID])
+			}
+			if o.CreatedBy != "" && held[o.CreatedBy] == 0 {
+				t.Errorf("%s: its creator %s is not in the collection", o.ID, o.CreatedBy)
+			}
+			for _, m := range o.Markings {
+				if held[m] == 0 {
+					t.Errorf("%s: its marking %s is not in the collection", o.ID, m)
+				}
+			}
+		}
+	})
 }
