@@ -312,8 +312,13 @@ type ReleasedFilter struct {
 	Types      []string
 	AddedAfter time.Time
 	After      int64
-	Limit      int
+	// Limit is at most MaxReleasedPage; the store answers no more.
+	Limit int
 }
+
+// MaxReleasedPage is the most entries one call of Releases.Released
+// returns.
+const MaxReleasedPage = 1000
 
 // ReleasedEntry is an object of a collection of released objects.
 type ReleasedEntry struct {

@@ -70,6 +70,9 @@ func (s *Service) ReleaseKeys() []release.PublicKey {
 	return s.releaseCfg.Keys.PublicKeys()
 }
 
+// ReleasesOn reports whether this server makes releases.
+func (s *Service) ReleasesOn() bool { return s.releases != nil }
+
 func (s *Service) releasesOn() error {
 	if s.releases == nil {
 		return mosaic.Errorf(mosaic.CodeNotFound, "this server makes no releases")

@@ -23,7 +23,7 @@ const (
 
 // releaseListMax bounds a page of releases or released objects, so that
 // no request has the database read a whole collection at once.
-const releaseListMax = 1000
+const releaseListMax = mosaic.MaxReleasedPage
 
 // deliveryRank orders the deliveries of one release that reached a viewer,
 // its own addressing first (mosaic.Releases.Delivered); of two sectors

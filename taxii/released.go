@@ -28,7 +28,7 @@ import (
 // there are no released collections, and nothing is served without
 // credentials.
 func (s *Server) releasesOn() bool {
-	return len(s.content.ReleaseKeys()) > 0
+	return s.content.ReleasesOn()
 }
 
 // releasedCollections returns the collections of released objects v
