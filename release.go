@@ -295,6 +295,13 @@ type Feedback struct {
 	Sightings []ReportedSighting `json:"sightings"`
 }
 
+// FeedbackFilter selects whose feedback on a release is read: the
+// recipient organisations Orgs (nil: every one), but for those in Except.
+type FeedbackFilter struct {
+	Orgs   []string
+	Except []string
+}
+
 // ReleaseFilter selects releases of a listing.
 type ReleaseFilter struct {
 	States []ReleaseState
@@ -372,10 +379,10 @@ type Releases interface {
 	// release delivered to sc. CodeNotFound otherwise.
 	AddReceipt(ctx context.Context, sc ReleaseScope, id string, r Receipt, a AuditEntry) error
 	AddSightings(ctx context.Context, sc ReleaseScope, id string, s []ReportedSighting, a AuditEntry) error
-	// Feedback returns the feedback on a published release: every
-	// recipient's when org is "", else only org's own. The service
-	// decides who may read whose (policy.MayReadFeedback).
-	Feedback(ctx context.Context, id string, org string) (Feedback, error)
+	// Feedback returns the feedback on a published release of the
+	// recipients f selects. The policy decides who may read whose
+	// (policy.FeedbackReach).
+	Feedback(ctx context.Context, id string, f FeedbackFilter) (Feedback, error)
 	// Released lists a collection's released objects.
 	Released(ctx context.Context, sc ReleaseScope, f ReleasedFilter) ([]ReleasedEntry, error)
 }

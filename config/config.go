@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -62,6 +63,11 @@ type Config struct {
 	// ReleaseFeedbackReaders are read as a JSON array from a file and
 	// comma-separated from the environment and flags.
 	ReleaseFeedbackReaders []string `json:"release_feedback_readers" help:"organisations that read every recipient's feedback on every release besides the drafting organisation, comma-separated"`
+	// ReleaseFeedbackReadersFor is a JSON object of lists in a file, and
+	// stakeholder=reader+reader,stakeholder=... from the environment and
+	// flags; a stakeholder with an empty list is read by the drafters
+	// alone.
+	ReleaseFeedbackReadersFor map[string][]string `json:"release_feedback_readers_for" help:"per stakeholder organisation, the organisations that read its feedback in place of release_feedback_readers: stakeholder=reader+reader,..."`
 
 	// Deconfliction (package deconflict).
 	DeconflictKey             string   `json:"deconflict_key" help:"evaluator key file (mode 0600) of the in-process evaluator; empty: deconflict-oprf.key in the data directory"`
@@ -204,6 +210,13 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("release_feedback_readers: %q is not an organisation's short name", o))
 		}
 	}
+	for s, rs := range c.ReleaseFeedbackReadersFor {
+		for _, o := range append([]string{s}, rs...) {
+			if !mosaic.ValidName(o) {
+				errs = append(errs, fmt.Errorf("release_feedback_readers_for: %q is not an organisation's short name", o))
+			}
+		}
+	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		errs = append(errs, errors.New("db: want a postgres:// URL"))
 	}
@@ -286,6 +299,24 @@ func (f field) set(text string) error {
 			m[k] = n
 		}
 		*p = m
+	case *map[string][]string:
+		m := map[string][]string{}
+		for _, kv := range strings.Split(text, ",") {
+			if kv = strings.TrimSpace(kv); kv == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return fmt.Errorf("want name=name+name,name=")
+			}
+			m[k] = []string{}
+			for _, x := range strings.Split(v, "+") {
+				if x = strings.TrimSpace(x); x != "" {
+					m[k] = append(m[k], x)
+				}
+			}
+		}
+		*p = m
 	default:
 		return fmt.Errorf("unsupported setting type %T", p)
 	}
@@ -307,6 +338,12 @@ func (f field) text() string {
 		return strings.Join(parts, ",")
 	case []string:
 		return strings.Join(p, ",")
+	case map[string][]string:
+		parts := make([]string, 0, len(p))
+		for _, k := range slices.Sorted(maps.Keys(p)) {
+			parts = append(parts, k+"="+strings.Join(p[k], "+"))
+		}
+		return strings.Join(parts, ",")
 	default:
 		return fmt.Sprint(p)
 	}

@@ -102,7 +102,15 @@ func TestReleaseSettings(t *testing.T) {
 	if err != nil || len(c.ReleaseFeedbackReaders) != 0 {
 		t.Errorf("an empty list: %q, %v", c.ReleaseFeedbackReaders, err)
 	}
-	for _, bad := range []string{"--cell-name= ", "--release-feedback-readers=NCSC", "--release-feedback-readers=a b"} {
+	c, _, err = Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--release-feedback-readers-for", "hospital=police+ncsc, water="}, nil)
+	if err != nil || strings.Join(c.ReleaseFeedbackReadersFor["hospital"], ",") != "police,ncsc" || c.ReleaseFeedbackReadersFor["water"] == nil || len(c.ReleaseFeedbackReadersFor["water"]) != 0 {
+		t.Errorf("readers per stakeholder: %q, %v", c.ReleaseFeedbackReadersFor, err)
+	}
+	os.WriteFile(path, []byte(`{"release_feedback_readers_for":{"hospital":["police"]}}`), 0o600)
+	if c, _, err = Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--config", path}, nil); err != nil || strings.Join(c.ReleaseFeedbackReadersFor["hospital"], ",") != "police" {
+		t.Errorf("readers per stakeholder from a file: %q, %v", c.ReleaseFeedbackReadersFor, err)
+	}
+	for _, bad := range []string{"--cell-name= ", "--release-feedback-readers=NCSC", "--release-feedback-readers=a b", "--release-feedback-readers-for=hospital", "--release-feedback-readers-for=hospital=Police"} {
 		if _, _, err := Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{bad}, nil); err == nil {
 			t.Errorf("%s accepted", bad)
 		}

@@ -332,8 +332,8 @@ func (s *Service) Feedback(ctx context.Context, v mosaic.Viewer, id string, a Ac
 		return mosaic.Feedback{}, err
 	}
 	drafter, _, err := s.releases.ReleaseOrigin(ctx, id)
-	if err == nil && policy.MayReadFeedback(v, drafter, s.releaseCfg.FeedbackReaders) {
-		fb, err := s.releases.Feedback(ctx, id, "")
+	if f, ok := policy.FeedbackReach(v, drafter, s.releaseCfg.FeedbackReaders, s.releaseCfg.FeedbackReadersFor); err == nil && ok {
+		fb, err := s.releases.Feedback(ctx, id, f)
 		if err != nil {
 			return fb, err
 		}
@@ -346,7 +346,7 @@ func (s *Service) Feedback(ctx context.Context, v mosaic.Viewer, id string, a Ac
 		_ = s.read(v, a, []string{id}, mosaic.NotFound)
 		return mosaic.Feedback{}, err
 	}
-	fb, err := s.releases.Feedback(ctx, id, v.Org)
+	fb, err := s.releases.Feedback(ctx, id, mosaic.FeedbackFilter{Orgs: []string{v.Org}})
 	if err != nil {
 		return fb, err
 	}

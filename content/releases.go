@@ -36,8 +36,11 @@ type ReleaseConfig struct {
 	// of everything it releases.
 	CellName string
 	// FeedbackReaders are the organisations besides the drafter's that
-	// read recipients' feedback on every release (by default the NCSC).
-	FeedbackReaders []string
+	// read recipients' feedback on every release (by default the NCSC);
+	// FeedbackReadersFor names, for a stakeholder organisation, the
+	// organisations that read its feedback in their place.
+	FeedbackReaders    []string
+	FeedbackReadersFor map[string][]string
 }
 
 // The limits of a release, so that one draft cannot hold up the store or

@@ -444,3 +444,38 @@ func TestPublishedSnapshotLeavesNothingBehind(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedbackReadersPerStakeholder: a stakeholder that names its own
+// feedback readers is read by them in place of the default readers.
+func TestFeedbackReadersPerStakeholder(t *testing.T) {
+	e := newReleaseEnv(t)
+	e.svc.EnableReleases(e.w.Store.(content.ReleaseStore), content.ReleaseConfig{Keys: e.keys, FeedbackReaders: []string{"pc"}, FeedbackReadersFor: map[string][]string{"sh2": {"pb"}}})
+	e.seed(t)
+	r := e.draft(t, content.Draft{Title: "Block", Advice: "Block it.", Recipients: []string{"org:sh", "org:sh2"}, Objects: []content.Pin{pinOf(srcB)}})
+	e.consent(t, e.pbLiais, r.ID, content.Consent{Revision: 1, Decision: content.DecideApprove})
+	e.consent(t, e.paLiaison, r.ID, content.Consent{Revision: 1, Decision: content.DecideApprove})
+	if _, err := e.svc.Publish(bg, e.w.A, r.ID, 1, publish); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []mosaic.Viewer{e.w.Stakeholder, e.sh2} {
+		if err := e.svc.Receipt(bg, v, r.ID, mosaic.ReceiptReceived, "", readAccess); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		v    mosaic.Viewer
+		want string
+	}{{e.w.A, "sh,sh2"}, {e.w.C, "sh"}, {e.w.B, "sh2"}, {e.w.Stakeholder, "sh"}, {e.sh2, "sh2"}} {
+		fb, err := e.svc.Feedback(bg, c.v, r.ID, readAccess)
+		if err != nil {
+			t.Fatalf("%s: %v", c.v.User, err)
+		}
+		var got []string
+		for _, rc := range fb.Receipts {
+			got = append(got, rc.Org)
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Errorf("%s reads the feedback of %v, want %s", c.v.User, got, c.want)
+		}
+	}
+}

@@ -211,14 +211,35 @@ func MayLowerTLP(org, originator string, from, to mosaic.TLP) error {
 	return nil
 }
 
-// MayReadFeedback reports whether v may read every recipient's feedback
-// on a release drafted by drafterOrg: the drafting organisation's
-// analysts and liaisons, and those of the organisations named as
-// feedback readers (by default the NCSC), who follow up. Recipients read
-// only their own.
-func MayReadFeedback(v mosaic.Viewer, drafterOrg string, readers []string) bool {
-	if !partnerStaff(v.OrgKind, v.Role) {
-		return false
+// FeedbackReach says whose feedback on a release drafted by drafterOrg
+// v reads as someone in the cell, and false for none: the drafting
+// organisation's analysts and liaisons read every recipient's, who
+// follow up; the feedback readers' (by default the NCSC) every
+// recipient's but for those stakeholders that named others (byOrg, a
+// stakeholder's own list of readers), whose feedback goes to those
+// instead. Recipients read their own, which is not decided here.
+func FeedbackReach(v mosaic.Viewer, drafterOrg string, readers []string, byOrg map[string][]string) (mosaic.FeedbackFilter, bool) {
+	var f mosaic.FeedbackFilter
+	switch {
+	case !partnerStaff(v.OrgKind, v.Role):
+		return f, false
+	case v.Org == drafterOrg:
+		return f, true
 	}
-	return v.Org == drafterOrg || slices.Contains(readers, v.Org)
+	var own, others []string
+	for stakeholder, rs := range byOrg {
+		if slices.Contains(rs, v.Org) {
+			own = append(own, stakeholder)
+		} else {
+			others = append(others, stakeholder)
+		}
+	}
+	sort.Strings(own)
+	sort.Strings(others)
+	if slices.Contains(readers, v.Org) {
+		f.Except = others
+		return f, true
+	}
+	f.Orgs = own
+	return f, len(own) > 0
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,5 +119,31 @@ func TestMayDraftRelease(t *testing.T) {
 	}
 	if !MayReceiveReleases(mosaic.Stakeholder) || !MayReceiveReleases(mosaic.Partner) || MayReceiveReleases(mosaic.Oversight) {
 		t.Error("MayReceiveReleases")
+	}
+}
+
+func TestFeedbackReach(t *testing.T) {
+	staff := func(org string) mosaic.Viewer {
+		return mosaic.Viewer{User: org + "-analyst", Org: org, OrgKind: mosaic.Partner, Role: mosaic.Analyst}
+	}
+	readers := []string{"ncsc"}
+	byOrg := map[string][]string{"hospital": {"police"}, "water": {"ncsc", "police"}}
+	for _, c := range []struct {
+		v      mosaic.Viewer
+		want   mosaic.FeedbackFilter
+		reads  bool
+		reason string
+	}{
+		{staff("aivd"), mosaic.FeedbackFilter{}, true, "the drafter's organisation reads all"},
+		{staff("ncsc"), mosaic.FeedbackFilter{Except: []string{"hospital"}}, true, "the reader, but for the hospital, which named others"},
+		{staff("police"), mosaic.FeedbackFilter{Orgs: []string{"hospital", "water"}}, true, "named by two stakeholders"},
+		{staff("fiod"), mosaic.FeedbackFilter{}, false, "named by nobody"},
+		{mosaic.Viewer{Org: "aivd", OrgKind: mosaic.Partner, Role: mosaic.Admin}, mosaic.FeedbackFilter{}, false, "an admin of the drafter's organisation"},
+		{mosaic.Viewer{Org: "ncsc", OrgKind: mosaic.Partner, Role: mosaic.Auditor}, mosaic.FeedbackFilter{}, false, "an auditor"},
+	} {
+		got, ok := FeedbackReach(c.v, "aivd", readers, byOrg)
+		if ok != c.reads || (ok && (!slices.Equal(got.Orgs, c.want.Orgs) || !slices.Equal(got.Except, c.want.Except))) {
+			t.Errorf("%s: %+v %v, want %+v %v", c.reason, got, ok, c.want, c.reads)
+		}
 	}
 }

@@ -1068,7 +1068,7 @@ func (s *Store) AddSightings(ctx context.Context, sc mosaic.ReleaseScope, id str
 }
 
 // Feedback returns what recipients reported on a published release.
-func (s *Store) Feedback(ctx context.Context, id string, org string) (mosaic.Feedback, error) {
+func (s *Store) Feedback(ctx context.Context, id string, f mosaic.FeedbackFilter) (mosaic.Feedback, error) {
 	fb := mosaic.Feedback{Receipts: []mosaic.Receipt{}, Sightings: []mosaic.ReportedSighting{}}
 	var seq int64
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT seq FROM releases WHERE id = ? AND published IS NOT NULL`), id).Scan(&seq)
@@ -1079,9 +1079,16 @@ func (s *Store) Feedback(ctx context.Context, id string, org string) (mosaic.Fee
 		return fb, mosaic.Internal(err, "query release")
 	}
 	only, args := ``, []any{seq}
-	if org != "" {
-		only = ` AND o.name = ?`
-		args = append(args, org)
+	if f.Orgs != nil {
+		if len(f.Orgs) == 0 {
+			return fb, nil
+		}
+		only += ` AND o.name IN (` + placeholders(len(f.Orgs)) + `)`
+		args = append(args, anys(f.Orgs)...)
+	}
+	if len(f.Except) > 0 {
+		only += ` AND o.name NOT IN (` + placeholders(len(f.Except)) + `)`
+		args = append(args, anys(f.Except)...)
 	}
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT o.name, u.name, x.status, x.comment, x.time FROM release_receipts x
 		JOIN orgs o ON o.id = x.org_id JOIN users u ON u.id = x.user_id WHERE x.release_seq = ?`+only+` ORDER BY x.seq`), args...)

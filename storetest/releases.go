@@ -373,7 +373,7 @@ func testReleases(t *testing.T, open Opener) {
 	if got := releasedIDs(t, s, shOrg, "org:sh"); slices.Contains(got, UUID(1007)) {
 		t.Errorf("an object of a failed publish was released: %v", got)
 	}
-	_, err = s.Feedback(bg, r5.ID, "")
+	_, err = s.Feedback(bg, r5.ID, mosaic.FeedbackFilter{})
 	wantCode(t, err, mosaic.CodeNotFound)
 
 	// Feedback, from those it was delivered to.
@@ -389,13 +389,13 @@ func testReleases(t *testing.T, open Opener) {
 		many[i] = mosaic.ReportedSighting{Org: "sh", User: "sh-user", Sighting: sighting}
 	}
 	wantCode(t, s.AddSightings(bg, shUser, r1.ID, many, releaseAudit("sh-user")), mosaic.CodeTooLarge)
-	fb, err := s.Feedback(bg, r1.ID, "")
+	fb, err := s.Feedback(bg, r1.ID, mosaic.FeedbackFilter{})
 	if err != nil || len(fb.Receipts) != 2 || fb.Receipts[0].User != "sh-user" || fb.Receipts[0].Comment != "thanks" || fb.Receipts[1].Org != "sh3" ||
 		fb.Receipts[1].Status != mosaic.ReceiptApplied || !fb.Receipts[1].Time.After(fb.Receipts[0].Time) ||
 		len(fb.Sightings) != 2 || string(fb.Sightings[0].Sighting) != string(sighting) || fb.Sightings[0].Org != "sh" {
 		t.Errorf("feedback: %+v, %v", fb, err)
 	}
-	if fb, err := s.Feedback(bg, r1.ID, "sh3"); err != nil || len(fb.Receipts) != 1 || len(fb.Sightings) != 0 {
+	if fb, err := s.Feedback(bg, r1.ID, mosaic.FeedbackFilter{Orgs: []string{"sh3"}}); err != nil || len(fb.Receipts) != 1 || len(fb.Sightings) != 0 {
 		t.Errorf("sh3's feedback: %+v, %v", fb, err)
 	}
 
