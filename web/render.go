@@ -31,8 +31,12 @@ type page struct {
 	SeesContent   bool
 	MayContribute bool
 	Requests      bool // the navigation links the change requests
-	Languages     []languageLink
-	Data          any
+	// Public says the page shows only what was released to the public,
+	// which its footer says in place of the confidentiality notice;
+	// PublicLink links the public releases from the footer.
+	Public, PublicLink bool
+	Languages          []languageLink
+	Data               any
 
 	msgs map[string]string
 }
@@ -91,7 +95,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 
 // pageNames are the templates in templates/, each a "content" block that
 // the layout wraps.
-var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password"}
+var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password", "releases", "release"}
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{

@@ -107,6 +107,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, q *request, status int, v lo
 	v.Codes = s.approvals != nil
 	p := s.newPage(q, "login")
 	p.Title = p.T("login.title")
+	p.PublicLink = s.content.ReleasesOn()
 	p.Data = v
 	s.render(w, status, "login", p)
 }

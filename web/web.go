@@ -38,6 +38,7 @@ import (
 	"mosaic/content"
 	"mosaic/gate"
 	"mosaic/middleware"
+	"mosaic/ratelimit"
 	"mosaic/seal"
 	"mosaic/web/session"
 )
@@ -100,6 +101,11 @@ type Options struct {
 	// client that trickles them must not hold its connection for the
 	// server's whole read timeout, which is sized for uploads.
 	FormReadTime time.Duration
+	// AnonymousPerMinute bounds the requests without a session to the
+	// public pages of releases per client address (default
+	// AnonymousPerMinute, all of them at once at most); beyond it the
+	// answer is 429.
+	AnonymousPerMinute int
 }
 
 // FormReadTime is how long the body of a form that is not an upload may
@@ -130,6 +136,10 @@ type Server struct {
 	// sign-ins, apart, so that mistyping one does not keep its user from
 	// signing in, nor the other way round.
 	codeLimits *signInLimits
+	// anonymous counts the requests without a session to the public
+	// pages, per client address.
+	anonymous          *ratelimit.Limiter
+	anonymousPerMinute int
 
 	streamMu          sync.Mutex
 	streams           int           // guarded by streamMu: live streams open
@@ -178,6 +188,9 @@ func New(o Options) (*Server, error) {
 	if o.FormReadTime <= 0 {
 		o.FormReadTime = FormReadTime
 	}
+	if o.AnonymousPerMinute <= 0 {
+		o.AnonymousPerMinute = AnonymousPerMinute
+	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -199,6 +212,8 @@ func New(o Options) (*Server, error) {
 		hits:      o.Hits,
 		streamsOf: map[int64]int{}, maxStreams: o.MaxStreams, maxStreamsPerUser: o.MaxStreamsPerUser,
 		approvals: o.Approvals, codeLimits: newSignInLimits(o.FailuresPerMinute),
+		anonymous:          ratelimit.New(float64(o.AnonymousPerMinute)/60, float64(o.AnonymousPerMinute)),
+		anonymousPerMinute: o.AnonymousPerMinute,
 	}
 	if s.pages, err = s.parseTemplates(); err != nil {
 		return nil, err
@@ -223,6 +238,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /sectors/{sector}/level", s.private(s.setThreatLevel))
 	s.mux.Handle("GET /contribute", s.private(s.contributePage))
 	s.mux.Handle("POST /contribute", s.upload(s.contribute, contributeFile))
+	s.mux.Handle("GET /public/releases", s.publicPage(s.publicReleases))
+	s.mux.Handle("GET /public/releases/{id}", s.publicPage(s.publicRelease))
+	s.mux.Handle("GET /public/releases/{id}/snapshot", s.publicPage(s.publicSnapshot))
 	if s.approvals != nil {
 		s.mux.Handle("GET /requests", s.private(s.requestsPage))
 		s.mux.Handle("POST /requests/{id}/approve", s.private(s.approveRequest))

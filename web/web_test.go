@@ -68,6 +68,7 @@ type env struct {
 	srv       *httptest.Server
 	web       *web.Server
 	approvals *approval.Service
+	svc       *content.Service
 }
 
 func password(user string) string { return "pw of " + user }
@@ -93,6 +94,7 @@ func newEnv(t *testing.T, opts ...func(*web.Options)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
+	e.svc = o.Content
 	var err error
 	if e.web, err = web.New(o); err != nil {
 		t.Fatal(err)
