@@ -207,3 +207,34 @@ func TestBrowserContribute(t *testing.T) {
 		t.Errorf("the stored indicator's page: %q", got)
 	}
 }
+
+// TestBrowserPublicRelease reads a public release in Chromium without
+// signing in, from the sign-in page's footer on: its advice keeps its
+// lines, and neither a long pattern nor a long word in the advice makes
+// the page scroll sideways.
+func TestBrowserPublicRelease(t *testing.T) {
+	e, _ := newReleaseEnv(t)
+	long := "[url:value = 'http://" + strings.Repeat("a", 300) + ".example/']"
+	e.publish(t, "Patch the gateways", "Patch now.\n  Then check the logs for "+strings.Repeat("x", 200)+".", mosaic.TLPClear, "public",
+		indicatorAt(720, "Gateway exploit", long))
+	b := newTab(t, e, 1024, 800)
+	b.navigate("/login")
+	b.eval(`document.querySelector("footer a[href='/public/releases']").click(); ""`, nil)
+	b.waitFor(`location.pathname === "/public/releases" && document.readyState === "complete" && document.querySelector("table.releases a")`)
+	b.eval(`document.querySelector("table.releases a").click(); ""`, nil)
+	b.waitFor(`location.pathname.startsWith("/public/releases/") && document.readyState === "complete" && document.querySelector(".tlp-banner")`)
+	if got := b.text(`document.querySelector(".tlp-label").innerText + " " + document.querySelector("h1").innerText`); got != "TLP:CLEAR Patch the gateways" {
+		t.Errorf("release page: %q", got)
+	}
+	if got := b.text(`document.querySelector(".advice").innerText`); !strings.HasPrefix(got, "Patch now.\n  Then check") {
+		t.Errorf("the advice lost its lines: %q", got)
+	}
+	for _, width := range []int{1024, 400} {
+		if err := b.page.Resize(b.ctx, width, 800); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.text(`String(document.documentElement.scrollWidth > document.documentElement.clientWidth)`); got != "false" {
+			t.Errorf("at %d px the page scrolls sideways: %s px wide", width, b.text(`String(document.documentElement.scrollWidth)`))
+		}
+	}
+}
