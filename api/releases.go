@@ -100,8 +100,9 @@ func (s *Server) recipients(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 // items and consents to it). Items carry their objects in the answer to
 // GET only, cut to what the caller can see; the answers to a change
 // leave the objects out, and those to a consent, publish or withdrawal
-// the items too (read the release for them). Delivery is the release as
-// it was delivered to the caller, when it was.
+// the items too (read the release for them). Another organisation's
+// consent shows the sanitisations of the items shown only. Delivery is
+// the release as it was delivered to the caller, when it was.
 type Release struct {
 	mosaic.Release
 	Items    []ReleaseItem `json:"items,omitempty"`
@@ -156,8 +157,24 @@ type SightingsResult struct {
 	Sightings int `json:"sightings"`
 }
 
-// cellRelease renders r; objects says whether items carry their objects.
-func cellRelease(r mosaic.Release, items, objects bool) Release {
+// cellRelease renders r for v; items says whether the items are shown,
+// objects whether they carry their objects. The sanitisations of other
+// organisations' consents are cut to the items shown: they name objects
+// and hold text made from them, and r's items are cut to what v can see
+// only where they are shown (content.Service.Release).
+func cellRelease(v mosaic.Viewer, r mosaic.Release, items, objects bool) (Release, error) {
+	var shown map[string]bool
+	if items {
+		shown = map[string]bool{}
+		for _, it := range r.Items {
+			shown[strings.ToLower(it.ID)] = true
+		}
+	}
+	consents, err := cutSanitise(r.Consents, v.Org, shown)
+	if err != nil {
+		return Release{}, err
+	}
+	r.Consents = consents
 	out := Release{Release: r}
 	if r.Consents == nil {
 		out.Consents = []mosaic.ReleaseConsent{}
@@ -166,7 +183,7 @@ func cellRelease(r mosaic.Release, items, objects bool) Release {
 		out.Recipients = []string{}
 	}
 	if !items {
-		return out
+		return out, nil
 	}
 	for _, it := range r.Items {
 		ri := ReleaseItem{ReleaseItem: it}
@@ -175,7 +192,36 @@ func cellRelease(r mosaic.Release, items, objects bool) Release {
 		}
 		out.Items = append(out.Items, ri)
 	}
-	return out
+	return out, nil
+}
+
+// cutSanitise keeps, of the sanitisations of consents other than org's,
+// those of the objects in shown.
+func cutSanitise(cs []mosaic.ReleaseConsent, org string, shown map[string]bool) ([]mosaic.ReleaseConsent, error) {
+	out := slices.Clone(cs)
+	for i, c := range out {
+		if c.Org == org || len(c.Sanitise) == 0 || string(c.Sanitise) == "null" {
+			continue
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(c.Sanitise, &m); err != nil {
+			return nil, mosaic.Internal(err, "decode a consent's sanitisation")
+		}
+		for id := range m {
+			if !shown[strings.ToLower(id)] {
+				delete(m, id)
+			}
+		}
+		out[i].Sanitise = nil
+		if len(m) > 0 {
+			b, err := json.Marshal(m)
+			if err != nil {
+				return nil, mosaic.Internal(err, "encode a consent's sanitisation")
+			}
+			out[i].Sanitise = b
+		}
+	}
+	return out, nil
 }
 
 func deliveryOf(d mosaic.Delivery) Delivery {
@@ -279,7 +325,10 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 		if view.Release == nil {
 			return deliveryOf(*view.Delivery), nil
 		}
-		out := cellRelease(*view.Release, true, true)
+		out, err := cellRelease(v, *view.Release, true, true)
+		if err != nil {
+			return nil, err
+		}
 		if view.Delivery != nil {
 			d := deliveryOf(*view.Delivery)
 			out.Delivery = &d
@@ -334,7 +383,11 @@ func (s *Server) draftRelease(w http.ResponseWriter, r *http.Request, v mosaic.V
 	if err != nil {
 		return err
 	}
-	return s.answerUploadStatus(w, up, http.StatusCreated, cellRelease(rel, true, false))
+	out, err := cellRelease(v, rel, true, false)
+	if err != nil {
+		return err
+	}
+	return s.answerUploadStatus(w, up, http.StatusCreated, out)
 }
 
 func (s *Server) reviseRelease(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -359,7 +412,11 @@ func (s *Server) reviseRelease(w http.ResponseWriter, r *http.Request, v mosaic.
 	if err != nil {
 		return err
 	}
-	return s.answerUploadStatus(w, up, http.StatusOK, cellRelease(rel, true, false))
+	out, err := cellRelease(v, rel, true, false)
+	if err != nil {
+		return err
+	}
+	return s.answerUploadStatus(w, up, http.StatusOK, out)
 }
 
 func (s *Server) consentRelease(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -381,7 +438,11 @@ func (s *Server) consentRelease(w http.ResponseWriter, r *http.Request, v mosaic
 	if err != nil {
 		return err
 	}
-	return s.answerUploadStatus(w, up, http.StatusOK, cellRelease(rel, false, false))
+	out, err := cellRelease(v, rel, false, false)
+	if err != nil {
+		return err
+	}
+	return s.answerUploadStatus(w, up, http.StatusOK, out)
 }
 
 func (s *Server) publishRelease(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -406,7 +467,11 @@ func (s *Server) publishRelease(w http.ResponseWriter, r *http.Request, v mosaic
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, cellRelease(rel, false, false))
+	out, err := cellRelease(v, rel, false, false)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) withdrawRelease(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
@@ -426,7 +491,11 @@ func (s *Server) withdrawRelease(w http.ResponseWriter, r *http.Request, v mosai
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, cellRelease(rel, false, false))
+	out, err := cellRelease(v, rel, false, false)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) releaseReceipt(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {

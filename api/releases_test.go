@@ -510,6 +510,46 @@ func TestReleaseSanitiseOthersObject(t *testing.T) {
 	}
 }
 
+// A colleague of the drafter who is not in the compartment an object was
+// shared with reads neither the object nor what its originator's
+// sanitisation says of it.
+func TestReleaseSanitisationOfHiddenObject(t *testing.T) {
+	h, _ := newReleaseHarness(t, stores["sqlite"])
+	a := mosaic.AuditEntry{Action: "setup"}
+	ctx := context.Background()
+	if err := h.store.CreateCompartment(ctx, &mosaic.Compartment{Name: "harbour"}, a); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range [][2]string{{"pb", ""}, {"", "pa-analyst"}} {
+		if err := h.store.AddMember(ctx, "harbour", m[0], m[1], a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := h.post("pb-analyst", url.Values{"audience": {"compartment:harbour"}, "orcon": {"true"}}, ind(2, `,"description":"the informant in Rotterdam"`)); r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	rel := draftRelease(t, h, content.Draft{Title: "t", Advice: "a", Recipients: []string{"org:sh"}, Objects: []content.Pin{{ID: indID(2), Modified: modified}}})
+	path := "/api/v1/releases/" + rel.ID
+	c := content.Consent{Revision: 1, Decision: content.DecideApproveSanitised, Sanitise: map[string]content.ObjectSanitisation{
+		indID(2): {Sanitisation: release.Sanitisation{Rewrite: map[string]string{"description": "a source near the port of Rotterdam"}}},
+	}}
+	if r := h.send("pb-liaison", "POST", path+"/consents", c, nil); r.status != 200 || !strings.Contains(string(r.body), "port of Rotterdam") {
+		t.Fatalf("pb's consent, as pb reads it: %d %s", r.status, r.body)
+	}
+	if r := h.get("pa-analyst", path, nil, nil); r.status != 200 || !strings.Contains(string(r.body), "port of Rotterdam") {
+		t.Errorf("the drafter, in the compartment: %d %s", r.status, r.body)
+	}
+	for _, r := range []response{
+		h.get("pa-liaison", path, nil, nil),
+		h.send("pa-liaison", "POST", path+"/consents", content.Consent{Revision: 1, Decision: content.DecideApprove}, nil),
+		h.send("pa-liaison", "POST", path+"/publish", nil, nil),
+	} {
+		if r.status != 200 || strings.Contains(string(r.body), "Rotterdam") || strings.Contains(string(r.body), storetest.UUID(2)) {
+			t.Errorf("pa's liaison, not in the compartment: %d %s", r.status, r.body)
+		}
+	}
+}
+
 // A RED release reaches the user it names, and nobody else of its
 // organisation; it cannot go to the organisation.
 func TestReleaseRed(t *testing.T) {
