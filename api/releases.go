@@ -634,18 +634,14 @@ func (s *Server) exportRelease(w http.ResponseWriter, r *http.Request, v mosaic.
 		return invalidParam("format", "want one of "+strings.Join(export.Formats(), ", "))
 	}
 	return s.rendered(w, r, v, func() (rendering, error) {
-		view, err := s.content.Release(r.Context(), v, id, releaseAccess(r, "releases.export"))
+		d, err := s.content.Delivered(r.Context(), v, id, releaseAccess(r, "releases.export"))
 		if err != nil {
 			return rendering{}, err
-		}
-		d := view.Delivery
-		if d == nil {
-			return rendering{}, mosaic.Errorf(mosaic.CodeNotFound, "release %s was not delivered to you: only what a recipient received is exported", id)
 		}
 		if !d.Withdrawn.IsZero() {
 			return rendering{}, mosaic.Errorf(mosaic.CodeConflict, "release %s was withdrawn: its objects are revoked, and are not to be acted on", id)
 		}
-		body, err := exportDelivery(*d, format, s.clock.Now())
+		body, err := exportDelivery(d, format, s.clock.Now())
 		if err != nil {
 			return rendering{}, err
 		}

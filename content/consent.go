@@ -74,6 +74,9 @@ func (s *Service) consent(ctx context.Context, v mosaic.Viewer, id string, c Con
 	if utf8.RuneCountInString(c.Reason) > MaxReleaseReason {
 		return r, mosaic.Errorf(mosaic.CodeTooLarge, "a reason has at most %d characters", MaxReleaseReason)
 	}
+	if err := CheckText("reason", c.Reason, true); err != nil {
+		return r, err
+	}
 	dec := mosaic.ReleaseConsent{Org: v.Org, Revision: c.Revision, Reason: c.Reason, Attribute: c.Attribute, DecidedBy: v.User}
 	switch c.Decision {
 	case DecideApprove:
@@ -109,7 +112,8 @@ func (s *Service) consent(ctx context.Context, v mosaic.Viewer, id string, c Con
 	if err := s.releases.Decide(ctx, sc, id, dec, e); err != nil {
 		return r, err
 	}
-	return s.releases.Release(ctx, sc, id)
+	r, _, err = s.cellView(ctx, v, id)
+	return r, err
 }
 
 func asked(cs []mosaic.ReleaseConsent, org string) bool {

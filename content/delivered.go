@@ -53,13 +53,9 @@ func (s *Service) Release(ctx context.Context, v mosaic.Viewer, id string, a Acc
 	}
 	sc := policy.ReleaseScopeOf(v)
 	if sc.DraftOrg != "" {
-		r, err := s.releases.Release(ctx, sc, id)
+		r, _, err := s.cellView(ctx, v, id)
 		switch {
 		case err == nil:
-			r.Items, err = s.visibleItems(ctx, v, r)
-			if err != nil {
-				return out, err
-			}
 			out.Release = &r
 		case mosaic.ErrorCode(err) != mosaic.CodeNotFound:
 			return out, err
@@ -81,12 +77,75 @@ func (s *Service) Release(ctx context.Context, v mosaic.Viewer, id string, a Acc
 	return out, s.read(v, a, []string{id}, mosaic.Allowed)
 }
 
-// visibleItems cuts a release's items to those v can see: the drafter
-// saw them all when drafting, but a colleague may not be in every
-// compartment the drafter is in, and the release must not show it what
-// the cell would not.
+// cellView returns release id as v sees it from the cell's side, and
+// whether v sees every item of it. The store cuts an asked
+// organisation's view to its own part; here the rest is cut to what v
+// can see now: a colleague of the drafter may not be in every
+// compartment the drafter is in, and the drafter may have left one.
+// Items v cannot see go, and with them the consents of organisations
+// whose items v sees none of (that they were asked says they hold
+// something in it) and other organisations' sanitisations of them.
+func (s *Service) cellView(ctx context.Context, v mosaic.Viewer, id string) (mosaic.Release, bool, error) {
+	r, err := s.releases.Release(ctx, policy.ReleaseScopeOf(v), id)
+	if err != nil {
+		return r, false, err
+	}
+	items, err := s.visibleItems(ctx, v, r)
+	if err != nil {
+		return r, false, err
+	}
+	complete := len(items) == len(r.Items)
+	if complete {
+		return r, true, nil
+	}
+	r.Items = items
+	seen := map[string]bool{}
+	orgs := map[string]bool{r.DrafterOrg: true, v.Org: true}
+	for _, it := range items {
+		seen[strings.ToLower(it.ID)] = true
+		orgs[it.Originator] = true
+	}
+	var consents []mosaic.ReleaseConsent
+	for _, c := range r.Consents {
+		if !orgs[c.Org] {
+			continue
+		}
+		if c.Org != v.Org && len(c.Sanitise) > 0 {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(c.Sanitise, &m); err != nil {
+				return r, false, mosaic.Internal(err, "decode a consent's sanitisation")
+			}
+			for k := range m {
+				if !seen[strings.ToLower(k)] {
+					delete(m, k)
+				}
+			}
+			if c.Sanitise, err = json.Marshal(m); err != nil {
+				return r, false, mosaic.Internal(err, "encode a consent's sanitisation")
+			}
+		}
+		consents = append(consents, c)
+	}
+	r.Consents = consents
+	return r, false, nil
+}
+
+// mayManage returns nil when v may publish or withdraw r: a member of
+// its drafting organisation who sees every item of it. One who does not
+// would act on what it has not seen.
+func mayManage(v mosaic.Viewer, r mosaic.Release, complete bool) error {
+	switch {
+	case r.DrafterOrg != v.Org:
+		return mosaic.Errorf(mosaic.CodeNotFound, "release %s not found", r.ID)
+	case !complete:
+		return mosaic.Errorf(mosaic.CodeForbidden, "you cannot see every object of release %s; its drafter, or a colleague who can, acts on it", r.ID)
+	}
+	return nil
+}
+
+// visibleItems cuts a release's items to those v can see.
 func (s *Service) visibleItems(ctx context.Context, v mosaic.Viewer, r mosaic.Release) ([]mosaic.ReleaseItem, error) {
-	if len(r.Items) == 0 || r.Drafter == v.User {
+	if len(r.Items) == 0 {
 		return r.Items, nil
 	}
 	var idList []string
@@ -125,6 +184,23 @@ func (s *Service) visibleItems(ctx context.Context, v mosaic.Viewer, r mosaic.Re
 	return out, nil
 }
 
+// Delivered returns release id as delivered to v, and CodeNotFound when
+// it was not (the drafting organisation included): what a recipient
+// downloads or exports.
+func (s *Service) Delivered(ctx context.Context, v mosaic.Viewer, id string, a Access) (mosaic.Delivery, error) {
+	if err := s.releasesOn(); err != nil {
+		return mosaic.Delivery{}, err
+	}
+	d, err := s.releases.Delivered(ctx, policy.ReleaseScopeOf(v), id)
+	if err != nil {
+		if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
+			_ = s.read(v, a, []string{id}, mosaic.NotFound)
+		}
+		return d, err
+	}
+	return d, s.read(v, a, []string{id}, mosaic.Allowed)
+}
+
 // SnapshotFile returns the sealed snapshot of release id as delivered to
 // v, which `mosaic release verify` checks.
 func (s *Service) SnapshotFile(ctx context.Context, v mosaic.Viewer, id string, a Access) ([]byte, error) {
@@ -138,6 +214,7 @@ func (s *Service) SnapshotFile(ctx context.Context, v mosaic.Viewer, id string, 
 	}
 	file, err := SnapshotOf(d).File(d.Seal)
 	if err != nil {
+		_ = s.read(v, a, []string{id}, mosaic.Failed)
 		return nil, err
 	}
 	return file, s.read(v, a, []string{id}, mosaic.Allowed)
@@ -189,13 +266,16 @@ func (s *Service) withdraw(ctx context.Context, v mosaic.Viewer, id, reason stri
 	case utf8.RuneCountInString(reason) > MaxReleaseReason:
 		return mosaic.Release{}, mosaic.Errorf(mosaic.CodeTooLarge, "a reason has at most %d characters", MaxReleaseReason)
 	}
+	if err := CheckText("reason", reason, true); err != nil {
+		return mosaic.Release{}, err
+	}
 	sc := policy.ReleaseScopeOf(v)
-	r, err := s.releases.Release(ctx, sc, id)
+	r, complete, err := s.cellView(ctx, v, id)
 	if err != nil {
 		return r, err
 	}
-	if r.DrafterOrg != v.Org {
-		return r, mosaic.Errorf(mosaic.CodeNotFound, "release %s not found", id)
+	if err := mayManage(v, r, complete); err != nil {
+		return r, err
 	}
 	if r.State != mosaic.ReleasePublished {
 		return r, mosaic.Errorf(mosaic.CodeConflict, "release %s is %s; only a published release is withdrawn", id, r.State)
@@ -226,7 +306,8 @@ func (s *Service) withdraw(ctx context.Context, v mosaic.Viewer, id, reason stri
 	if err := s.releases.Withdraw(ctx, sc, id, w, e); err != nil {
 		return r, err
 	}
-	return s.releases.Release(ctx, sc, id)
+	r, _, err = s.cellView(ctx, v, id)
+	return r, err
 }
 
 // revoked is the revoked version of a released object (STIX 2.1 §3.6):
@@ -246,19 +327,27 @@ func revoked(obj []byte, at time.Time) ([]byte, error) {
 	return out, nil
 }
 
-// Receipt records v's report on a release delivered to it.
+// Receipt records v's report on a release delivered to it; a refusal is
+// audited.
 func (s *Service) Receipt(ctx context.Context, v mosaic.Viewer, id string, status mosaic.ReceiptStatus, comment string, a Access) error {
+	return s.Refuse(v, a, s.receipt(ctx, v, id, status, comment, a))
+}
+
+func (s *Service) receipt(ctx context.Context, v mosaic.Viewer, id string, status mosaic.ReceiptStatus, comment string, a Access) error {
 	if err := s.releasesOn(); err != nil {
 		return err
 	}
 	sc := policy.ReleaseScopeOf(v)
 	switch {
 	case sc.Org == "" && sc.User == "":
-		return s.Refuse(v, a, mosaic.Errorf(mosaic.CodeForbidden, "only a release's recipients report on it"))
+		return mosaic.Errorf(mosaic.CodeForbidden, "only a release's recipients report on it")
 	case !slices.Contains(mosaic.ReceiptStatuses, status):
 		return mosaic.Errorf(mosaic.CodeInvalid, "status is %q: it is one of received, in-progress, applied, not-affected, need-help", status)
-	case utf8.RuneCountInString(comment) > MaxReleaseReason || !utf8.ValidString(comment):
+	case utf8.RuneCountInString(comment) > MaxReleaseReason:
 		return mosaic.Errorf(mosaic.CodeInvalid, "a comment is UTF-8 text of at most %d characters", MaxReleaseReason)
+	}
+	if err := CheckText("comment", comment, true); err != nil {
+		return err
 	}
 	e := mosaic.NewAuditEntry(v, s.clock.Now(), a.Action)
 	e.ObjectIDs, e.Detail = []string{id}, a.detail(string(status))
@@ -267,14 +356,20 @@ func (s *Service) Receipt(ctx context.Context, v mosaic.Viewer, id string, statu
 
 // ReportSightings records the sightings in a STIX bundle that v reports
 // against the objects of a release delivered to it: each a valid STIX
-// sighting whose sighting_of_ref is an object of the release.
+// sighting whose sighting_of_ref is an object of the release. A refusal
+// is audited.
 func (s *Service) ReportSightings(ctx context.Context, v mosaic.Viewer, id string, bundle []byte, a Access) (int, error) {
+	n, err := s.reportSightings(ctx, v, id, bundle, a)
+	return n, s.Refuse(v, a, err)
+}
+
+func (s *Service) reportSightings(ctx context.Context, v mosaic.Viewer, id string, bundle []byte, a Access) (int, error) {
 	if err := s.releasesOn(); err != nil {
 		return 0, err
 	}
 	sc := policy.ReleaseScopeOf(v)
 	if sc.Org == "" && sc.User == "" {
-		return 0, s.Refuse(v, a, mosaic.Errorf(mosaic.CodeForbidden, "only a release's recipients report on it"))
+		return 0, mosaic.Errorf(mosaic.CodeForbidden, "only a release's recipients report on it")
 	}
 	d, err := s.releases.Delivered(ctx, sc, id)
 	if err != nil {

@@ -40,12 +40,12 @@ func (s *Service) publish(ctx context.Context, v mosaic.Viewer, id string, revis
 		return mosaic.Release{}, err
 	}
 	sc := policy.ReleaseScopeOf(v)
-	r, err := s.releases.Release(ctx, sc, id)
+	r, complete, err := s.cellView(ctx, v, id)
 	if err != nil {
 		return r, err
 	}
-	if r.DrafterOrg != v.Org {
-		return r, mosaic.Errorf(mosaic.CodeNotFound, "release %s not found", id)
+	if err := mayManage(v, r, complete); err != nil {
+		return r, err
 	}
 	if revision != 0 && revision != r.Revision {
 		return r, mosaic.Errorf(mosaic.CodeConflict, "publish of revision %d, the release is at revision %d", revision, r.Revision)
@@ -71,7 +71,8 @@ func (s *Service) publish(ctx context.Context, v mosaic.Viewer, id string, revis
 	if err := s.releases.Publish(ctx, sc, id, p, e); err != nil {
 		return r, err
 	}
-	return s.releases.Release(ctx, sc, id)
+	r, _, err = s.cellView(ctx, v, id)
+	return r, err
 }
 
 // recordEntry maps one released object to its sources, for the cell only.

@@ -129,6 +129,9 @@ func (s *Service) DraftRelease(ctx context.Context, v mosaic.Viewer, d Draft, a 
 // ReviseRelease makes d the next revision of release id: every consent
 // given is void, and the organisations the new revision needs are asked.
 func (s *Service) ReviseRelease(ctx context.Context, v mosaic.Viewer, id string, d Draft, a Access) (mosaic.Release, error) {
+	if d.Revision < 1 {
+		return mosaic.Release{}, s.Refuse(v, a, mosaic.Errorf(mosaic.CodeInvalid, "revision names the release's current revision, 1 or more"))
+	}
 	r, err := s.drafted(ctx, v, d, a)
 	if err != nil {
 		return r, s.Refuse(v, a, err)
@@ -139,7 +142,8 @@ func (s *Service) ReviseRelease(ctx context.Context, v mosaic.Viewer, id string,
 	if err := s.releases.ReviseRelease(ctx, policy.ReleaseScopeOf(v), &r, e); err != nil {
 		return r, err
 	}
-	return s.releases.Release(ctx, policy.ReleaseScopeOf(v), id)
+	r, _, err = s.cellView(ctx, v, id)
+	return r, err
 }
 
 // drafted checks d and makes the release it describes, not yet stored.
@@ -197,6 +201,13 @@ func (s *Service) drafted(ctx context.Context, v mosaic.Viewer, d Draft, a Acces
 		if err != nil || old.DrafterOrg != v.Org || (old.State != mosaic.ReleasePublished && old.State != mosaic.ReleaseWithdrawn) {
 			return r, mosaic.Errorf(mosaic.CodeInvalid, "supersedes: %s is no published release of %s", d.Supersedes, v.Org)
 		}
+		// Every recipient's snapshot names the release it supersedes:
+		// one that did not get that release must not learn of it.
+		for _, rc := range d.Recipients {
+			if !slices.Contains(old.Recipients, rc) {
+				return r, mosaic.Errorf(mosaic.CodeInvalid, "supersedes: %s did not receive %s, and would learn of it; a release supersedes one that went to each of its recipients", rc, d.Supersedes)
+			}
+		}
 	}
 	state := mosaic.ReleaseAwaitingConsent
 	if d.Hold {
@@ -214,6 +225,12 @@ func (s *Service) drafted(ctx context.Context, v mosaic.Viewer, d Draft, a Acces
 }
 
 func checkDraftText(d Draft) error {
+	if err := CheckText("title", d.Title, false); err != nil {
+		return err
+	}
+	if err := CheckText("advice", d.Advice, true); err != nil {
+		return err
+	}
 	switch {
 	case strings.TrimSpace(d.Title) == "":
 		return mosaic.Errorf(mosaic.CodeInvalid, "a release needs a title")
@@ -223,8 +240,27 @@ func checkDraftText(d Draft) error {
 		return mosaic.Errorf(mosaic.CodeInvalid, "a release needs its advice: what the recipients should do")
 	case utf8.RuneCountInString(d.Advice) > MaxReleaseAdvice:
 		return mosaic.Errorf(mosaic.CodeTooLarge, "a release's advice has at most %d characters", MaxReleaseAdvice)
-	case !utf8.ValidString(d.Title) || !utf8.ValidString(d.Advice):
-		return mosaic.Errorf(mosaic.CodeInvalid, "title and advice must be UTF-8")
+	}
+	return nil
+}
+
+// CheckText checks text a release carries to its recipients (and, for a
+// public release, to anyone): valid UTF-8, without control characters
+// (but for line breaks and tabs where lines are allowed) and without the
+// bidirectional overrides and isolates that make text read otherwise
+// than it is stored, which escaping for HTML does not undo.
+func CheckText(what, s string, lines bool) error {
+	if !utf8.ValidString(s) {
+		return mosaic.Errorf(mosaic.CodeInvalid, "%s must be UTF-8", what)
+	}
+	for _, r := range s {
+		switch {
+		case lines && (r == '\n' || r == '\r' || r == '\t'):
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return mosaic.Errorf(mosaic.CodeInvalid, "%s holds the control character U+%04X", what, r)
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return mosaic.Errorf(mosaic.CodeInvalid, "%s holds the bidirectional control U+%04X, which makes text read otherwise than it is stored", what, r)
+		}
 	}
 	return nil
 }

@@ -479,3 +479,46 @@ func TestFeedbackReadersPerStakeholder(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseText: what a release carries to its recipients is plain
+// text that reads as it is stored.
+func TestReleaseText(t *testing.T) {
+	e := newReleaseEnv(t)
+	e.seed(t)
+	for _, c := range []struct{ title, advice string }{
+		{"Block\u202etxt.exe", "Block it."},
+		{"Block", "Block \u2066it\u2069."},
+		{"Block\nnow", "Block it."},
+		{"Block", "Block \x1b[31mit."},
+		{"Block", "Block \xffit."},
+	} {
+		_, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: c.title, Advice: c.advice, Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess)
+		if mosaic.ErrorCode(err) != mosaic.CodeInvalid {
+			t.Errorf("%q / %q: %v", c.title, c.advice, err)
+		}
+	}
+	if _, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "Blokkeer", Advice: "Blokkeer het adres.\n\n\tDaarna: melden.", Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess); err != nil {
+		t.Errorf("lines and tabs in the advice: %v", err)
+	}
+}
+
+// TestSupersedeTellsOnlyItsRecipients: a release names the release it
+// supersedes in every snapshot, so it goes to none who did not get that.
+func TestSupersedeTellsOnlyItsRecipients(t *testing.T) {
+	e := newReleaseEnv(t)
+	e.seed(t)
+	r := e.draft(t, content.Draft{Title: "Block", Advice: "Block it.", Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}})
+	e.consent(t, e.pbLiais, r.ID, content.Consent{Revision: 1, Decision: content.DecideApprove})
+	e.consent(t, e.paLiaison, r.ID, content.Consent{Revision: 1, Decision: content.DecideApprove})
+	if _, err := e.svc.Publish(bg, e.w.A, r.ID, 1, publish); err != nil {
+		t.Fatal(err)
+	}
+	d := content.Draft{Title: "Block, corrected", Advice: "Block it.", Recipients: []string{"org:sh", "org:sh2"}, Objects: []content.Pin{pinOf(srcB)}, Supersedes: r.ID}
+	if _, err := e.svc.DraftRelease(bg, e.w.A, d, draftAccess); mosaic.ErrorCode(err) != mosaic.CodeInvalid || !strings.Contains(err.Error(), "org:sh2") {
+		t.Errorf("superseding to a new recipient: %v", err)
+	}
+	d.Recipients = []string{"org:sh"}
+	if _, err := e.svc.DraftRelease(bg, e.w.A, d, draftAccess); err != nil {
+		t.Errorf("superseding to the same recipient: %v", err)
+	}
+}

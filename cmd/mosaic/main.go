@@ -34,7 +34,8 @@ Client (MOSAIC_URL and MOSAIC_TOKEN name the server and your token):
   deconflict   register, check, list, remove blinded selectors (hit/no-hit without disclosure)
   requests     list, show, approve, refuse change requests (four eyes; --all for decided ones too)
   password     set your password with a one-time code (--user NAME; code and password on stdin)
-  release      pin the release signing keys, verify a downloaded release snapshot offline
+  release      draft, revise, list, show, consent, publish, withdraw releases; get, ack and verify
+               what was released to you; pin the release signing keys
 
   (mosaic release rotate-key adds a release signing key, on the server's configuration)
 
