@@ -128,7 +128,21 @@ func (s Snapshot) File(seal mosaic.ReleaseSeal) ([]byte, error) {
 	}
 	snap := make([]byte, 0, len(before)+len(s.Bundle)+len(after))
 	snap = append(append(append(snap, before...), s.Bundle...), after...)
-	return json.Marshal(Sealed{Snapshot: snap, Digest: seal.Digest, KeyID: seal.KeyID, Signature: seal.Signature})
+	return encodeSealed(Sealed{Snapshot: snap, Digest: seal.Digest, KeyID: seal.KeyID, Signature: seal.Signature})
+}
+
+// encodeSealed writes a sealed file with its snapshot exactly as it is,
+// in canonical form: json.Marshal would write <, >, &, U+2028 and U+2029
+// in it as \u escapes, which a reader that hashes the snapshot as it
+// stands, rather than its canonical form, would take for a change.
+func encodeSealed(s Sealed) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Withdrawal is the entry that withdraws a release: signed like a
@@ -161,7 +175,7 @@ func SealWithdrawal(releaseID string, at time.Time, sig Signer) (json.RawMessage
 	}
 	sum := sha256.Sum256(canon)
 	digest := "sha256:" + hex.EncodeToString(sum[:])
-	return json.Marshal(Sealed{Snapshot: canon, Digest: digest, KeyID: sig.ID, Signature: ed25519.Sign(sig.Key, withdrawalMessage(digest))})
+	return encodeSealed(Sealed{Snapshot: canon, Digest: digest, KeyID: sig.ID, Signature: ed25519.Sign(sig.Key, withdrawalMessage(digest))})
 }
 
 // VerifyWithdrawal checks a withdrawal entry against the pinned keys and
