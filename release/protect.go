@@ -29,10 +29,12 @@ type Origin struct {
 	// Ref maps the id of another object of the release to its released
 	// id; false for one that is not released.
 	Ref func(string) (string, bool)
-	// Attribute keeps the source's created_by_ref and external
-	// references: the originator allowed recipients to see where the
+	// Attribute keeps the source's external references and names
+	// Creator (the originating organisation's STIX identity) as the
+	// creator: the originator allowed recipients to see where the
 	// information came from. By default they do not.
 	Attribute bool
+	Creator   string
 }
 
 // Protect makes the object a recipient receives from a source object and
@@ -70,6 +72,19 @@ func Protect(src []byte, s Sanitisation, o Origin) ([]byte, error) {
 	// (a request's path, a binary's imphash) and references that the
 	// generalisations and the reference mapping do not reach.
 	delete(m, "extensions")
+	if _, ok := m["objects"]; ok && typ == "observed-data" {
+		// The deprecated objects property embeds observables under
+		// the source's own keys and ids, beyond the reach of the
+		// reference mapping.
+		return nil, mosaic.Errorf(mosaic.CodeInvalid, "%s: observed-data's deprecated objects property is not released; refer to the observables with object_refs", id)
+	}
+	// Below the top level too: a kill chain phase or a registry value
+	// may carry custom properties and extensions of its own.
+	for k, v := range m {
+		if k != "hashes" {
+			stripNested(v)
+		}
+	}
 	if sco && hasRefs(m) {
 		// network-traffic, email-message, process and their like derive
 		// their ids from the objects they refer to: mapped references
@@ -87,41 +102,18 @@ func Protect(src []byte, s Sanitisation, o Origin) ([]byte, error) {
 		m["id"] = DerivedID(o.IDKey, typ, id, s.Canonical())
 		m["created"] = stix.FormatTime(o.FirstPublished)
 		m["modified"] = stix.FormatTime(o.Published)
+		// The creator is the cell's, or with attribution the
+		// originator's own identity from the directory: never what the
+		// source wrote, which may name a third party or anyone at all.
+		m["created_by_ref"] = o.Cell
 		if !o.Attribute {
-			m["created_by_ref"] = o.Cell
 			delete(m, "external_references")
-		}
-		if _, ok := m["created_by_ref"]; !ok {
-			m["created_by_ref"] = o.Cell
+		} else if o.Creator != "" {
+			m["created_by_ref"] = o.Creator
 		}
 	}
 	var unresolved []string
-	for k, v := range m {
-		if k == "id" || k == "created_by_ref" || k == "object_marking_refs" {
-			continue
-		}
-		switch {
-		case strings.HasSuffix(k, "_ref"):
-			if r, ok := v.(string); ok {
-				if to, ok := o.Ref(r); ok {
-					m[k] = to
-				} else {
-					unresolved = append(unresolved, r)
-				}
-			}
-		case strings.HasSuffix(k, "_refs"):
-			if rs, ok := v.([]any); ok {
-				for i, x := range rs {
-					r, _ := x.(string)
-					if to, ok := o.Ref(r); ok {
-						rs[i] = to
-					} else {
-						unresolved = append(unresolved, r)
-					}
-				}
-			}
-		}
-	}
+	mapRefs(m, true, o.Ref, &unresolved)
 	if len(unresolved) > 0 {
 		sort.Strings(unresolved)
 		return nil, mosaic.Errorf(mosaic.CodeInvalid, "%s refers to %s, which the release does not hold; drop or replace the reference", id, strings.Join(slices.Compact(unresolved), ", "))
@@ -167,12 +159,74 @@ func scoID(idKey []byte, typ, sourceID string, m map[string]any, s Sanitisation)
 	return DerivedID(idKey, typ, sourceID, s.Canonical())
 }
 
-// hasRefs reports whether an object holds a reference of its own.
-func hasRefs(m map[string]any) bool {
-	for k := range m {
-		if k != "object_marking_refs" && k != "created_by_ref" && (strings.HasSuffix(k, "_ref") || strings.HasSuffix(k, "_refs")) {
-			return true
+// stripNested removes custom properties and extensions from the objects
+// nested in v, at every depth.
+func stripNested(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, w := range x {
+			if strings.HasPrefix(k, "x_") || k == "extensions" {
+				delete(x, k)
+				continue
+			}
+			stripNested(w)
+		}
+	case []any:
+		for _, w := range x {
+			stripNested(w)
 		}
 	}
-	return false
+}
+
+// mapRefs maps every reference in m, at every depth, to the released id
+// of its target, and collects those the release does not hold. At the
+// top level the object's own id, creator and markings are the release's.
+func mapRefs(m map[string]any, top bool, ref func(string) (string, bool), unresolved *[]string) {
+	for k, v := range m {
+		if top && (k == "id" || k == "created_by_ref" || k == "object_marking_refs") {
+			continue
+		}
+		switch {
+		case strings.HasSuffix(k, "_ref"):
+			if r, ok := v.(string); ok {
+				if to, ok := ref(r); ok {
+					m[k] = to
+				} else {
+					*unresolved = append(*unresolved, r)
+				}
+				continue
+			}
+		case strings.HasSuffix(k, "_refs"):
+			if rs, ok := v.([]any); ok {
+				for i, x := range rs {
+					r, _ := x.(string)
+					if to, ok := ref(r); ok {
+						rs[i] = to
+					} else {
+						*unresolved = append(*unresolved, r)
+					}
+				}
+				continue
+			}
+		}
+		mapNested(v, ref, unresolved)
+	}
+}
+
+func mapNested(v any, ref func(string) (string, bool), unresolved *[]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		mapRefs(x, false, ref, unresolved)
+	case []any:
+		for _, w := range x {
+			mapNested(w, ref, unresolved)
+		}
+	}
+}
+
+// hasRefs reports whether an object holds a reference of its own.
+func hasRefs(m map[string]any) bool {
+	var refs []string
+	mapRefs(m, true, func(string) (string, bool) { return "", false }, &refs)
+	return len(refs) > 0
 }

@@ -53,14 +53,15 @@ func TestProtect(t *testing.T) {
 			t.Errorf("%q is in the released object: %s", gone, out)
 		}
 	}
-	// Allowed to say where it came from: the creator and references stay.
+	// Allowed to say where it came from: the references stay, and the
+	// creator is the originator's identity, as the directory names it.
 	o := origin(nil)
-	o.Attribute = true
+	o.Attribute, o.Creator = true, "identity--0c6e6f3a-5d0b-4a8e-9c55-2f1e0d3b7a19"
 	out, err = Protect([]byte(src), Sanitisation{}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := props(t, out); m["created_by_ref"] != sourceOrg || m["external_references"] == nil {
+	if m := props(t, out); m["created_by_ref"] != o.Creator || m["external_references"] == nil {
 		t.Errorf("attributed: %s", out)
 	}
 }

@@ -52,7 +52,7 @@ type Sanitisation struct {
 
 // protected are the properties a release sets itself, or without which
 // an object is no object: a sanitisation cannot remove or rewrite them.
-var protected = []string{"type", "id", "spec_version", "created", "modified"}
+var protected = []string{"type", "id", "spec_version", "created", "modified", "created_by_ref"}
 
 // Canonical is the sanitisation in canonical JSON, its lists sorted: what
 // DerivedID derives from, so that the same changes in another order give
