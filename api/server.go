@@ -65,7 +65,7 @@ type Server struct {
 	gate *gate.Gate
 	mux  *http.ServeMux
 	// anonymous limits the requests without a token, per client address.
-	anonymous *ratelimit.Limiter
+	anonymous *ratelimit.Addresses
 
 	cursors seal.Cursors
 }
@@ -86,7 +86,7 @@ func New(c *content.Service, store Store, limits Limits, clock mosaic.Clock, log
 	if rate <= 0 || burst <= 0 {
 		rate, burst = defaultAnonymousRate, defaultAnonymousBurst
 	}
-	s.anonymous = ratelimit.New(rate, float64(burst))
+	s.anonymous = ratelimit.NewAddresses(rate, float64(burst))
 	var paths, beside []middleware.Route
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
@@ -235,7 +235,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		if rt.anonymous {
 			// A token sent along changes nothing: the answer is the
 			// public's, whoever asks.
-			if ok, wait := s.anonymous.Allow(clientKey(r), s.clock.Now()); !ok {
+			if ok, wait := s.anonymous.Allow(r.RemoteAddr, s.clock.Now()); !ok {
 				return mosaic.RateLimited(wait, "rate limit of requests without a token from this address exceeded")
 			}
 			return rt.h(w, r, v)

@@ -3,9 +3,7 @@ package taxii
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 
 	"mosaic"
@@ -116,31 +114,14 @@ func hasCredentials(r *http.Request) bool {
 	return len(r.Header.Values("Authorization")) > 0
 }
 
-// admitAnonymous takes one request from the budget of the request's
-// client address, which every request without credentials shares: an IPv4
-// address, or an IPv6 /64, since one IPv6 host usually holds a whole /64.
+// admitAnonymous takes one request from the budgets of the request's
+// client address, its network and all clients without credentials
+// (ratelimit.Addresses).
 func (s *Server) admitAnonymous(r *http.Request) error {
-	if ok, wait := s.anonymous.Allow(clientKey(r), s.clock.Now()); !ok {
+	if ok, wait := s.anonymous.Allow(r.RemoteAddr, s.clock.Now()); !ok {
 		return mosaic.RateLimited(wait, "rate limit of %s requests a minute without credentials exceeded; authenticate for more", strconv.Itoa(s.opts.AnonymousPerMinute))
 	}
 	return nil
-}
-
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
 }
 
 // maxReleased is the most entries one call of Released returns, whatever

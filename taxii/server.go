@@ -129,7 +129,7 @@ type Server struct {
 	gate *gate.Gate
 	// anonymous counts the requests without credentials per client
 	// address; the gate's budgets are per user.
-	anonymous *ratelimit.Limiter
+	anonymous *ratelimit.Addresses
 	mux       *http.ServeMux
 	// notFound answers for paths that are no endpoint.
 	notFound http.Handler
@@ -158,7 +158,7 @@ func New(c *content.Service, store Store, opts Options, clock mosaic.Clock, log 
 		cursors:   seal.New(store, "taxii-cursor"),
 		mux:       http.NewServeMux(),
 		idCache:   map[string]string{},
-		anonymous: ratelimit.New(float64(opts.AnonymousPerMinute)/60, float64(opts.AnonymousPerMinute)),
+		anonymous: ratelimit.NewAddresses(float64(opts.AnonymousPerMinute)/60, float64(opts.AnonymousPerMinute)),
 	}
 	if s.gate == nil {
 		s.gate = gate.New(store, clock, gate.Limits{RatePerSecond: opts.RatePerSecond, RateBurst: opts.RateBurst, AuthFailuresPerMinute: opts.AuthFailuresPerMinute})

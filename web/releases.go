@@ -60,7 +60,7 @@ func (s *Server) publicPage(h handlerFunc) http.Handler {
 // address (an IPv4 address or an IPv6 /64, as the sign-in limits count
 // them).
 func (s *Server) admitAnonymous(r *http.Request) error {
-	if ok, wait := s.anonymous.Allow(addrKey(clientHost(r)), s.clock.Now()); !ok {
+	if ok, wait := s.anonymous.Allow(r.RemoteAddr, s.clock.Now()); !ok {
 		return mosaic.RateLimited(wait, "rate limit of %d requests a minute without sign-in from this address exceeded", s.anonymousPerMinute)
 	}
 	return nil

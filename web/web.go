@@ -138,7 +138,7 @@ type Server struct {
 	codeLimits *signInLimits
 	// anonymous counts the requests without a session to the public
 	// pages, per client address.
-	anonymous          *ratelimit.Limiter
+	anonymous          *ratelimit.Addresses
 	anonymousPerMinute int
 
 	streamMu          sync.Mutex
@@ -212,7 +212,7 @@ func New(o Options) (*Server, error) {
 		hits:      o.Hits,
 		streamsOf: map[int64]int{}, maxStreams: o.MaxStreams, maxStreamsPerUser: o.MaxStreamsPerUser,
 		approvals: o.Approvals, codeLimits: newSignInLimits(o.FailuresPerMinute),
-		anonymous:          ratelimit.New(float64(o.AnonymousPerMinute)/60, float64(o.AnonymousPerMinute)),
+		anonymous:          ratelimit.NewAddresses(float64(o.AnonymousPerMinute)/60, float64(o.AnonymousPerMinute)),
 		anonymousPerMinute: o.AnonymousPerMinute,
 	}
 	if s.pages, err = s.parseTemplates(); err != nil {
