@@ -86,10 +86,16 @@ type Released struct {
 	TLP mosaic.TLP
 }
 
+// MaxReleaseProblems bounds the problems ReleaseProblems returns: a
+// draft of 10,000 objects to 1,000 recipients breaks the rules ten
+// million times, and the drafter needs the first of them to see what to
+// change, not the server's memory spent on the rest.
+const MaxReleaseProblems = 1000
+
 // ReleaseProblems checks every object of a release against every
 // recipient and returns a problem for each pair the rules refuse, naming
-// the rule and the object, in the order given: all of them, so that the
-// drafter sees at once what to change.
+// the rule and the object, in the order given: all of them up to
+// MaxReleaseProblems, so that the drafter sees at once what to change.
 func ReleaseProblems(objs []Released, rs []mosaic.Recipient) []mosaic.Problem {
 	// A release of 10,000 objects to 500 organisations is five million
 	// pairs of only five levels: each level is checked once.
@@ -109,6 +115,9 @@ func ReleaseProblems(objs []Released, rs []mosaic.Recipient) []mosaic.Problem {
 	var out []mosaic.Problem
 	for _, o := range objs {
 		for _, reason := range refusals[o.TLP] {
+			if len(out) == MaxReleaseProblems {
+				return out
+			}
 			out = append(out, mosaic.Problem{Object: o.ID, Reason: reason})
 		}
 	}
