@@ -193,6 +193,9 @@ type Publication struct {
 	// was first published (this publish, for those never released before).
 	FirstPublished map[string]time.Time
 	Seals          []ReleaseSeal
+	// Consents are the approvals the publication was made from; a
+	// consent decided again since makes the publish a conflict.
+	Consents []ReleaseConsent
 	// Record is the cell-side record bound to the digests: the legal
 	// bases for provision, the approvals and the mapping from released
 	// ids to sources. It is never served to a recipient.
@@ -289,11 +292,21 @@ type ReportedSighting struct {
 	Time     time.Time       `json:"time"`
 }
 
-// Feedback is what recipients reported on a release.
+// Feedback is what recipients reported on a release: the newest
+// MaxFeedback receipts and sightings, oldest first; Truncated says that
+// there were more.
 type Feedback struct {
 	Receipts  []Receipt          `json:"receipts"`
 	Sightings []ReportedSighting `json:"sightings"`
+	Truncated bool               `json:"truncated,omitempty"`
 }
+
+// MaxFeedback bounds the receipts and the sightings one answer holds.
+const MaxFeedback = 1000
+
+// MaxSightingBytes bounds one reported sighting: recipients report what
+// they saw, and must not fill the store with it.
+const MaxSightingBytes = 8 << 10
 
 // FeedbackFilter selects whose feedback on a release is read: the
 // recipient organisations Orgs (nil: every one), but for those in Except.
@@ -322,6 +335,18 @@ type ReleasedFilter struct {
 	// Limit is at most MaxReleasedPage; the store answers no more.
 	Limit int
 }
+
+// MaxOpenReleases, MaxOpenReleaseItems and MaxOpenReleaseBytes bound
+// the releases a drafting organisation has not yet published (drafts,
+// awaiting consent, ready), and the items they hold together and their
+// size: each draft keeps a copy of what it pins, and an organisation
+// must not fill the store with copies. A release discarded (withdrawn
+// unpublished) gives its share back.
+const (
+	MaxOpenReleases     = 200
+	MaxOpenReleaseItems = 100000
+	MaxOpenReleaseBytes = 128 << 20
+)
 
 // MaxReleasedPage is the most entries one call of Releases.Released
 // returns.
@@ -362,8 +387,9 @@ type Releases interface {
 	// FirstPublished returns the time each of ids (released SDOs and
 	// SROs) was first published; ids never published are absent.
 	FirstPublished(ctx context.Context, ids []string) (map[string]time.Time, error)
-	// Withdraw withdraws a published release. CodeConflict if it is not
-	// published.
+	// Withdraw withdraws a published release, or discards one never
+	// published (w then holds only the time and reason; its items are
+	// deleted). CodeConflict if it is withdrawn already.
 	Withdraw(ctx context.Context, sc ReleaseScope, id string, w Withdrawal, a AuditEntry) error
 	// ReleaseList lists what sc sees, newest created first.
 	ReleaseList(ctx context.Context, sc ReleaseScope, f ReleaseFilter) ([]ReleaseSummary, error)

@@ -134,12 +134,18 @@ func (s *Service) checkSanitise(ctx context.Context, v mosaic.Viewer, r mosaic.R
 	for id, os := range san {
 		var it *mosaic.ReleaseItem
 		for i := range r.Items {
-			if strings.EqualFold(r.Items[i].ID, id) && r.Items[i].Originator == v.Org && r.Items[i].Role == mosaic.ItemObject {
+			if strings.EqualFold(r.Items[i].ID, id) && r.Items[i].Originator == v.Org {
 				it = &r.Items[i]
 			}
 		}
 		if it == nil {
 			probs = append(probs, mosaic.Problem{Object: id, Reason: "not one of " + v.Org + "'s objects in this release: a liaison sanitises only its own organisation's objects"})
+			continue
+		}
+		if it.Role == mosaic.ItemSource && len(os.Sanitisation.Canonical()) > 2 {
+			// A source is not released: only its level, which the
+			// advice that relies on it carries, is the originator's to set.
+			probs = append(probs, mosaic.Problem{Object: id, Reason: "a source is not released: only its tlp may be set"})
 			continue
 		}
 		if _, err := release.Sanitise(it.Object, os.Sanitisation); err != nil {

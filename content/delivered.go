@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,6 +90,17 @@ func (s *Service) cellView(ctx context.Context, v mosaic.Viewer, id string) (mos
 	r, err := s.releases.Release(ctx, policy.ReleaseScopeOf(v), id)
 	if err != nil {
 		return r, false, err
+	}
+	if r.DrafterOrg != v.Org && (r.State == mosaic.ReleaseReady || r.State == mosaic.ReleaseAwaitingConsent) {
+		// An organisation asked must not watch the others decide: that
+		// the release became ready, or changed when, says that others
+		// were asked and when they answered.
+		r.State, r.Updated = mosaic.ReleaseAwaitingConsent, r.Created
+		for _, c := range r.Consents {
+			if c.Org == v.Org && c.Decided.After(r.Updated) {
+				r.Updated = c.Decided
+			}
+		}
 	}
 	items, err := s.visibleItems(ctx, v, r)
 	if err != nil {
@@ -277,15 +289,26 @@ func (s *Service) withdraw(ctx context.Context, v mosaic.Viewer, id, reason stri
 	if err := mayManage(v, r, complete); err != nil {
 		return r, err
 	}
-	if r.State != mosaic.ReleasePublished {
-		return r, mosaic.Errorf(mosaic.CodeConflict, "release %s is %s; only a published release is withdrawn", id, r.State)
+	now := s.clock.Now().UTC()
+	w := mosaic.Withdrawal{Withdrawn: now, Reason: reason}
+	switch r.State {
+	case mosaic.ReleasePublished:
+	case mosaic.ReleaseWithdrawn:
+		return r, mosaic.Errorf(mosaic.CodeConflict, "release %s is withdrawn already", id)
+	default:
+		// Never published: discarded, with nothing to sign or revoke.
+		e := mosaic.NewAuditEntry(v, now, a.Action)
+		e.ObjectIDs, e.Detail = []string{id}, a.detail("discarded")
+		if err := s.releases.Withdraw(ctx, sc, id, w, e); err != nil {
+			return r, err
+		}
+		r, _, err = s.cellView(ctx, v, id)
+		return r, err
 	}
 	objs, err := s.releases.PublishedObjects(ctx, sc, id)
 	if err != nil {
 		return r, err
 	}
-	now := s.clock.Now().UTC()
-	w := mosaic.Withdrawal{Withdrawn: now, Reason: reason}
 	for _, o := range objs {
 		if o.Modified == "" || o.Revoked || o.Type == "identity" || o.Type == "marking-definition" {
 			// An observable has no versions to revoke; the cell's
@@ -400,6 +423,8 @@ func (s *Service) reportSightings(ctx context.Context, v mosaic.Viewer, id strin
 	for _, o := range objs {
 		of, _ := o.Props["sighting_of_ref"].(string)
 		switch {
+		case len(o.Canonical) > mosaic.MaxSightingBytes:
+			probs = append(probs, mosaic.Problem{Object: o.ID, Reason: fmt.Sprintf("a sighting holds at most %d bytes", mosaic.MaxSightingBytes)})
 		case o.Type != "sighting":
 			probs = append(probs, mosaic.Problem{Object: o.ID, Reason: "a " + o.Type + ", not a sighting"})
 		case !released[strings.ToLower(of)]:
@@ -454,7 +479,16 @@ func (s *Service) ReleaseRecord(ctx context.Context, v mosaic.Viewer, id string,
 	if err := s.releasesOn(); err != nil {
 		return nil, err
 	}
-	rec, err := s.releases.ReleaseRecord(ctx, policy.ReleaseScopeOf(v), id)
+	// The record names every source, its originator and legal basis: it
+	// is for who sees every item, as publishing is.
+	r, complete, err := s.cellView(ctx, v, id)
+	if err == nil && mayManage(v, r, complete) != nil {
+		err = mosaic.Errorf(mosaic.CodeNotFound, "release %s not found", id)
+	}
+	var rec json.RawMessage
+	if err == nil {
+		rec, err = s.releases.ReleaseRecord(ctx, policy.ReleaseScopeOf(v), id)
+	}
 	if err != nil {
 		_ = s.read(v, a, []string{id}, mosaic.NotFound)
 		return nil, err

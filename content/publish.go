@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,6 +150,14 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 	if len(probs) > 0 {
 		return mosaic.Publication{}, &mosaic.Error{Code: mosaic.CodeConflict, Message: "the consents do not agree", Problems: probs}
 	}
+	for _, it := range r.Items {
+		if os, ok := san[strings.ToLower(it.ID)][it.Originator]; ok && it.Role == mosaic.ItemSource && os.TLP != "" {
+			if levels[it.ID] == nil {
+				levels[it.ID] = map[string]mosaic.TLP{}
+			}
+			levels[it.ID][it.Originator] = os.TLP
+		}
+	}
 	tlps := map[string]mosaic.TLP{}
 	released := releasedLevels(r.Items, levels)
 	for _, x := range released {
@@ -218,6 +227,7 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 			}
 		}
 	}
+	attributed := map[string]json.RawMessage{}
 	for _, key := range order {
 		src := byID[key]
 		if seen[newID[key]] {
@@ -228,9 +238,26 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 		if !ok {
 			fp = now
 		}
+		creator := ""
+		if src.attribute {
+			// Attributed to its (first) originator, by the identity the
+			// directory gives it, which the bundle then holds.
+			org := slices.Min(src.originators)
+			if attributed[org] == nil {
+				o, err := s.store.Org(ctx, org)
+				if err != nil {
+					return mosaic.Publication{}, err
+				}
+				ident := orgIdentityObject(o)
+				attributed[org] = ident
+				bundleObjs = append(bundleObjs, ident)
+				objects = append(objects, mosaic.ReleasedObject{ID: o.Identity, Type: "identity", Modified: stix.ReadHead(ident).Modified, Object: ident})
+			}
+			creator = stix.ReadHead(attributed[org]).ID
+		}
 		out, err := release.Protect(srcs[key], src.san, release.Origin{
 			IDKey: keys.IDKey, Cell: cell, FirstPublished: fp, Published: now,
-			TLPMarking: stix.TLPMarkingID(tlps[key]), Attribute: src.attribute,
+			TLPMarking: stix.TLPMarkingID(tlps[key]), Attribute: src.attribute, Creator: creator,
 			Ref: func(ref string) (string, bool) {
 				to, ok := newID[strings.ToLower(ref)]
 				return to, ok
@@ -273,7 +300,7 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 		return mosaic.Publication{}, mosaic.Internal(err, "encode the release record")
 	}
 	return mosaic.Publication{Revision: r.Revision, Published: now, TLP: tlp, Bundle: bundle, Digest: digest,
-		Objects: objects, FirstPublished: firsts, Seals: seals, Record: rec}, nil
+		Objects: objects, FirstPublished: firsts, Seals: seals, Consents: r.Consents, Record: rec}, nil
 }
 
 func containsString(ss []string, s string) bool {
@@ -386,6 +413,18 @@ func cellIdentityObject(id, name string, k *release.Keys) json.RawMessage {
 	raw, _ := json.Marshal(map[string]any{
 		"type": "identity", "spec_version": "2.1", "id": id, "created": t, "modified": t,
 		"name": name, "identity_class": "organization",
+	})
+	return raw
+}
+
+// orgIdentityObject is an originator's identity as a release names it
+// when the originator allowed attribution: its STIX identity, full name
+// and nothing more.
+func orgIdentityObject(o mosaic.Organisation) json.RawMessage {
+	t := stix.FormatTime(o.Created.UTC())
+	raw, _ := json.Marshal(map[string]any{
+		"type": "identity", "spec_version": "2.1", "id": o.Identity, "created": t, "modified": t,
+		"name": o.FullName, "identity_class": "organization",
 	})
 	return raw
 }

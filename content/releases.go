@@ -119,7 +119,9 @@ func (s *Service) DraftRelease(ctx context.Context, v mosaic.Viewer, d Draft, a 
 		return r, s.Refuse(v, a, err)
 	}
 	e := mosaic.NewAuditEntry(v, s.clock.Now(), a.Action)
-	e.Detail = a.detail("release " + r.Title)
+	// The title stays out of the audit log, which auditors read: it
+	// may paraphrase what only the drafters and those asked may see.
+	e.Detail = a.detail("")
 	if err := s.releases.CreateRelease(ctx, &r, e); err != nil {
 		return r, err
 	}
@@ -131,6 +133,16 @@ func (s *Service) DraftRelease(ctx context.Context, v mosaic.Viewer, d Draft, a 
 func (s *Service) ReviseRelease(ctx context.Context, v mosaic.Viewer, id string, d Draft, a Access) (mosaic.Release, error) {
 	if d.Revision < 1 {
 		return mosaic.Release{}, s.Refuse(v, a, mosaic.Errorf(mosaic.CodeInvalid, "revision names the release's current revision, 1 or more"))
+	}
+	// What a release supersedes is fixed when it is drafted; each
+	// revision is checked against it, since its recipients learn of it.
+	if cur, _, err := s.cellView(ctx, v, id); err == nil && cur.DrafterOrg == v.Org {
+		switch {
+		case d.Supersedes == "":
+			d.Supersedes = cur.Supersedes
+		case d.Supersedes != cur.Supersedes:
+			return mosaic.Release{}, s.Refuse(v, a, mosaic.Errorf(mosaic.CodeInvalid, "supersedes: a revision keeps what its release supersedes (%q); draft a new release instead", cur.Supersedes))
+		}
 	}
 	r, err := s.drafted(ctx, v, d, a)
 	if err != nil {
@@ -426,17 +438,16 @@ func (s *Service) pinned(ctx context.Context, v mosaic.Viewer, pins []Pin, role 
 	return items, nil
 }
 
-// releasedLevels returns each released object once, at the most
-// restrictive level any of its contributions holds it at, or as its
-// originators chose in their consents (levels[id][org]): a level is
-// lowered only when every originator of the object lowered it.
+// releasedLevels returns each object and source of a release once, at
+// the most restrictive level any of its contributions holds it at, or as
+// its originators chose in their consents (levels[id][org]): a level is
+// lowered only when every originator of it lowered it. A source counts
+// as an object does: the advice paraphrases it, and carries it as far as
+// the release goes.
 func releasedLevels(items []mosaic.ReleaseItem, levels map[string]map[string]mosaic.TLP) []policy.Released {
 	at := map[string]int{}
 	var out []policy.Released
 	for _, it := range items {
-		if it.Role != mosaic.ItemObject {
-			continue
-		}
 		t := it.TLP
 		if l, ok := levels[it.ID][it.Originator]; ok {
 			t = l

@@ -138,9 +138,12 @@ func TestReleaseFlow(t *testing.T) {
 	}
 	san := map[string]content.ObjectSanitisation{pinOf(srcA).ID: {Sanitisation: release.Sanitisation{Generalise: []release.Generalisation{release.GeneraliseAddresses}}, TLP: mosaic.TLPGreen}}
 	e.consent(t, e.paLiaison, r.ID, content.Consent{Revision: 1, Decision: content.DecideApproveSanitised, Sanitise: san})
-	r = e.consent(t, e.pbLiais, r.ID, content.Consent{Revision: 1, Decision: content.DecideApprove})
-	if r.State != mosaic.ReleaseReady {
-		t.Fatalf("after both consents: %s", r.State)
+	// pb sees its own consent only, and not whether the others are in.
+	if r := e.consent(t, e.pbLiais, r.ID, content.Consent{Revision: 1, Decision: content.DecideApprove}); r.State != mosaic.ReleaseAwaitingConsent {
+		t.Errorf("pb sees the release %s", r.State)
+	}
+	if drafted, err := e.svc.Release(bg, e.w.A, r.ID, readAccess); err != nil || drafted.Release.State != mosaic.ReleaseReady {
+		t.Fatalf("after both consents: %+v %v", drafted.Release, err)
 	}
 	r, err = e.svc.Publish(bg, e.w.A, r.ID, 1, publish)
 	if err != nil {

@@ -1,16 +1,19 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"mosaic"
+	"mosaic/policy"
 	"mosaic/stix"
 )
 
@@ -230,6 +233,9 @@ func (s *Store) CreateRelease(ctx context.Context, r *mosaic.Release, a mosaic.A
 		if drafterOrg != u.Org {
 			return mosaic.Errorf(mosaic.CodeInvalid, "drafter %s is not of organisation %s", u.Name, drafterOrg)
 		}
+		if err := s.checkOpen(ctx, tx, u.OrgID, 0, r.Items); err != nil {
+			return err
+		}
 		var seq int64
 		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO releases (id, revision, state, title, advice, recipients, dangling, tlp, drafter_id, drafter_org_id, supersedes, created, updated)
 			VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
@@ -247,6 +253,30 @@ func (s *Store) CreateRelease(ctx context.Context, r *mosaic.Release, a mosaic.A
 	}
 	r.ID, r.Revision, r.DrafterOrg, r.Created, r.Updated = id, 1, drafterOrg, now, now
 	r.Consents = pendingConsents(r.Consents)
+	return nil
+}
+
+// checkOpen refuses a draft of items that would take organisation org's
+// unpublished releases (but for release except) beyond
+// mosaic.MaxOpenReleases, MaxOpenReleaseItems or MaxOpenReleaseBytes.
+func (s *Store) checkOpen(ctx context.Context, tx *sql.Tx, org, except int64, items []mosaic.ReleaseItem) error {
+	var releases, held, size int64
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(DISTINCT r.seq), COUNT(i.release_seq), COALESCE(SUM(LENGTH(i.object)), 0)
+		FROM releases r LEFT JOIN release_items i ON i.release_seq = r.seq
+		WHERE r.drafter_org_id = ? AND r.state IN ('draft', 'awaiting-consent', 'ready') AND r.seq <> ?`), org, except).Scan(&releases, &held, &size); err != nil {
+		return mosaic.Internal(err, "count open releases")
+	}
+	for _, it := range items {
+		size += int64(len(it.Object))
+	}
+	switch {
+	case except == 0 && releases >= mosaic.MaxOpenReleases:
+		return mosaic.Errorf(mosaic.CodeTooLarge, "an organisation has at most %d releases unpublished; publish some, or discard them (withdraw)", mosaic.MaxOpenReleases)
+	case held+int64(len(items)) > mosaic.MaxOpenReleaseItems:
+		return mosaic.Errorf(mosaic.CodeTooLarge, "an organisation's unpublished releases hold at most %d objects and sources together, and %d are held", mosaic.MaxOpenReleaseItems, held)
+	case size > mosaic.MaxOpenReleaseBytes:
+		return mosaic.Errorf(mosaic.CodeTooLarge, "an organisation's unpublished releases hold at most %d MiB of objects together; publish some, or discard them (withdraw)", mosaic.MaxOpenReleaseBytes>>20)
+	}
 	return nil
 }
 
@@ -326,6 +356,9 @@ func (s *Store) ReviseRelease(ctx context.Context, sc mosaic.ReleaseScope, r *mo
 		}
 		if r.Revision != cur.Revision {
 			return mosaic.Errorf(mosaic.CodeConflict, "revision %d is not the current one (%d)", r.Revision, cur.Revision)
+		}
+		if err := s.checkOpen(ctx, tx, cur.orgID, cur.seq, r.Items); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET revision = ?, state = ?, title = ?, advice = ?, recipients = ?, dangling = ?, tlp = ?, updated = ? WHERE seq = ?`),
 			cur.Revision+1, string(r.State), r.Title, r.Advice, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), micros(now), cur.seq); err != nil {
@@ -447,6 +480,26 @@ func (s *Store) releaseConsents(ctx context.Context, q querier, seq, org int64) 
 		return nil, mosaic.Internal(err, "query release consents")
 	}
 	return out, nil
+}
+
+// sameConsents reports whether two lists of consents (by organisation)
+// hold the same decisions.
+func sameConsents(a, b []mosaic.ReleaseConsent) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	byOrg := map[string]mosaic.ReleaseConsent{}
+	for _, c := range b {
+		byOrg[c.Org] = c
+	}
+	for _, c := range a {
+		d, ok := byOrg[c.Org]
+		if !ok || c.State != d.State || c.Revision != d.Revision || c.Attribute != d.Attribute ||
+			!bytes.Equal(c.Sanitise, d.Sanitise) || !c.Decided.Equal(d.Decided) {
+			return false
+		}
+	}
+	return true
 }
 
 // Decide records an organisation's consent to the current revision.
@@ -580,7 +633,7 @@ func (s *Store) deliveries(ctx context.Context, tx *sql.Tx, recipients []string)
 			if err != nil {
 				return nil, err
 			}
-			if o.Kind == mosaic.Oversight {
+			if !policy.MayReceiveReleases(o.Kind) {
 				return nil, gone("an oversight body receives no releases")
 			}
 			out = append(out, delivery{kind: string(p.Kind), recipient: rc, org: o.ID})
@@ -610,17 +663,69 @@ func (s *Store) deliveries(ctx context.Context, tx *sql.Tx, recipients []string)
 				return nil, gone("no stakeholder organisation is in the sector")
 			}
 		case mosaic.RecipientUser:
-			u, _, err := s.user(ctx, tx, p.Name)
+			u, kind, err := s.user(ctx, tx, p.Name)
 			if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
 				return nil, gone("no such user")
 			}
 			if err != nil {
 				return nil, err
 			}
+			// The rule the draft was checked by holds at publish too: a
+			// user disabled, or moved to a role that receives nothing,
+			// since the draft gets nothing.
+			if u.Disabled || policy.ReleaseScopeOf(mosaic.Viewer{User: u.Name, Org: u.Org, OrgKind: kind, Role: u.Role}).User == "" {
+				return nil, gone("the user may not receive releases")
+			}
 			out = append(out, delivery{kind: string(p.Kind), recipient: rc, user: u.ID})
 		}
 	}
 	return out, nil
+}
+
+// checkSupersedes refuses a publication that would tell a recipient of a
+// release it never got: every snapshot names the release it supersedes,
+// and an organisation that joined a sector since, say, got nothing then.
+func (s *Store) checkSupersedes(ctx context.Context, tx *sql.Tx, supersedes string, ds []delivery) error {
+	if supersedes == "" {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT d.kind, COALESCE(d.org_id, 0), COALESCE(d.user_id, 0) FROM release_deliveries d
+		JOIN releases r ON r.seq = d.release_seq WHERE r.id = ?`), supersedes)
+	if err != nil {
+		return mosaic.Internal(err, "query superseded deliveries")
+	}
+	defer rows.Close()
+	public, orgs, users := false, map[int64]bool{}, map[int64]bool{}
+	for rows.Next() {
+		var kind string
+		var org, user int64
+		if err := rows.Scan(&kind, &org, &user); err != nil {
+			return mosaic.Internal(err, "scan superseded delivery")
+		}
+		public = public || kind == string(mosaic.RecipientPublic)
+		orgs[org], users[user] = orgs[org] || org != 0, users[user] || user != 0
+	}
+	if err := rows.Err(); err != nil {
+		return mosaic.Internal(err, "query superseded deliveries")
+	}
+	for _, d := range ds {
+		got := public
+		switch id := d.org.(type) {
+		case int64:
+			got = got || orgs[id]
+		}
+		switch id := d.user.(type) {
+		case int64:
+			got = got || users[id]
+		}
+		if d.kind == string(mosaic.RecipientPublic) {
+			got = public
+		}
+		if !got {
+			return mosaic.Errorf(mosaic.CodeConflict, "recipient %s reaches an organisation or user that did not receive %s, which this release supersedes and names; draft it without supersedes", d.recipient, supersedes)
+		}
+	}
+	return nil
 }
 
 // checkSeals requires one seal for each recipient and none for anyone
@@ -714,8 +819,21 @@ func (s *Store) Publish(ctx context.Context, sc mosaic.ReleaseScope, id string, 
 		if p.Revision != r.Revision {
 			return mosaic.Errorf(mosaic.CodeConflict, "publication of revision %d, the release is at revision %d", p.Revision, r.Revision)
 		}
+		// The publication was sealed from the consents as they were read
+		// before this transaction; a liaison who decided again since
+		// (another sanitisation, attribution withdrawn) must be heard.
+		stored, err := s.releaseConsents(ctx, tx, r.seq, 0)
+		if err != nil {
+			return err
+		}
+		if !sameConsents(stored, p.Consents) {
+			return mosaic.Errorf(mosaic.CodeConflict, "a consent to release %s was decided again while it was being published; publish again", id)
+		}
 		ds, err := s.deliveries(ctx, tx, r.Recipients)
 		if err != nil {
+			return err
+		}
+		if err := s.checkSupersedes(ctx, tx, r.Supersedes, ds); err != nil {
 			return err
 		}
 		if err := checkSeals(r.Recipients, p.Seals); err != nil {
@@ -799,10 +917,26 @@ func (s *Store) Withdraw(ctx context.Context, sc mosaic.ReleaseScope, id string,
 		if !drafts(sc, r) {
 			return releaseNotFound(id)
 		}
-		if r.State != mosaic.ReleasePublished {
-			return mosaic.Errorf(mosaic.CodeConflict, "release %s is %s, not published", id, r.State)
-		}
 		at := micros(withdrawn)
+		switch r.State {
+		case mosaic.ReleasePublished:
+		case mosaic.ReleaseDraft, mosaic.ReleaseAwaitingConsent, mosaic.ReleaseReady:
+			// Never published, it is discarded: its copies of what it
+			// pinned go, and nobody received anything to revoke.
+			if len(w.Entry) > 0 || len(w.Revoked) > 0 {
+				return mosaic.Errorf(mosaic.CodeInvalid, "release %s was never published: there is nothing to revoke", id)
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM release_items WHERE release_seq = ?`), r.seq); err != nil {
+				return mosaic.Internal(err, "discard release items")
+			}
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET state = 'withdrawn', withdrawn = ?, withdraw_reason = ?, updated = ? WHERE seq = ?`),
+				at, w.Reason, at, r.seq); err != nil {
+				return mosaic.Internal(err, "discard release")
+			}
+			return s.appendAudit(ctx, tx, a)
+		default:
+			return mosaic.Errorf(mosaic.CodeConflict, "release %s is %s", id, r.State)
+		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET state = 'withdrawn', withdrawn = ?, withdraw_reason = ?, withdrawal = ?, updated = ? WHERE seq = ?`),
 			at, w.Reason, orBytes(w.Entry), at, r.seq); err != nil {
 			return mosaic.Internal(err, "withdraw release")
@@ -1090,8 +1224,10 @@ func (s *Store) Feedback(ctx context.Context, id string, f mosaic.FeedbackFilter
 		only += ` AND o.name NOT IN (` + placeholders(len(f.Except)) + `)`
 		args = append(args, anys(f.Except)...)
 	}
+	// The newest MaxFeedback of each, in the order they came in.
+	limit := ` ORDER BY x.seq DESC LIMIT ` + strconv.Itoa(mosaic.MaxFeedback+1)
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT o.name, u.name, x.status, x.comment, x.time FROM release_receipts x
-		JOIN orgs o ON o.id = x.org_id JOIN users u ON u.id = x.user_id WHERE x.release_seq = ?`+only+` ORDER BY x.seq`), args...)
+		JOIN orgs o ON o.id = x.org_id JOIN users u ON u.id = x.user_id WHERE x.release_seq = ?`+only+limit), args...)
 	if err != nil {
 		return fb, mosaic.Internal(err, "query receipts")
 	}
@@ -1112,7 +1248,7 @@ func (s *Store) Feedback(ctx context.Context, id string, f mosaic.FeedbackFilter
 		return fb, mosaic.Internal(err, "query receipts")
 	}
 	rows, err = s.r.QueryContext(ctx, s.q(`SELECT o.name, u.name, x.sighting, x.time FROM release_sightings x
-		JOIN orgs o ON o.id = x.org_id JOIN users u ON u.id = x.user_id WHERE x.release_seq = ?`+only+` ORDER BY x.seq`), args...)
+		JOIN orgs o ON o.id = x.org_id JOIN users u ON u.id = x.user_id WHERE x.release_seq = ?`+only+limit), args...)
 	if err != nil {
 		return fb, mosaic.Internal(err, "query sightings")
 	}
@@ -1130,6 +1266,14 @@ func (s *Store) Feedback(ctx context.Context, id string, f mosaic.FeedbackFilter
 	if err := rows.Err(); err != nil {
 		return fb, mosaic.Internal(err, "query sightings")
 	}
+	if len(fb.Receipts) > mosaic.MaxFeedback {
+		fb.Receipts, fb.Truncated = fb.Receipts[:mosaic.MaxFeedback], true
+	}
+	if len(fb.Sightings) > mosaic.MaxFeedback {
+		fb.Sightings, fb.Truncated = fb.Sightings[:mosaic.MaxFeedback], true
+	}
+	slices.Reverse(fb.Receipts)
+	slices.Reverse(fb.Sightings)
 	return fb, nil
 }
 

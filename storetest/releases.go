@@ -96,9 +96,15 @@ func (w *releaseWorld) approve(t *testing.T, r mosaic.Release, orgs ...string) {
 }
 
 // publication is what publishing r stores: one released object for each
-// of ns, and a seal for each recipient.
-func publication(r mosaic.Release, at time.Time, ns ...int) mosaic.Publication {
-	p := mosaic.Publication{Revision: r.Revision, Published: at, TLP: r.TLP, Digest: "sha256:" + r.Title,
+// of ns, and a seal for each recipient, made from its consents as they
+// stand.
+func (w *releaseWorld) publication(t *testing.T, r mosaic.Release, at time.Time, ns ...int) mosaic.Publication {
+	t.Helper()
+	cur, err := w.Store.Release(bg, mosaic.ReleaseScope{DraftOrg: r.DrafterOrg}, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mosaic.Publication{Consents: cur.Consents, Revision: r.Revision, Published: at, TLP: r.TLP, Digest: "sha256:" + r.Title,
 		Bundle: json.RawMessage(`{"type":"bundle","id":"bundle--` + UUID(len(r.Title)) + `"}`), Record: json.RawMessage(`{"record":"` + r.Title + `"}`),
 		FirstPublished: map[string]time.Time{}}
 	for _, n := range ns {
@@ -196,7 +202,7 @@ func testReleases(t *testing.T, open Opener) {
 	wantCode(t, decide(pbDraft, "pa", mosaic.ConsentApproved, 2), mosaic.CodeNotFound)
 	wantCode(t, decide(pbDraft, "pb", "maybe", 2), mosaic.CodeInvalid)
 	w.ok(t, decide(pbDraft, "pb", mosaic.ConsentApproved, 2))
-	err = s.Publish(bg, paDraft, r1.ID, publication(r1, w.Clock.Now(), 1, 2), releaseAudit("pa-analyst"))
+	err = s.Publish(bg, paDraft, r1.ID, w.publication(t, r1, w.Clock.Now(), 1, 2), releaseAudit("pa-analyst"))
 	wantCode(t, err, mosaic.CodeConflict)
 	if !strings.Contains(mosaic.ErrorMessage(err), "pa") {
 		t.Errorf("publishing before pa consented: %v, want pa named", err)
@@ -226,7 +232,7 @@ func testReleases(t *testing.T, open Opener) {
 	// A refusal keeps it waiting, naming who refused; a change of mind is
 	// allowed.
 	w.ok(t, decide(pbDraft, "pb", mosaic.ConsentRefused, 3))
-	err = s.Publish(bg, paDraft, r1.ID, publication(r1, w.Clock.Now(), 1, 2), releaseAudit("pa-analyst"))
+	err = s.Publish(bg, paDraft, r1.ID, w.publication(t, r1, w.Clock.Now(), 1, 2), releaseAudit("pa-analyst"))
 	wantCode(t, err, mosaic.CodeConflict)
 	if !strings.Contains(mosaic.ErrorMessage(err), "pb") {
 		t.Errorf("publishing what pb refused: %v, want pb named", err)
@@ -235,11 +241,17 @@ func testReleases(t *testing.T, open Opener) {
 
 	// Publishing: the drafting organisation only, of the revision agreed.
 	w.Clock.Add(time.Hour)
-	p1 := publication(r1, w.Clock.Now(), 1, 2)
+	p1 := w.publication(t, r1, w.Clock.Now(), 1, 2)
 	wantCode(t, s.Publish(bg, pbDraft, r1.ID, p1, releaseAudit("pb-analyst")), mosaic.CodeNotFound)
 	old := p1
 	old.Revision = 2
 	wantCode(t, s.Publish(bg, paDraft, r1.ID, old, releaseAudit("pa-analyst")), mosaic.CodeConflict)
+	// A consent decided again after the publication was made from it
+	// (here: the same approval, at a later time) must be heard first.
+	w.Clock.Add(time.Minute)
+	w.ok(t, decide(pbDraft, "pb", mosaic.ConsentApproved, 3))
+	wantCode(t, s.Publish(bg, paDraft, r1.ID, p1, releaseAudit("pa-analyst")), mosaic.CodeConflict)
+	p1 = w.publication(t, r1, p1.Published, 1, 2)
 	w.ok(t, s.Publish(bg, paDraft, r1.ID, p1, releaseAudit("pa-analyst")))
 	wantCode(t, s.Publish(bg, paDraft, r1.ID, p1, releaseAudit("pa-analyst")), mosaic.CodeConflict)
 	wantCode(t, s.ReviseRelease(bg, paDraft, &rev, releaseAudit("pa-analyst")), mosaic.CodeConflict)
@@ -298,7 +310,7 @@ func testReleases(t *testing.T, open Opener) {
 	// collection's objects once.
 	r2 := w.draft(t, "r2", mosaic.ReleaseAwaitingConsent, []string{"user:sh-user", "org:sh", "org:sh3", "sector:energy"}, []mosaic.ReleaseItem{releaseItem(4, mosaic.ItemObject, "pa")}, "pa")
 	w.approve(t, r2, "pa")
-	w.ok(t, s.Publish(bg, paDraft, r2.ID, publication(r2, w.Clock.Now(), 4), releaseAudit("pa-analyst")))
+	w.ok(t, s.Publish(bg, paDraft, r2.ID, w.publication(t, r2, w.Clock.Now(), 4), releaseAudit("pa-analyst")))
 	for sc, want := range map[mosaic.ReleaseScope]string{shUser: "user:sh-user", shOrg: "org:sh", sh3User: "org:sh3", sh2User: "sector:energy"} {
 		if d, err := s.Delivered(bg, sc, r2.ID); err != nil || d.Recipient != want || d.Seal.Recipient != want {
 			t.Errorf("r2 delivered to %+v as %q, %v; want %q", sc, d.Recipient, err, want)
@@ -311,7 +323,7 @@ func testReleases(t *testing.T, open Opener) {
 	// What goes to a user never lands in its organisation's collection.
 	r3 := w.draft(t, "r3", mosaic.ReleaseAwaitingConsent, []string{"user:sh-user"}, []mosaic.ReleaseItem{releaseItem(5, mosaic.ItemObject, "pa")}, "pa")
 	w.approve(t, r3, "pa")
-	w.ok(t, s.Publish(bg, paDraft, r3.ID, publication(r3, w.Clock.Now(), 5), releaseAudit("pa-analyst")))
+	w.ok(t, s.Publish(bg, paDraft, r3.ID, w.publication(t, r3, w.Clock.Now(), 5), releaseAudit("pa-analyst")))
 	if got := releasedIDs(t, s, shUser, "org:sh"); !slices.Equal(got, []string{UUID(1001), UUID(1002), UUID(1004)}) {
 		t.Errorf("sh's collection: %v", got)
 	}
@@ -324,7 +336,7 @@ func testReleases(t *testing.T, open Opener) {
 	// What goes to the public reaches everyone, the empty scope too.
 	r4 := w.draft(t, "r4", mosaic.ReleaseAwaitingConsent, []string{"public"}, []mosaic.ReleaseItem{releaseItem(6, mosaic.ItemObject, "pa")}, "pa")
 	w.approve(t, r4, "pa")
-	w.ok(t, s.Publish(bg, paDraft, r4.ID, publication(r4, w.Clock.Now(), 6), releaseAudit("pa-analyst")))
+	w.ok(t, s.Publish(bg, paDraft, r4.ID, w.publication(t, r4, w.Clock.Now(), 6), releaseAudit("pa-analyst")))
 	for _, sc := range []mosaic.ReleaseScope{nobody, shUser, pcDraft} {
 		if d, err := s.Delivered(bg, sc, r4.ID); err != nil || d.Recipient != "public" {
 			t.Errorf("r4 delivered to %+v: %+v, %v", sc, d, err)
@@ -347,7 +359,7 @@ func testReleases(t *testing.T, open Opener) {
 	// leaves the release ready and nothing stored.
 	r5 := w.draft(t, "r5", mosaic.ReleaseAwaitingConsent, []string{"org:sh", "user:ghost"}, []mosaic.ReleaseItem{releaseItem(7, mosaic.ItemObject, "pa")}, "pa")
 	w.approve(t, r5, "pa")
-	err = s.Publish(bg, paDraft, r5.ID, publication(r5, w.Clock.Now(), 7), releaseAudit("pa-analyst"))
+	err = s.Publish(bg, paDraft, r5.ID, w.publication(t, r5, w.Clock.Now(), 7), releaseAudit("pa-analyst"))
 	wantCode(t, err, mosaic.CodeInvalid)
 	if !strings.Contains(mosaic.ErrorMessage(err), "user:ghost") {
 		t.Errorf("unresolvable recipient: %v, want it named", err)
@@ -355,7 +367,7 @@ func testReleases(t *testing.T, open Opener) {
 	r5.Recipients = []string{"org:sh", "sector:financial-services"}
 	w.ok(t, s.ReviseRelease(bg, paDraft, &r5, releaseAudit("pa-analyst")))
 	w.approve(t, r5, "pa")
-	err = s.Publish(bg, paDraft, r5.ID, publication(r5, w.Clock.Now(), 7), releaseAudit("pa-analyst"))
+	err = s.Publish(bg, paDraft, r5.ID, w.publication(t, r5, w.Clock.Now(), 7), releaseAudit("pa-analyst"))
 	wantCode(t, err, mosaic.CodeInvalid)
 	if !strings.Contains(mosaic.ErrorMessage(err), "sector:financial-services") {
 		t.Errorf("a sector with nobody in it: %v, want it named", err)
@@ -399,13 +411,14 @@ func testReleases(t *testing.T, open Opener) {
 		t.Errorf("sh3's feedback: %+v, %v", fb, err)
 	}
 
-	// Withdrawing: the drafting organisation only, a published release
-	// only; recipients get the revoked versions after what they had.
+	// Withdrawing: the drafting organisation only; recipients get the
+	// revoked versions after what they had.
 	w.Clock.Add(time.Hour)
 	wd := mosaic.Withdrawal{Withdrawn: w.Clock.Now(), Reason: "wrong", Entry: json.RawMessage(`{"withdrawn":"r1"}`),
 		Revoked: []mosaic.ReleasedObject{{ID: "indicator--" + UUID(1001), Type: "indicator", Modified: "2026-11-01T11:00:00.000Z", Object: json.RawMessage(`{"revoked":true}`)}}}
 	wantCode(t, s.Withdraw(bg, pbDraft, r1.ID, wd, releaseAudit("pb-analyst")), mosaic.CodeNotFound)
-	wantCode(t, s.Withdraw(bg, paDraft, r5.ID, wd, releaseAudit("pa-analyst")), mosaic.CodeConflict)
+	// An unpublished release is discarded, with nothing to revoke.
+	wantCode(t, s.Withdraw(bg, paDraft, r5.ID, wd, releaseAudit("pa-analyst")), mosaic.CodeInvalid)
 	w.ok(t, s.Withdraw(bg, paDraft, r1.ID, wd, releaseAudit("pa-analyst")))
 	wantCode(t, s.Withdraw(bg, paDraft, r1.ID, wd, releaseAudit("pa-analyst")), mosaic.CodeConflict)
 	if d, err := s.Delivered(bg, shUser, r1.ID); err != nil || !d.Withdrawn.Equal(wd.Withdrawn) || d.WithdrawReason != "wrong" || string(d.Withdrawal) != string(wd.Entry) {
@@ -542,7 +555,7 @@ func testReleasesLarge(t *testing.T, open Opener) {
 	for i := range ns {
 		ns[i] = i
 	}
-	p := publication(r, w.Clock.Now(), ns...)
+	p := w.publication(t, r, w.Clock.Now(), ns...)
 	// How long it takes is BenchmarkPublish's to measure (BENCHMARKS.md).
 	if err := s.Publish(bg, paDraft, r.ID, p, releaseAudit("pa-analyst")); err != nil {
 		t.Fatal(err)
