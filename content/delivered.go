@@ -107,15 +107,23 @@ func (s *Service) cellView(ctx context.Context, v mosaic.Viewer, id string) (mos
 		return r, false, err
 	}
 	complete := len(items) == len(r.Items)
+	// What v may see decides what of the consents it is shown; a
+	// discarded release's copies are gone, and nobody is shown an item.
+	visible := items
+	if r.State == mosaic.ReleaseWithdrawn && r.Published.IsZero() {
+		items = nil
+	}
+	r.Items = items
 	if complete {
 		return r, true, nil
 	}
-	r.Items = items
 	seen := map[string]bool{}
 	orgs := map[string]bool{r.DrafterOrg: true, v.Org: true}
+	for _, it := range visible {
+		orgs[it.Originator] = true
+	}
 	for _, it := range items {
 		seen[strings.ToLower(it.ID)] = true
-		orgs[it.Originator] = true
 	}
 	var consents []mosaic.ReleaseConsent
 	for _, c := range r.Consents {
@@ -453,6 +461,14 @@ func (s *Service) Feedback(ctx context.Context, v mosaic.Viewer, id string, a Ac
 	}
 	drafter, _, err := s.releases.ReleaseOrigin(ctx, id)
 	if f, ok := policy.FeedbackReach(v, drafter, s.releaseCfg.FeedbackReaders, s.releaseCfg.FeedbackReadersFor); err == nil && ok {
+		if _, derr := s.releases.Delivered(ctx, policy.ReleaseScopeOf(v), id); derr == nil {
+			// A reader that received the release too reads its own
+			// organisation's feedback beside the others'.
+			if f.Orgs != nil && !slices.Contains(f.Orgs, v.Org) {
+				f.Orgs = append(f.Orgs, v.Org)
+			}
+			f.Except = slices.DeleteFunc(f.Except, func(o string) bool { return o == v.Org })
+		}
 		fb, err := s.releases.Feedback(ctx, id, f)
 		if err != nil {
 			return fb, err

@@ -37,7 +37,7 @@ const deliveryRank = `CASE d.kind WHEN 'user' THEN 0 WHEN 'org' THEN 1 WHEN 'sec
 // drafting is the condition under which the organisation with the id
 // given (twice) sees release r: as its drafter, or as an organisation
 // asked once the release is no longer a draft on hold.
-const drafting = `(r.drafter_org_id = ? OR (r.state <> 'draft' AND EXISTS (SELECT 1 FROM release_consents c WHERE c.release_seq = r.seq AND c.org_id = ?)))`
+const drafting = `(r.drafter_org_id = ? OR (r.state <> 'draft' AND r.asked = 1 AND EXISTS (SELECT 1 FROM release_consents c WHERE c.release_seq = r.seq AND c.org_id = ?)))`
 
 // reached is the condition under which delivery d reached a viewer whose
 // organisation's and user's ids are given: public deliveries reach
@@ -237,9 +237,13 @@ func (s *Store) CreateRelease(ctx context.Context, r *mosaic.Release, a mosaic.A
 			return err
 		}
 		var seq int64
-		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO releases (id, revision, state, title, advice, recipients, dangling, tlp, drafter_id, drafter_org_id, supersedes, created, updated)
-			VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
-			id, string(r.State), r.Title, r.Advice, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), u.ID, u.OrgID, r.Supersedes, micros(now), micros(now)).Scan(&seq); err != nil {
+		asked := 0
+		if r.State != mosaic.ReleaseDraft {
+			asked = 1
+		}
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO releases (id, revision, state, title, advice, recipients, dangling, tlp, drafter_id, drafter_org_id, supersedes, created, updated, asked)
+			VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
+			id, string(r.State), r.Title, r.Advice, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), u.ID, u.OrgID, r.Supersedes, micros(now), micros(now), asked).Scan(&seq); err != nil {
 			return mosaic.Internal(err, "insert release")
 		}
 		if err := s.putDraft(ctx, tx, seq, r); err != nil {
@@ -360,8 +364,9 @@ func (s *Store) ReviseRelease(ctx context.Context, sc mosaic.ReleaseScope, r *mo
 		if err := s.checkOpen(ctx, tx, cur.orgID, cur.seq, r.Items); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET revision = ?, state = ?, title = ?, advice = ?, recipients = ?, dangling = ?, tlp = ?, updated = ? WHERE seq = ?`),
-			cur.Revision+1, string(r.State), r.Title, r.Advice, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), micros(now), cur.seq); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET revision = ?, state = ?, title = ?, advice = ?, recipients = ?, dangling = ?, tlp = ?, updated = ?,
+			asked = CASE WHEN ? THEN 1 ELSE asked END WHERE seq = ?`),
+			cur.Revision+1, string(r.State), r.Title, r.Advice, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), micros(now), r.State != mosaic.ReleaseDraft, cur.seq); err != nil {
 			return mosaic.Internal(err, "revise release")
 		}
 		for _, table := range []string{"release_items", "release_consents"} {
@@ -926,9 +931,14 @@ func (s *Store) Withdraw(ctx context.Context, sc mosaic.ReleaseScope, id string,
 			if len(w.Entry) > 0 || len(w.Revoked) > 0 {
 				return mosaic.Errorf(mosaic.CodeInvalid, "release %s was never published: there is nothing to revoke", id)
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM release_items WHERE release_seq = ?`), r.seq); err != nil {
+			// The copies' content goes; which contributions they were
+			// stays, so that each viewer is still shown only what it
+			// may see of the consents. Whether it ever asked anyone
+			// (asked) keeps a draft discarded on hold to its drafters.
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE release_items SET object = ? WHERE release_seq = ?`), []byte{}, r.seq); err != nil {
 				return mosaic.Internal(err, "discard release items")
 			}
+
 			if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET state = 'withdrawn', withdrawn = ?, withdraw_reason = ?, updated = ? WHERE seq = ?`),
 				at, w.Reason, at, r.seq); err != nil {
 				return mosaic.Internal(err, "discard release")
@@ -965,14 +975,22 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 	if err != nil {
 		return nil, err
 	}
-	query := `SELECT r.seq, r.id, r.title, r.state, r.tlp, r.revision, r.updated, r.published, r.withdrawn,
+	// An organisation asked, not the drafter's, sees a release that is
+	// ready as awaiting consent, and at the time of its own decision: it
+	// must not watch the others decide, by the state, the time or the
+	// filter.
+	shown := `CASE WHEN r.drafter_org_id = ? OR r.state <> 'ready' THEN r.state ELSE 'awaiting-consent' END`
+	query := `SELECT r.seq, r.id, r.title, ` + shown + `, r.tlp, r.revision, r.updated, r.published, r.withdrawn,
 		CASE WHEN ` + drafting + ` THEN 1 ELSE 0 END,
-		COALESCE((SELECT d.recipient FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + ` ORDER BY ` + deliveryRank + ` LIMIT 1), '')
+		COALESCE((SELECT d.recipient FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + ` ORDER BY ` + deliveryRank + ` LIMIT 1), ''),
+		CASE WHEN r.drafter_org_id = ? THEN 1 ELSE 0 END, r.created,
+		COALESCE((SELECT c.decided FROM release_consents c WHERE c.release_seq = r.seq AND c.org_id = ?), 0)
 		FROM releases r
 		WHERE (` + drafting + ` OR EXISTS (SELECT 1 FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + `))`
-	args := []any{ids.draftOrg, ids.draftOrg, ids.org, ids.user, ids.draftOrg, ids.draftOrg, ids.org, ids.user}
+	args := []any{ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user}
 	if len(f.States) > 0 {
-		query += ` AND r.state IN (` + placeholders(len(f.States)) + `)`
+		query += ` AND ` + shown + ` IN (` + placeholders(len(f.States)) + `)`
+		args = append(args, ids.draftOrg)
 		for _, st := range f.States {
 			args = append(args, string(st))
 		}
@@ -993,11 +1011,15 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 		var state, tlp string
 		var updated int64
 		var published, withdrawn sql.NullInt64
-		var cell int
-		if err := rows.Scan(&e.Seq, &e.ID, &e.Title, &state, &tlp, &e.Revision, &updated, &published, &withdrawn, &cell, &e.Recipient); err != nil {
+		var cell, own int
+		var created, decided int64
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Title, &state, &tlp, &e.Revision, &updated, &published, &withdrawn, &cell, &e.Recipient, &own, &created, &decided); err != nil {
 			return nil, mosaic.Internal(err, "scan release")
 		}
 		e.State, e.TLP, e.Updated = mosaic.ReleaseState(state), mosaic.TLP(tlp), fromMicros(updated)
+		if own == 0 && e.State == mosaic.ReleaseAwaitingConsent {
+			e.Updated = fromMicros(max(created, decided))
+		}
 		if published.Valid {
 			e.Published = fromMicros(published.Int64)
 		}
@@ -1054,7 +1076,7 @@ func (s *Store) Delivered(ctx context.Context, sc mosaic.ReleaseScope, id string
 func (s *Store) ReleaseRecord(ctx context.Context, sc mosaic.ReleaseScope, id string) (json.RawMessage, error) {
 	var rec []byte
 	err := s.r.QueryRowContext(ctx, s.q(`SELECT r.record FROM releases r JOIN orgs o ON o.id = r.drafter_org_id
-		WHERE r.id = ? AND o.name = ? AND r.state IN ('published', 'withdrawn')`), id, sc.DraftOrg).Scan(&rec)
+		WHERE r.id = ? AND o.name = ? AND r.published IS NOT NULL`), id, sc.DraftOrg).Scan(&rec)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, releaseNotFound(id)
 	}
