@@ -74,6 +74,7 @@ func (s *Service) consent(ctx context.Context, v mosaic.Viewer, id string, c Con
 	if utf8.RuneCountInString(c.Reason) > MaxReleaseReason {
 		return r, mosaic.Errorf(mosaic.CodeTooLarge, "a reason has at most %d characters", MaxReleaseReason)
 	}
+	c.Reason = lines(c.Reason)
 	if err := CheckText("reason", c.Reason, true); err != nil {
 		return r, err
 	}

@@ -286,6 +286,7 @@ func (s *Service) withdraw(ctx context.Context, v mosaic.Viewer, id, reason stri
 	case utf8.RuneCountInString(reason) > MaxReleaseReason:
 		return mosaic.Release{}, mosaic.Errorf(mosaic.CodeTooLarge, "a reason has at most %d characters", MaxReleaseReason)
 	}
+	reason = lines(reason)
 	if err := CheckText("reason", reason, true); err != nil {
 		return mosaic.Release{}, err
 	}
@@ -377,6 +378,7 @@ func (s *Service) receipt(ctx context.Context, v mosaic.Viewer, id string, statu
 	case utf8.RuneCountInString(comment) > MaxReleaseReason:
 		return mosaic.Errorf(mosaic.CodeInvalid, "a comment is UTF-8 text of at most %d characters", MaxReleaseReason)
 	}
+	comment = lines(comment)
 	if err := CheckText("comment", comment, true); err != nil {
 		return err
 	}

@@ -167,6 +167,7 @@ func (s *Service) drafted(ctx context.Context, v mosaic.Viewer, d Draft, a Acces
 	if err := policy.MayDraftRelease(v); err != nil {
 		return r, err
 	}
+	d.Advice = lines(d.Advice)
 	if err := checkDraftText(d); err != nil {
 		return r, err
 	}
@@ -261,13 +262,13 @@ func checkDraftText(d Draft) error {
 // (but for line breaks and tabs where lines are allowed) and without the
 // bidirectional overrides and isolates that make text read otherwise
 // than it is stored, which escaping for HTML does not undo.
-func CheckText(what, s string, lines bool) error {
+func CheckText(what, s string, multiline bool) error {
 	if !utf8.ValidString(s) {
 		return mosaic.Errorf(mosaic.CodeInvalid, "%s must be UTF-8", what)
 	}
 	for _, r := range s {
 		switch {
-		case lines && (r == '\n' || r == '\r' || r == '\t'):
+		case multiline && (r == '\n' || r == '\t'):
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			return mosaic.Errorf(mosaic.CodeInvalid, "%s holds the control character U+%04X", what, r)
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
@@ -276,6 +277,10 @@ func CheckText(what, s string, lines bool) error {
 	}
 	return nil
 }
+
+// lines ends every line of s with a line feed: a carriage return would
+// let text overwrite what a terminal showed before it.
+func lines(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
 
 // checkRecipients parses the recipients and checks that each names an
 // organisation, user or sector that may receive releases.

@@ -494,14 +494,15 @@ func TestReleaseText(t *testing.T) {
 		{"Block\nnow", "Block it."},
 		{"Block", "Block \x1b[31mit."},
 		{"Block", "Block \xffit."},
+		{"Block", "Block it.\rSent by the NCSC."},
 	} {
 		_, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: c.title, Advice: c.advice, Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess)
 		if mosaic.ErrorCode(err) != mosaic.CodeInvalid {
 			t.Errorf("%q / %q: %v", c.title, c.advice, err)
 		}
 	}
-	if _, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "Blokkeer", Advice: "Blokkeer het adres.\n\n\tDaarna: melden.", Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess); err != nil {
-		t.Errorf("lines and tabs in the advice: %v", err)
+	if r, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "Blokkeer", Advice: "Blokkeer het adres.\r\n\r\n\tDaarna: melden.", Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess); err != nil || r.Advice != "Blokkeer het adres.\n\n\tDaarna: melden." {
+		t.Errorf("lines and tabs in the advice: %q, %v", r.Advice, err)
 	}
 }
 
