@@ -649,3 +649,112 @@ func TestSituationalPicture(t *testing.T) {
 		t.Errorf("sectors targeted: %v; sectors with incidents: %v; want at least six of each", slices.Sorted(maps.Keys(targeted)), slices.Sorted(maps.Keys(incidents)))
 	}
 }
+
+// TestReleases checks the demo's releases against the data set and the
+// rules they will be checked by: drafters and liaisons are partner users,
+// recipients are stakeholders' users, every pinned object is in the data
+// set at a level its recipients may receive, and every stakeholder gets
+// something.
+func TestReleases(t *testing.T) {
+	rels := Releases(testNow)
+	if !reflect.DeepEqual(rels, Releases(testNow)) {
+		t.Fatal("two calls with the same now returned different releases")
+	}
+	users := usersByName()
+	orgs := map[string]mosaic.Organisation{}
+	for _, o := range Organisations() {
+		orgs[o.Name] = o
+	}
+	_, all := dataSet(t, testNow)
+	versions := map[string]bool{}
+	for _, c := range all {
+		versions[c.id()+"@"+c.str("modified")+"#"+c.user.Org] = true
+	}
+	// allowed says whether a level may go to a recipient (TLP 2.0, see
+	// docs/releases.md).
+	allowed := func(l mosaic.TLP, recipient string) bool {
+		kind, _, _ := strings.Cut(recipient, ":")
+		switch l {
+		case mosaic.TLPClear:
+			return true
+		case mosaic.TLPGreen:
+			return kind != "public"
+		case mosaic.TLPAmber, mosaic.TLPAmberStrict:
+			return kind == "org" || kind == "user"
+		}
+		return kind == "user"
+	}
+	reached := map[string]bool{}
+	titles := map[string]bool{}
+	var public, withdrawn, sanitised, pending int
+	for _, r := range rels {
+		if titles[r.Title] {
+			t.Errorf("two releases titled %q", r.Title)
+		}
+		titles[r.Title] = true
+		if u := users[r.Drafter]; orgs[u.Org].Kind != mosaic.Partner || (u.Role != mosaic.Analyst && u.Role != mosaic.Liaison) {
+			t.Errorf("%q: drafter %s is no partner analyst or liaison", r.Title, r.Drafter)
+		}
+		if len(r.Objects) == 0 || !strings.Contains(r.Advice, "1. ") {
+			t.Errorf("%q: no objects or no steps of advice", r.Title)
+		}
+		for _, o := range r.Objects {
+			if !versions[o.ID+"@"+o.Modified+"#"+o.Originator] {
+				t.Errorf("%q: %s@%s of %s is not in the data set", r.Title, o.ID, o.Modified, o.Originator)
+			}
+			for _, rc := range r.Recipients {
+				if !allowed(o.TLP, rc) {
+					t.Errorf("%q: %s is %s and may not go to %s", r.Title, o.ID, o.TLP, rc)
+				}
+			}
+		}
+		for _, rc := range r.Recipients {
+			kind, name, _ := strings.Cut(rc, ":")
+			for _, o := range Organisations() {
+				if o.Kind == mosaic.Stakeholder && (kind == "public" || (kind == "org" && o.Name == name) || (kind == "sector" && slices.Contains(o.Sectors, name))) && r.Publish && r.Withdraw == "" {
+					reached[o.Name] = true
+				}
+			}
+			if kind == "public" {
+				public++
+			}
+		}
+		for _, c := range r.Consents {
+			if users[c.User].Role != mosaic.Liaison {
+				t.Errorf("%q: %s decides but is no liaison", r.Title, c.User)
+			}
+			if len(c.Sanitise) > 0 {
+				sanitised++
+			}
+		}
+		if !r.Publish {
+			pending++
+		}
+		if r.Withdraw != "" {
+			withdrawn++
+		}
+		var reporters []string
+		for _, f := range r.Receipts {
+			reporters = append(reporters, f.User)
+		}
+		for _, f := range r.Sightings {
+			reporters = append(reporters, f.User)
+		}
+		for _, u := range reporters {
+			if users[u].Role != mosaic.StakeholderViewer {
+				t.Errorf("%q: feedback of %s, no stakeholder user", r.Title, u)
+			}
+		}
+		if len(r.Receipts)+len(r.Sightings) > 0 && !r.Publish {
+			t.Errorf("%q: feedback on a release never published", r.Title)
+		}
+	}
+	for _, o := range Organisations() {
+		if o.Kind == mosaic.Stakeholder && !reached[o.Name] {
+			t.Errorf("stakeholder %s receives nothing", o.Name)
+		}
+	}
+	if public != 1 || withdrawn != 1 || sanitised != 1 || pending < 1 {
+		t.Errorf("%d public, %d withdrawn, %d sanitised, %d pending releases", public, withdrawn, sanitised, pending)
+	}
+}

@@ -18,10 +18,15 @@
 // The cell's threat level per sector follows the stories, with a history of
 // changes (ThreatLevels).
 //
+// Releases lists what the cell releases of the stories to the stakeholders:
+// drafts, consents (one sanitised), publications, receipts, sightings and a
+// withdrawal, with advice in plain language.
+//
 // The package only produces data; the demo command creates the organisations,
 // users and compartments through the store, posts each Batch through the
-// normal ingest path as its user, and sets each ThreatLevel through the
-// content service as its user, as the web UI does. Everything here is fictional: addresses come
-// from the documentation ranges, domains end in .example, .test or .invalid,
-// and hashes are derived from names.
+// normal ingest path as its user, sets each ThreatLevel through the content
+// service as its user, as the web UI does, and makes each Release through
+// the content service as its users would. Everything here is fictional:
+// addresses come from the documentation ranges, domains end in .example,
+// .test or .invalid, and hashes are derived from names.
 package demo

@@ -16,6 +16,7 @@ import (
 	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/demo"
+	"mosaic/release"
 	"mosaic/secretfile"
 )
 
@@ -161,12 +162,16 @@ func SeedDemo(ctx context.Context, m *Main, e env) error {
 	if err := seedThreatLevels(ctx, m, demo.ThreatLevels(epoch)); err != nil {
 		return err
 	}
+	released, err := seedReleases(ctx, m, demo.Releases(epoch))
+	if err != nil {
+		return err
+	}
 	creds, err := demoSecrets(ctx, m)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "demo data: %d organisations, %d users, %d objects in %d batches (%d records stored now, %d of them new versions; %d were there already)\n",
-		len(demo.Organisations()), len(creds), objects, len(batches), total.New+total.NewVersions, total.NewVersions, total.Unchanged)
+	fmt.Fprintf(e.stderr, "demo data: %d organisations, %d users, %d objects in %d batches (%d records stored now, %d of them new versions; %d were there already), %d releases (%d made now)\n",
+		len(demo.Organisations()), len(creds), objects, len(batches), total.New+total.NewVersions, total.NewVersions, total.Unchanged, len(demo.Releases(epoch)), released)
 	return writeCredentials(path, creds)
 }
 
@@ -195,6 +200,200 @@ func seedThreatLevels(ctx context.Context, m *Main, levels []demo.ThreatLevel) e
 		have[l.Sector] = 0
 		if err := m.Content.SetThreatLevel(ctx, v, l.Sector, l.Level, l.Reason); err != nil {
 			return fmt.Errorf("demo threat level of %s by %s: %w", l.Sector, l.User, err)
+		}
+	}
+	return nil
+}
+
+// seedReleases makes the demo's releases through the content service, as
+// their users would: drafted, consented to, published, reported on and
+// withdrawn. It turns releases on first, with the release key the server
+// then signs with. A resumed seeding knows a release by its drafting
+// organisation and title, and does only the steps it lacks: it drafts
+// nothing twice. It returns how many releases it drafted.
+func seedReleases(ctx context.Context, m *Main, rels []demo.Release) (int, error) {
+	if !m.Content.ReleasesOn() {
+		keys, err := m.openReleaseKeys()
+		if err != nil {
+			return 0, err
+		}
+		if keys == nil {
+			return 0, nil // PostgreSQL without a release key: no releases
+		}
+		m.enableReleases(keys)
+	}
+	access := func(action string) content.Access { return content.Access{Action: action, Detail: "demo"} }
+	made := 0
+	for _, dr := range rels {
+		fail := func(step string, err error) error {
+			var probs []mosaic.Problem
+			if me, ok := err.(*mosaic.Error); ok {
+				probs = me.Problems
+			}
+			return fmt.Errorf("demo release %q, %s: %w %+v", dr.Title, step, err, probs)
+		}
+		drafter, err := viewerOf(ctx, m, dr.Drafter)
+		if err != nil {
+			return made, err
+		}
+		r, found, err := demoRelease(ctx, m, drafter, dr.Title)
+		if err != nil {
+			return made, fail("look-up", err)
+		}
+		if !found {
+			d := content.Draft{Title: dr.Title, Advice: dr.Advice, Recipients: dr.Recipients}
+			for _, o := range dr.Objects {
+				d.Objects = append(d.Objects, content.Pin{ID: o.ID, Modified: o.Modified, Originator: o.Originator})
+			}
+			if r, err = m.Content.DraftRelease(ctx, drafter, d, access("releases.draft")); err != nil {
+				return made, fail("draft", err)
+			}
+			made++
+		}
+		for _, c := range dr.Consents {
+			v, err := viewerOf(ctx, m, c.User)
+			if err != nil {
+				return made, err
+			}
+			if r.State != mosaic.ReleaseAwaitingConsent || !consentPending(r, v.Org) {
+				continue
+			}
+			dc := content.Consent{Revision: r.Revision, Decision: c.Decision, Reason: c.Reason, Attribute: c.Attribute}
+			for id, s := range c.Sanitise {
+				if dc.Sanitise == nil {
+					dc.Sanitise = map[string]content.ObjectSanitisation{}
+				}
+				san := content.ObjectSanitisation{TLP: s.TLP}
+				san.Remove, san.Rewrite = s.Remove, s.Rewrite
+				for _, g := range s.Generalise {
+					san.Generalise = append(san.Generalise, release.Generalisation(g))
+				}
+				dc.Sanitise[id] = san
+			}
+			if _, err := m.Content.Consent(ctx, v, r.ID, dc, access("releases.consent")); err != nil {
+				return made, fail("consent of "+c.User, err)
+			}
+			if r, _, err = demoRelease(ctx, m, drafter, dr.Title); err != nil {
+				return made, fail("look-up", err)
+			}
+		}
+		if !dr.Publish {
+			continue
+		}
+		if r.State == mosaic.ReleaseReady {
+			if r, err = m.Content.Publish(ctx, drafter, r.ID, r.Revision, access("releases.publish")); err != nil {
+				return made, fail("publish", err)
+			}
+		}
+		if err := seedFeedback(ctx, m, drafter, r.ID, dr); err != nil {
+			return made, fail("feedback", err)
+		}
+		if dr.Withdraw != "" && r.State == mosaic.ReleasePublished {
+			if _, err := m.Content.Withdraw(ctx, drafter, r.ID, dr.Withdraw, access("releases.withdraw")); err != nil {
+				return made, fail("withdraw", err)
+			}
+		}
+	}
+	return made, nil
+}
+
+// demoRelease finds the release of v's organisation titled title, as its
+// drafters see it.
+func demoRelease(ctx context.Context, m *Main, v mosaic.Viewer, title string) (mosaic.Release, bool, error) {
+	list, err := m.Content.ReleaseList(ctx, v, mosaic.ReleaseFilter{Limit: 1000}, content.Access{Action: "releases.list", Detail: "demo"})
+	if err != nil {
+		return mosaic.Release{}, false, err
+	}
+	for _, s := range list {
+		if s.Title != title {
+			continue
+		}
+		rv, err := m.Content.Release(ctx, v, s.ID, content.Access{Action: "releases.read", Detail: "demo"})
+		if err != nil {
+			return mosaic.Release{}, false, err
+		}
+		if rv.Release != nil && rv.Release.DrafterOrg == v.Org {
+			return *rv.Release, true, nil
+		}
+	}
+	return mosaic.Release{}, false, nil
+}
+
+func consentPending(r mosaic.Release, org string) bool {
+	for _, c := range r.Consents {
+		if c.Org == org {
+			return c.State == mosaic.ConsentPending
+		}
+	}
+	return false
+}
+
+// seedFeedback reports the receipts and sightings of dr on the published
+// release id that are not there yet.
+func seedFeedback(ctx context.Context, m *Main, drafter mosaic.Viewer, id string, dr demo.Release) error {
+	if len(dr.Receipts) == 0 && len(dr.Sightings) == 0 {
+		return nil
+	}
+	fb, err := m.Content.Feedback(ctx, drafter, id, content.Access{Action: "releases.feedback", Detail: "demo"})
+	if err != nil {
+		return err
+	}
+	receipted, sighted := map[string]bool{}, map[string]bool{}
+	for _, r := range fb.Receipts {
+		receipted[r.User+"|"+string(r.Status)+"|"+r.Comment] = true
+	}
+	for _, s := range fb.Sightings {
+		var h struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(s.Sighting, &h) == nil {
+			sighted[h.ID] = true
+		}
+	}
+	for _, rc := range dr.Receipts {
+		if receipted[rc.User+"|"+string(rc.Status)+"|"+rc.Comment] {
+			continue
+		}
+		v, err := viewerOf(ctx, m, rc.User)
+		if err != nil {
+			return err
+		}
+		if err := m.Content.Receipt(ctx, v, id, rc.Status, rc.Comment, content.Access{Action: "releases.receipt", Detail: "demo"}); err != nil {
+			return err
+		}
+	}
+	if len(dr.Sightings) == 0 {
+		return nil
+	}
+	// The recipient knows a released object by its released id; the
+	// drafters' record maps it to the data set's.
+	raw, err := m.Content.ReleaseRecord(ctx, drafter, id, content.Access{Action: "releases.record", Detail: "demo"})
+	if err != nil {
+		return err
+	}
+	var rec content.Record
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return err
+	}
+	released := map[string]string{}
+	for _, s := range rec.Sources {
+		released[s.Source] = s.Released
+	}
+	for _, s := range dr.Sightings {
+		to, ok := released[s.Of]
+		if !ok {
+			return fmt.Errorf("%s is not released", s.Of)
+		}
+		bundle := s.Bundle(id, to, m.Clock.Now())
+		if sighted[demo.SightingID(id, s)] {
+			continue
+		}
+		v, err := viewerOf(ctx, m, s.User)
+		if err != nil {
+			return err
+		}
+		if _, err := m.Content.ReportSightings(ctx, v, id, bundle, content.Access{Action: "releases.sightings", Detail: "demo"}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -14,10 +14,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"mosaic"
 	"mosaic/config"
+	"mosaic/content"
 	"mosaic/credential"
+	"mosaic/demo"
 	"mosaic/stix"
 	"mosaic/storetest"
 )
@@ -264,6 +267,7 @@ func TestDemoSeed(t *testing.T) {
 	if err != nil || st2.Total < 300 {
 		t.Errorf("ncsc-analyst sees %d objects (%v)", st2.Total, err)
 	}
+	checkDemoReleases(t, m)
 	// Run again: the data is reused.
 	stderr.Reset()
 	if err := SeedDemo(context.Background(), m, e); err != nil {
@@ -280,7 +284,7 @@ func TestDemoSeed(t *testing.T) {
 	if err := SeedDemo(context.Background(), m, e); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stderr.String(), "0 records stored now") {
+	if !strings.Contains(stderr.String(), "0 records stored now") || !strings.Contains(stderr.String(), "(0 made now)") {
 		t.Errorf("resumed seeding: %s", stderr.String())
 	}
 	// The threat levels are set once, each sector with its history.
@@ -290,6 +294,7 @@ func TestDemoSeed(t *testing.T) {
 			t.Errorf("%s has %d threat levels (%v), want %d", sector, len(hist), err, n)
 		}
 	}
+	checkDemoReleases(t, m)
 	st3, _ := m.Store.Stats(context.Background(), v)
 	if st3.Total != st2.Total {
 		t.Errorf("after resuming ncsc-analyst sees %d objects, before %d", st3.Total, st2.Total)
@@ -440,4 +445,134 @@ func TestMemoryLimit(t *testing.T) {
 	if got := memoryLimit(c, nil); got != 0 {
 		t.Errorf("memory_limit 0: %d", got)
 	}
+}
+
+// checkDemoReleases checks what the demo's releases give its users: every
+// stakeholder user lists a release made for it, the public one is listed
+// without sign-in, liaisons are asked, and the withdrawn and the sanitised
+// releases are as described.
+func checkDemoReleases(t *testing.T, m *Main) {
+	t.Helper()
+	ctx := context.Background()
+	read := content.Access{Action: "releases.read"}
+	list := func(v mosaic.Viewer) []mosaic.ReleaseSummary {
+		t.Helper()
+		l, err := m.Content.ReleaseList(ctx, v, mosaic.ReleaseFilter{Limit: 100}, content.Access{Action: "releases.list"})
+		if err != nil {
+			t.Fatalf("releases of %q: %v", v.User, err)
+		}
+		return l
+	}
+	titled := func(l []mosaic.ReleaseSummary, title string) (mosaic.ReleaseSummary, bool) {
+		for _, r := range l {
+			if r.Title == title {
+				return r, true
+			}
+		}
+		return mosaic.ReleaseSummary{}, false
+	}
+	// delivered is what user received of the release titled title, which
+	// it lists in state.
+	delivered := func(user, title string, state mosaic.ReleaseState) (mosaic.Delivery, bool) {
+		t.Helper()
+		v := mustViewer(t, m, user)
+		s, ok := titled(list(v), title)
+		if !ok || s.State != state {
+			t.Errorf("%q as %s lists it: %+v", title, user, s)
+			return mosaic.Delivery{}, false
+		}
+		rv, err := m.Content.Release(ctx, v, s.ID, read)
+		if err != nil || rv.Delivery == nil {
+			t.Errorf("%q delivered to %s: %v", title, user, err)
+			return mosaic.Delivery{}, false
+		}
+		return *rv.Delivery, true
+	}
+	rels := demo.Releases(time.Now())
+	// The NCSC's six, and the police's, which asks the NCSC.
+	if got := len(list(mustViewer(t, m, "ncsc-analyst"))); got != 7 {
+		t.Errorf("ncsc-analyst lists %d releases, want 7", got)
+	}
+	for _, u := range demo.Users() {
+		if u.Role != mosaic.StakeholderViewer {
+			continue
+		}
+		own := 0
+		for _, r := range list(mustViewer(t, m, u.Name)) {
+			if r.Recipient != "public" {
+				own++
+			}
+		}
+		if own == 0 {
+			t.Errorf("%s lists no release made for it", u.Name)
+		}
+	}
+	public := list(mosaic.Viewer{})
+	if len(public) != 1 || public[0].TLP != mosaic.TLPClear || public[0].State != mosaic.ReleasePublished {
+		t.Errorf("public releases: %+v", public)
+	}
+	for _, liaison := range []string{"mivd-liaison", "ncsc-liaison"} {
+		v := mustViewer(t, m, liaison)
+		asked := 0
+		for _, s := range list(v) {
+			rv, err := m.Content.Release(ctx, v, s.ID, read)
+			if err != nil || rv.Release == nil || rv.Release.DrafterOrg == v.Org {
+				continue
+			}
+			if consentPending(*rv.Release, v.Org) {
+				asked++
+			}
+		}
+		if asked == 0 {
+			t.Errorf("%s is asked for no consent by another partner", liaison)
+		}
+	}
+	for _, dr := range rels {
+		switch {
+		case dr.Withdraw != "":
+			d, ok := delivered("poldertel-stakeholder", dr.Title, mosaic.ReleaseWithdrawn)
+			if ok && d.WithdrawReason != dr.Withdraw {
+				t.Errorf("withdrawn release delivered to poldertel with the reason %q", d.WithdrawReason)
+			}
+		case len(dr.Consents) > 0 && dr.Consents[0].Decision == "approve-sanitised":
+			d, ok := delivered("lindeveld-stakeholder", dr.Title, mosaic.ReleasePublished)
+			if !ok {
+				continue
+			}
+			b := string(d.Bundle)
+			for _, san := range dr.Consents[0].Sanitise {
+				for _, text := range san.Rewrite {
+					if !strings.Contains(b, text) {
+						t.Errorf("the rewritten %q is not in the bundle", text)
+					}
+				}
+			}
+			for _, addr := range []string{"198.51.100.23", "198.51.100.77"} {
+				if strings.Contains(b, addr) {
+					t.Errorf("the sanitised release holds the address %s", addr)
+				}
+			}
+			if !strings.Contains(b, "ISSUBSET '198.51.100.0/24'") {
+				t.Error("the sanitised release holds no generalised pattern")
+			}
+		}
+		if len(dr.Receipts) == 0 && len(dr.Sightings) == 0 {
+			continue
+		}
+		drafter := mustViewer(t, m, dr.Drafter)
+		s, _ := titled(list(drafter), dr.Title)
+		fb, err := m.Content.Feedback(ctx, drafter, s.ID, content.Access{Action: "releases.feedback"})
+		if err != nil || len(fb.Receipts) != len(dr.Receipts) || len(fb.Sightings) != len(dr.Sightings) {
+			t.Errorf("feedback on %q: %d receipts and %d sightings (%v), want %d and %d", dr.Title, len(fb.Receipts), len(fb.Sightings), err, len(dr.Receipts), len(dr.Sightings))
+		}
+	}
+}
+
+func mustViewer(t *testing.T, m *Main, name string) mosaic.Viewer {
+	t.Helper()
+	v, err := viewerOf(context.Background(), m, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
