@@ -16,6 +16,7 @@ const LatestObjects = 10
 
 type stakeholderView struct {
 	OrgName, Sectors string
+	Rows             []portalRow // the newest releases delivered, up to HomeReleases
 }
 
 // home is the situational picture for those who see cell content, the
@@ -34,7 +35,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, q *request) error 
 		for i, sector := range o.Sectors {
 			names[i] = p.SectorName(sector)
 		}
-		p.Data = stakeholderView{OrgName: o.FullName, Sectors: strings.Join(names, ", ")}
+		v := stakeholderView{OrgName: o.FullName, Sectors: strings.Join(names, ", ")}
+		if s.receivesOn(q.viewer) {
+			// The newest releases, read in a listing turn as the list is.
+			l, err := s.turns.List(r.Context(), q.viewer)
+			if err != nil {
+				return err
+			}
+			defer l.Done()
+			q.listing, p.listing = l, l
+			if v.Rows, _, _, err = s.delivered(r, q, p, HomeReleases, 0, access("web.releases", "home")); err != nil {
+				return err
+			}
+		}
+		p.Data = v
 		s.render(w, http.StatusOK, "stakeholder", p)
 		return nil
 	case !policy.SeesContent(q.viewer):

@@ -95,6 +95,12 @@ func TestEveryUsedMessageExists(t *testing.T) {
 	for _, k := range contributeKinds {
 		used["contribute.kind."+k] = true
 	}
+	for _, st := range mosaic.ReceiptStatuses {
+		used["portal.status."+string(st)] = true
+	}
+	for _, f := range portalExports {
+		used["portal.export."+f] = true
+	}
 	for _, k := range []string{"added", "removed", "changed"} {
 		used["diff."+k] = true
 	}

@@ -31,6 +31,7 @@ type page struct {
 	SeesContent   bool
 	MayContribute bool
 	Requests      bool // the navigation links the change requests
+	Receives      bool // the navigation links the releases delivered to the user
 	// Public says the page shows only what was released to the public,
 	// which its footer says in place of the confidentiality notice;
 	// PublicLink links the public releases from the footer.
@@ -82,6 +83,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 	// Anyone signed in may open the requests page and see their own
 	// requests; the link is for those who decide them or ask for them.
 	p.Requests = s.approvals != nil && (policy.IsApprover(q.viewer) || q.viewer.Role == mosaic.Admin)
+	p.Receives = q.viewer.User != "" && s.receivesOn(q.viewer)
 	back, ok := localPath(q.path)
 	if !ok {
 		back = "/"
@@ -95,7 +97,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 
 // pageNames are the templates in templates/, each a "content" block that
 // the layout wraps.
-var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password", "releases", "release"}
+var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password", "releases", "release", "portal", "portal-release"}
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
