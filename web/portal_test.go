@@ -1,17 +1,21 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"mosaic"
 	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/release"
 	"mosaic/storetest"
+	"mosaic/web"
 )
 
 // secondStakeholder adds organisation sh2, a stakeholder of another
@@ -276,5 +280,57 @@ func TestPortalReach(t *testing.T) {
 	}
 	if _, list := sh.get("/releases"); !strings.Contains(list, "<td>you personally (sh-user)</td>") || !strings.Contains(list, "<td>your organisation (sh)</td>") {
 		t.Errorf("the list's addressing:\n%s", list)
+	}
+}
+
+// TestPortalPaged lists more releases than a page holds, newest first,
+// each once, and none delivered to another organisation.
+func TestPortalPaged(t *testing.T) {
+	e, _ := newReleaseEnv(t)
+	e.secondStakeholder(t)
+	n := web.PageSize + 3
+	var ids []string
+	for i := range n {
+		e.w.Clock.Add(time.Minute)
+		ids = append(ids, e.publish(t, fmt.Sprintf("Advice %02d", i), "Patch.", mosaic.TLPAmber, "org:sh").ID)
+		if i%10 == 0 {
+			e.publish(t, fmt.Sprintf("Elsewhere %02d", i), "Patch.", mosaic.TLPAmber, "org:sh2")
+		}
+	}
+	sh := e.signedIn(t, e.w.Stakeholder)
+	link := regexp.MustCompile(`<a href="/releases/([0-9a-f-]+)">`)
+	var seen []string
+	path := "/releases"
+	for pages := 0; path != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("too many pages")
+		}
+		resp, body := sh.get(path)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d\n%s", path, resp.StatusCode, body)
+		}
+		if strings.Contains(body, "Elsewhere") {
+			t.Errorf("%s lists another organisation's release", path)
+		}
+		for _, m := range link.FindAllStringSubmatch(body, -1) {
+			seen = append(seen, m[1])
+		}
+		path = ""
+		if m := nextLink.FindStringSubmatch(body); m != nil {
+			path = strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("%d releases over all pages, want %d", len(seen), n)
+	}
+	for i, id := range seen {
+		if id != ids[n-1-i] {
+			t.Fatalf("entry %d is %s, want %s: not newest first", i, id, ids[n-1-i])
+		}
+	}
+	// The home page lists the newest five.
+	_, home := sh.get("/")
+	if got := link.FindAllStringSubmatch(home, -1); len(got) != web.HomeReleases || got[0][1] != ids[n-1] {
+		t.Errorf("home lists %d releases", len(got))
 	}
 }

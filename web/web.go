@@ -15,6 +15,11 @@
 // policy applies to every list, page, count and chart, and every read of
 // content is audited as through every other door. The UI keeps only its
 // own sign-in sessions (Store).
+//
+// Those who receive releases read what was delivered to them at /releases
+// (portal.go), download its snapshot and exports, and report their status
+// back to the cell; the public releases are at /public/releases
+// (releases.go).
 package web
 
 import (
