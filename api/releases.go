@@ -1,14 +1,11 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"mosaic"
 	"mosaic/content"
@@ -17,7 +14,6 @@ import (
 	"mosaic/middleware"
 	"mosaic/policy"
 	"mosaic/release"
-	"mosaic/stix"
 )
 
 // ReleaseKeys is the answer of GET /api/v1/releases/keys.
@@ -641,7 +637,7 @@ func (s *Server) exportRelease(w http.ResponseWriter, r *http.Request, v mosaic.
 		if !d.Withdrawn.IsZero() {
 			return rendering{}, mosaic.Errorf(mosaic.CodeConflict, "release %s was withdrawn: its objects are revoked, and are not to be acted on", id)
 		}
-		body, err := exportDelivery(d, format, s.clock.Now())
+		body, err := export.Released(d.Bundle, d.TLP, format, s.clock.Now())
 		if err != nil {
 			return rendering{}, err
 		}
@@ -651,56 +647,4 @@ func (s *Server) exportRelease(w http.ResponseWriter, r *http.Request, v mosaic.
 		}
 		return rendering{body: body, contentType: t.contentType, filename: "release-" + id + "-" + format + "." + t.ext}, nil
 	})
-}
-
-func exportDelivery(d mosaic.Delivery, format string, now time.Time) ([]byte, error) {
-	var b struct {
-		Objects []json.RawMessage `json:"objects"`
-	}
-	if err := json.Unmarshal(d.Bundle, &b); err != nil {
-		return nil, mosaic.Internal(err, "decode a released bundle")
-	}
-	var buf bytes.Buffer
-	var opts []export.Option
-	if format == "stix" {
-		// Released objects carry their TLP marking and nothing of their
-		// sources: the handling objects would say only that again.
-		opts = append(opts, export.HandlingTo(io.Discard))
-	}
-	ew, err := export.New(format, &buf, now, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := ew.Begin(); err != nil {
-		return nil, mosaic.Internal(err, "export")
-	}
-	for _, raw := range b.Objects {
-		var h struct {
-			Type              string   `json:"type"`
-			ID                string   `json:"id"`
-			ObjectMarkingRefs []string `json:"object_marking_refs"`
-		}
-		if err := json.Unmarshal(raw, &h); err != nil {
-			return nil, mosaic.Internal(err, "decode a released object")
-		}
-		if _, ok := stix.TLPFromMarking(h.ID); ok && h.Type == "marking-definition" {
-			continue // each writer names the levels it uses itself
-		}
-		tlp, marked := mosaic.TLP(""), false
-		for _, ref := range h.ObjectMarkingRefs {
-			if t, ok := stix.TLPFromMarking(ref); ok && (!marked || t.Rank() > tlp.Rank()) {
-				tlp, marked = t, true
-			}
-		}
-		if !marked {
-			tlp = d.TLP
-		}
-		if err := ew.Object(mosaic.StoredObject{Object: raw, Envelope: mosaic.Envelope{TLP: tlp}}); err != nil {
-			return nil, mosaic.Internal(err, "export a released object")
-		}
-	}
-	if _, err := ew.End(); err != nil {
-		return nil, mosaic.Internal(err, "export")
-	}
-	return buf.Bytes(), nil
 }

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,7 +12,6 @@ import (
 	"mosaic/export"
 	"mosaic/middleware"
 	"mosaic/policy"
-	"mosaic/stix"
 )
 
 // The stakeholder portal: the releases delivered to the signed-in user
@@ -263,7 +259,7 @@ func (s *Server) portalExport(w http.ResponseWriter, r *http.Request, q *request
 	if !d.Withdrawn.IsZero() {
 		return uiErr(mosaic.CodeConflict, "portal.export.withdrawn")
 	}
-	body, err := exportDelivered(d, format, s.clock.Now())
+	body, err := export.Released(d.Bundle, d.TLP, format, s.clock.Now())
 	if err != nil {
 		return err
 	}
@@ -275,60 +271,6 @@ func (s *Server) portalExport(w http.ResponseWriter, r *http.Request, q *request
 	w.Header().Set("Content-Disposition", `attachment; filename="release-`+id+"-"+format+"."+t[1]+`"`)
 	middleware.WritePaced(w, http.StatusOK, body, t[0], s.turns.Pace())
 	return nil
-}
-
-// exportDelivered writes a delivered bundle through package export as
-// the REST API does: each object at the TLP its marking names (the
-// release's where it names none), with no originator or audience, and a
-// STIX export without handling objects.
-func exportDelivered(d mosaic.Delivery, format string, now time.Time) ([]byte, error) {
-	var b struct {
-		Objects []json.RawMessage `json:"objects"`
-	}
-	if err := json.Unmarshal(d.Bundle, &b); err != nil {
-		return nil, mosaic.Internal(err, "decode a released bundle")
-	}
-	var buf bytes.Buffer
-	var opts []export.Option
-	if format == "stix" {
-		opts = append(opts, export.HandlingTo(io.Discard))
-	}
-	ew, err := export.New(format, &buf, now, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := ew.Begin(); err != nil {
-		return nil, mosaic.Internal(err, "export")
-	}
-	for _, raw := range b.Objects {
-		var h struct {
-			Type              string   `json:"type"`
-			ID                string   `json:"id"`
-			ObjectMarkingRefs []string `json:"object_marking_refs"`
-		}
-		if err := json.Unmarshal(raw, &h); err != nil {
-			return nil, mosaic.Internal(err, "decode a released object")
-		}
-		if _, ok := stix.TLPFromMarking(h.ID); ok && h.Type == "marking-definition" {
-			continue // each writer names the levels it uses itself
-		}
-		tlp, marked := mosaic.TLP(""), false
-		for _, ref := range h.ObjectMarkingRefs {
-			if t, ok := stix.TLPFromMarking(ref); ok && (!marked || t.Rank() > tlp.Rank()) {
-				tlp, marked = t, true
-			}
-		}
-		if !marked {
-			tlp = d.TLP
-		}
-		if err := ew.Object(mosaic.StoredObject{Object: raw, Envelope: mosaic.Envelope{TLP: tlp}}); err != nil {
-			return nil, mosaic.Internal(err, "export a released object")
-		}
-	}
-	if _, err := ew.End(); err != nil {
-		return nil, mosaic.Internal(err, "export")
-	}
-	return buf.Bytes(), nil
 }
 
 // portalReceipt records the user's report on a release delivered to them
