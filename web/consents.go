@@ -97,6 +97,23 @@ func (s *Server) consentRows(r *http.Request, q *request, p *page) ([]consentRow
 	return rows, nil
 }
 
+// pendingConsents counts the consents pending of q's organisation, for
+// the navigation; a listing that fails counts none, as the page it is on
+// does not depend on it.
+func (s *Server) pendingConsents(r *http.Request, q *request, p *page) int {
+	rows, err := s.consentRows(r, q, p)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, row := range rows {
+		if row.Pending {
+			n++
+		}
+	}
+	return n
+}
+
 // consentState says a consent's state in words.
 func consentState(p *page, st mosaic.ConsentState) string {
 	switch st {
@@ -121,7 +138,6 @@ func (s *Server) consentsPage(w http.ResponseWriter, r *http.Request, q *request
 	if err != nil {
 		return err
 	}
-	p.Pending = 0
 	for _, row := range rows {
 		if row.Pending {
 			p.Pending++
@@ -168,6 +184,7 @@ type consentView struct {
 	Revision                   int
 	State                      string
 	Pending                    bool
+	Open                       bool   // the release is not yet published, withdrawn or discarded: it may be decided
 	Reason                     string // the refusal's, as decided
 	Objects                    []consentObject
 	Preview                    []releasedRow
@@ -221,7 +238,8 @@ func genLabel(p *page, g release.Generalisation) string {
 func newConsentView(p *page, q *request, rel *mosaic.Release, form url.Values) consentView {
 	c := ownConsent(rel, q.viewer.Org)
 	v := consentView{ID: rel.ID, Title: rel.Title, Advice: rel.Advice, Drafter: rel.DrafterOrg, Recipients: rel.Recipients, TLP: rel.TLP,
-		Revision: rel.Revision, State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, MaxReason: content.MaxReleaseReason}
+		Revision: rel.Revision, State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, MaxReason: content.MaxReleaseReason,
+		Open: rel.State != mosaic.ReleasePublished && rel.State != mosaic.ReleaseWithdrawn}
 	if c.State == mosaic.ConsentRefused {
 		v.Reason = c.Reason
 	}
@@ -300,6 +318,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, q *request)
 		v.Message = p.T("consents.decided", v.State)
 	}
 	p.Title = rel.Title
+	p.Pending = s.pendingConsents(r, q, p)
 	p.Data = v
 	s.render(w, http.StatusOK, "consent", p)
 	return nil
@@ -397,11 +416,12 @@ func problemText(err error) string {
 	var e *mosaic.Error
 	if errors.As(err, &e) {
 		for _, pr := range e.Problems {
-			msg += "; " + pr.Object
+			where := pr.Object
 			if pr.Property != "" {
-				msg += " (" + pr.Property + ")"
+				where += " (" + pr.Property + ")"
 			}
-			msg += ": " + pr.Reason
+			reason := strings.TrimPrefix(pr.Reason, pr.Object+": ")
+			msg += "; " + where + ": " + reason
 		}
 	}
 	return msg

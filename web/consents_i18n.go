@@ -57,6 +57,7 @@ var consentMessages = map[string]map[string]string{
 		"consents.stale":               "You decided on revision %d, but the release is now at revision %d: it changed since you read it. Read the request again below and decide anew.",
 		"consents.refused":             "Your decision was not recorded: %s",
 		"consents.decided":             "Your decision was recorded: %s.",
+		"consents.closed":              "The release was published or withdrawn: there is nothing more to decide.",
 	},
 	"nl": {
 		"nav.consents":                 "Toestemmingen",
@@ -105,5 +106,6 @@ var consentMessages = map[string]map[string]string{
 		"consents.stale":               "U besloot over versie %d, maar de vrijgave is nu bij versie %d: ze is veranderd sinds u haar las. Lees het verzoek hieronder opnieuw en besluit opnieuw.",
 		"consents.refused":             "Uw besluit is niet vastgelegd: %s",
 		"consents.decided":             "Uw besluit is vastgelegd: %s.",
+		"consents.closed":              "De vrijgave is gepubliceerd of ingetrokken: er valt niets meer te besluiten.",
 	},
 }

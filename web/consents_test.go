@@ -58,6 +58,9 @@ func TestConsentInbox(t *testing.T) {
 		}
 	}
 	noInline(t, "/consents", list)
+	if _, home := li.get("/"); !strings.Contains(home, `<a href="/consents">Consents <span class="count">1</span></a>`) {
+		t.Errorf("the liaison's home does not count the pending consent:\n%s", home)
+	}
 
 	resp, body := li.get("/consents/" + r.ID)
 	if resp.StatusCode != 200 {

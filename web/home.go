@@ -104,6 +104,9 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) err
 	}
 	p := s.newPage(q, "home")
 	p.Title = p.T("picture.title")
+	if p.Consents {
+		p.Pending = s.pendingConsents(r, q, p)
+	}
 	v := pictureView{FirstVisit: q.session.PreviousVisit.IsZero(), PreviousVisit: q.session.PreviousVisit,
 		New: pic.New, NewCapped: pic.NewCapped, Live: true, LiveMax: LatestObjects}
 	for _, t := range sectorTypes {
