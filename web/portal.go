@@ -16,9 +16,10 @@ import (
 
 // The stakeholder portal: the releases delivered to the signed-in user
 // (/releases), each as it was delivered to them, its snapshot and exports,
-// and a form to report their status back to the cell. Everything is read
-// through the content service with the user's own viewer, so a release not
-// delivered to them is the page of one that does not exist.
+// and forms to report their status and their sightings back to the cell.
+// Everything is read through the content service with the user's own
+// viewer, so a release not delivered to them is the page of one that does
+// not exist.
 
 // HomeReleases is how many of the newest releases a recipient's home page
 // lists.
@@ -157,6 +158,7 @@ type portalReleaseView struct {
 	Statuses []mosaic.ReceiptStatus
 	Formats  []string
 	MaxNote  int
+	Sighting sightingForm
 }
 
 // portalExports are the export formats the page offers, in its order.
@@ -170,17 +172,36 @@ func (s *Server) portalRelease(w http.ResponseWriter, r *http.Request, q *reques
 	if err != nil {
 		return err
 	}
+	p := s.newPage(q, "releases")
+	v, err := s.portalReleaseView(r, q, p, id)
+	if err != nil {
+		return err
+	}
+	if st := mosaic.ReceiptStatus(r.URL.Query().Get("reported")); slices.Contains(mosaic.ReceiptStatuses, st) {
+		v.Reported = p.T("portal.receipt.done", p.T("portal.status."+string(st)))
+	}
+	if r.URL.Query().Get("sighted") == "1" {
+		v.Reported = p.T("portal.sighting.done")
+	}
+	p.Title = v.Title
+	p.Data = v
+	s.render(w, http.StatusOK, "portal-release", p)
+	return nil
+}
+
+// portalReleaseView reads release id as delivered to q's viewer into the
+// view of its page, with an empty sighting form.
+func (s *Server) portalReleaseView(r *http.Request, q *request, p *page, id string) (portalReleaseView, error) {
 	view, err := s.content.Release(r.Context(), q.viewer, id, access("web.release", ""))
 	if err != nil {
-		return notDelivered(err, id)
+		return portalReleaseView{}, notDelivered(err, id)
 	}
 	d := view.Delivery
 	if d == nil {
 		// The cell's side of a release the user's organisation drafted:
 		// not delivered to them.
-		return uiErr(mosaic.CodeNotFound, "portal.notfound", id)
+		return portalReleaseView{}, uiErr(mosaic.CodeNotFound, "portal.notfound", id)
 	}
-	p := s.newPage(q, "releases")
 	v := portalReleaseView{publicReleaseView: publicReleaseView{ID: d.ID, Title: d.Title, Advice: d.Advice, TLP: d.TLP, Published: d.Published,
 		Withdrawn: d.Withdrawn, WithdrawReason: d.WithdrawReason, KeyID: d.Seal.KeyID, Digest: d.Seal.Digest, File: snapshotName(d.ID)},
 		To: addressing(p, d.Recipient), Statuses: mosaic.ReceiptStatuses, MaxNote: content.MaxReleaseReason}
@@ -195,16 +216,16 @@ func (s *Server) portalRelease(w http.ResponseWriter, r *http.Request, q *reques
 	case mosaic.TLPRed:
 		v.Reach = p.T("portal.reach.red")
 	}
-	if st := mosaic.ReceiptStatus(r.URL.Query().Get("reported")); slices.Contains(mosaic.ReceiptStatuses, st) {
-		v.Reported = p.T("portal.receipt.done", p.T("portal.status."+string(st)))
-	}
 	if v.Objects, v.Total, err = releasedRows(d.Bundle); err != nil {
-		return err
+		return portalReleaseView{}, err
 	}
-	p.Title = d.Title
-	p.Data = v
-	s.render(w, http.StatusOK, "portal-release", p)
-	return nil
+	if v.Sighting.Of, err = sightable(d.Bundle); err != nil {
+		return portalReleaseView{}, err
+	}
+	v.Sighting.Seen = s.clock.Now().UTC().Format(sightingTimeLayout)
+	v.Sighting.Count = "1"
+	v.Sighting.MaxWhere = MaxSightingWhere
+	return v, nil
 }
 
 // portalSnapshot serves the sealed snapshot of a release as delivered to

@@ -248,6 +248,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /releases/{id}/snapshot", s.private(s.listed(s.portalSnapshot)))
 	s.mux.Handle("GET /releases/{id}/export", s.private(s.listed(s.portalExport)))
 	s.mux.Handle("POST /releases/{id}/receipt", s.private(s.portalReceipt))
+	s.mux.Handle("POST /releases/{id}/sighting", s.private(s.listed(s.portalSighting)))
 	s.mux.Handle("GET /consents", s.private(s.listed(s.consentsPage)))
 	s.mux.Handle("GET /consents/{id}", s.private(s.listed(s.consentPage)))
 	s.mux.Handle("POST /consents/{id}", s.private(s.listed(s.decideConsent)))
