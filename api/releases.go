@@ -401,9 +401,6 @@ func (s *Server) reviseRelease(w http.ResponseWriter, r *http.Request, v mosaic.
 	if err := decodeStrict(body, &d); err != nil {
 		return s.content.Refuse(v, a, err)
 	}
-	if d.Revision <= 0 {
-		return s.content.Refuse(v, a, mosaic.Errorf(mosaic.CodeInvalid, "name the revision you revise: revision is the release's current one"))
-	}
 	rel, err := s.content.ReviseRelease(r.Context(), v, id, d, a)
 	if err != nil {
 		return err

@@ -178,22 +178,11 @@ func (s *Service) visibleItems(ctx context.Context, v mosaic.Viewer, r mosaic.Re
 	}
 	type contribution struct{ id, originator, modified string }
 	visible := map[contribution]bool{}
-	for chunk := range slices.Chunk(idList, 200) {
-		f := mosaic.ObjectFilter{IDs: chunk, Versions: []string{mosaic.VersionAll}, Limit: 1000}
-		for {
-			page, err := s.store.Objects(ctx, v, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range page.Objects {
-				h := stix.ReadHead(o.Object)
-				visible[contribution{strings.ToLower(h.ID), o.Envelope.Originator, h.Modified}] = true
-			}
-			if page.Next == 0 {
-				break
-			}
-			f.Before = page.Next
-		}
+	if err := s.eachVersion(ctx, v, idList, func(o mosaic.StoredObject) {
+		h := stix.ReadHead(o.Object)
+		visible[contribution{strings.ToLower(h.ID), o.Envelope.Originator, h.Modified}] = true
+	}); err != nil {
+		return nil, err
 	}
 	var out []mosaic.ReleaseItem
 	for _, it := range r.Items {

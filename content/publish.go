@@ -276,7 +276,7 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 		record.Sources = append(record.Sources, recordEntry{Released: ro.ID, Source: src.item.ID, Modified: src.item.Modified, Originator: src.originators})
 	}
 	for _, it := range r.Items {
-		if it.LegalBasis != "" && !containsString(record.LegalBases[it.Originator], it.LegalBasis) {
+		if it.LegalBasis != "" && !slices.Contains(record.LegalBases[it.Originator], it.LegalBasis) {
 			record.LegalBases[it.Originator] = append(record.LegalBases[it.Originator], it.LegalBasis)
 		}
 		if it.Role == mosaic.ItemSource {
@@ -301,15 +301,6 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 	}
 	return mosaic.Publication{Revision: r.Revision, Published: now, TLP: tlp, Bundle: bundle, Digest: digest,
 		Objects: objects, FirstPublished: firsts, Seals: seals, Consents: r.Consents, Record: rec}, nil
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // dropDangling drops, until nothing changes, every reference to an

@@ -383,22 +383,11 @@ func (s *Service) pinned(ctx context.Context, v mosaic.Viewer, pins []Pin, role 
 		return nil, &mosaic.Error{Code: mosaic.CodeInvalid, Message: role + "s", Problems: probs}
 	}
 	found := map[string][]mosaic.StoredObject{}
-	for chunk := range slices.Chunk(idList, 200) {
-		f := mosaic.ObjectFilter{IDs: chunk, Versions: []string{mosaic.VersionAll}, Limit: 1000}
-		for {
-			page, err := s.store.Objects(ctx, v, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range page.Objects {
-				k := strings.ToLower(stix.ReadHead(o.Object).ID)
-				found[k] = append(found[k], o)
-			}
-			if page.Next == 0 {
-				break
-			}
-			f.Before = page.Next
-		}
+	if err := s.eachVersion(ctx, v, idList, func(o mosaic.StoredObject) {
+		k := strings.ToLower(stix.ReadHead(o.Object).ID)
+		found[k] = append(found[k], o)
+	}); err != nil {
+		return nil, err
 	}
 	var items []mosaic.ReleaseItem
 	for _, id := range idList {
@@ -441,6 +430,29 @@ func (s *Service) pinned(ctx context.Context, v mosaic.Viewer, pins []Pin, role 
 		return nil, &mosaic.Error{Code: mosaic.CodeInvalid, Message: role + "s", Problems: probs}
 	}
 	return items, nil
+}
+
+// eachVersion calls fn with every version of the objects ids that v can
+// see, 200 ids to a query and a page at a time: a release pins up to
+// 10,000 objects.
+func (s *Service) eachVersion(ctx context.Context, v mosaic.Viewer, ids []string, fn func(mosaic.StoredObject)) error {
+	for chunk := range slices.Chunk(ids, 200) {
+		f := mosaic.ObjectFilter{IDs: chunk, Versions: []string{mosaic.VersionAll}, Limit: 1000}
+		for {
+			page, err := s.store.Objects(ctx, v, f)
+			if err != nil {
+				return err
+			}
+			for _, o := range page.Objects {
+				fn(o)
+			}
+			if page.Next == 0 {
+				break
+			}
+			f.Before = page.Next
+		}
+	}
+	return nil
 }
 
 // releasedLevels returns each object and source of a release once, at
