@@ -140,6 +140,9 @@ type Release struct {
 	State      ReleaseState `json:"state"`
 	Title      string       `json:"title"`
 	Advice     string       `json:"advice"`
+	// AdviceNL is the advice in Dutch, for recipients who read Dutch;
+	// empty where the drafter wrote it in one language.
+	AdviceNL   string       `json:"advice_nl,omitempty"`
 	Recipients []string     `json:"recipients"` // as ParseRecipient reads them
 	Dangling   string       `json:"dangling"`   // DanglingRefuse or DanglingDrop
 	// TLP is the most restrictive level of what the release holds, as
@@ -148,6 +151,9 @@ type Release struct {
 	Drafter    string           `json:"drafter"`
 	DrafterOrg string           `json:"drafter_org"`
 	Supersedes string           `json:"supersedes,omitempty"`
+	// Deadline is when the drafter needs the consents by; zero for none.
+	// It asks, it does not decide: a consent after it still counts.
+	Deadline   time.Time        `json:"deadline,omitzero"`
 	Created    time.Time        `json:"created"`
 	Updated    time.Time        `json:"updated"`
 	Items      []ReleaseItem    `json:"items,omitempty"`
@@ -236,6 +242,8 @@ type ReleaseSummary struct {
 	Updated   time.Time    `json:"updated"`
 	Published time.Time    `json:"published,omitzero"`
 	Withdrawn time.Time    `json:"withdrawn,omitzero"`
+	// Deadline is when the consents are needed by, for the cell.
+	Deadline time.Time `json:"deadline,omitzero"`
 	// Recipient is the viewer's own addressing of a delivered release.
 	Recipient string `json:"recipient,omitempty"`
 	Seq       int64  `json:"-"` // listing order, for cursors
@@ -247,6 +255,7 @@ type Delivery struct {
 	ID             string          `json:"id"`
 	Title          string          `json:"title"`
 	Advice         string          `json:"advice"`
+	AdviceNL       string          `json:"advice_nl,omitempty"`
 	TLP            TLP             `json:"tlp"`
 	Recipient      string          `json:"recipient"`
 	Published      time.Time       `json:"published"`

@@ -231,7 +231,7 @@ func (s *Service) SnapshotFile(ctx context.Context, v mosaic.Viewer, id string, 
 
 // SnapshotOf is the snapshot a delivery was sealed over.
 func SnapshotOf(d mosaic.Delivery) release.Snapshot {
-	return release.Snapshot{Release: d.ID, Title: d.Title, Advice: d.Advice, TLP: d.TLP, Published: d.Published, Supersedes: d.Supersedes, Bundle: d.Bundle}
+	return release.Snapshot{Release: d.ID, Title: d.Title, Advice: d.Advice, AdviceNL: d.AdviceNL, TLP: d.TLP, Published: d.Published, Supersedes: d.Supersedes, Bundle: d.Bundle}
 }
 
 // WithdrawalEntry returns the signed withdrawal entry of a withdrawn

@@ -289,7 +289,7 @@ func (s *Service) seal(ctx context.Context, r mosaic.Release) (mosaic.Publicatio
 	}
 	sum := sha256.Sum256(bundle)
 	digest := "sha256:" + hex.EncodeToString(sum[:])
-	snap := release.Snapshot{Release: r.ID, Title: r.Title, Advice: r.Advice, TLP: tlp, Published: now, Supersedes: r.Supersedes, Bundle: bundle}
+	snap := release.Snapshot{Release: r.ID, Title: r.Title, Advice: r.Advice, AdviceNL: r.AdviceNL, TLP: tlp, Published: now, Supersedes: r.Supersedes, Bundle: bundle}
 	seals, err := snap.Seal(r.Recipients, keys.Current())
 	if err != nil {
 		return mosaic.Publication{}, err

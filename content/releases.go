@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"mosaic"
@@ -55,6 +56,13 @@ const (
 	MaxSightingsPerPost = 1000
 )
 
+// The bounds of a consent deadline: a liaison needs time to read a
+// request, and a deadline months away asks nothing.
+const (
+	MinConsentDeadline = time.Hour
+	MaxConsentDeadline = 90 * 24 * time.Hour
+)
+
 // EnableReleases turns the release workflow on. Without it every release
 // method answers that this server makes no releases.
 func (s *Service) EnableReleases(rs ReleaseStore, cfg ReleaseConfig) {
@@ -98,6 +106,7 @@ type Draft struct {
 	Revision   int      `json:"revision,omitempty"`
 	Title      string   `json:"title"`
 	Advice     string   `json:"advice"`
+	AdviceNL   string   `json:"advice_nl,omitempty"` // the advice in Dutch, if it is written in both
 	Recipients []string `json:"recipients"`
 	Objects    []Pin    `json:"objects"`
 	Sources    []Pin    `json:"sources,omitempty"`
@@ -107,6 +116,9 @@ type Draft struct {
 	// Hold keeps the draft to its drafters: nobody is asked yet.
 	Hold       bool   `json:"hold,omitempty"`
 	Supersedes string `json:"supersedes,omitempty"`
+	// Deadline is when the consents are needed by: within
+	// MaxConsentDeadline of now, and no sooner than MinConsentDeadline.
+	Deadline time.Time `json:"deadline,omitzero"`
 }
 
 // DraftRelease makes a new release from d for v and asks for the
@@ -167,9 +179,16 @@ func (s *Service) drafted(ctx context.Context, v mosaic.Viewer, d Draft, a Acces
 	if err := policy.MayDraftRelease(v); err != nil {
 		return r, err
 	}
-	d.Advice = lines(d.Advice)
+	d.Advice, d.AdviceNL = lines(d.Advice), lines(d.AdviceNL)
 	if err := checkDraftText(d); err != nil {
 		return r, err
+	}
+	if !d.Deadline.IsZero() {
+		now := s.clock.Now()
+		if d.Deadline.Before(now.Add(MinConsentDeadline)) || d.Deadline.After(now.Add(MaxConsentDeadline)) {
+			return r, mosaic.Errorf(mosaic.CodeInvalid, "deadline %s: the consents are asked for between %s and %d days from now", d.Deadline.UTC().Format(time.RFC3339), MinConsentDeadline, MaxConsentDeadline/(24*time.Hour))
+		}
+		d.Deadline = d.Deadline.UTC().Truncate(time.Second)
 	}
 	switch d.Dangling {
 	case "":
@@ -227,9 +246,9 @@ func (s *Service) drafted(ctx context.Context, v mosaic.Viewer, d Draft, a Acces
 		state = mosaic.ReleaseDraft
 	}
 	r = mosaic.Release{
-		Title: d.Title, Advice: d.Advice, Recipients: d.Recipients, Dangling: d.Dangling,
+		Title: d.Title, Advice: d.Advice, AdviceNL: d.AdviceNL, Recipients: d.Recipients, Dangling: d.Dangling,
 		State: state, TLP: policy.ReleaseTLP(released), Drafter: v.User, DrafterOrg: v.Org,
-		Supersedes: d.Supersedes, Items: items,
+		Supersedes: d.Supersedes, Deadline: d.Deadline, Items: items,
 	}
 	for _, org := range policy.ConsentsNeeded(v.Org, items) {
 		r.Consents = append(r.Consents, mosaic.ReleaseConsent{Org: org, State: mosaic.ConsentPending})
@@ -244,6 +263,9 @@ func checkDraftText(d Draft) error {
 	if err := CheckText("advice", d.Advice, true); err != nil {
 		return err
 	}
+	if err := CheckText("advice_nl", d.AdviceNL, true); err != nil {
+		return err
+	}
 	switch {
 	case strings.TrimSpace(d.Title) == "":
 		return mosaic.Errorf(mosaic.CodeInvalid, "a release needs a title")
@@ -251,8 +273,8 @@ func checkDraftText(d Draft) error {
 		return mosaic.Errorf(mosaic.CodeTooLarge, "a release's title has at most %d characters", MaxReleaseTitle)
 	case strings.TrimSpace(d.Advice) == "":
 		return mosaic.Errorf(mosaic.CodeInvalid, "a release needs its advice: what the recipients should do")
-	case utf8.RuneCountInString(d.Advice) > MaxReleaseAdvice:
-		return mosaic.Errorf(mosaic.CodeTooLarge, "a release's advice has at most %d characters", MaxReleaseAdvice)
+	case utf8.RuneCountInString(d.Advice) > MaxReleaseAdvice, utf8.RuneCountInString(d.AdviceNL) > MaxReleaseAdvice:
+		return mosaic.Errorf(mosaic.CodeTooLarge, "a release's advice has at most %d characters in each language", MaxReleaseAdvice)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"mosaic"
 	"mosaic/content"
@@ -496,10 +497,25 @@ func TestReleaseText(t *testing.T) {
 		{"Block", "Block \xffit."},
 		{"Block", "Block it.\rSent by the NCSC."},
 	} {
-		_, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: c.title, Advice: c.advice, Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess)
+		_, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "Block", Advice: "Block it.", AdviceNL: c.advice + "\u202e", Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess)
+		if mosaic.ErrorCode(err) != mosaic.CodeInvalid {
+			t.Errorf("advice_nl %q: %v", c.advice, err)
+		}
+		_, err = e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: c.title, Advice: c.advice, Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess)
 		if mosaic.ErrorCode(err) != mosaic.CodeInvalid {
 			t.Errorf("%q / %q: %v", c.title, c.advice, err)
 		}
+	}
+	now := e.w.Clock.Now()
+	for _, at := range []time.Time{now.Add(-time.Hour), now.Add(time.Minute), now.Add(91 * 24 * time.Hour)} {
+		_, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "Block", Advice: "Block it.", Deadline: at, Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess)
+		if mosaic.ErrorCode(err) != mosaic.CodeInvalid || !strings.Contains(err.Error(), "deadline") {
+			t.Errorf("deadline %v: %v", at.Sub(now), err)
+		}
+	}
+	if r, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "Block", Advice: "Block it.", AdviceNL: "Blokkeer het.\r\n", Deadline: now.Add(48*time.Hour + 1500*time.Millisecond),
+		Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess); err != nil || r.AdviceNL != "Blokkeer het.\n" || !r.Deadline.Equal(now.Add(48*time.Hour+time.Second).UTC().Truncate(time.Second)) {
+		t.Errorf("advice_nl %q, deadline %v: %v", r.AdviceNL, r.Deadline, err)
 	}
 	if r, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "Blokkeer", Advice: "Blokkeer het adres.\r\n\r\n\tDaarna: melden.", Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcB)}}, draftAccess); err != nil || r.Advice != "Blokkeer het adres.\n\n\tDaarna: melden." {
 		t.Errorf("lines and tabs in the advice: %q, %v", r.Advice, err)

@@ -25,6 +25,7 @@ type Snapshot struct {
 	Release    string
 	Title      string
 	Advice     string
+	AdviceNL   string // the advice in Dutch, where it is written in both
 	TLP        mosaic.TLP
 	Published  time.Time
 	Supersedes string
@@ -48,6 +49,9 @@ func (s Snapshot) fields(recipient string, bundle any) map[string]any {
 	}
 	if s.Supersedes != "" {
 		m["supersedes"] = s.Supersedes
+	}
+	if s.AdviceNL != "" {
+		m["advice_nl"] = s.AdviceNL
 	}
 	return m
 }

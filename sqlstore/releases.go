@@ -96,7 +96,7 @@ func checkRelease(r *mosaic.Release) error {
 	if err := checkTLP("release", r.TLP); err != nil {
 		return err
 	}
-	for what, v := range map[string]string{"title": r.Title, "advice": r.Advice, "supersedes": r.Supersedes} {
+	for what, v := range map[string]string{"title": r.Title, "advice": r.Advice, "advice_nl": r.AdviceNL, "supersedes": r.Supersedes} {
 		if err := checkText(what, v); err != nil {
 			return err
 		}
@@ -241,9 +241,9 @@ func (s *Store) CreateRelease(ctx context.Context, r *mosaic.Release, a mosaic.A
 		if r.State != mosaic.ReleaseDraft {
 			asked = 1
 		}
-		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO releases (id, revision, state, title, advice, recipients, dangling, tlp, drafter_id, drafter_org_id, supersedes, created, updated, asked)
-			VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
-			id, string(r.State), r.Title, r.Advice, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), u.ID, u.OrgID, r.Supersedes, micros(now), micros(now), asked).Scan(&seq); err != nil {
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO releases (id, revision, state, title, advice, advice_nl, recipients, dangling, tlp, drafter_id, drafter_org_id, supersedes, deadline, created, updated, asked)
+			VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
+			id, string(r.State), r.Title, r.Advice, r.AdviceNL, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), u.ID, u.OrgID, r.Supersedes, deadlineMicros(r.Deadline), micros(now), micros(now), asked).Scan(&seq); err != nil {
 			return mosaic.Internal(err, "insert release")
 		}
 		if err := s.putDraft(ctx, tx, seq, r); err != nil {
@@ -292,21 +292,22 @@ type storedRelease struct {
 	orgID int64 // the drafter's organisation
 }
 
-const releaseColumns = `r.seq, r.id, r.revision, r.state, r.title, r.advice, r.recipients, r.dangling, r.tlp, du.name, dorg.name, r.drafter_org_id,
-	r.supersedes, r.created, r.updated, r.published, r.digest, r.withdrawn, r.withdraw_reason`
+const releaseColumns = `r.seq, r.id, r.revision, r.state, r.title, r.advice, r.advice_nl, r.recipients, r.dangling, r.tlp, du.name, dorg.name, r.drafter_org_id,
+	r.supersedes, r.deadline, r.created, r.updated, r.published, r.digest, r.withdrawn, r.withdraw_reason`
 
 const releaseFrom = ` FROM releases r JOIN users du ON du.id = r.drafter_id JOIN orgs dorg ON dorg.id = r.drafter_org_id`
 
 func scanRelease(sc interface{ Scan(...any) error }) (storedRelease, error) {
 	var r storedRelease
 	var state, recipients, tlp string
-	var created, updated int64
+	var deadline, created, updated int64
 	var published, withdrawn sql.NullInt64
-	if err := sc.Scan(&r.seq, &r.ID, &r.Revision, &state, &r.Title, &r.Advice, &recipients, &r.Dangling, &tlp, &r.Drafter, &r.DrafterOrg, &r.orgID,
-		&r.Supersedes, &created, &updated, &published, &r.Digest, &withdrawn, &r.WithdrawReason); err != nil {
+	if err := sc.Scan(&r.seq, &r.ID, &r.Revision, &state, &r.Title, &r.Advice, &r.AdviceNL, &recipients, &r.Dangling, &tlp, &r.Drafter, &r.DrafterOrg, &r.orgID,
+		&r.Supersedes, &deadline, &created, &updated, &published, &r.Digest, &withdrawn, &r.WithdrawReason); err != nil {
 		return r, err
 	}
 	r.State, r.TLP, r.Recipients = mosaic.ReleaseState(state), mosaic.TLP(tlp), strings.Fields(recipients)
+	r.Deadline = deadlineTime(deadline)
 	r.Created, r.Updated = fromMicros(created), fromMicros(updated)
 	if published.Valid {
 		r.Published = fromMicros(published.Int64)
@@ -364,9 +365,9 @@ func (s *Store) ReviseRelease(ctx context.Context, sc mosaic.ReleaseScope, r *mo
 		if err := s.checkOpen(ctx, tx, cur.orgID, cur.seq, r.Items); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET revision = ?, state = ?, title = ?, advice = ?, recipients = ?, dangling = ?, tlp = ?, updated = ?,
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET revision = ?, state = ?, title = ?, advice = ?, advice_nl = ?, recipients = ?, dangling = ?, tlp = ?, deadline = ?, updated = ?,
 			asked = CASE WHEN ? THEN 1 ELSE asked END WHERE seq = ?`),
-			cur.Revision+1, string(r.State), r.Title, r.Advice, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), micros(now), r.State != mosaic.ReleaseDraft, cur.seq); err != nil {
+			cur.Revision+1, string(r.State), r.Title, r.Advice, r.AdviceNL, strings.Join(r.Recipients, " "), r.Dangling, string(r.TLP), deadlineMicros(r.Deadline), micros(now), r.State != mosaic.ReleaseDraft, cur.seq); err != nil {
 			return mosaic.Internal(err, "revise release")
 		}
 		for _, table := range []string{"release_items", "release_consents"} {
@@ -958,6 +959,21 @@ func (s *Store) Withdraw(ctx context.Context, sc mosaic.ReleaseScope, id string,
 	})
 }
 
+// deadlineMicros stores a deadline, 0 for none.
+func deadlineMicros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return micros(t)
+}
+
+func deadlineTime(m int64) time.Time {
+	if m == 0 {
+		return time.Time{}
+	}
+	return fromMicros(m)
+}
+
 // listLimit returns a listing's limit: 100 unless asked, at most
 // releaseListMax.
 func listLimit(n int) int {
@@ -984,10 +1000,11 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 		CASE WHEN ` + drafting + ` THEN 1 ELSE 0 END,
 		COALESCE((SELECT d.recipient FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + ` ORDER BY ` + deliveryRank + ` LIMIT 1), ''),
 		CASE WHEN r.drafter_org_id = ? THEN 1 ELSE 0 END, r.created,
-		COALESCE((SELECT c.decided FROM release_consents c WHERE c.release_seq = r.seq AND c.org_id = ?), 0)
+		COALESCE((SELECT c.decided FROM release_consents c WHERE c.release_seq = r.seq AND c.org_id = ?), 0),
+		CASE WHEN `+drafting+` THEN r.deadline ELSE 0 END
 		FROM releases r
 		WHERE (` + drafting + ` OR EXISTS (SELECT 1 FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + `))`
-	args := []any{ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user}
+	args := []any{ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user}
 	if len(f.States) > 0 {
 		query += ` AND ` + shown + ` IN (` + placeholders(len(f.States)) + `)`
 		args = append(args, ids.draftOrg)
@@ -1012,11 +1029,12 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 		var updated int64
 		var published, withdrawn sql.NullInt64
 		var cell, own int
-		var created, decided int64
-		if err := rows.Scan(&e.Seq, &e.ID, &e.Title, &state, &tlp, &e.Revision, &updated, &published, &withdrawn, &cell, &e.Recipient, &own, &created, &decided); err != nil {
+		var created, decided, deadline int64
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Title, &state, &tlp, &e.Revision, &updated, &published, &withdrawn, &cell, &e.Recipient, &own, &created, &decided, &deadline); err != nil {
 			return nil, mosaic.Internal(err, "scan release")
 		}
 		e.State, e.TLP, e.Updated = mosaic.ReleaseState(state), mosaic.TLP(tlp), fromMicros(updated)
+		e.Deadline = deadlineTime(deadline)
 		if own == 0 && e.State == mosaic.ReleaseAwaitingConsent {
 			e.Updated = fromMicros(max(created, decided))
 		}
@@ -1049,12 +1067,12 @@ func (s *Store) Delivered(ctx context.Context, sc mosaic.ReleaseScope, id string
 	var tlp string
 	var published, withdrawn sql.NullInt64
 	var bundle, entry []byte
-	err = s.r.QueryRowContext(ctx, s.q(`SELECT d.recipient, r.id, r.title, r.advice, r.tlp, r.published, r.supersedes, r.bundle, r.withdrawn, r.withdraw_reason, r.withdrawal,
+	err = s.r.QueryRowContext(ctx, s.q(`SELECT d.recipient, r.id, r.title, r.advice, r.advice_nl, r.tlp, r.published, r.supersedes, r.bundle, r.withdrawn, r.withdraw_reason, r.withdrawal,
 			COALESCE(se.digest, ''), COALESCE(se.key_id, ''), se.signature
 		FROM release_deliveries d JOIN releases r ON r.seq = d.release_seq
 		LEFT JOIN release_seals se ON se.release_seq = d.release_seq AND se.recipient = d.recipient
 		WHERE r.id = ? AND `+reached+` ORDER BY `+deliveryRank+` LIMIT 1`), id, ids.org, ids.user).
-		Scan(&d.Recipient, &d.ID, &d.Title, &d.Advice, &tlp, &published, &d.Supersedes, &bundle, &withdrawn, &d.WithdrawReason, &entry,
+		Scan(&d.Recipient, &d.ID, &d.Title, &d.Advice, &d.AdviceNL, &tlp, &published, &d.Supersedes, &bundle, &withdrawn, &d.WithdrawReason, &entry,
 			&d.Seal.Digest, &d.Seal.KeyID, &d.Seal.Signature)
 	if errors.Is(err, sql.ErrNoRows) {
 		return mosaic.Delivery{}, releaseNotFound(id)

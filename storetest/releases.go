@@ -574,3 +574,46 @@ func testReleasesLarge(t *testing.T, open Opener) {
 		t.Errorf("delivered to grid-000: %q, %v", d.Recipient, err)
 	}
 }
+
+// testReleaseAdviceDeadline checks the advice in Dutch and the consent
+// deadline: both kept, the advice delivered in both languages, the
+// deadline shown to the cell and never to a recipient.
+func testReleaseAdviceDeadline(t *testing.T, open Opener) {
+	w := newReleaseWorld(t, open)
+	s := w.Store
+	deadline := Epoch.Add(48 * time.Hour).UTC()
+	r := mosaic.Release{Title: "bilingual", Advice: "Patch now.", AdviceNL: "Nu patchen.\nEn controleer.", Recipients: []string{"org:sh"},
+		Dangling: mosaic.DanglingRefuse, TLP: mosaic.TLPGreen, Drafter: "pa-analyst", State: mosaic.ReleaseAwaitingConsent, Deadline: deadline,
+		Items:    []mosaic.ReleaseItem{releaseItem(1, mosaic.ItemObject, "pb")},
+		Consents: []mosaic.ReleaseConsent{{Org: "pb", State: mosaic.ConsentPending}}}
+	w.ok(t, s.CreateRelease(bg, &r, releaseAudit("pa-analyst")))
+	for _, sc := range []mosaic.ReleaseScope{paDraft, pbDraft} {
+		got, err := s.Release(bg, sc, r.ID)
+		if err != nil || got.AdviceNL != r.AdviceNL || !got.Deadline.Equal(deadline) {
+			t.Errorf("%s's release: advice_nl %q, deadline %v, %v", sc.DraftOrg, got.AdviceNL, got.Deadline, err)
+		}
+		l, err := s.ReleaseList(bg, sc, mosaic.ReleaseFilter{})
+		if err != nil || len(l) != 1 || !l[0].Deadline.Equal(deadline) {
+			t.Errorf("%s's listing: %+v, %v", sc.DraftOrg, l, err)
+		}
+	}
+	// A revision without a deadline takes it away.
+	rev := r
+	rev.Deadline = time.Time{}
+	w.ok(t, s.ReviseRelease(bg, paDraft, &rev, releaseAudit("pa-analyst")))
+	if got, err := s.Release(bg, paDraft, r.ID); err != nil || !got.Deadline.IsZero() || got.AdviceNL != r.AdviceNL {
+		t.Errorf("revised: deadline %v, advice_nl %q, %v", got.Deadline, got.AdviceNL, err)
+	}
+	rev.Deadline = deadline
+	w.ok(t, s.ReviseRelease(bg, paDraft, &rev, releaseAudit("pa-analyst")))
+	w.approve(t, rev, "pb")
+	w.ok(t, s.Publish(bg, paDraft, r.ID, w.publication(t, rev, w.Clock.Now(), 1), releaseAudit("pa-analyst")))
+	d, err := s.Delivered(bg, shUser, r.ID)
+	if err != nil || d.Advice != r.Advice || d.AdviceNL != r.AdviceNL {
+		t.Errorf("delivered: %q / %q, %v", d.Advice, d.AdviceNL, err)
+	}
+	l, err := s.ReleaseList(bg, shUser, mosaic.ReleaseFilter{})
+	if err != nil || len(l) != 1 || !l[0].Deadline.IsZero() {
+		t.Errorf("the recipient's listing shows the cell's deadline: %+v, %v", l, err)
+	}
+}

@@ -363,11 +363,13 @@ func releaseDraftCmd(ctx context.Context, args []string, e env, revise bool) err
 	var d content.Draft
 	var to stringList
 	var objects, sources pinFlag
-	var adviceFile, file string
+	var adviceFile, file, deadline string
 	fs, err := parseClientFlags(name, args, e, func(fs *flag.FlagSet) {
 		fs.StringVar(&d.Title, "title", "", "the release's title")
 		fs.StringVar(&d.Advice, "advice", "", "what the recipients should do")
 		fs.StringVar(&adviceFile, "advice-file", "", "a file holding the advice (-: standard input)")
+		fs.StringVar(&d.AdviceNL, "advice-nl", "", "the advice in Dutch, for recipients who read Dutch")
+		fs.StringVar(&deadline, "deadline", "", "when the consents are needed by, as 2026-12-31T12:00:00Z or a duration from now such as 48h")
 		fs.Var(&to, "to", "a recipient: public, sector:NAME, org:NAME or user:NAME (repeat for more)")
 		fs.Var(&objects, "object", "an object released, ID[@MODIFIED][#ORIGINATOR] (repeat for more)")
 		fs.Var(&sources, "source", "what the advice relies on, ID[@MODIFIED][#ORIGINATOR] (repeat for more)")
@@ -394,7 +396,7 @@ func releaseDraftCmd(ctx context.Context, args []string, e env, revise bool) err
 	if file != "" {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for _, n := range []string{"title", "advice", "advice-file", "to", "object", "source", "dangling", "hold", "supersedes"} {
+		for _, n := range []string{"title", "advice", "advice-file", "advice-nl", "deadline", "to", "object", "source", "dangling", "hold", "supersedes"} {
 			if set[n] {
 				return fmt.Errorf("--file holds the whole draft: leave out --%s", n)
 			}
@@ -423,6 +425,11 @@ func releaseDraftCmd(ctx context.Context, args []string, e env, revise bool) err
 			}
 		}
 		d.Recipients, d.Objects, d.Sources = to, objects, sources
+		if deadline != "" {
+			if d.Deadline, err = parseDeadline(deadline, time.Now()); err != nil {
+				return err
+			}
+		}
 	}
 	if revise && d.Revision <= 0 {
 		return errors.New("name the revision you revise with --revision (show tells it)")
@@ -640,7 +647,13 @@ func releaseShowCmd(ctx context.Context, args []string, e env) error {
 	if !r.Withdrawn.IsZero() {
 		fmt.Fprintf(tw, "withdrawn\t%s: %s\n", r.Withdrawn.UTC().Format(timeLayout), r.WithdrawReason)
 	}
+	if !r.Deadline.IsZero() {
+		fmt.Fprintf(tw, "consents needed by\t%s\n", r.Deadline.UTC().Format(timeLayout))
+	}
 	fmt.Fprintf(tw, "advice\t%s\n", r.Advice)
+	if r.AdviceNL != "" {
+		fmt.Fprintf(tw, "advice (nl)\t%s\n", r.AdviceNL)
+	}
 	if r.Delivery != nil {
 		fmt.Fprintf(tw, "\ndelivered to you\t\n")
 		showDelivery(tw, *r.Delivery)
@@ -890,4 +903,16 @@ func releaseRotate(args []string, e env) error {
 	}
 	fmt.Fprintf(e.stdout, "release signing key %s added to %s; it signs once the server is restarted. Recipients pin it with mosaic release pin.\n", k.Current().ID, path)
 	return nil
+}
+
+// parseDeadline reads a consent deadline: a time (RFC 3339) or a duration
+// from now, which is what one usually means ("within two days").
+func parseDeadline(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(d), nil
+	}
+	return time.Time{}, fmt.Errorf("--deadline %q is neither a time such as 2026-12-31T12:00:00Z nor a duration such as 48h", s)
 }
