@@ -135,29 +135,29 @@ type ReleaseConsent struct {
 
 // Release is a release as its drafters see it.
 type Release struct {
-	ID         string       `json:"id"` // a UUID
-	Revision   int          `json:"revision"`
-	State      ReleaseState `json:"state"`
-	Title      string       `json:"title"`
-	Advice     string       `json:"advice"`
+	ID       string       `json:"id"` // a UUID
+	Revision int          `json:"revision"`
+	State    ReleaseState `json:"state"`
+	Title    string       `json:"title"`
+	Advice   string       `json:"advice"`
 	// AdviceNL is the advice in Dutch, for recipients who read Dutch;
 	// empty where the drafter wrote it in one language.
-	AdviceNL   string       `json:"advice_nl,omitempty"`
-	Recipients []string     `json:"recipients"` // as ParseRecipient reads them
-	Dangling   string       `json:"dangling"`   // DanglingRefuse or DanglingDrop
+	AdviceNL   string   `json:"advice_nl,omitempty"`
+	Recipients []string `json:"recipients"` // as ParseRecipient reads them
+	Dangling   string   `json:"dangling"`   // DanglingRefuse or DanglingDrop
 	// TLP is the most restrictive level of what the release holds, as
 	// drafted; sanitisations may change it at publish.
-	TLP        TLP              `json:"tlp"`
-	Drafter    string           `json:"drafter"`
-	DrafterOrg string           `json:"drafter_org"`
-	Supersedes string           `json:"supersedes,omitempty"`
+	TLP        TLP    `json:"tlp"`
+	Drafter    string `json:"drafter"`
+	DrafterOrg string `json:"drafter_org"`
+	Supersedes string `json:"supersedes,omitempty"`
 	// Deadline is when the drafter needs the consents by; zero for none.
 	// It asks, it does not decide: a consent after it still counts.
-	Deadline   time.Time        `json:"deadline,omitzero"`
-	Created    time.Time        `json:"created"`
-	Updated    time.Time        `json:"updated"`
-	Items      []ReleaseItem    `json:"items,omitempty"`
-	Consents   []ReleaseConsent `json:"consents"`
+	Deadline time.Time        `json:"deadline,omitzero"`
+	Created  time.Time        `json:"created"`
+	Updated  time.Time        `json:"updated"`
+	Items    []ReleaseItem    `json:"items,omitempty"`
+	Consents []ReleaseConsent `json:"consents"`
 	// Published, Digest and Withdrawn are set once they happened.
 	Published      time.Time `json:"published,omitzero"`
 	Digest         string    `json:"digest,omitempty"` // of the released bundle

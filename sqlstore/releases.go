@@ -1001,7 +1001,7 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 		COALESCE((SELECT d.recipient FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + ` ORDER BY ` + deliveryRank + ` LIMIT 1), ''),
 		CASE WHEN r.drafter_org_id = ? THEN 1 ELSE 0 END, r.created,
 		COALESCE((SELECT c.decided FROM release_consents c WHERE c.release_seq = r.seq AND c.org_id = ?), 0),
-		CASE WHEN `+drafting+` THEN r.deadline ELSE 0 END
+		CASE WHEN ` + drafting + ` THEN r.deadline ELSE 0 END
 		FROM releases r
 		WHERE (` + drafting + ` OR EXISTS (SELECT 1 FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + `))`
 	args := []any{ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user}
