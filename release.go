@@ -244,6 +244,9 @@ type ReleaseSummary struct {
 	Withdrawn time.Time    `json:"withdrawn,omitzero"`
 	// Deadline is when the consents are needed by, for the cell.
 	Deadline time.Time `json:"deadline,omitzero"`
+	// DrafterOrg is the viewer's own organisation on the releases it
+	// drafted; empty on the others.
+	DrafterOrg string `json:"drafter_org,omitempty"`
 	// Recipient is the viewer's own addressing of a delivered release.
 	Recipient string `json:"recipient,omitempty"`
 	Seq       int64  `json:"-"` // listing order, for cursors

@@ -29,7 +29,7 @@ func TestRecipients(t *testing.T) {
 	if r := h.get("pa-analyst", "/api/v1/recipients", nil, &got); r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
-	want := []api.Recipient{
+	want := []content.Recipient{
 		{Recipient: "public", Kind: "public"},
 		{Recipient: "sector:energy", Kind: "sector"},
 		{Recipient: "org:pa", Name: "A", Kind: "partner"},

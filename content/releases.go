@@ -100,6 +100,29 @@ type Pin struct {
 	Originator string `json:"originator,omitempty"`
 }
 
+// String writes p as ParsePin reads it.
+func (p Pin) String() string {
+	s := p.ID
+	if p.Modified != "" {
+		s += "@" + p.Modified
+	}
+	if p.Originator != "" {
+		s += "#" + p.Originator
+	}
+	return s
+}
+
+// ParsePin reads a pin written ID[@MODIFIED][#ORIGINATOR], as the CLI and
+// the web UI's forms carry it.
+func ParsePin(v string) (Pin, error) {
+	rest, originator, _ := strings.Cut(v, "#")
+	id, modified, _ := strings.Cut(rest, "@")
+	if id == "" {
+		return Pin{}, mosaic.Errorf(mosaic.CodeInvalid, "%q: want ID[@MODIFIED][#ORIGINATOR]", v)
+	}
+	return Pin{ID: id, Modified: modified, Originator: originator}, nil
+}
+
 // Draft is what a drafter writes: a new release, or the next revision
 // of one (Revision then names the current one).
 type Draft struct {

@@ -1035,6 +1035,9 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 		}
 		e.State, e.TLP, e.Updated = mosaic.ReleaseState(state), mosaic.TLP(tlp), fromMicros(updated)
 		e.Deadline = deadlineTime(deadline)
+		if own == 1 {
+			e.DrafterOrg = sc.DraftOrg
+		}
 		if own == 0 && e.State == mosaic.ReleaseAwaitingConsent {
 			e.Updated = fromMicros(max(created, decided))
 		}

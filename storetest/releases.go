@@ -593,7 +593,7 @@ func testReleaseAdviceDeadline(t *testing.T, open Opener) {
 			t.Errorf("%s's release: advice_nl %q, deadline %v, %v", sc.DraftOrg, got.AdviceNL, got.Deadline, err)
 		}
 		l, err := s.ReleaseList(bg, sc, mosaic.ReleaseFilter{})
-		if err != nil || len(l) != 1 || !l[0].Deadline.Equal(deadline) {
+		if err != nil || len(l) != 1 || !l[0].Deadline.Equal(deadline) || (l[0].DrafterOrg == "pa") != (sc.DraftOrg == "pa") {
 			t.Errorf("%s's listing: %+v, %v", sc.DraftOrg, l, err)
 		}
 	}

@@ -41,6 +41,7 @@ var (
 // objectRow is one line of an object table.
 type objectRow struct {
 	ID, Type, Name, Originator, Modified string
+	Pin                                  string // as "add to release" names this contribution
 	TLP                                  mosaic.TLP
 	New                                  bool
 }
@@ -128,7 +129,8 @@ func rowOf(o mosaic.StoredObject, since int64) objectRow {
 		mod = str(m, "created")
 	}
 	return objectRow{ID: str(m, "id"), Type: str(m, "type"), Name: displayName(m), Originator: o.Envelope.Originator,
-		Modified: when(mod), TLP: o.Envelope.TLP, New: since > 0 && o.Seq > since}
+		Modified: when(mod), TLP: o.Envelope.TLP, New: since > 0 && o.Seq > since,
+		Pin: content.Pin{ID: str(m, "id"), Modified: str(m, "modified"), Originator: o.Envelope.Originator}.String()}
 }
 
 func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) error {
@@ -199,6 +201,11 @@ func (s *Server) objects(w http.ResponseWriter, r *http.Request, q *request) err
 		v.Next = "/objects?" + base.Encode()
 	}
 	p := s.newPage(q, "objects")
+	if len(v.Rows) > 0 {
+		if err := s.offerPick(r, q, p, ""); err != nil {
+			return err
+		}
+	}
 	p.Title = p.T("objects.title")
 	if v.Q != "" {
 		p.Title = p.T("objects.results", v.Q)
@@ -333,6 +340,9 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, q *request) erro
 	v.Versions = versions(objs)
 	v.Contributions = content.Contributions(objs)
 	p := s.newPage(q, "objects")
+	if err := s.offerPick(r, q, p, content.Pin{ID: id, Modified: str(m, "modified"), Originator: head.Envelope.Originator}.String()); err != nil {
+		return err
+	}
 	p.Title = v.Name
 	p.Data = v
 	s.render(w, http.StatusOK, "object", p)

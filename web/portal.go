@@ -202,7 +202,7 @@ func (s *Server) portalReleaseView(r *http.Request, q *request, p *page, id stri
 		// not delivered to them.
 		return portalReleaseView{}, uiErr(mosaic.CodeNotFound, "portal.notfound", id)
 	}
-	v := portalReleaseView{publicReleaseView: publicReleaseView{ID: d.ID, Title: d.Title, Advice: d.Advice, TLP: d.TLP, Published: d.Published,
+	v := portalReleaseView{publicReleaseView: publicReleaseView{ID: d.ID, Title: d.Title, Advice: adviceIn(q.lang, d.Advice, d.AdviceNL), TLP: d.TLP, Published: d.Published,
 		Withdrawn: d.Withdrawn, WithdrawReason: d.WithdrawReason, KeyID: d.Seal.KeyID, Digest: d.Seal.Digest, File: snapshotName(d.ID)},
 		To: addressing(p, d.Recipient), Statuses: mosaic.ReceiptStatuses, MaxNote: content.MaxReleaseReason}
 	for _, f := range portalExports {
@@ -210,12 +210,7 @@ func (s *Server) portalReleaseView(r *http.Request, q *request, p *page, id stri
 			v.Formats = append(v.Formats, f)
 		}
 	}
-	switch d.TLP {
-	case mosaic.TLPAmberStrict:
-		v.Reach = p.T("portal.reach.amber+strict")
-	case mosaic.TLPRed:
-		v.Reach = p.T("portal.reach.red")
-	}
+	v.Reach = reach(p, d.TLP)
 	if v.Objects, v.Total, err = releasedRows(d.Bundle); err != nil {
 		return portalReleaseView{}, err
 	}
@@ -311,4 +306,16 @@ func (s *Server) portalReceipt(w http.ResponseWriter, r *http.Request, q *reques
 	}
 	http.Redirect(w, r, "/releases/"+id+"?"+url.Values{"reported": {string(status)}}.Encode()+"#receipt", http.StatusSeeOther)
 	return nil
+}
+
+// reach says plainly how far a release may go, for the levels whose
+// label alone does not: AMBER+STRICT and RED.
+func reach(p *page, t mosaic.TLP) string {
+	switch t {
+	case mosaic.TLPAmberStrict:
+		return p.T("portal.reach.amber+strict")
+	case mosaic.TLPRed:
+		return p.T("portal.reach.red")
+	}
+	return ""
 }

@@ -193,7 +193,7 @@ func (s *Server) publicRelease(w http.ResponseWriter, r *http.Request, q *reques
 		// nothing to see.
 		return uiErr(mosaic.CodeNotFound, "release.notfound", id)
 	}
-	v := publicReleaseView{ID: d.ID, Title: d.Title, Advice: d.Advice, TLP: d.TLP, Published: d.Published,
+	v := publicReleaseView{ID: d.ID, Title: d.Title, Advice: adviceIn(q.lang, d.Advice, d.AdviceNL), TLP: d.TLP, Published: d.Published,
 		Withdrawn: d.Withdrawn, WithdrawReason: d.WithdrawReason, KeyID: d.Seal.KeyID, Digest: d.Seal.Digest, File: snapshotName(d.ID)}
 	if v.Objects, v.Total, err = releasedRows(d.Bundle); err != nil {
 		return err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -33,7 +34,11 @@ type page struct {
 	Requests      bool // the navigation links the change requests
 	Receives      bool // the navigation links the releases delivered to the user
 	Consents      bool // the navigation links the liaison's consent inbox
-	Pending       int  // the consents pending, when the page counted them
+	Drafts        bool // the navigation links the release builder
+	// Pick offers "add to release" on the page: the object tables get a
+	// column to choose objects with, and the page the form.
+	Pick    *pickForm
+	Pending int // the consents pending, when the page counted them
 	// Public says the page shows only what was released to the public,
 	// which its footer says in place of the confidentiality notice;
 	// PublicLink links the public releases from the footer.
@@ -87,6 +92,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 	p.Requests = s.approvals != nil && (policy.IsApprover(q.viewer) || q.viewer.Role == mosaic.Admin)
 	p.Receives = q.viewer.User != "" && s.receivesOn(q.viewer)
 	p.Consents = q.viewer.User != "" && s.content.ReleasesOn() && policy.MayConsent(q.viewer) == nil
+	p.Drafts = s.drafts(q.viewer)
 	back, ok := localPath(q.path)
 	if !ok {
 		back = "/"
@@ -100,7 +106,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 
 // pageNames are the templates in templates/, each a "content" block that
 // the layout wraps.
-var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password", "releases", "release", "portal", "portal-release", "consents", "consent"}
+var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password", "releases", "release", "portal", "portal-release", "consents", "consent", "outgoing", "builder", "preview"}
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
@@ -116,6 +122,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"fieldErrors": fieldErrors,
 		"textField":   textField,
 		"fileField":   fileField,
+		"sighting":    func(raw json.RawMessage) sightingRow { return sightingSummary(raw) },
 	}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {

@@ -381,7 +381,7 @@ func noInline(t *testing.T, path, body string) {
 		}
 	}
 	for _, m := range regexp.MustCompile(`<script[^>]*>`).FindAllString(lower, -1) {
-		if !regexp.MustCompile(`^<script src="/assets/live\.[0-9a-f]{12}\.js" defer>$`).MatchString(m) {
+		if !regexp.MustCompile(`^<script src="/assets/(live|builder)\.[0-9a-f]{12}\.js" defer>$`).MatchString(m) {
 			t.Errorf("%s has a script that is not an asset file: %s", path, m)
 		}
 	}

@@ -333,12 +333,11 @@ type pinFlag []content.Pin
 
 func (p *pinFlag) String() string { return fmt.Sprint(*p) }
 func (p *pinFlag) Set(v string) error {
-	rest, originator, _ := strings.Cut(v, "#")
-	id, modified, _ := strings.Cut(rest, "@")
-	if id == "" {
-		return fmt.Errorf("%q: want ID[@MODIFIED][#ORIGINATOR]", v)
+	pin, err := content.ParsePin(v)
+	if err != nil {
+		return err
 	}
-	*p = append(*p, content.Pin{ID: id, Modified: modified, Originator: originator})
+	*p = append(*p, pin)
 	return nil
 }
 
