@@ -27,42 +27,8 @@ import (
 // at 1440 and 1024 pixels wide into DIR (docs/ holds the ones in the
 // README).
 func TestBrowser(t *testing.T) {
-	chromium := cdp.Find()
-	if chromium == "" {
-		t.Skip("chromium is not installed (apt-get install -y chromium); skipping the browser test")
-	}
-	if testing.Short() {
-		t.Skip("the browser test seeds the demo and starts a browser; skipped with -short")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-
-	dir := t.TempDir()
-	c := config.Default()
-	c.Addr, c.Data = "127.0.0.1:0", dir
-	m := &Main{Config: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	t.Cleanup(func() { m.Close() })
-	if err := m.OpenStore(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := SeedDemo(ctx, m, env{stdout: io.Discard, stderr: io.Discard}); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	creds := map[string]DemoCredential{}
-	b, err := os.ReadFile(filepath.Join(dir, CredentialsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []DemoCredential
-	if err := json.Unmarshal(b, &list); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range list {
-		creds[d.User] = d
-	}
+	d := newDemoBrowser(t)
+	ctx, m, creds, tab, eval, waitFor := d.ctx, d.m, d.creds, d.tab, d.eval, d.waitFor
 
 	// An object of op-glasshouse, which the NCSC is not in, as its
 	// originator sees it.
@@ -76,32 +42,6 @@ func TestBrowser(t *testing.T) {
 	}
 	var hidden struct{ ID, Name string }
 	_ = json.Unmarshal(page.Objects[0].Object, &hidden)
-
-	br, err := cdp.Start(chromium)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.Close()
-	tab, err := br.NewPage(ctx, 1440, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		var s string
-		if err := tab.Eval(ctx, expr, &s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	waitFor := func(cond string) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := tab.WaitFor(wctx, cond); err != nil {
-			t.Fatalf("%v\npage: %s", err, eval("location.href + '\\n' + document.body.innerText"))
-		}
-	}
 
 	// Anyone not signed in lands on the sign-in page.
 	if err := tab.Navigate(ctx, m.URL()+"/"); err != nil {
@@ -134,20 +74,7 @@ func TestBrowser(t *testing.T) {
 	if strings.Contains(html, hidden.ID) || (hidden.Name != "" && strings.Contains(html, hidden.Name)) {
 		t.Errorf("the picture shows hidden %s %q", hidden.ID, hidden.Name)
 	}
-	if dir := os.Getenv("MOSAIC_UI_SCREENSHOTS"); dir != "" {
-		for _, width := range []int{1440, 1024} {
-			if err := tab.Resize(ctx, width, 1000); err != nil {
-				t.Fatal(err)
-			}
-			png, err := tab.Screenshot(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("ui-picture-%d.png", width)), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	d.screenshots(t, "ui-picture")
 
 	// Live: a record stored now appears on the open page, through the event
 	// stream and the page's script, which the CSP lets in.
@@ -238,6 +165,126 @@ func TestBrowser(t *testing.T) {
 		if html := eval("document.documentElement.outerHTML"); strings.Contains(html, hidden.ID) {
 			t.Errorf("a search for %q shows the hidden object", hidden.Name)
 		}
+	}
+}
+
+// demoBrowser is the demo, seeded and served, with a headless Chromium
+// tab on it; the test skips without Chromium or with -short.
+type demoBrowser struct {
+	ctx     context.Context
+	m       *Main
+	creds   map[string]DemoCredential
+	tab     *cdp.Page
+	eval    func(expr string) string
+	waitFor func(cond string)
+}
+
+func newDemoBrowser(t *testing.T) *demoBrowser {
+	t.Helper()
+	chromium := cdp.Find()
+	if chromium == "" {
+		t.Skip("chromium is not installed (apt-get install -y chromium); skipping the browser test")
+	}
+	if testing.Short() {
+		t.Skip("the browser test seeds the demo and starts a browser; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+
+	dir := t.TempDir()
+	c := config.Default()
+	c.Addr, c.Data = "127.0.0.1:0", dir
+	m := &Main{Config: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	t.Cleanup(func() { m.Close() })
+	if err := m.OpenStore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := SeedDemo(ctx, m, env{stdout: io.Discard, stderr: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	creds := map[string]DemoCredential{}
+	b, err := os.ReadFile(filepath.Join(dir, CredentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []DemoCredential
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range list {
+		creds[d.User] = d
+	}
+
+	br, err := cdp.Start(chromium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { br.Close() })
+	tab, err := br.NewPage(ctx, 1440, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		var s string
+		if err := tab.Eval(ctx, expr, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	waitFor := func(cond string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := tab.WaitFor(wctx, cond); err != nil {
+			t.Fatalf("%v\npage: %s", err, eval("location.href + '\\n' + document.body.innerText"))
+		}
+	}
+
+	return &demoBrowser{ctx: ctx, m: m, creds: creds, tab: tab, eval: eval, waitFor: waitFor}
+}
+
+// signIn signs user in through the form.
+func (d *demoBrowser) signIn(t *testing.T, user string) {
+	t.Helper()
+	if err := d.tab.Navigate(d.ctx, d.m.URL()+"/login"); err != nil {
+		t.Fatal(err)
+	}
+	if d.eval(`document.querySelector("form.signout") ? "in" : ""`) != "" {
+		d.eval(`document.querySelector("form.signout button").click(); ""`)
+		d.waitFor(`location.pathname === "/login" && document.readyState === "complete" && document.querySelector("#user")`)
+	}
+	d.eval(`document.querySelector("#user").value = ` + jsString(user) + `; document.querySelector("#password").value = ` +
+		jsString(d.creds[user].Password) + `; document.querySelector("form[action='/login'] button").click(); ""`)
+	d.waitFor(`location.pathname === "/" && document.readyState === "complete" && document.querySelector("h1")`)
+}
+
+// screenshots writes the page at 1440 and 1024 pixels wide into the
+// directory MOSAIC_UI_SCREENSHOTS names, as NAME-WIDTH.png; without it,
+// nothing.
+func (d *demoBrowser) screenshots(t *testing.T, name string) {
+	t.Helper()
+	dir := os.Getenv("MOSAIC_UI_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	for _, width := range []int{1440, 1024} {
+		if err := d.tab.Resize(d.ctx, width, 1000); err != nil {
+			t.Fatal(err)
+		}
+		png, err := d.tab.Screenshot(d.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.tab.Resize(d.ctx, 1440, 1000); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -17,7 +17,8 @@
     var data = new FormData(form);
     data.set("action", "check");
     var mine = ++seq;
-    window.fetch(form.action, {method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
+    // The buttons are named "action", which shadows form.action.
+    window.fetch(form.getAttribute("action"), {method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
       headers: {"Accept": "text/html"}})
       .then(function (r) { return r.text(); })
       .then(function (html) {
