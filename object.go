@@ -18,6 +18,9 @@ type Viewer struct {
 	// Approver is set for a liaison who may approve changes of who sees
 	// its organisation's content (see ChangeRequest).
 	Approver bool
+	// ReadOnly is set when the viewer came in with a read-only token: it
+	// may then make safe requests only (policy.MayRequest).
+	ReadOnly bool
 }
 
 // Record is one originator's contribution of one version of a STIX object,

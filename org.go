@@ -141,13 +141,26 @@ func CheckTokenLabel(label string) error {
 // Token is an API token's metadata. The secret itself is shown once, when it
 // is created, and only its hash is stored.
 type Token struct {
-	ID      int64      `json:"id"`
-	User    string     `json:"user"`
-	Label   string     `json:"label,omitempty"`
-	Created time.Time  `json:"created"`
-	Expires time.Time  `json:"expires"`
-	Revoked *time.Time `json:"revoked,omitempty"`
+	ID      int64     `json:"id"`
+	User    string    `json:"user"`
+	Label   string    `json:"label,omitempty"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	// ReadOnly limits the token to safe requests (policy.MayRequest), so
+	// that a machine which only reads, such as a SIEM polling TAXII, holds
+	// no credential that could change anything.
+	ReadOnly bool       `json:"read_only"`
+	Revoked  *time.Time `json:"revoked,omitempty"`
 }
+
+// MaxLiveTokens is the most tokens a user holds that are neither revoked
+// nor expired. Every user may make tokens, each a row and a credential to
+// keep track of; a user at the bound revokes one first.
+const MaxLiveTokens = 20
+
+// MaxTokenLifetime is the longest lifetime a user gives a token it makes
+// itself, through the API or the web UI.
+const MaxTokenLifetime = 366 * 24 * time.Hour
 
 // Compartment is a need-to-know group: partner organisations and named users.
 type Compartment struct {

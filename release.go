@@ -423,4 +423,16 @@ type Releases interface {
 	Feedback(ctx context.Context, id string, f FeedbackFilter) (Feedback, error)
 	// Released lists a collection's released objects.
 	Released(ctx context.Context, sc ReleaseScope, f ReleasedFilter) ([]ReleasedEntry, error)
+	// ReleasedCount returns how many objects (by STIX id, whatever their
+	// versions) a collection of released objects holds, as Released
+	// would list them. CodeNotFound for a collection sc does not receive.
+	ReleasedCount(ctx context.Context, sc ReleaseScope, collection string) (int, error)
+}
+
+// ReleasedCollection is a TAXII collection of released objects as a
+// recipient finds it: its TAXII id and title, and the content service's
+// name for it ("public", "org:NAME", "user:NAME").
+type ReleasedCollection struct {
+	ID, Title, Description string
+	Key                    string
 }

@@ -65,8 +65,9 @@ type Directory interface {
 	Users(ctx context.Context, org string) ([]User, error)
 
 	// CreateToken stores a token for user by the SHA-256 hash of its
-	// secret. CodeNotFound (user).
-	CreateToken(ctx context.Context, user string, hash [32]byte, label string, expires time.Time, a AuditEntry) (Token, error)
+	// secret, read-only or not. CodeNotFound (user); CodeConflict when
+	// the user holds MaxLiveTokens live tokens already.
+	CreateToken(ctx context.Context, user string, hash [32]byte, label string, expires time.Time, readOnly bool, a AuditEntry) (Token, error)
 	// Tokens lists a user's tokens, revoked and expired ones included.
 	Tokens(ctx context.Context, user string) ([]Token, error)
 	// RevokeToken revokes a token. CodeNotFound.

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"mosaic"
 	"mosaic/approval"
@@ -278,6 +277,9 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 type TokenRequest struct {
 	Label   string `json:"label"`
 	Expires string `json:"expires"` // a duration such as 90d or 12h; empty: the configured lifetime
+	// ReadOnly makes a token that may only read (GET and HEAD), for a
+	// machine that polls, such as a SIEM.
+	ReadOnly bool `json:"read_only"`
 }
 
 // NewToken is the answer of POST /api/v1/users/{name}/tokens: the only time
@@ -289,7 +291,7 @@ type NewToken struct {
 
 // MaxTokenLifetime is the longest lifetime a token made through the API
 // may have.
-const MaxTokenLifetime = 366 * 24 * time.Hour
+const MaxTokenLifetime = mosaic.MaxTokenLifetime
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
 	a, err := s.admin(r, v, "tokens.create")
@@ -322,7 +324,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, v mosaic.Vie
 	}
 	secret, hash := credential.NewToken()
 	a.Detail = "user " + v.User
-	t, err := s.store.CreateToken(r.Context(), v.User, hash, req.Label, s.clock.Now().Add(life), a)
+	t, err := s.store.CreateToken(r.Context(), v.User, hash, req.Label, s.clock.Now().Add(life), req.ReadOnly, a)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -355,6 +356,56 @@ func TestTokenLifecycle(t *testing.T) {
 	h.get("pb-analyst", "/api/v1/me/tokens", nil, &tokens)
 	if b, _ := json.Marshal(tokens); strings.Contains(string(b), nt.Secret) || len(tokens.Tokens) != 2 {
 		t.Errorf("token listing %s", b)
+	}
+
+	// A read-only token reads, says so, and writes nothing: not even
+	// another token.
+	var ro api.NewToken
+	r = h.do("pb-analyst", "POST", "/api/v1/me/tokens", nil, "application/json", []byte(`{"label":"siem","expires":"90d","read_only":true}`))
+	if err := json.Unmarshal(r.body, &ro); r.status != 201 || err != nil || !ro.ReadOnly || ro.Label != "siem" {
+		t.Fatalf("read-only token: %d %s", r.status, r.body)
+	}
+	with := func(method, path, body string) response {
+		req, _ := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+ro.Secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return response{resp.StatusCode, resp.Header, b}
+	}
+	if r := with("GET", "/api/v1/me/tokens", ""); r.status != 200 || !strings.Contains(string(r.body), `"read_only":true`) {
+		t.Errorf("listing with the read-only token: %d %s", r.status, r.body)
+	}
+	for _, body := range []string{`{"read_only":false}`, `{"read_only":true}`} {
+		r := with("POST", "/api/v1/me/tokens", body)
+		var p struct {
+			Status int
+			Detail string
+		}
+		if err := json.Unmarshal(r.body, &p); r.status != 403 || err != nil || r.header.Get("Content-Type") != "application/problem+json" || !strings.Contains(p.Detail, "read-only") {
+			t.Errorf("a read-only token making a token %s: %d %s", body, r.status, r.body)
+		}
+	}
+	if r := with("DELETE", fmt.Sprintf("/api/v1/me/tokens/%d", ro.ID), ""); r.status != 403 {
+		t.Errorf("a read-only token revoking itself: %d %s", r.status, r.body)
+	}
+	h.get("pb-analyst", "/api/v1/me/tokens", nil, &tokens)
+	if len(tokens.Tokens) != 3 {
+		t.Errorf("tokens after the read-only token's attempts: %v", tokens.Tokens)
+	}
+
+	// A user holds mosaic.MaxLiveTokens live tokens at most.
+	for i := 2; i < mosaic.MaxLiveTokens; i++ {
+		if r := h.do("pb-analyst", "POST", "/api/v1/me/tokens", nil, "application/json", []byte(`{}`)); r.status != 201 {
+			t.Fatalf("live token %d: %d %s", i+1, r.status, r.body)
+		}
+	}
+	if r := h.do("pb-analyst", "POST", "/api/v1/me/tokens", nil, "application/json", []byte(`{}`)); r.status != 409 {
+		t.Errorf("a token beyond %d live ones: %d %s", mosaic.MaxLiveTokens, r.status, r.body)
 	}
 }
 

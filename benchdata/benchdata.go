@@ -78,7 +78,7 @@ func Populate(ctx context.Context, s mosaic.Store, in *ingest.Ingester, spec Spe
 			return nil, err
 		}
 		secret, hash := credential.NewToken()
-		if _, err := s.CreateToken(ctx, u.Name, hash, "bench", farFuture, a); err != nil {
+		if _, err := s.CreateToken(ctx, u.Name, hash, "bench", farFuture, false, a); err != nil {
 			return nil, err
 		}
 		f.Users = append(f.Users, u.Name)

@@ -98,7 +98,7 @@ func newServer(t *testing.T, o deconflict.Options) *server {
 			t.Fatal(err)
 		}
 		tok, hash := credential.NewToken()
-		if _, err := s.store.CreateToken(bg, u.name, hash, "test", storetest.Epoch.Add(365*24*time.Hour), a); err != nil {
+		if _, err := s.store.CreateToken(bg, u.name, hash, "test", storetest.Epoch.Add(365*24*time.Hour), false, a); err != nil {
 			t.Fatal(err)
 		}
 		s.tokens[u.name] = tok

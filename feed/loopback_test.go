@@ -52,7 +52,7 @@ func newRemote(t *testing.T) *remote {
 		t.Fatal(err)
 	}
 	secret, hash := credential.NewToken()
-	if _, err := s.CreateToken(bg, "pa-analyst", hash, "feed", clock.Now().Add(24*time.Hour), a); err != nil {
+	if _, err := s.CreateToken(bg, "pa-analyst", hash, "feed", clock.Now().Add(24*time.Hour), false, a); err != nil {
 		t.Fatal(err)
 	}
 	al := audit.New(s, 50*time.Millisecond, quietLog())

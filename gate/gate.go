@@ -16,6 +16,7 @@ import (
 	"mosaic"
 	"mosaic/credential"
 	"mosaic/middleware"
+	"mosaic/policy"
 	"mosaic/ratelimit"
 )
 
@@ -117,7 +118,8 @@ const (
 )
 
 // Authenticate resolves the request's credentials to the viewer they
-// belong to. Failed attempts count against the client's address and are
+// belong to, and refuses a read-only token a request that is not safe
+// (policy.MayRequest) with CodeForbidden. Failed attempts count against the client's address and are
 // answered with a CodeRateLimited error beyond the limit. Only failures count
 // and only failures are refused: a client that keeps sending bad tokens
 // must not lock out the valid ones of others behind the same address. So
@@ -164,6 +166,11 @@ func (g *Gate) Authenticate(r *http.Request, accept Credentials) (mosaic.Viewer,
 	if basic && v.User != user {
 		// A token acts as its own user only; the name must say which.
 		return fail(mosaic.Errorf(mosaic.CodeUnauth, "the user name and the API token do not belong together"))
+	}
+	// Asked here, where every door that takes a token comes in, rather
+	// than by each handler that writes: a door added later is covered.
+	if err := policy.MayRequest(v, r.Method); err != nil {
+		return mosaic.Viewer{}, err
 	}
 	return v, nil
 }

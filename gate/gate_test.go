@@ -30,8 +30,9 @@ func (ts tokens) Authenticate(_ context.Context, h [32]byte, _ time.Time) (mosai
 func setup() (*Gate, *clock) {
 	c := &clock{t: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 	ts := tokens{
-		credential.HashToken("tok-ann"): {UserID: 1, User: "ann"},
-		credential.HashToken("tok-bob"): {UserID: 2, User: "bob"},
+		credential.HashToken("tok-ann"):  {UserID: 1, User: "ann"},
+		credential.HashToken("tok-bob"):  {UserID: 2, User: "bob"},
+		credential.HashToken("tok-siem"): {UserID: 1, User: "ann", ReadOnly: true},
 	}
 	return New(ts, c, Limits{RatePerSecond: 2, RateBurst: 3, AuthFailuresPerMinute: 2}), c
 }
@@ -70,6 +71,35 @@ func TestAuthenticate(t *testing.T) {
 				t.Fatalf("got %v, %v; want %s", v, err, tc.user)
 			}
 		})
+	}
+}
+
+// TestReadOnlyTokens: a read-only token reads, through either form of
+// credentials, and is refused anything else with a 403 that says why;
+// refusals are no failed authentications, which would lock its address
+// out.
+func TestReadOnlyTokens(t *testing.T) {
+	g, _ := setup()
+	for _, m := range []string{"GET", "HEAD"} {
+		r := httptest.NewRequest(m, "/", nil)
+		r.SetBasicAuth("ann", "tok-siem")
+		if v, err := g.Authenticate(r, BearerOrBasic); err != nil || !v.ReadOnly {
+			t.Errorf("%s: %+v, %v", m, v, err)
+		}
+	}
+	for range 5 {
+		for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+			r := httptest.NewRequest(m, "/", nil)
+			r.Header.Set("Authorization", "Bearer tok-siem")
+			if _, err := g.Authenticate(r, Bearer); mosaic.ErrorCode(err) != mosaic.CodeForbidden || !strings.Contains(mosaic.ErrorMessage(err), "read-only") {
+				t.Fatalf("%s: %v", m, err)
+			}
+		}
+	}
+	r := httptest.NewRequest("POST", "/", nil)
+	r.Header.Set("Authorization", "Bearer tok-ann")
+	if v, err := g.Authenticate(r, Bearer); err != nil || v.User != "ann" || v.ReadOnly {
+		t.Errorf("a read-write token of the same user: %+v, %v", v, err)
 	}
 }
 

@@ -423,8 +423,8 @@ func (s *Store) Users(ctx context.Context, org string) ([]mosaic.User, error) {
 }
 
 // CreateToken stores a token by the hash of its secret.
-func (s *Store) CreateToken(ctx context.Context, user string, hash [32]byte, label string, expires time.Time, a mosaic.AuditEntry) (mosaic.Token, error) {
-	t := mosaic.Token{User: user, Label: label, Created: s.clock.Now().UTC(), Expires: expires.UTC()}
+func (s *Store) CreateToken(ctx context.Context, user string, hash [32]byte, label string, expires time.Time, readOnly bool, a mosaic.AuditEntry) (mosaic.Token, error) {
+	t := mosaic.Token{User: user, Label: label, Created: s.clock.Now().UTC(), Expires: expires.UTC(), ReadOnly: readOnly}
 	if !expires.After(t.Created) {
 		return t, mosaic.Errorf(mosaic.CodeInvalid, "a token must expire in the future")
 	}
@@ -436,11 +436,24 @@ func (s *Store) CreateToken(ctx context.Context, user string, hash [32]byte, lab
 		if err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO tokens (user_id, hash, label, created, expires) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-			u.ID, hash[:], label, micros(t.Created), micros(t.Expires)).Scan(&t.ID); err != nil {
+		// Counted in the transaction that adds one, so that requests side
+		// by side cannot each find room for the last.
+		var live int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM tokens WHERE user_id = ? AND revoked IS NULL AND expires > ?`),
+			u.ID, micros(t.Created)).Scan(&live); err != nil {
+			return mosaic.Internal(err, "count tokens")
+		}
+		if live >= mosaic.MaxLiveTokens {
+			return mosaic.Errorf(mosaic.CodeConflict, "%s holds %d live tokens, the most a user may; revoke one first", user, live)
+		}
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO tokens (user_id, hash, label, created, expires, read_only) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			u.ID, hash[:], label, micros(t.Created), micros(t.Expires), boolInt(readOnly)).Scan(&t.ID); err != nil {
 			return mosaic.Internal(err, "insert token")
 		}
 		a.Detail = strings.TrimSpace(a.Detail + " token " + itoa(t.ID))
+		if readOnly {
+			a.Detail += " read-only"
+		}
 		return s.appendAudit(ctx, tx, a)
 	})
 	return t, err
@@ -451,7 +464,7 @@ func (s *Store) Tokens(ctx context.Context, user string) ([]mosaic.Token, error)
 	if _, err := s.User(ctx, user); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT t.id, t.label, t.created, t.expires, t.revoked FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.name = ? ORDER BY t.id`), user)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT t.id, t.label, t.created, t.expires, t.read_only, t.revoked FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.name = ? ORDER BY t.id`), user)
 	if err != nil {
 		return nil, mosaic.Internal(err, "query tokens")
 	}
@@ -460,11 +473,12 @@ func (s *Store) Tokens(ctx context.Context, user string) ([]mosaic.Token, error)
 	for rows.Next() {
 		t := mosaic.Token{User: user}
 		var created, expires int64
+		var readOnly int
 		var revoked sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.Label, &created, &expires, &revoked); err != nil {
+		if err := rows.Scan(&t.ID, &t.Label, &created, &expires, &readOnly, &revoked); err != nil {
 			return nil, mosaic.Internal(err, "scan token")
 		}
-		t.Created, t.Expires = fromMicros(created), fromMicros(expires)
+		t.Created, t.Expires, t.ReadOnly = fromMicros(created), fromMicros(expires), readOnly == 1
 		if revoked.Valid {
 			r := fromMicros(revoked.Int64)
 			t.Revoked = &r
@@ -492,12 +506,12 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, a mosaic.AuditEntry) 
 func (s *Store) Authenticate(ctx context.Context, hash [32]byte, now time.Time) (mosaic.Viewer, error) {
 	var v mosaic.Viewer
 	var kind, role string
-	var grant, approver, disabled int
+	var grant, approver, disabled, readOnly int
 	var expires int64
 	var revoked sql.NullInt64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, o.id, o.name, o.kind, u.role, u.content_grant, u.approver, u.disabled, t.expires, t.revoked
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT u.id, u.name, o.id, o.name, o.kind, u.role, u.content_grant, u.approver, u.disabled, t.expires, t.revoked, t.read_only
 		FROM tokens t JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id WHERE t.hash = ?`), hash[:]).
-		Scan(&v.UserID, &v.User, &v.OrgID, &v.Org, &kind, &role, &grant, &approver, &disabled, &expires, &revoked)
+		Scan(&v.UserID, &v.User, &v.OrgID, &v.Org, &kind, &role, &grant, &approver, &disabled, &expires, &revoked, &readOnly)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return v, mosaic.Errorf(mosaic.CodeUnauth, "the token is not valid")
@@ -511,6 +525,7 @@ func (s *Store) Authenticate(ctx context.Context, hash [32]byte, now time.Time) 
 		return mosaic.Viewer{}, mosaic.Errorf(mosaic.CodeUnauth, "the user is disabled")
 	}
 	v.OrgKind, v.Role, v.ContentGrant, v.Approver = mosaic.OrgKind(kind), mosaic.Role(role), grant == 1, approver == 1
+	v.ReadOnly = readOnly == 1
 	return v, nil
 }
 

@@ -1324,18 +1324,9 @@ func (s *Store) Feedback(ctx context.Context, id string, f mosaic.FeedbackFilter
 // release that reached the collection twice (by organisation and by
 // sector) lists its objects once.
 func (s *Store) Released(ctx context.Context, sc mosaic.ReleaseScope, f mosaic.ReleasedFilter) ([]mosaic.ReleasedEntry, error) {
-	var to string
-	var args []any
-	kind, name, _ := strings.Cut(f.Collection, ":")
-	switch {
-	case f.Collection == string(mosaic.RecipientPublic):
-		to = `d.kind = 'public'`
-	case kind == string(mosaic.RecipientOrg) && name != "" && name == sc.Org:
-		to, args = `d.org_id = (SELECT id FROM orgs WHERE name = ?)`, []any{name}
-	case kind == string(mosaic.RecipientUser) && name != "" && name == sc.User:
-		to, args = `d.user_id = (SELECT id FROM users WHERE name = ?)`, []any{name}
-	default:
-		return nil, mosaic.Errorf(mosaic.CodeNotFound, "collection %s not found", f.Collection)
+	to, args, err := releasedTo(sc, f.Collection)
+	if err != nil {
+		return nil, err
 	}
 	// A version two releases hold (the cell's identity, a TLP
 	// definition, an observable, the same sanitised object again) is
@@ -1380,6 +1371,35 @@ func (s *Store) Released(ctx context.Context, sc mosaic.ReleaseScope, f mosaic.R
 		return nil, mosaic.Internal(err, "query released objects")
 	}
 	return out, nil
+}
+
+// releasedTo returns the condition on release_deliveries (alias d), with
+// its arguments, that selects the deliveries of a collection sc receives.
+func releasedTo(sc mosaic.ReleaseScope, collection string) (string, []any, error) {
+	kind, name, _ := strings.Cut(collection, ":")
+	switch {
+	case collection == string(mosaic.RecipientPublic):
+		return `d.kind = 'public'`, nil, nil
+	case kind == string(mosaic.RecipientOrg) && name != "" && name == sc.Org:
+		return `d.org_id = (SELECT id FROM orgs WHERE name = ?)`, []any{name}, nil
+	case kind == string(mosaic.RecipientUser) && name != "" && name == sc.User:
+		return `d.user_id = (SELECT id FROM users WHERE name = ?)`, []any{name}, nil
+	}
+	return "", nil, mosaic.Errorf(mosaic.CodeNotFound, "collection %s not found", collection)
+}
+
+// ReleasedCount counts the objects of a collection of released objects.
+func (s *Store) ReleasedCount(ctx context.Context, sc mosaic.ReleaseScope, collection string) (int, error) {
+	to, args, err := releasedTo(sc, collection)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(DISTINCT o.stix_id) FROM released_objects o
+		WHERE o.release_seq IN (SELECT d.release_seq FROM release_deliveries d WHERE `+to+`)`), args...).Scan(&n); err != nil {
+		return 0, mosaic.Internal(err, "count released objects")
+	}
+	return n, nil
 }
 
 // PublishedObjects returns the objects a published or withdrawn release

@@ -137,6 +137,14 @@ func releasedIDs(t *testing.T, s Store, sc mosaic.ReleaseScope, collection strin
 		}
 		out = append(out, id)
 	}
+	// The count is of objects, not of their versions.
+	ids := map[string]bool{}
+	for _, e := range es {
+		ids[e.ID] = true
+	}
+	if n, err := s.ReleasedCount(bg, sc, collection); err != nil || n != len(ids) {
+		t.Errorf("ReleasedCount(%s) for %+v = %d, %v; want %d", collection, sc, n, err, len(ids))
+	}
 	return out
 }
 
@@ -305,6 +313,10 @@ func testReleases(t *testing.T, open Opener) {
 	wantCode(t, err, mosaic.CodeNotFound)
 	_, err = s.Released(bg, shUser, mosaic.ReleasedFilter{Collection: "sector:healthcare"})
 	wantCode(t, err, mosaic.CodeNotFound)
+	for sc, collection := range map[mosaic.ReleaseScope]string{pcDraft: "org:sh", shOrg: "user:sh-user", shUser: "sector:healthcare"} {
+		_, err = s.ReleasedCount(bg, sc, collection)
+		wantCode(t, err, mosaic.CodeNotFound)
+	}
 
 	// One addressee reached several ways gets its own addressing, and a
 	// collection's objects once.

@@ -57,6 +57,7 @@ var Epoch = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 func Run(t *testing.T, open Opener) {
 	t.Run("Directory", func(t *testing.T) { testDirectory(t, open) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, open) })
+	t.Run("ReadOnlyTokens", func(t *testing.T) { testReadOnlyTokens(t, open) })
 	t.Run("Approvals", func(t *testing.T) { testApprovals(t, open) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open) })
 	t.Run("IngestLeavesRecords", func(t *testing.T) { testIngestLeavesRecords(t, open) })

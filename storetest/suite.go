@@ -138,7 +138,7 @@ func testTokens(t *testing.T, open Opener) {
 	w := NewWorld(t, open)
 	s := w.Store
 	h := func(b byte) [32]byte { return [32]byte{b, 1, 2, 3} }
-	tok, err := s.CreateToken(bg, "pa-analyst", h(1), "ci", w.Clock.Now().Add(time.Hour), setup())
+	tok, err := s.CreateToken(bg, "pa-analyst", h(1), "ci", w.Clock.Now().Add(time.Hour), false, setup())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,14 +153,14 @@ func testTokens(t *testing.T, open Opener) {
 	wantCode(t, err, mosaic.CodeUnauth)
 	_, err = s.Authenticate(bg, h(1), w.Clock.Now().Add(time.Hour))
 	wantCode(t, err, mosaic.CodeUnauth)
-	_, err = s.CreateToken(bg, "pa-analyst", h(3), "", w.Clock.Now().Add(-time.Second), setup())
+	_, err = s.CreateToken(bg, "pa-analyst", h(3), "", w.Clock.Now().Add(-time.Second), false, setup())
 	wantCode(t, err, mosaic.CodeInvalid)
-	_, err = s.CreateToken(bg, "ghost", h(3), "", w.Clock.Now().Add(time.Hour), setup())
+	_, err = s.CreateToken(bg, "ghost", h(3), "", w.Clock.Now().Add(time.Hour), false, setup())
 	wantCode(t, err, mosaic.CodeNotFound)
 	// Every user may make tokens: a label cannot be made to fill the store.
-	_, err = s.CreateToken(bg, "pa-analyst", h(3), strings.Repeat("x", mosaic.MaxTokenLabel+1), w.Clock.Now().Add(time.Hour), setup())
+	_, err = s.CreateToken(bg, "pa-analyst", h(3), strings.Repeat("x", mosaic.MaxTokenLabel+1), w.Clock.Now().Add(time.Hour), false, setup())
 	wantCode(t, err, mosaic.CodeInvalid)
-	_, err = s.CreateToken(bg, "pa-analyst", h(3), "\xff", w.Clock.Now().Add(time.Hour), setup())
+	_, err = s.CreateToken(bg, "pa-analyst", h(3), "\xff", w.Clock.Now().Add(time.Hour), false, setup())
 	wantCode(t, err, mosaic.CodeInvalid)
 
 	if err := s.RevokeToken(bg, tok.ID, setup()); err != nil {
@@ -175,7 +175,7 @@ func testTokens(t *testing.T, open Opener) {
 	}
 
 	// A disabled user's tokens stop working.
-	if _, err := s.CreateToken(bg, "pb-analyst", h(4), "", w.Clock.Now().Add(time.Hour), setup()); err != nil {
+	if _, err := s.CreateToken(bg, "pb-analyst", h(4), "", w.Clock.Now().Add(time.Hour), false, setup()); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := s.User(bg, "pb-analyst")

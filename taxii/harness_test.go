@@ -109,7 +109,7 @@ func (h *harness) token(user string) string {
 		return tok
 	}
 	secret, hash := credential.NewToken()
-	if _, err := h.store.CreateToken(context.Background(), user, hash, "test", h.clock.Now().Add(365*24*time.Hour), mosaic.AuditEntry{Action: "setup"}); err != nil {
+	if _, err := h.store.CreateToken(context.Background(), user, hash, "test", h.clock.Now().Add(365*24*time.Hour), false, mosaic.AuditEntry{Action: "setup"}); err != nil {
 		h.t.Fatal(err)
 	}
 	h.tokens[user] = secret

@@ -66,6 +66,25 @@ func (s *Server) releasedCollections(ctx context.Context, v mosaic.Viewer) ([]co
 	return out, nil
 }
 
+// ReleasedCollections returns the collections of released objects v
+// receives, as the collections endpoint lists them to v, for the web UI
+// to point v's TAXII client at: nothing of a collection v does not
+// receive.
+func (s *Server) ReleasedCollections(ctx context.Context, v mosaic.Viewer) ([]mosaic.ReleasedCollection, error) {
+	cs, err := s.releasedCollections(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mosaic.ReleasedCollection, len(cs))
+	for i, c := range cs {
+		out[i] = mosaic.ReleasedCollection{ID: c.ID, Title: c.Title, Description: c.Description, Key: c.released}
+	}
+	return out, nil
+}
+
+// Root is the path of the API root, "/taxii2/api/" by default.
+func (s *Server) Root() string { return s.root }
+
 func (s *Server) releasedCollection(ctx context.Context, key, title, desc string) (collection, error) {
 	// Derived like every collection id (collectionID), from a name of
 	// its own so that no key of the cell's content can ever give it.

@@ -102,7 +102,7 @@ func until(t *testing.T, ch <-chan event, want string) event {
 func TestEvents(t *testing.T) {
 	e := newEnv(t)
 	secret, hash := credential.NewToken()
-	if _, err := e.w.Store.CreateToken(bg, e.w.C.User, hash, "soc", e.w.Clock.Now().Add(time.Hour), mosaic.AuditEntry{Action: "setup"}); err != nil {
+	if _, err := e.w.Store.CreateToken(bg, e.w.C.User, hash, "soc", e.w.Clock.Now().Add(time.Hour), false, mosaic.AuditEntry{Action: "setup"}); err != nil {
 		t.Fatal(err)
 	}
 	indicator := func(n int, name string) string {
@@ -186,7 +186,7 @@ func TestEventsEndWithTheCredentials(t *testing.T) {
 	e := newEnv(t)
 	newToken := func(user string) (string, mosaic.Token) {
 		secret, hash := credential.NewToken()
-		tok, err := e.w.Store.CreateToken(bg, user, hash, "soc", e.w.Clock.Now().Add(time.Hour), mosaic.AuditEntry{Action: "setup"})
+		tok, err := e.w.Store.CreateToken(bg, user, hash, "soc", e.w.Clock.Now().Add(time.Hour), false, mosaic.AuditEntry{Action: "setup"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +240,7 @@ func TestEventsEndWithTheCredentials(t *testing.T) {
 func TestLiveStreamsAreBounded(t *testing.T) {
 	e := newEnv(t, func(o *web.Options) { o.MaxStreams = 4 })
 	secret, hash := credential.NewToken()
-	if _, err := e.w.Store.CreateToken(bg, e.w.C.User, hash, "soc", e.w.Clock.Now().Add(time.Hour), mosaic.AuditEntry{Action: "setup"}); err != nil {
+	if _, err := e.w.Store.CreateToken(bg, e.w.C.User, hash, "soc", e.w.Clock.Now().Add(time.Hour), false, mosaic.AuditEntry{Action: "setup"}); err != nil {
 		t.Fatal(err)
 	}
 	b := e.signedIn(t, e.w.C)

@@ -171,7 +171,7 @@ func newHitsEnv(t *testing.T, coordinator string) *hitsEnv {
 	t.Cleanup(he.decon.Close)
 	for _, v := range []mosaic.Viewer{e.w.A, e.w.B, e.w.C} {
 		secret, hash := credential.NewToken()
-		if _, err := e.w.Store.CreateToken(bg, v.User, hash, "soc", e.w.Clock.Now().Add(time.Hour), mosaic.AuditEntry{Action: "setup"}); err != nil {
+		if _, err := e.w.Store.CreateToken(bg, v.User, hash, "soc", e.w.Clock.Now().Add(time.Hour), false, mosaic.AuditEntry{Action: "setup"}); err != nil {
 			t.Fatal(err)
 		}
 		he.tokens[v.User] = secret

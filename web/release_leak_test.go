@@ -345,7 +345,7 @@ func checkStreamAndPublicPages(t *testing.T, seed uint64) {
 	for _, name := range slices.Sorted(maps.Keys(w.viewers)) {
 		v := w.viewers[name]
 		secret, hash := credential.NewToken()
-		if _, err := e.w.Store.CreateToken(bg, name, hash, "leak", e.w.Clock.Now().Add(24*time.Hour), setup); err != nil {
+		if _, err := e.w.Store.CreateToken(bg, name, hash, "leak", e.w.Clock.Now().Add(24*time.Hour), false, setup); err != nil {
 			t.Fatal(err)
 		}
 		resp, ch := e.stream(t, nil, "Authorization", "Bearer "+secret)

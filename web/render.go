@@ -33,6 +33,7 @@ type page struct {
 	MayContribute bool
 	Requests      bool // the navigation links the change requests
 	Receives      bool // the navigation links the releases delivered to the user
+	Collection    bool // the navigation links the user's TAXII collection
 	Consents      bool // the navigation links the liaison's consent inbox
 	Drafts        bool // the navigation links the release builder
 	// Pick offers "add to release" on the page: the object tables get a
@@ -91,6 +92,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 	// requests; the link is for those who decide them or ask for them.
 	p.Requests = s.approvals != nil && (policy.IsApprover(q.viewer) || q.viewer.Role == mosaic.Admin)
 	p.Receives = q.viewer.User != "" && s.receivesOn(q.viewer)
+	p.Collection = p.Receives && s.collections != nil
 	p.Consents = q.viewer.User != "" && s.content.ReleasesOn() && policy.MayConsent(q.viewer) == nil
 	p.Drafts = s.drafts(q.viewer)
 	back, ok := localPath(q.path)
@@ -106,7 +108,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 
 // pageNames are the templates in templates/, each a "content" block that
 // the layout wraps.
-var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password", "releases", "release", "portal", "portal-release", "consents", "consent", "outgoing", "builder", "preview"}
+var pageNames = []string{"login", "error", "picture", "stakeholder", "nocontent", "objects", "object", "contribute", "sector", "requests", "decided", "password", "releases", "release", "portal", "portal-release", "consents", "consent", "outgoing", "builder", "preview", "collection"}
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{

@@ -19,7 +19,8 @@
 // Those who receive releases read what was delivered to them at /releases
 // (portal.go), download its snapshot and exports, and report their status
 // back to the cell; the public releases are at /public/releases
-// (releases.go).
+// (releases.go). At /collection (collection.go) they find their TAXII
+// collection and make a read-only token for their SIEM.
 package web
 
 import (
@@ -59,7 +60,23 @@ type Store interface {
 	Org(ctx context.Context, name string) (mosaic.Organisation, error)
 	Orgs(ctx context.Context) ([]mosaic.Organisation, error)
 	Memberships(ctx context.Context, v mosaic.Viewer) ([]string, error)
+	// The signed-in user's API tokens, made and revoked as through the
+	// API (/api/v1/me/tokens): the collection page makes its SIEM's.
+	CreateToken(ctx context.Context, user string, hash [32]byte, label string, expires time.Time, readOnly bool, a mosaic.AuditEntry) (mosaic.Token, error)
+	Tokens(ctx context.Context, user string) ([]mosaic.Token, error)
+	RevokeToken(ctx context.Context, id int64, a mosaic.AuditEntry) error
 	seal.Secrets
+}
+
+// Collections are the TAXII server's collections of released objects
+// (package taxii's Server), which the collection page points a user's
+// SIEM at.
+type Collections interface {
+	// Root is the path of the TAXII API root, such as /taxii2/api/.
+	Root() string
+	// ReleasedCollections lists the collections of released objects v
+	// receives, and no other.
+	ReleasedCollections(ctx context.Context, v mosaic.Viewer) ([]mosaic.ReleasedCollection, error)
 }
 
 // Options configure a Server. Content, Store and Log are required.
@@ -111,6 +128,9 @@ type Options struct {
 	// AnonymousPerMinute, all of them at once at most); beyond it the
 	// answer is 429.
 	AnonymousPerMinute int
+	// Collections, when set, adds the page of the user's TAXII
+	// collection (/collection), with its read-only tokens for a SIEM.
+	Collections Collections
 }
 
 // FormReadTime is how long the body of a form that is not an upload may
@@ -119,24 +139,25 @@ const FormReadTime = 10 * time.Second
 
 // Server serves the web UI.
 type Server struct {
-	content   *content.Service
-	store     Store
-	clock     mosaic.Clock
-	log       *slog.Logger
-	secure    bool
-	life      time.Duration
-	assets    *assets
-	pages     map[string]*template.Template
-	mux       *http.ServeMux
-	limits    *signInLimits
-	hashing   chan struct{}
-	maxUpload int64
-	formRead  time.Duration
-	turns     *gate.Turns // bound the uploads decoded at once
-	admit     func(mosaic.Viewer) error
-	poll      time.Duration
-	hits      HitSource         // nil when deconfliction is off
-	approvals *approval.Service // nil when the four-eyes pages are off
+	content     *content.Service
+	store       Store
+	clock       mosaic.Clock
+	log         *slog.Logger
+	secure      bool
+	life        time.Duration
+	assets      *assets
+	pages       map[string]*template.Template
+	mux         *http.ServeMux
+	limits      *signInLimits
+	hashing     chan struct{}
+	maxUpload   int64
+	formRead    time.Duration
+	turns       *gate.Turns // bound the uploads decoded at once
+	admit       func(mosaic.Viewer) error
+	poll        time.Duration
+	hits        HitSource         // nil when deconfliction is off
+	approvals   *approval.Service // nil when the four-eyes pages are off
+	collections Collections       // nil when the collection page is off
 	// codeLimits limit failed one-time codes as limits do failed
 	// sign-ins, apart, so that mistyping one does not keep its user from
 	// signing in, nor the other way round.
@@ -217,6 +238,7 @@ func New(o Options) (*Server, error) {
 		hits:      o.Hits,
 		streamsOf: map[int64]int{}, maxStreams: o.MaxStreams, maxStreamsPerUser: o.MaxStreamsPerUser,
 		approvals: o.Approvals, codeLimits: newSignInLimits(o.FailuresPerMinute),
+		collections:        o.Collections,
 		anonymous:          ratelimit.NewAddresses(float64(o.AnonymousPerMinute)/60, float64(o.AnonymousPerMinute)),
 		anonymousPerMinute: o.AnonymousPerMinute,
 	}
@@ -264,6 +286,11 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /public/releases", s.publicPage(s.publicReleases))
 	s.mux.Handle("GET /public/releases/{id}", s.publicPage(s.publicRelease))
 	s.mux.Handle("GET /public/releases/{id}/snapshot", s.publicPage(s.publicSnapshot))
+	if s.collections != nil {
+		s.mux.Handle("GET /collection", s.private(s.listed(s.collectionPage)))
+		s.mux.Handle("POST /collection/tokens", s.private(s.listed(s.makeSIEMToken)))
+		s.mux.Handle("POST /collection/tokens/{id}/revoke", s.private(s.revokeSIEMToken))
+	}
 	if s.approvals != nil {
 		s.mux.Handle("GET /requests", s.private(s.requestsPage))
 		s.mux.Handle("POST /requests/{id}/approve", s.private(s.approveRequest))

@@ -383,9 +383,11 @@ func userCmd(ctx context.Context, args []string, e env) error {
 
 func tokenCmd(ctx context.Context, args []string, e env) error {
 	var expires, label string
+	var readOnly bool
 	define := func(fs *flag.FlagSet) {
 		fs.StringVar(&expires, "expires", "", "lifetime, such as 90d or 12h (default: the token_lifetime setting)")
 		fs.StringVar(&label, "label", "", "what the token is for")
+		fs.BoolVar(&readOnly, "read-only", false, "the token may only read (GET and HEAD), as a SIEM polling TAXII needs")
 	}
 	return subcommand(ctx, "token", args, e, map[string]func(context.Context, []string, env) error{
 		"create": func(ctx context.Context, args []string, e env) error {
@@ -402,11 +404,15 @@ func tokenCmd(ctx context.Context, args []string, e env) error {
 					life = d
 				}
 				secret, hash := credential.NewToken()
-				t, err := a.m.Store.CreateToken(ctx, a.args[0], hash, label, a.m.Clock.Now().Add(life), a.auditEntry("tokens.create", "user "+a.args[0]))
+				t, err := a.m.Store.CreateToken(ctx, a.args[0], hash, label, a.m.Clock.Now().Add(life), readOnly, a.auditEntry("tokens.create", "user "+a.args[0]))
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stderr, "token %d for %s, expires %s; it is shown only now:\n", t.ID, t.User, t.Expires.Format(time.RFC3339))
+				access := "read-write"
+				if t.ReadOnly {
+					access = "read-only"
+				}
+				fmt.Fprintf(e.stderr, "%s token %d for %s, expires %s; it is shown only now:\n", access, t.ID, t.User, t.Expires.Format(time.RFC3339))
 				fmt.Fprintln(e.stdout, secret)
 				return nil
 			})
@@ -430,9 +436,13 @@ func tokenCmd(ctx context.Context, args []string, e env) error {
 					case !now.Before(t.Expires):
 						state = "expired"
 					}
-					rows = append(rows, []string{strconv.FormatInt(t.ID, 10), state, t.Created.Format(time.DateOnly), t.Expires.Format(time.DateOnly), t.Label})
+					access := "read-write"
+					if t.ReadOnly {
+						access = "read-only"
+					}
+					rows = append(rows, []string{strconv.FormatInt(t.ID, 10), state, access, t.Created.Format(time.DateOnly), t.Expires.Format(time.DateOnly), t.Label})
 				}
-				table(e, "ID\tSTATE\tCREATED\tEXPIRES\tLABEL", rows)
+				table(e, "ID\tSTATE\tACCESS\tCREATED\tEXPIRES\tLABEL", rows)
 				return nil
 			})
 		},

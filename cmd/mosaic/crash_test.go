@@ -103,7 +103,7 @@ func TestKillDuringImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	token, hash := credential.NewToken()
-	if _, err := s.CreateToken(ctx, "alice", hash, "", time.Now().Add(time.Hour), a); err != nil {
+	if _, err := s.CreateToken(ctx, "alice", hash, "", time.Now().Add(time.Hour), false, a); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -452,7 +452,7 @@ func demoSecrets(ctx context.Context, m *Main) ([]DemoCredential, error) {
 		}
 		secret, hash := credential.NewToken()
 		a.Action = "tokens.create"
-		if _, err := m.Store.CreateToken(ctx, u.Name, hash, "demo", m.Clock.Now().Add(demoTokenLifetime), a); err != nil {
+		if _, err := m.Store.CreateToken(ctx, u.Name, hash, "demo", m.Clock.Now().Add(demoTokenLifetime), false, a); err != nil {
 			return nil, err
 		}
 		creds[i].Token = secret

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -81,10 +82,12 @@ func TestAdminAndClientCommands(t *testing.T) {
 	}
 	tokA := strings.TrimSpace(mustRun(t, data, "", "token", "create", "alice", "--expires", "30d", "--label", "laptop"))
 	tokB := strings.TrimSpace(mustRun(t, data, "", "token", "create", "bob"))
+	mustRun(t, data, "", "token", "create", "alice", "--read-only", "--label", "siem")
 	if !strings.HasPrefix(tokA, "mosaic_") {
 		t.Fatalf("token %q", tokA)
 	}
-	if out := mustRun(t, data, "", "token", "list", "alice"); !strings.Contains(out, "valid") || !strings.Contains(out, "laptop") || strings.Contains(out, tokA) {
+	if out := mustRun(t, data, "", "token", "list", "alice"); !strings.Contains(out, "valid") || !strings.Contains(out, "laptop") || strings.Contains(out, tokA) ||
+		!regexp.MustCompile(`(?m)read-write .*laptop$`).MatchString(out) || !regexp.MustCompile(`(?m)read-only .*siem$`).MatchString(out) {
 		t.Errorf("token list:\n%s", out)
 	}
 	if out := mustRun(t, data, "", "user", "list", "--org", "pa"); !strings.Contains(out, "alice") || strings.Contains(out, "bob") {

@@ -437,7 +437,7 @@ func (c *publishCrash) seedDirectory() {
 			t.Fatal(err)
 		}
 		token, hash := credential.NewToken()
-		if _, err := s.CreateToken(ctx, u.Name, hash, "", time.Now().Add(2*time.Hour), a); err != nil {
+		if _, err := s.CreateToken(ctx, u.Name, hash, "", time.Now().Add(2*time.Hour), false, a); err != nil {
 			t.Fatal(err)
 		}
 		c.tokens[u.Name] = token

@@ -134,7 +134,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.mountDeconfliction(ctx, mux, g); err != nil {
 		return err
 	}
-	if err := m.mountWeb(ctx, mux, g); err != nil {
+	if err := m.mountWeb(ctx, mux, g, tx); err != nil {
 		return err
 	}
 	if m.Config.TLSCert != "" {

@@ -8,6 +8,7 @@ import (
 	"mosaic/gate"
 	"mosaic/middleware"
 	"mosaic/problem"
+	"mosaic/taxii"
 	"mosaic/web"
 )
 
@@ -16,8 +17,9 @@ import (
 // people in with passwords and keeps its own sessions and limits, under the
 // same auth_failures_per_minute; the stream takes API tokens through the
 // gate, or the UI's session, and carries deconfliction hits when
-// mountDeconfliction, which runs first, served deconfliction.
-func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) error {
+// mountDeconfliction, which runs first, served deconfliction. Recipients
+// find their TAXII collections of tx on the UI's collection page.
+func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate, tx *taxii.Server) error {
 	o := web.Options{
 		Content: m.Content, Store: m.Store, Clock: m.Clock, Log: m.Log,
 		Secure:            m.Config.TLSCert != "",
@@ -26,6 +28,7 @@ func (m *Main) mountWeb(ctx context.Context, mux *http.ServeMux, g *gate.Gate) e
 		Turns:             g.Turns(),
 		Admit:             g.Admit,
 		Approvals:         approval.New(m.Store, m.Clock),
+		Collections:       tx,
 	}
 	if m.deconflict != nil {
 		// Only when set: a nil handler in the interface would look like a

@@ -266,7 +266,7 @@ func seed(ctx context.Context, data string) (map[string]string, error) {
 			return nil, err
 		}
 		token, hash := credential.NewToken()
-		if _, err := s.CreateToken(ctx, name, hash, "", time.Now().Add(24*time.Hour), a); err != nil {
+		if _, err := s.CreateToken(ctx, name, hash, "", time.Now().Add(24*time.Hour), false, a); err != nil {
 			return nil, err
 		}
 		tokens[name] = token
