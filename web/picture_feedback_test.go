@@ -12,6 +12,7 @@ import (
 	"mosaic/content"
 	"mosaic/credential"
 	"mosaic/release"
+	"mosaic/seal"
 	"mosaic/storetest"
 	"mosaic/web"
 )
@@ -272,5 +273,71 @@ func TestFeedbackEvents(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestFeedbackEventsResume: a stream resumed with the id of a feedback
+// event brings the feedback after it and none before; an id sealed
+// before the stream carried feedback resumes the records, and feedback
+// starts when the stream does.
+func TestFeedbackEventsResume(t *testing.T) {
+	fw := newFeedbackWorld(t)
+	e, svc := fw.e, fw.e.svc
+	secret, hash := credential.NewToken()
+	if _, err := e.w.Store.CreateToken(bg, e.w.A.User, hash, "feedback", e.w.Clock.Now().Add(24*time.Hour), mosaic.AuditEntry{Action: "setup"}); err != nil {
+		t.Fatal(err)
+	}
+	next := func(ch <-chan rawEvent) rawEvent {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					t.Fatal("the stream ended")
+				}
+				if ev.name == "feedback" {
+					return ev
+				}
+			case <-timeout:
+				t.Fatal("no feedback event")
+			}
+		}
+	}
+	first := rawStream(t, e.srv.URL, secret, "")
+	receipt := func(v mosaic.Viewer, id string, st mosaic.ReceiptStatus) {
+		t.Helper()
+		if err := svc.Receipt(bg, v, id, st, "", fbAccess); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receipt(e.w.Stakeholder, fw.r1.ID, mosaic.ReceiptReceived)
+	received := next(first)
+	if !strings.Contains(received.data, fw.r1.ID) || strings.Contains(received.data, "received") {
+		t.Fatalf("first event: %s (the release and organisation, not what was reported)", received.data)
+	}
+	e.w.Clock.Add(time.Minute)
+	receipt(e.w.Stakeholder, fw.r1.ID, mosaic.ReceiptApplied)
+	applied := next(first)
+
+	resumed := rawStream(t, e.srv.URL, secret, received.id)
+	if got := next(resumed); got.data != applied.data {
+		t.Errorf("resumed after the first receipt: %s, want %s", got.data, applied.data)
+	}
+
+	// An id of the form before feedback: the record position alone.
+	pos, ok, err := seal.New(e.w.Store, "web-cursor").Open(bg, "mosaic web event id v4", received.id, 4)
+	if err != nil || !ok {
+		t.Fatalf("open the event id: %v, %v", ok, err)
+	}
+	old, err := seal.New(e.w.Store, "web-cursor").Cursors("mosaic web cursor v1").Seal(bg, max(pos[0], 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromOld := rawStream(t, e.srv.URL, secret, old)
+	e.w.Clock.Add(time.Minute)
+	receipt(fw.sh2, fw.r2.ID, mosaic.ReceiptReceived)
+	if got := next(fromOld); !strings.Contains(got.data, fw.r2.ID) || !strings.Contains(got.data, `"org":"sh2"`) {
+		t.Errorf("resumed from an id without feedback, the first feedback event is %s, want sh2's on %s", got.data, fw.r2.ID)
 	}
 }
