@@ -130,7 +130,7 @@ func populateFeedback(b *testing.B, w *storetest.World, s *sqlstore.Store) {
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
 // BenchmarkPictureFeedback reads the picture's feedback part over 10,000
-// published releases (about 20,000 deliveries, 21,000 receipts, 8,000
+// published releases (about 20,000 deliveries, 22,000 receipts, 10,000
 // sightings) for the drafter of most of them, the default reader and a
 // reader five stakeholders named: the store's method, and the whole
 // picture page through the handler.
