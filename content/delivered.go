@@ -75,7 +75,13 @@ func (s *Service) Release(ctx context.Context, v mosaic.Viewer, id string, a Acc
 		}
 		return out, mosaic.Errorf(mosaic.CodeNotFound, "release %s not found", id)
 	}
-	return out, s.read(v, a, []string{id}, mosaic.Allowed)
+	if err := s.read(v, a, []string{id}, mosaic.Allowed); err != nil {
+		return out, err
+	}
+	if out.Delivery != nil {
+		s.noteRead(ctx, v, *out.Delivery)
+	}
+	return out, nil
 }
 
 // cellView returns release id as v sees it from the cell's side, and
@@ -207,7 +213,11 @@ func (s *Service) Delivered(ctx context.Context, v mosaic.Viewer, id string, a A
 		}
 		return d, err
 	}
-	return d, s.read(v, a, []string{id}, mosaic.Allowed)
+	if err := s.read(v, a, []string{id}, mosaic.Allowed); err != nil {
+		return d, err
+	}
+	s.noteRead(ctx, v, d)
+	return d, nil
 }
 
 // SnapshotFile returns the sealed snapshot of release id as delivered to
@@ -226,7 +236,11 @@ func (s *Service) SnapshotFile(ctx context.Context, v mosaic.Viewer, id string, 
 		_ = s.read(v, a, []string{id}, mosaic.Failed)
 		return nil, err
 	}
-	return file, s.read(v, a, []string{id}, mosaic.Allowed)
+	if err := s.read(v, a, []string{id}, mosaic.Allowed); err != nil {
+		return nil, err
+	}
+	s.noteRead(ctx, v, d)
+	return file, nil
 }
 
 // SnapshotOf is the snapshot a delivery was sealed over.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -42,6 +43,9 @@ type ReleaseConfig struct {
 	// organisations that read its feedback in their place.
 	FeedbackReaders    []string
 	FeedbackReadersFor map[string][]string
+	// Log takes what is not worth failing a request for, such as a first
+	// read of a release that could not be noted; nil is slog's default.
+	Log *slog.Logger
 }
 
 // The limits of a release, so that one draft cannot hold up the store or
@@ -68,6 +72,9 @@ const (
 func (s *Service) EnableReleases(rs ReleaseStore, cfg ReleaseConfig) {
 	if cfg.CellName == "" {
 		cfg.CellName = "Mosaic cell"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
 	}
 	s.releases, s.releaseCfg = rs, cfg
 }

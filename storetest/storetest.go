@@ -83,6 +83,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Releases", func(t *testing.T) { testReleases(t, open) })
 	t.Run("ReleasesLarge", func(t *testing.T) { testReleasesLarge(t, open) })
 	t.Run("ReleaseAdviceDeadline", func(t *testing.T) { testReleaseAdviceDeadline(t, open) })
+	t.Run("FeedbackPicture", func(t *testing.T) { testFeedbackPicture(t, open) })
 }
 
 // Record builds a record from a STIX object's JSON the way ingest does.

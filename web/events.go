@@ -56,13 +56,17 @@ const heartbeat = 15 * time.Second
 // Events serves GET /api/v1/events: server-sent events, one per record the
 // caller may see ("object", an Event), and with a HitSource one per
 // deconfliction hit the caller may see ("hit", a mosaic.HitView as GET
-// /api/v1/deconfliction/hits shows it), each kind in commit order,
-// resumable with Last-Event-ID. It takes an API token (Authorization:
-// Bearer, through g, like the REST API) or the web session's cookie (the
-// UI's live updates). Each event's id is the stream's position after it,
-// the record's storage position and, with hits, the hit's as the viewer
-// numbers it (HitSource), sealed (see eventID), since record positions
-// count every organisation's records. Streams end when ctx does.
+// /api/v1/deconfliction/hits shows it), and, with releases, one per
+// receipt or report of sightings on a release whose feedback the caller
+// reads ("feedback", a mosaic.FeedbackEvent: the release, the recipient
+// organisation, receipt or sighting, and the time; nothing of what was
+// reported), each kind in commit order, resumable with Last-Event-ID. It
+// takes an API token (Authorization: Bearer, through g, like the REST API)
+// or the web session's cookie (the UI's live updates). Each event's id is
+// the stream's position after it, the record's storage position and, with
+// hits, the hit's as the viewer numbers it (HitSource), with releases the
+// last receipt's and sighting's, sealed (see eventID), since record
+// positions count every organisation's records. Streams end when ctx does.
 //
 // The stream polls the store, so it sees what every replica stores: the
 // database is the fan-out.
@@ -147,6 +151,13 @@ var streamAccess = content.Access{Action: "events.read", Detail: "stream"}
 // of these as a cursor. v3 ids carry the viewer's own hit number.
 const eventIDPurpose = "mosaic web event id v3"
 
+// feedbackEventIDPurpose binds event ids of a server whose stream carries
+// recipients' feedback: the record position, the hit position and the
+// last receipt's and sighting's, each -1 for a kind the server does not
+// stream. An id of the other forms has no feedback positions, and
+// feedback then starts when the stream does.
+const feedbackEventIDPurpose = "mosaic web event id v4"
+
 // oldEventIDPurpose bound ids whose hit position was a global hit id,
 // before each organisation numbered its hits itself. Read as a number of
 // the viewer's own, a global id is too large (it counts others' hits too)
@@ -155,12 +166,14 @@ const eventIDPurpose = "mosaic web event id v3"
 // before hits joined the stream.
 const oldEventIDPurpose = "mosaic web event id v2"
 
-// position is where a stream stands: the last record and the last hit it
-// sent. hasHit is false when the position came from an id without a hit
-// position.
+// position is where a stream stands: the last record, the last hit and
+// the last receipt and sighting it sent. hasHit and hasFeedback are false
+// when the position came from an id without those positions.
 type position struct {
-	seq, hit int64
-	hasHit   bool
+	seq, hit    int64
+	hasHit      bool
+	feedback    mosaic.FeedbackPosition
+	hasFeedback bool
 }
 
 // eventID seals p. Without a hit source it is a listing cursor of p.seq,
@@ -169,7 +182,14 @@ type position struct {
 // that gains deconfliction later starts hits at that moment rather than
 // at the first hit ever recorded.
 func (s *Server) eventID(ctx context.Context, p position) (string, error) {
-	if s.hits == nil {
+	switch {
+	case p.hasFeedback:
+		hit := int64(-1)
+		if p.hasHit {
+			hit = p.hit
+		}
+		return s.eventIDs.Seal(ctx, feedbackEventIDPurpose, p.seq, hit, p.feedback.Receipt, p.feedback.Sighting)
+	case s.hits == nil:
 		return s.cursors.Seal(ctx, p.seq)
 	}
 	return s.eventIDs.Seal(ctx, eventIDPurpose, p.seq, p.hit)
@@ -179,6 +199,17 @@ func (s *Server) eventID(ctx context.Context, p position) (string, error) {
 func (s *Server) parseEventID(ctx context.Context, id string) (p position, ok bool, err error) {
 	if id == "" {
 		return p, false, nil
+	}
+	four, ok, err := s.eventIDs.Open(ctx, feedbackEventIDPurpose, id, 4)
+	if err != nil {
+		return p, false, err
+	}
+	if ok && four[0] >= 0 {
+		p = position{seq: four[0], hit: four[1], hasHit: four[1] >= 0}
+		if four[2] >= 0 && four[3] >= 0 {
+			p.feedback, p.hasFeedback = mosaic.FeedbackPosition{Receipt: four[2], Sighting: four[3]}, true
+		}
+		return p, true, nil
 	}
 	both, ok, err := s.eventIDs.Open(ctx, eventIDPurpose, id, 2)
 	if err != nil {
@@ -230,6 +261,13 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			return err
 		}
 		at.hasHit = true
+	}
+	if !at.hasFeedback {
+		// As for hits: feedback starts now, not with every receipt ever
+		// reported.
+		if at.feedback, at.hasFeedback, err = s.content.LastFeedback(r.Context()); err != nil {
+			return err
+		}
 	}
 	closeStream, err := s.openStream(q.viewer)
 	if err != nil {
@@ -319,7 +357,33 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 			// see; the next event's id need not make it look at them again.
 			at.hit = max(at.hit, next)
 		}
-		if len(objs) == 0 && len(hits) == 0 {
+		var feedback []mosaic.FeedbackEvent
+		if at.hasFeedback {
+			// That a recipient reported, on a release whose feedback the
+			// viewer reads: pages with sections marked data-live-refresh
+			// fetch themselves again. Receipts and sightings are numbered
+			// as they are inserted, and on PostgreSQL two reports on
+			// different releases may commit out of that order; one passed
+			// over is shown at the next refresh of the page all the same.
+			var next mosaic.FeedbackPosition
+			if feedback, next, err = s.content.FeedbackAfter(r.Context(), q.viewer, at.feedback, eventBatch, streamAccess); err != nil {
+				s.log.Error("event stream poll of feedback", "request_id", q.id, "err", err)
+				return nil
+			}
+			// The events of a batch carry no positions of their own: a
+			// stream cut within one resumes before it, and sends some
+			// again, which only refreshes a page once more.
+			for i, e := range feedback {
+				if i == len(feedback)-1 {
+					at.feedback = next
+				}
+				if err := send("feedback", e); err != nil {
+					return nil
+				}
+			}
+			at.feedback = next
+		}
+		if len(objs) == 0 && len(hits) == 0 && len(feedback) == 0 {
 			if time.Since(quiet) >= heartbeat {
 				if err := write(": keep-alive\n\n"); err != nil {
 					return nil

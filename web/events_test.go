@@ -21,6 +21,7 @@ import (
 
 type event struct {
 	id   string
+	kind string
 	data web.Event
 }
 
@@ -59,10 +60,15 @@ func (e *env) stream(t *testing.T, b *browser, header ...string) (*http.Response
 			switch {
 			case strings.HasPrefix(line, "id: "):
 				ev.id = strings.TrimPrefix(line, "id: ")
-			case strings.HasPrefix(line, "data: "):
+			case strings.HasPrefix(line, "event: "):
+				ev.kind = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: ") && ev.kind == "object":
 				if json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev.data) != nil {
 					t.Errorf("bad event data %s", line)
 				}
+			case line == "" && ev.id != "" && ev.kind != "object":
+				// Only records: the other kinds have tests of their own.
+				ev = event{}
 			case line == "" && ev.id != "":
 				ch <- ev
 				ev = event{}

@@ -88,6 +88,7 @@ type pictureView struct {
 	Live          bool
 	LiveMax       int
 	AllSectors    []sectorOption // by name
+	Feedback      *feedbackView  // nil: the viewer reads no recipients' feedback
 }
 
 // sectorOption is a sector as a chooser offers it.
@@ -169,6 +170,9 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request, q *request) err
 		v.AllSectors = append(v.AllSectors, sectorOption{sector, p.SectorName(sector)})
 	}
 	slices.SortFunc(v.AllSectors, func(a, b sectorOption) int { return strings.Compare(a.Name, b.Name) })
+	if v.Feedback, err = s.feedbackSection(r, q, p); err != nil {
+		return err
+	}
 	p.Data = v
 	s.render(w, http.StatusOK, "picture", p)
 	return nil

@@ -200,7 +200,7 @@ func (m *Main) openReleaseKeys() (*release.Keys, error) {
 func (m *Main) enableReleases(keys *release.Keys) {
 	m.Content.EnableReleases(m.Store, content.ReleaseConfig{
 		Keys: keys, CellName: m.Config.CellName, FeedbackReaders: m.Config.ReleaseFeedbackReaders,
-		FeedbackReadersFor: m.Config.ReleaseFeedbackReadersFor,
+		FeedbackReadersFor: m.Config.ReleaseFeedbackReadersFor, Log: m.Log,
 	})
 }
 

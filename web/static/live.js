@@ -3,12 +3,16 @@
 // events, under the viewer's own visibility policy) and are added to the
 // top of the tables marked data-live, with a polite announcement for screen
 // readers; the picture's counts and charts are fetched again from the
-// server. The pages work the same without this script, only without it.
+// server, after records arrive and after recipients report on a release
+// whose feedback the viewer reads (a "feedback" event), as is any other
+// page section marked data-live-refresh with an id. The pages work the
+// same without this script, only without it.
 (function () {
   "use strict";
   var status = document.getElementById("live-status");
   var tables = document.querySelectorAll("table[data-live]");
-  if (!window.EventSource || !status) {
+  var refreshing = document.querySelectorAll("[data-live-refresh][id]");
+  if (!window.EventSource || (!status && !refreshing.length)) {
     return;
   }
   var count = 0;
@@ -50,7 +54,7 @@
       return;
     }
     var o = ev.object, env = ev.envelope;
-    if (!o || !env || typeof o.id !== "string" || typeof o.type !== "string") {
+    if (!status || !o || !env || typeof o.id !== "string" || typeof o.type !== "string") {
       return;
     }
     count++;
@@ -78,11 +82,25 @@
     scheduleRefresh();
   });
 
+  // A feedback event says only that a recipient reported on a release
+  // (which, who, receipt or sighting, when); what the page shows of it is
+  // the server's to render.
+  source.addEventListener("feedback", function (e) {
+    var ev;
+    try {
+      ev = JSON.parse(e.data);
+    } catch (err) {
+      return;
+    }
+    if (ev && typeof ev.release === "string") {
+      scheduleRefresh();
+    }
+  });
+
   // The counts and charts of the picture (sections marked
   // data-live-refresh) are the server's to compute, under the viewer's
-  // policy: after records arrive the page asks for itself again and swaps
-  // in those sections, at most every ten seconds.
-  var refreshing = document.querySelectorAll("[data-live-refresh][id]");
+  // policy: after records or feedback arrive the page asks for itself
+  // again and swaps in those sections, at most every ten seconds.
   var timer = null, last = 0;
   function scheduleRefresh() {
     if (!refreshing.length || timer || !window.fetch || !window.DOMParser) {
