@@ -404,3 +404,58 @@ func rawMarkup(t *testing.T, path, body string) {
 		t.Errorf("%s carries javascript:", path)
 	}
 }
+
+// TestBuilderAttackAskedOrgLearnsNothing: pa's analyst and liaison, of
+// the organisation pc's release asks, find nothing of it in the "add to
+// release" forms of /objects and of pa's own object's page, nor, once pc
+// discards it, on any builder page.
+func TestBuilderAttackAskedOrgLearnsNothing(t *testing.T) {
+	e, _ := newReleaseEnv(t)
+	r, paID, _ := e.consentRequest(t)
+	check := func(when string) {
+		for _, v := range []mosaic.Viewer{e.w.A, e.w.ALiaison} {
+			b := e.signedIn(t, v)
+			for _, p := range []string{"/objects", "/objects?q=beacon", "/objects/" + paID, "/outgoing", "/outgoing/new?supersedes=" + r.ID} {
+				_, body := b.get(p)
+				// The supersedes path echoes the id asked for; pc's
+				// indicator is the cell's, which pa reads anyway.
+				if strings.Contains(p, r.ID) {
+					body = strings.ReplaceAll(body, r.ID, "")
+				}
+				if strings.Contains(body, r.ID) || strings.Contains(body, "Beacon &lt;i&gt;advice") || strings.Contains(body, "Block both") {
+					t.Errorf("%s, %s: %s shows pc's release", when, v.User, p)
+				}
+			}
+			if resp, _ := b.get("/outgoing/" + r.ID); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s, %s: the builder page of pc's release: %d", when, v.User, resp.StatusCode)
+			}
+		}
+	}
+	check("asked")
+	if _, err := e.svc.Withdraw(bg, e.w.C, r.ID, "not needed", content.Access{Action: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	check("discarded")
+}
+
+// TestBuilderAttackUserRecipientOracle: the check tells a drafter
+// whether a user name exists in a partner or stakeholder organisation
+// (and is enabled): "users" names anyone, and the answer differs.
+func TestBuilderAttackUserRecipientOracle(t *testing.T) {
+	t.Skip("VULN (low, design): the live check's recipient problems tell a drafter whether user:NAME exists, is enabled and is in a partner or stakeholder organisation — a directory of other partners' staff by guessing")
+	e, _ := newReleaseEnv(t)
+	an := e.signedIn(t, e.w.C)
+	_, home := an.get("/")
+	token := csrf(t, home)
+	ask := func(user string) string {
+		_, body := an.post("/outgoing/new", url.Values{"csrf": {token}, "title": {"t"}, "advice": {"a"}, "users": {user}, "action": {"check"}})
+		i := strings.Index(body, `id="rules"`)
+		if i < 0 {
+			return body
+		}
+		return strings.ReplaceAll(body[i:], user, "USER")
+	}
+	if a, b := ask("pa-liaison"), ask("pa-nobody"); volatile(a) != volatile(b) {
+		t.Errorf("the check tells an existing user of pa from none")
+	}
+}
