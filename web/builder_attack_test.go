@@ -459,3 +459,20 @@ func TestBuilderAttackUserRecipientOracle(t *testing.T) {
 		t.Errorf("the check tells an existing user of pa from none")
 	}
 }
+
+// TestBuilderAttackColleagueLearnsHiddenLevel: the release's level is
+// computed from every item, so pb's liaison, outside ops, reads on the
+// builder page and in /outgoing that the release is TLP:AMBER though all
+// it can see is GREEN: something it may not see is in there, and at
+// what level.
+func TestBuilderAttackColleagueLearnsHiddenLevel(t *testing.T) {
+	t.Skip("VULN (low): the builder page and /outgoing show an incomplete colleague the release's TLP computed over items it cannot see (content/delivered.go cellView keeps r.TLP)")
+	e, _ := newReleaseEnv(t)
+	r, _, _ := e.opsRelease(t, 961)
+	li := e.signedIn(t, e.withPassword(t, e.liaisonOf(t, "pb")))
+	for _, p := range []string{"/outgoing/" + r.ID, "/outgoing"} {
+		if _, body := li.get(p); strings.Contains(body, "TLP:AMBER") {
+			t.Errorf("%s shows the colleague TLP:AMBER, the level of an item it cannot see", p)
+		}
+	}
+}
