@@ -165,3 +165,23 @@ func TestAttackCheckDraftAuditsHiddenAsRead(t *testing.T) {
 		}
 	}
 }
+
+// READ what was never sent. A release may supersede one of its
+// organisation's published or withdrawn releases; but a release
+// discarded before publication is "withdrawn" too, so a new release may
+// name it, and every recipient's snapshot then tells them of a release
+// to them that was drafted and never sent (for one, because an
+// originator refused its consent).
+func TestAttackSupersedeDiscarded(t *testing.T) {
+	t.Skip("VULN (low): drafted() accepts supersedes= of a discarded release (withdrawn, never published), which its recipients never got and now learn of (content/releases.go, the supersedes check)")
+	e := newReleaseEnv(t)
+	e.seed(t)
+	r := e.draft(t, content.Draft{Title: "never sent", Advice: "a", Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcA)}})
+	if _, err := e.svc.Withdraw(bg, e.w.A, r.ID, "pb refused", readAccess); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "next", Advice: "a", Recipients: []string{"org:sh"}, Objects: []content.Pin{pinOf(srcA)}, Supersedes: r.ID}, draftAccess)
+	if err == nil {
+		t.Error("a release supersedes a discarded one, which its recipients never got")
+	}
+}
