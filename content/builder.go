@@ -115,14 +115,32 @@ func (s *Service) CheckDraft(ctx context.Context, v mosaic.Viewer, d Draft, a Ac
 	default:
 		return c, err
 	}
-	// The check reads what v sees, as a draft does: it is audited as a
-	// read of the objects pinned.
-	ids := make([]string, 0, len(d.Objects)+len(d.Sources))
-	for _, p := range append(slices.Clone(d.Objects), d.Sources...) {
-		ids = append(ids, p.ID)
+	// The check reads what v sees, as a draft does: the objects it
+	// showed are audited as read, the pins it found nothing for as not
+	// found, as every read path records them.
+	shown := map[string]bool{}
+	var read, missing []string
+	for _, it := range c.Items {
+		if k := strings.ToLower(it.ID); !shown[k] {
+			shown[k] = true
+			read = append(read, it.ID)
+		}
 	}
-	if err := s.read(v, a, ids, mosaic.Allowed); err != nil {
-		return DraftCheck{}, err
+	for _, p := range append(slices.Clone(d.Objects), d.Sources...) {
+		if k := strings.ToLower(p.ID); !shown[k] {
+			shown[k] = true
+			missing = append(missing, p.ID)
+		}
+	}
+	if len(read) > 0 || len(missing) == 0 {
+		if err := s.read(v, a, read, mosaic.Allowed); err != nil {
+			return DraftCheck{}, err
+		}
+	}
+	if len(missing) > 0 {
+		if err := s.read(v, a, missing, mosaic.NotFound); err != nil {
+			return DraftCheck{}, err
+		}
 	}
 	return c, nil
 }
@@ -149,9 +167,8 @@ type Preview struct {
 // PreviewRelease shows v what recipient would get of release id,
 // published now. Only those who may publish it (its drafting
 // organisation's members who see every object of it) preview it; the
-// recipient must be one of its recipients, or a stakeholder
-// organisation in one of its sectors. Nothing is stored or signed for
-// anyone.
+// recipient is one of its recipients as written. Nothing is stored or
+// signed for anyone.
 func (s *Service) PreviewRelease(ctx context.Context, v mosaic.Viewer, id, recipient string, a Access) (Preview, error) {
 	p, err := s.previewRelease(ctx, v, id, recipient)
 	if err != nil {
@@ -180,11 +197,10 @@ func (s *Service) previewRelease(ctx context.Context, v mosaic.Viewer, id, recip
 	if r.State == mosaic.ReleasePublished || r.State == mosaic.ReleaseWithdrawn {
 		return Preview{}, mosaic.Errorf(mosaic.CodeConflict, "release %s is %s: its recipients' snapshots are what was published", id, r.State)
 	}
-	ok, err := s.addressed(ctx, r, recipient)
-	if err != nil {
-		return Preview{}, err
-	}
-	if !ok {
+	// A recipient as the release names it: a sector is previewed as
+	// the sector, since every organisation in it gets the same, and the
+	// directory does not tell drafters who is in one.
+	if !slices.Contains(r.Recipients, recipient) {
 		return Preview{}, mosaic.Errorf(mosaic.CodeInvalid, "%s is not a recipient of release %s", recipient, id)
 	}
 	p := Preview{Recipient: recipient, Title: r.Title, Advice: r.Advice, AdviceNL: r.AdviceNL}
@@ -212,24 +228,3 @@ func (s *Service) previewRelease(ctx context.Context, v mosaic.Viewer, id, recip
 	return p, nil
 }
 
-// addressed says whether recipient is one r is addressed to: one of its
-// recipients as written, or an organisation a sector of it reaches.
-func (s *Service) addressed(ctx context.Context, r mosaic.Release, recipient string) (bool, error) {
-	if slices.Contains(r.Recipients, recipient) {
-		return true, nil
-	}
-	rc, err := mosaic.ParseRecipient(recipient)
-	if err != nil || rc.Kind != mosaic.RecipientOrg {
-		return false, nil
-	}
-	o, err := s.store.Org(ctx, rc.Name)
-	if err != nil || o.Kind != mosaic.Stakeholder {
-		return false, nil
-	}
-	for _, sec := range o.Sectors {
-		if slices.Contains(r.Recipients, mosaic.Recipient{Kind: mosaic.RecipientSector, Name: sec}.String()) {
-			return true, nil
-		}
-	}
-	return false, nil
-}

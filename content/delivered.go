@@ -24,6 +24,9 @@ import (
 type ReleaseView struct {
 	Release  *mosaic.Release
 	Delivery *mosaic.Delivery
+	// Complete says that the viewer sees every item of Release: only
+	// then may it revise, publish or withdraw it.
+	Complete bool
 }
 
 // ReleaseList lists the releases v sees, newest first.
@@ -54,10 +57,10 @@ func (s *Service) Release(ctx context.Context, v mosaic.Viewer, id string, a Acc
 	}
 	sc := policy.ReleaseScopeOf(v)
 	if sc.DraftOrg != "" {
-		r, _, err := s.cellView(ctx, v, id)
+		r, complete, err := s.cellView(ctx, v, id)
 		switch {
 		case err == nil:
-			out.Release = &r
+			out.Release, out.Complete = &r, complete
 		case mosaic.ErrorCode(err) != mosaic.CodeNotFound:
 			return out, err
 		}
@@ -122,6 +125,11 @@ func (s *Service) cellView(ctx context.Context, v mosaic.Viewer, id string) (mos
 	r.Items = items
 	if complete {
 		return r, true, nil
+	}
+	if r.DrafterOrg == v.Org {
+		// A colleague of the drafter who does not see every item is not
+		// told the level of those it cannot see.
+		r.TLP = policy.ReleaseTLP(releasedLevels(visible, nil))
 	}
 	seen := map[string]bool{}
 	orgs := map[string]bool{r.DrafterOrg: true, v.Org: true}

@@ -178,7 +178,12 @@ func (s *Service) ReviseRelease(ctx context.Context, v mosaic.Viewer, id string,
 	}
 	// What a release supersedes is fixed when it is drafted; each
 	// revision is checked against it, since its recipients learn of it.
-	if cur, _, err := s.cellView(ctx, v, id); err == nil && cur.DrafterOrg == v.Org {
+	if cur, complete, err := s.cellView(ctx, v, id); err == nil && cur.DrafterOrg == v.Org {
+		// A revision replaces every item: one who does not see them
+		// all would drop what they cannot see, and the consents given.
+		if err := mayManage(v, cur, complete); err != nil {
+			return mosaic.Release{}, s.Refuse(v, a, err)
+		}
 		switch {
 		case d.Supersedes == "":
 			d.Supersedes = cur.Supersedes
@@ -260,7 +265,9 @@ func (s *Service) drafted(ctx context.Context, v mosaic.Viewer, d Draft, a Acces
 	}
 	if d.Supersedes != "" {
 		old, err := s.releases.Release(ctx, policy.ReleaseScopeOf(v), d.Supersedes)
-		if err != nil || old.DrafterOrg != v.Org || (old.State != mosaic.ReleasePublished && old.State != mosaic.ReleaseWithdrawn) {
+		// A release discarded before it was published reached nobody:
+		// superseding it would tell its recipients of it.
+		if err != nil || old.DrafterOrg != v.Org || old.Published.IsZero() {
 			return r, mosaic.Errorf(mosaic.CodeInvalid, "supersedes: %s is no published release of %s", d.Supersedes, v.Org)
 		}
 		// Every recipient's snapshot names the release it supersedes:

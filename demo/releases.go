@@ -20,7 +20,9 @@ type Release struct {
 	Drafter    string // an analyst or liaison of a partner
 	Title      string
 	Advice     string
-	Recipients []string // as mosaic.ParseRecipient reads them
+	AdviceNL   string    // the advice in Dutch, where it is written in both
+	Recipients []string  // as mosaic.ParseRecipient reads them
+	Deadline   time.Time // when the consents are needed by; zero for none
 	Objects    []Pin
 	Consents   []Consent
 	Publish    bool
@@ -198,6 +200,12 @@ func Releases(now time.Time) []Release {
 				"3. Make sure one backup of your clinical systems is offline, and test restoring it.\n" +
 				"4. Put the ESXi management interfaces in a network of their own.\n" +
 				"Call the NCSC liaison desk (+31 70 000 0505) at once if you find a hit.",
+			AdviceNL: "Affiliates van MarshLock blijven Nederlandse ziekenhuizen aanvallen via VPN-accounts van leveranciers zonder meerfactorauthenticatie. In drie weken werden vijf zorginstellingen getroffen.\n" +
+				"1. Dwing vandaag meerfactorauthenticatie af op elk VPN- en remote-desktopaccount, ook die van leveranciers, en zet ongebruikte accounts uit.\n" +
+				"2. Blokkeer de command-and-controlreeks van ReedLoader en de domeinen in deze publicatie, en doorzoek de firewall- en DNS-logs van de afgelopen maand erop.\n" +
+				"3. Zorg dat één back-up van de klinische systemen offline staat, en test het terugzetten.\n" +
+				"4. Zet de beheerinterfaces van ESXi in een eigen netwerk.\n" +
+				"Bel direct de liaisondesk van het NCSC (+31 70 000 0505) als u iets vindt.",
 			Recipients: []string{"org:lindeveld"},
 			Objects: append(append(ix.pins("course-of-action", "mfa-remote-access", "offline-backups", "esxi-hardening"),
 				ix.pins("malware", "reedloader")...), c2A, c2B, marshDomain),
@@ -256,7 +264,11 @@ func Releases(now time.Time) []Release {
 			Advice: "Two more sources send the TesselGate exploit, seen against defence networks but not yet in our scanner lists.\n" +
 				"1. Block both addresses at your edge for a month.\n" +
 				"2. Expose the management interface of the appliance only to an administration network.",
+			AdviceNL: "Nog twee bronnen sturen de TesselGate-exploit, gezien tegen defensienetwerken maar nog niet in onze scannerlijsten.\n" +
+				"1. Blokkeer beide adressen een maand lang aan de rand van uw netwerk.\n" +
+				"2. Stel de beheerinterface van het apparaat alleen open voor een beheernetwerk.",
 			Recipients: []string{"org:deltanet", "org:westhaven", "org:mindig"},
+			Deadline:   n.Add(36 * time.Hour),
 			Objects:    append(ix.pins("course-of-action", "tesselgate-restrict-portal"), mivdSources...),
 			// The MIVD's liaison has not decided yet.
 			Consents: []Consent{ncscApproves},
@@ -268,6 +280,7 @@ func Releases(now time.Time) []Release {
 				"1. Keep your scrubbing provider on standby and the rate limits on the login pages in place.\n" +
 				"2. Tell the police liaison (htc-liaison@politie.example) when a wave starts; do not contact the group.",
 			Recipients: []string{"org:hanzebank"},
+			Deadline:   n.Add(20 * time.Hour),
 			Objects: append(ix.pins("threat-actor", "redsurge-collective"), append(ix.pins("tool", "surgeflood"),
 				ix.pins("course-of-action", "ddos-scrubbing")...)...),
 			// The police approved; the NCSC's liaison has not decided on

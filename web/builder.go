@@ -44,10 +44,11 @@ func (s *Server) builderOn(r *http.Request, q *request) error {
 }
 
 // outgoingRow is one release of the viewer's organisation in its list.
+// It shows no level: the listing's is the drafted one, over items a
+// colleague may not see; the release's page shows the one it may.
 type outgoingRow struct {
 	ID, Title string
 	State     mosaic.ReleaseState
-	TLP       mosaic.TLP
 	Updated   time.Time
 	Deadline  time.Time
 	Overdue   bool
@@ -80,7 +81,7 @@ func (s *Server) outgoing(w http.ResponseWriter, r *http.Request, q *request) er
 			continue // asked for consent: the inbox lists those
 		}
 		open := e.State == mosaic.ReleaseAwaitingConsent || e.State == mosaic.ReleaseReady
-		v.Rows = append(v.Rows, outgoingRow{ID: e.ID, Title: e.Title, State: e.State, TLP: e.TLP, Updated: e.Updated,
+		v.Rows = append(v.Rows, outgoingRow{ID: e.ID, Title: e.Title, State: e.State, Updated: e.Updated,
 			Deadline: e.Deadline, Overdue: open && !e.Deadline.IsZero() && e.Deadline.Before(now)})
 	}
 	if f.Before > 0 {
@@ -309,6 +310,7 @@ type builderView struct {
 	MayPublish bool
 	Published  bool
 	Open       bool // not yet published nor withdrawn: it can be discarded
+	Incomplete bool // the viewer does not see every item: it may only read
 	Feedback   *mosaic.Feedback
 	Done       string // what was just done, confirmed on the page
 }
@@ -473,8 +475,11 @@ func (s *Server) releaseState(r *http.Request, q *request, id string, v *builder
 	rel := view.Release
 	v.Release, v.Consents = rel, rel.Consents
 	v.Open = rel.State != mosaic.ReleasePublished && rel.State != mosaic.ReleaseWithdrawn
-	v.Editable = v.Open
-	v.MayPublish = rel.State == mosaic.ReleaseReady
+	// One who does not see every item of it acts on none of it: the
+	// service refuses, and the page offers nothing to do.
+	v.Incomplete = !view.Complete
+	v.Editable = v.Open && view.Complete
+	v.MayPublish = rel.State == mosaic.ReleaseReady && view.Complete
 	v.Published = !rel.Published.IsZero()
 	v.Overdue = v.Open && !rel.Deadline.IsZero() && rel.Deadline.Before(s.clock.Now())
 	if v.Published {

@@ -241,7 +241,7 @@ func seedReleases(ctx context.Context, m *Main, rels []demo.Release) (int, error
 			return made, fail("look-up", err)
 		}
 		if !found {
-			d := content.Draft{Title: dr.Title, Advice: dr.Advice, Recipients: dr.Recipients}
+			d := content.Draft{Title: dr.Title, Advice: dr.Advice, AdviceNL: dr.AdviceNL, Recipients: dr.Recipients, Deadline: dr.Deadline}
 			for _, o := range dr.Objects {
 				d.Objects = append(d.Objects, content.Pin{ID: o.ID, Modified: o.Modified, Originator: o.Originator})
 			}
