@@ -82,6 +82,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Releases", func(t *testing.T) { testReleases(t, open) })
 	t.Run("ReleasesLarge", func(t *testing.T) { testReleasesLarge(t, open) })
 	t.Run("ReleaseAdviceDeadline", func(t *testing.T) { testReleaseAdviceDeadline(t, open) })
+	t.Run("LiaisonAway", func(t *testing.T) { testLiaisonAway(t, open) })
 }
 
 // Record builds a record from a STIX object's JSON the way ingest does.
