@@ -11,7 +11,6 @@ import (
 
 	"mosaic"
 	"mosaic/content"
-	"mosaic/policy"
 	"mosaic/release"
 )
 
@@ -25,10 +24,11 @@ import (
 // the liaison sees.
 const MaxConsentRows = 100
 
-// consentsOn refuses the inbox to anyone but a partner's liaison on a
-// server that makes releases, as a page that does not exist.
+// consentsOn refuses the inbox, as a page that does not exist, to anyone
+// but a partner's liaison, or a deputy of its liaisons while they are all
+// away, on a server that makes releases.
 func (s *Server) consentsOn(r *http.Request, q *request) error {
-	if !s.content.ReleasesOn() || policy.MayConsent(q.viewer) != nil {
+	if !s.content.ReleasesOn() || !q.consents {
 		return uiErr(mosaic.CodeNotFound, "error.nopage", r.URL.Path)
 	}
 	return nil

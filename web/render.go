@@ -86,7 +86,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 	// requests; the link is for those who decide them or ask for them.
 	p.Requests = s.approvals != nil && (policy.IsApprover(q.viewer) || q.viewer.Role == mosaic.Admin)
 	p.Receives = q.viewer.User != "" && s.receivesOn(q.viewer)
-	p.Consents = q.viewer.User != "" && s.content.ReleasesOn() && policy.MayConsent(q.viewer) == nil
+	p.Consents = q.viewer.User != "" && q.consents
 	back, ok := localPath(q.path)
 	if !ok {
 		back = "/"

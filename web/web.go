@@ -310,6 +310,10 @@ type request struct {
 	file []byte
 	// listing holds the request's listing turns (listed), nil if none.
 	listing *gate.Listing
+	// consents says the viewer decides its organisation's consents now,
+	// and deputy that it does so as a deputy of its liaisons, who are
+	// all away; read once a request, after the session.
+	consents, deputy bool
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, q *request) error
@@ -455,6 +459,13 @@ func (s *Server) wrap(h handlerFunc, private bool, file func(*http.Request) stri
 			return err
 		}
 		middleware.SetUser(r.Context(), q.viewer.User)
+		if q.viewer.User != "" && s.content.ReleasesOn() {
+			// Anyone who may not decides nothing, and a store that cannot
+			// say whether the liaisons are away shows no inbox to a deputy:
+			// the inbox is a way in, not the rule, which content applies.
+			deputy, err := s.content.MayConsent(r.Context(), q.viewer)
+			q.consents, q.deputy = err == nil, deputy
+		}
 		if q.viewer.User != "" && s.admit != nil {
 			// One budget of requests per user, whichever door.
 			if err := s.admit(q.viewer); err != nil {
