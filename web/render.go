@@ -111,6 +111,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
+		"isoTime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"tlpClass":    func(t mosaic.TLP) string { return "tlp-" + strings.ReplaceAll(string(t), "+", "-") },
 		"typeClass":   func(t string) string { return "t-" + t },
 		"fieldErrors": fieldErrors,

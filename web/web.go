@@ -252,6 +252,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /consents", s.private(s.listed(s.consentsPage)))
 	s.mux.Handle("GET /consents/{id}", s.private(s.listed(s.consentPage)))
 	s.mux.Handle("POST /consents/{id}", s.private(s.listed(s.decideConsent)))
+	s.mux.Handle("POST /consents/away", s.private(s.listed(s.markAway)))
 	s.mux.Handle("GET /public/releases", s.publicPage(s.publicReleases))
 	s.mux.Handle("GET /public/releases/{id}", s.publicPage(s.publicRelease))
 	s.mux.Handle("GET /public/releases/{id}/snapshot", s.publicPage(s.publicSnapshot))
