@@ -125,6 +125,21 @@ type User struct {
 	Created  time.Time `json:"created"`
 }
 
+// LiaisonAway is an enabled liaison of an organisation and until when it said
+// it is away: zero when it did not or came back. A time passed is back as
+// well, so that nobody stays away by forgetting to return.
+type LiaisonAway struct {
+	User      string    `json:"user"`
+	AwayUntil time.Time `json:"away_until,omitzero"`
+}
+
+// Away reports whether l is away at now.
+func (l LiaisonAway) Away(now time.Time) bool { return now.Before(l.AwayUntil) }
+
+// MaxAway is how far ahead a liaison may say it is away: an organisation
+// whose liaisons are gone for longer needs another liaison, not a deputy.
+const MaxAway = 60 * 24 * time.Hour
+
 // MaxTokenLabel is the longest label a token keeps, in bytes: a label says
 // what a token is for, and every user may make tokens.
 const MaxTokenLabel = 200

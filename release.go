@@ -128,9 +128,12 @@ type ReleaseConsent struct {
 	Sanitise json.RawMessage `json:"sanitise,omitempty"`
 	// Attribute lets recipients see that the information came from the
 	// organisation; by default they do not.
-	Attribute bool      `json:"attribute"`
-	DecidedBy string    `json:"decided_by,omitempty"`
-	Decided   time.Time `json:"decided,omitzero"`
+	Attribute bool   `json:"attribute"`
+	DecidedBy string `json:"decided_by,omitempty"`
+	// Deputy says that DecidedBy decided as a deputy of the
+	// organisation's liaisons, who were all away.
+	Deputy  bool      `json:"deputy,omitempty"`
+	Decided time.Time `json:"decided,omitzero"`
 }
 
 // Release is a release as its drafters see it.

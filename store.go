@@ -64,6 +64,14 @@ type Directory interface {
 	// Users lists users by name, of one organisation when org is not "".
 	Users(ctx context.Context, org string) ([]User, error)
 
+	// SetAway marks user, an enabled liaison of a partner, away until
+	// until, or back when until is zero. CodeNotFound (user), CodeInvalid
+	// (not such a liaison).
+	SetAway(ctx context.Context, user string, until time.Time, a AuditEntry) error
+	// Liaisons lists the enabled liaisons of org by name, with until when
+	// each is away. CodeNotFound (org).
+	Liaisons(ctx context.Context, org string) ([]LiaisonAway, error)
+
 	// CreateToken stores a token for user by the SHA-256 hash of its
 	// secret, read-only or not. CodeNotFound (user); CodeConflict when
 	// the user holds MaxLiveTokens live tokens already.

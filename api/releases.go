@@ -379,7 +379,7 @@ func (s *Server) consentRelease(w http.ResponseWriter, r *http.Request, v mosaic
 		return err
 	}
 	a := releaseAccess(r, "releases.consent")
-	body, up, err := s.releaseBody(w, r, v, a, policy.MayConsent, jsonContentType)
+	body, up, err := s.releaseBody(w, r, v, a, s.content.MightConsent, jsonContentType)
 	if err != nil {
 		return err
 	}

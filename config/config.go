@@ -68,6 +68,12 @@ type Config struct {
 	// flags; a stakeholder with an empty list is read by the drafters
 	// alone.
 	ReleaseFeedbackReadersFor map[string][]string `json:"release_feedback_readers_for" help:"per stakeholder organisation, the organisations that read its feedback in place of release_feedback_readers: stakeholder=reader+reader,..."`
+	// ConsentDeputies is a JSON object of lists in a file, and
+	// org=user+user,org=... from the environment and flags. Each user
+	// must be an analyst or liaison of the partner organisation it is
+	// named under, which mosaic serve checks against the directory at
+	// start.
+	ConsentDeputies map[string][]string `json:"consent_deputies" help:"per partner organisation, users of its own who decide its consents while all its liaisons are away: org=user+user,..."`
 
 	// Deconfliction (package deconflict).
 	DeconflictKey             string   `json:"deconflict_key" help:"evaluator key file (mode 0600) of the in-process evaluator; empty: deconflict-oprf.key in the data directory"`
@@ -214,6 +220,19 @@ func (c Config) Validate() error {
 		for _, o := range append([]string{s}, rs...) {
 			if !mosaic.ValidName(o) {
 				errs = append(errs, fmt.Errorf("release_feedback_readers_for: %q is not an organisation's short name", o))
+			}
+		}
+	}
+	for o, us := range c.ConsentDeputies {
+		if !mosaic.ValidName(o) {
+			errs = append(errs, fmt.Errorf("consent_deputies: %q is not an organisation's short name", o))
+		}
+		if len(us) == 0 {
+			errs = append(errs, fmt.Errorf("consent_deputies: %s names no user", o))
+		}
+		for _, u := range us {
+			if !mosaic.ValidName(u) {
+				errs = append(errs, fmt.Errorf("consent_deputies: %s: %q is not a user name", o, u))
 			}
 		}
 	}

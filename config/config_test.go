@@ -110,7 +110,20 @@ func TestReleaseSettings(t *testing.T) {
 	if c, _, err = Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--config", path}, nil); err != nil || strings.Join(c.ReleaseFeedbackReadersFor["hospital"], ",") != "police" {
 		t.Errorf("readers per stakeholder from a file: %q, %v", c.ReleaseFeedbackReadersFor, err)
 	}
-	for _, bad := range []string{"--cell-name= ", "--release-feedback-readers=NCSC", "--release-feedback-readers=a b", "--release-feedback-readers-for=hospital", "--release-feedback-readers-for=hospital=Police"} {
+	os.WriteFile(path, []byte(`{"consent_deputies":{"ncsc":["ncsc-analyst","ncsc-duty"]}}`), 0o600)
+	if c, _, err = Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--config", path}, nil); err != nil || strings.Join(c.ConsentDeputies["ncsc"], ",") != "ncsc-analyst,ncsc-duty" {
+		t.Errorf("deputies from a file: %q, %v", c.ConsentDeputies, err)
+	}
+	c, _, err = Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{"--consent-deputies", "police=police-duty"}, []string{"MOSAIC_CONSENT_DEPUTIES=ncsc=ncsc-analyst+ncsc-duty,police=police-analyst"})
+	if err != nil || len(c.ConsentDeputies) != 1 || strings.Join(c.ConsentDeputies["police"], ",") != "police-duty" {
+		t.Errorf("deputies from a flag over the environment: %q, %v", c.ConsentDeputies, err)
+	}
+	c, _, err = Load(flag.NewFlagSet("t", flag.ContinueOnError), nil, []string{"MOSAIC_CONSENT_DEPUTIES=ncsc=ncsc-analyst+ncsc-duty"})
+	if err != nil || strings.Join(c.ConsentDeputies["ncsc"], ",") != "ncsc-analyst,ncsc-duty" {
+		t.Errorf("deputies from the environment: %q, %v", c.ConsentDeputies, err)
+	}
+	for _, bad := range []string{"--cell-name= ", "--release-feedback-readers=NCSC", "--release-feedback-readers=a b", "--release-feedback-readers-for=hospital", "--release-feedback-readers-for=hospital=Police",
+		"--consent-deputies=ncsc", "--consent-deputies=ncsc=", "--consent-deputies=NCSC=ncsc-analyst", "--consent-deputies=ncsc=Ncsc Analyst"} {
 		if _, _, err := Load(flag.NewFlagSet("t", flag.ContinueOnError), []string{bad}, nil); err == nil {
 			t.Errorf("%s accepted", bad)
 		}

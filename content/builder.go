@@ -227,4 +227,3 @@ func (s *Service) previewRelease(ctx context.Context, v mosaic.Viewer, id, recip
 	}
 	return p, nil
 }
-

@@ -40,7 +40,8 @@ type Consent struct {
 }
 
 // Consent records v's organisation's decision on release id. v must be a
-// liaison of an organisation asked; it may sanitise only its own
+// liaison of an organisation asked, or a deputy of it while its liaisons
+// are away (policy.MayConsent); it may sanitise only its own
 // organisation's objects. A consent for another revision than the
 // current one is CodeConflict: whatever changed, the liaison has not seen
 // it.
@@ -56,7 +57,8 @@ func (s *Service) consent(ctx context.Context, v mosaic.Viewer, id string, c Con
 	if err := s.releasesOn(); err != nil {
 		return mosaic.Release{}, err
 	}
-	if err := policy.MayConsent(v); err != nil {
+	deputy, err := s.MayConsent(ctx, v)
+	if err != nil {
 		return mosaic.Release{}, err
 	}
 	sc := policy.ReleaseScopeOf(v)
@@ -78,7 +80,7 @@ func (s *Service) consent(ctx context.Context, v mosaic.Viewer, id string, c Con
 	if err := CheckText("reason", c.Reason, true); err != nil {
 		return r, err
 	}
-	dec := mosaic.ReleaseConsent{Org: v.Org, Revision: c.Revision, Reason: c.Reason, Attribute: c.Attribute, DecidedBy: v.User}
+	dec := mosaic.ReleaseConsent{Org: v.Org, Revision: c.Revision, Reason: c.Reason, Attribute: c.Attribute, DecidedBy: v.User, Deputy: deputy}
 	switch c.Decision {
 	case DecideApprove:
 		if len(c.Sanitise) > 0 {
@@ -110,6 +112,9 @@ func (s *Service) consent(ctx context.Context, v mosaic.Viewer, id string, c Con
 	}
 	e := mosaic.NewAuditEntry(v, s.clock.Now(), a.Action)
 	e.ObjectIDs, e.Detail = []string{id}, a.detail(c.Decision)
+	if deputy {
+		e.Detail += " as deputy"
+	}
 	if err := s.releases.Decide(ctx, sc, id, dec, e); err != nil {
 		return r, err
 	}

@@ -29,6 +29,10 @@ type ReleaseStore interface {
 	// published or withdrawn release, for the policy to decide who reads
 	// its feedback. CodeNotFound otherwise.
 	ReleaseOrigin(ctx context.Context, id string) (string, mosaic.ReleaseState, error)
+	// SetAway and Liaisons keep the liaisons' away marks, which say when
+	// a deputy decides (policy.MayConsent).
+	SetAway(ctx context.Context, user string, until time.Time, a mosaic.AuditEntry) error
+	Liaisons(ctx context.Context, org string) ([]mosaic.LiaisonAway, error)
 }
 
 // ReleaseConfig configures releases.
@@ -46,6 +50,9 @@ type ReleaseConfig struct {
 	// Log takes what is not worth failing a request for, such as a first
 	// read of a release that could not be noted; nil is slog's default.
 	Log *slog.Logger
+	// Deputies are the users the operator named to decide an
+	// organisation's consents while its liaisons are away.
+	Deputies policy.ConsentDeputies
 }
 
 // The limits of a release, so that one draft cannot hold up the store or

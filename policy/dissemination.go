@@ -3,6 +3,7 @@ package policy
 import (
 	"slices"
 	"sort"
+	"time"
 
 	"mosaic"
 )
@@ -178,14 +179,75 @@ func ReleaseScopeOf(v mosaic.Viewer) mosaic.ReleaseScope {
 	return sc
 }
 
-// MayConsent returns nil when v may decide its organisation's consent to
-// a release: a liaison of a partner, who speaks for what its organisation
-// shared (DESIGN §2).
-func MayConsent(v mosaic.Viewer) error {
-	if v.OrgKind == mosaic.Partner && v.Role == mosaic.Liaison {
+// ConsentDeputies maps a partner organisation to the users of its own
+// whom the operator named, in the server's configuration alone, to decide
+// its consents while all its liaisons are away.
+type ConsentDeputies map[string][]string
+
+// Deputy reports whether v is a configured deputy of its own
+// organisation: an analyst or liaison of a partner named under it. No
+// role, grant or other organisation's entry makes a deputy, so an admin
+// cannot make one of itself, nor a deputy of one organisation act for
+// another.
+func (d ConsentDeputies) Deputy(v mosaic.Viewer) bool {
+	return partnerStaff(v.OrgKind, v.Role) && v.User != "" && slices.Contains(d[v.Org], v.User)
+}
+
+// MightConsent returns nil when v may decide its organisation's consents
+// at some time: a liaison of a partner, or one of its deputies. It is
+// the check that needs no store, made before a request's body is read;
+// MayConsent decides.
+func MightConsent(v mosaic.Viewer, d ConsentDeputies) error {
+	if isLiaison(v) || d.Deputy(v) {
 		return nil
 	}
-	return mosaic.Errorf(mosaic.CodeForbidden, "a release is consented to by a liaison of a partner organisation")
+	return errNoConsent()
+}
+
+func errNoConsent() error {
+	return mosaic.Errorf(mosaic.CodeForbidden, "a release is consented to by a liaison of a partner organisation, or by a deputy the operator named while its liaisons are away")
+}
+
+func isLiaison(v mosaic.Viewer) bool { return v.OrgKind == mosaic.Partner && v.Role == mosaic.Liaison }
+
+// LiaisonsAway reports whether every one of an organisation's enabled
+// liaisons is away at now; an organisation without one has none present.
+func LiaisonsAway(liaisons []mosaic.LiaisonAway, now time.Time) bool {
+	for _, l := range liaisons {
+		if !l.Away(now) {
+			return false
+		}
+	}
+	return true
+}
+
+// MayConsent returns nil when v may decide its organisation's consent to
+// a release at now, given the organisation's enabled liaisons: a liaison
+// of a partner, who speaks for what its organisation shared (DESIGN §2),
+// away or not, since being away says who else may act, not that the
+// liaison may not; or a configured deputy of its own organisation while
+// every liaison of it is away or it has none. deputy says that v decides
+// as a deputy, which the consent records.
+func MayConsent(v mosaic.Viewer, d ConsentDeputies, liaisons []mosaic.LiaisonAway, now time.Time) (deputy bool, err error) {
+	switch {
+	case isLiaison(v):
+		return false, nil
+	case !d.Deputy(v):
+		return false, errNoConsent()
+	case !LiaisonsAway(liaisons, now):
+		return false, mosaic.Errorf(mosaic.CodeForbidden, "a deputy decides %s's consents only while all its liaisons are away, and one is present", v.Org)
+	}
+	return true, nil
+}
+
+// MayMarkAway returns nil when v may mark itself away and back: a
+// liaison of a partner, and only itself. Nobody marks another away, an
+// admin neither, since a mark is what lets a deputy decide.
+func MayMarkAway(v mosaic.Viewer) error {
+	if isLiaison(v) {
+		return nil
+	}
+	return mosaic.Errorf(mosaic.CodeForbidden, "only a liaison of a partner organisation marks itself away")
 }
 
 // ConsentsNeeded lists the organisations that must consent to a release

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"mosaic"
 )
@@ -144,6 +145,81 @@ func TestFeedbackReach(t *testing.T) {
 		got, ok := FeedbackReach(c.v, "aivd", readers, byOrg)
 		if ok != c.reads || (ok && (!slices.Equal(got.Orgs, c.want.Orgs) || !slices.Equal(got.Except, c.want.Except))) {
 			t.Errorf("%s: %+v %v, want %+v %v", c.reason, got, ok, c.want, c.reads)
+		}
+	}
+}
+
+// TestMayConsent: each rule of who decides an organisation's consent.
+func TestMayConsent(t *testing.T) {
+	now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
+	liaison := mosaic.Viewer{User: "pa-liaison", Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Liaison}
+	deputy := mosaic.Viewer{User: "pa-analyst", Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Analyst}
+	other := mosaic.Viewer{User: "pa-other", Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Analyst}
+	admin := mosaic.Viewer{User: "pa-admin", Org: "pa", OrgKind: mosaic.Partner, Role: mosaic.Admin}
+	// pb's deputy is named pa-analyst too: a name under one organisation
+	// is no deputyship of another's.
+	foreign := mosaic.Viewer{User: "pa-analyst", Org: "pb", OrgKind: mosaic.Partner, Role: mosaic.Analyst}
+	stakeholder := mosaic.Viewer{User: "sh-user", Org: "sh", OrgKind: mosaic.Stakeholder, Role: mosaic.StakeholderViewer}
+	d := ConsentDeputies{"pa": {"pa-analyst", "pa-admin"}, "sh": {"sh-user"}}
+	present := []mosaic.LiaisonAway{{User: "pa-liaison"}}
+	away := []mosaic.LiaisonAway{{User: "pa-liaison", AwayUntil: now.Add(time.Hour)}}
+	back := []mosaic.LiaisonAway{{User: "pa-liaison", AwayUntil: now}}
+	oneAway := []mosaic.LiaisonAway{{User: "pa-liaison", AwayUntil: now.Add(time.Hour)}, {User: "pa-liaison2"}}
+	for _, tc := range []struct {
+		name     string
+		v        mosaic.Viewer
+		liaisons []mosaic.LiaisonAway
+		ok, dep  bool
+	}{
+		{"a liaison present", liaison, present, true, false},
+		{"a liaison away still decides", liaison, away, true, false},
+		{"a deputy while the liaison is present", deputy, present, false, false},
+		{"a deputy while the liaison is away", deputy, away, true, true},
+		{"a deputy once the liaison's time away has passed", deputy, back, false, false},
+		{"a deputy while one of two liaisons is away", deputy, oneAway, false, false},
+		{"a deputy of an organisation without liaisons", deputy, nil, true, true},
+		{"an analyst not named", other, away, false, false},
+		{"an admin named in the configuration", admin, away, false, false},
+		{"the same name in another organisation", foreign, nil, false, false},
+		{"a stakeholder named in the configuration", stakeholder, nil, false, false},
+	} {
+		dep, err := MayConsent(tc.v, d, tc.liaisons, now)
+		if (err == nil) != tc.ok || dep != tc.dep {
+			t.Errorf("%s: deputy %v, %v; want allowed %v, deputy %v", tc.name, dep, err, tc.ok, tc.dep)
+		}
+		if err != nil && mosaic.ErrorCode(err) != mosaic.CodeForbidden {
+			t.Errorf("%s: %v, want forbidden", tc.name, err)
+		}
+		// MightConsent lets through those MayConsent ever allows.
+		if tc.ok && MightConsent(tc.v, d) != nil {
+			t.Errorf("%s: MightConsent refuses one MayConsent allows", tc.name)
+		}
+	}
+	for _, v := range []mosaic.Viewer{other, admin, foreign, stakeholder} {
+		if MightConsent(v, d) == nil || d.Deputy(v) {
+			t.Errorf("%s of %s (%s) might consent", v.User, v.Org, v.Role)
+		}
+	}
+	if MightConsent(deputy, nil) == nil {
+		t.Error("without configured deputies an analyst might consent")
+	}
+}
+
+func TestMayMarkAway(t *testing.T) {
+	for _, tc := range []struct {
+		kind mosaic.OrgKind
+		role mosaic.Role
+		ok   bool
+	}{
+		{mosaic.Partner, mosaic.Liaison, true},
+		{mosaic.Partner, mosaic.Analyst, false},
+		{mosaic.Partner, mosaic.Admin, false},
+		{mosaic.Stakeholder, mosaic.StakeholderViewer, false},
+		{mosaic.Oversight, mosaic.Auditor, false},
+	} {
+		err := MayMarkAway(mosaic.Viewer{User: "u", Org: "o", OrgKind: tc.kind, Role: tc.role})
+		if (err == nil) != tc.ok || (err != nil && mosaic.ErrorCode(err) != mosaic.CodeForbidden) {
+			t.Errorf("%s of a %s: %v", tc.role, tc.kind, err)
 		}
 	}
 }

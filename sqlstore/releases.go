@@ -452,7 +452,7 @@ func (s *Store) releaseItems(ctx context.Context, seq, org int64) ([]mosaic.Rele
 // releaseConsents returns a release's consents by organisation, only
 // org's when org is not 0.
 func (s *Store) releaseConsents(ctx context.Context, q querier, seq, org int64) ([]mosaic.ReleaseConsent, error) {
-	query, args := `SELECT o.name, c.state, c.revision, c.reason, c.sanitise, c.attribute, COALESCE(u.name, ''), c.decided
+	query, args := `SELECT o.name, c.state, c.revision, c.reason, c.sanitise, c.attribute, COALESCE(u.name, ''), c.deputy, c.decided
 		FROM release_consents c JOIN orgs o ON o.id = c.org_id LEFT JOIN users u ON u.id = c.decided_by WHERE c.release_seq = ?`, []any{seq}
 	if org != 0 {
 		query += ` AND c.org_id = ?`
@@ -468,12 +468,12 @@ func (s *Store) releaseConsents(ctx context.Context, q querier, seq, org int64) 
 		var c mosaic.ReleaseConsent
 		var state string
 		var sanitise []byte
-		var attribute int
+		var attribute, deputy int
 		var decided sql.NullInt64
-		if err := rows.Scan(&c.Org, &state, &c.Revision, &c.Reason, &sanitise, &attribute, &c.DecidedBy, &decided); err != nil {
+		if err := rows.Scan(&c.Org, &state, &c.Revision, &c.Reason, &sanitise, &attribute, &c.DecidedBy, &deputy, &decided); err != nil {
 			return nil, mosaic.Internal(err, "scan release consent")
 		}
-		c.State, c.Attribute = mosaic.ConsentState(state), attribute != 0
+		c.State, c.Attribute, c.Deputy = mosaic.ConsentState(state), attribute != 0, deputy != 0
 		if sanitise != nil {
 			c.Sanitise = sanitise
 		}
@@ -555,9 +555,9 @@ func (s *Store) Decide(ctx context.Context, sc mosaic.ReleaseScope, id string, c
 		if by.Org != c.Org {
 			return mosaic.Errorf(mosaic.CodeInvalid, "user %s does not decide for organisation %s", by.Name, c.Org)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE release_consents SET state = ?, revision = ?, reason = ?, sanitise = ?, attribute = ?, decided_by = ?, decided = ?
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE release_consents SET state = ?, revision = ?, reason = ?, sanitise = ?, attribute = ?, decided_by = ?, deputy = ?, decided = ?
 			WHERE release_seq = ? AND org_id = ?`),
-			string(c.State), c.Revision, c.Reason, nullJSON(c.Sanitise), boolInt(c.Attribute), by.ID, micros(decided), r.seq, org); err != nil {
+			string(c.State), c.Revision, c.Reason, nullJSON(c.Sanitise), boolInt(c.Attribute), by.ID, boolInt(c.Deputy), micros(decided), r.seq, org); err != nil {
 			return mosaic.Internal(err, "record release consent")
 		}
 		// A refusal keeps the release waiting: the drafter revises it, and

@@ -84,6 +84,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ReleasesLarge", func(t *testing.T) { testReleasesLarge(t, open) })
 	t.Run("ReleaseAdviceDeadline", func(t *testing.T) { testReleaseAdviceDeadline(t, open) })
 	t.Run("FeedbackPicture", func(t *testing.T) { testFeedbackPicture(t, open) })
+	t.Run("LiaisonAway", func(t *testing.T) { testLiaisonAway(t, open) })
 }
 
 // Record builds a record from a STIX object's JSON the way ingest does.

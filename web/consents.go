@@ -25,10 +25,11 @@ import (
 // the liaison sees.
 const MaxConsentRows = 100
 
-// consentsOn refuses the inbox to anyone but a partner's liaison on a
-// server that makes releases, as a page that does not exist.
+// consentsOn refuses the inbox, as a page that does not exist, to anyone
+// but a partner's liaison, or a deputy of its liaisons while they are all
+// away, on a server that makes releases.
 func (s *Server) consentsOn(r *http.Request, q *request) error {
-	if !s.content.ReleasesOn() || policy.MayConsent(q.viewer) != nil {
+	if !s.content.ReleasesOn() || !q.consents {
 		return uiErr(mosaic.CodeNotFound, "error.nopage", r.URL.Path)
 	}
 	return nil
@@ -54,11 +55,64 @@ type consentRow struct {
 	Revision           int
 	State              string // in words
 	Pending            bool
-	Updated            time.Time
+	Created, Updated   time.Time
+	Deadline           time.Time // zero for none
+	Due                string    // how far the deadline is, in words, while pending
+	Overdue            bool
+	DecidedBy          string // and whether as a deputy, in words
+}
+
+// dueIn says in words how far deadline is from now, and whether it
+// passed: in hours below two days, in whole days beyond.
+func dueIn(p *page, deadline, now time.Time) (string, bool) {
+	d := deadline.Sub(now)
+	switch {
+	case d <= 0:
+		return p.T("consents.due.overdue"), true
+	case d < time.Hour:
+		return p.T("consents.due.soon"), false
+	case d < 2*time.Hour:
+		return p.T("consents.due.hour"), false
+	case d < 48*time.Hour:
+		return p.T("consents.due.hours", int(d/time.Hour)), false
+	}
+	return p.T("consents.due.days", int(d/(24*time.Hour))), false
+}
+
+// decider names who decided c, and says so when a deputy did.
+func decider(p *page, c *mosaic.ReleaseConsent) string {
+	switch {
+	case c.DecidedBy == "" || c.State == mosaic.ConsentPending:
+		return ""
+	case c.Deputy:
+		return p.T("consents.decider.deputy", c.DecidedBy)
+	}
+	return c.DecidedBy
+}
+
+// byDeadline orders the inbox: pending requests first, the soonest
+// deadline first and those without one after them, then newest first.
+func byDeadline(a, b consentRow) int {
+	if a.Pending != b.Pending {
+		if a.Pending {
+			return -1
+		}
+		return 1
+	}
+	if a.Pending && !a.Deadline.Equal(b.Deadline) {
+		switch {
+		case a.Deadline.IsZero():
+			return 1
+		case b.Deadline.IsZero():
+			return -1
+		}
+		return a.Deadline.Compare(b.Deadline)
+	}
+	return b.Created.Compare(a.Created)
 }
 
 // consentRows lists the releases that ask q's organisation, pending ones
-// first, then newest first.
+// first by deadline, then newest first.
 func (s *Server) consentRows(r *http.Request, q *request, p *page) ([]consentRow, error) {
 	a := access("web.consents", "")
 	list, err := s.content.ReleaseList(r.Context(), q.viewer, mosaic.ReleaseFilter{Limit: MaxConsentRows}, a)
@@ -66,6 +120,7 @@ func (s *Server) consentRows(r *http.Request, q *request, p *page) ([]consentRow
 		return nil, err
 	}
 	var rows []consentRow
+	now := s.clock.Now()
 	for _, e := range list {
 		if e.Recipient != "" {
 			continue // delivered to the organisation, not asked of it
@@ -82,18 +137,15 @@ func (s *Server) consentRows(r *http.Request, q *request, p *page) ([]consentRow
 			continue
 		}
 		rel := view.Release
-		rows = append(rows, consentRow{ID: rel.ID, Title: rel.Title, Drafter: rel.DrafterOrg, TLP: rel.TLP, Revision: rel.Revision,
-			State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, Updated: rel.Updated})
-	}
-	slices.SortStableFunc(rows, func(a, b consentRow) int {
-		if a.Pending != b.Pending {
-			if a.Pending {
-				return -1
-			}
-			return 1
+		row := consentRow{ID: rel.ID, Title: rel.Title, Drafter: rel.DrafterOrg, TLP: rel.TLP, Revision: rel.Revision,
+			State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, Created: rel.Created, Updated: rel.Updated,
+			Deadline: rel.Deadline, DecidedBy: decider(p, c)}
+		if row.Pending && !row.Deadline.IsZero() {
+			row.Due, row.Overdue = dueIn(p, row.Deadline, now)
 		}
-		return 0
-	})
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, byDeadline)
 	return rows, nil
 }
 
@@ -127,12 +179,39 @@ func consentState(p *page, st mosaic.ConsentState) string {
 
 type consentListView struct {
 	Rows []consentRow
+	// Deputy says the viewer decides as a deputy of its organisation's
+	// liaisons, who are all away.
+	Deputy bool
+	// Away is the liaison's own away mark and its form; nil for a deputy,
+	// who marks nobody away.
+	Away *awayView
+}
+
+type awayView struct {
+	Away            bool
+	Until           time.Time
+	Min, Max, Value string // the dates the form offers, and the one chosen
+	MaxDays         int
+	Message, Error  string
 }
 
 func (s *Server) consentsPage(w http.ResponseWriter, r *http.Request, q *request) error {
 	if err := s.consentsOn(r, q); err != nil {
 		return err
 	}
+	msg := ""
+	switch r.URL.Query().Get("away") {
+	case "set":
+		msg = "consents.away.marked"
+	case "back":
+		msg = "consents.away.cleared"
+	}
+	return s.inbox(w, r, q, http.StatusOK, msg, "", "")
+}
+
+// inbox renders the inbox with status, the away form showing message or
+// errText and the date chosen.
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request, q *request, status int, message, errText, chosen string) error {
 	p := s.newPage(q, "consents")
 	rows, err := s.consentRows(r, q, p)
 	if err != nil {
@@ -143,9 +222,56 @@ func (s *Server) consentsPage(w http.ResponseWriter, r *http.Request, q *request
 			p.Pending++
 		}
 	}
+	v := consentListView{Rows: rows, Deputy: q.deputy}
+	if policy.MayMarkAway(q.viewer) == nil {
+		a, err := s.content.Away(r.Context(), q.viewer)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now().UTC()
+		v.Away = &awayView{Away: !a.Until.IsZero(), Until: a.Until, Value: chosen, MaxDays: int(mosaic.MaxAway / (24 * time.Hour)), Error: errText,
+			Min: now.Add(content.MinAway).Format(time.DateOnly), Max: now.Add(mosaic.MaxAway - 24*time.Hour).Format(time.DateOnly)}
+		if message != "" {
+			v.Away.Message = p.T(message)
+		}
+	}
 	p.Title = p.T("consents.title")
-	p.Data = consentListView{Rows: rows}
-	s.render(w, http.StatusOK, "consents", p)
+	p.Data = v
+	s.render(w, status, "consents", p)
+	return nil
+}
+
+// markAway marks the liaison away until the end of the day chosen (UTC),
+// or back.
+func (s *Server) markAway(w http.ResponseWriter, r *http.Request, q *request) error {
+	if !s.content.ReleasesOn() || policy.MayMarkAway(q.viewer) != nil {
+		return uiErr(mosaic.CodeNotFound, "error.nopage", r.URL.Path)
+	}
+	var until time.Time
+	chosen := r.PostFormValue("until")
+	switch r.PostFormValue("action") {
+	case "back":
+		chosen = ""
+	case "away":
+		day, err := time.Parse(time.DateOnly, chosen)
+		if err != nil {
+			return s.inbox(w, r, q, http.StatusBadRequest, "", q.t("consents.away.date"), chosen)
+		}
+		until = day.Add(24 * time.Hour)
+	default:
+		return uiErr(mosaic.CodeInvalid, "error.form")
+	}
+	if _, err := s.content.SetAway(r.Context(), q.viewer, until, access("web.away", "")); err != nil {
+		if mosaic.ErrorCode(err) == mosaic.CodeInvalid {
+			return s.inbox(w, r, q, http.StatusBadRequest, "", q.t("consents.away.refused", mosaic.ErrorMessage(err)), chosen)
+		}
+		return err
+	}
+	to := "/consents?away=set"
+	if until.IsZero() {
+		to = "/consents?away=back"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
@@ -179,6 +305,11 @@ type consentObject struct {
 
 type consentView struct {
 	ID, Title, Advice, Drafter string
+	Deadline                   time.Time // zero for none
+	Due                        string    // while pending
+	Overdue                    bool
+	DecidedBy                  string
+	Deputy                     bool // the viewer decides as a deputy
 	Recipients                 []string
 	TLP                        mosaic.TLP
 	Revision                   int
@@ -235,11 +366,14 @@ func genLabel(p *page, g release.Generalisation) string {
 
 // newConsentView is the page of rel for q, its form filled from form
 // (nil: empty).
-func newConsentView(p *page, q *request, rel *mosaic.Release, form url.Values) consentView {
+func newConsentView(p *page, q *request, rel *mosaic.Release, form url.Values, now time.Time) consentView {
 	c := ownConsent(rel, q.viewer.Org)
 	v := consentView{ID: rel.ID, Title: rel.Title, Advice: rel.Advice, Drafter: rel.DrafterOrg, Recipients: rel.Recipients, TLP: rel.TLP,
 		Revision: rel.Revision, State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, MaxReason: content.MaxReleaseReason,
-		Open: rel.State != mosaic.ReleasePublished && rel.State != mosaic.ReleaseWithdrawn}
+		Open: rel.State != mosaic.ReleasePublished && rel.State != mosaic.ReleaseWithdrawn, Deadline: rel.Deadline, DecidedBy: decider(p, c), Deputy: q.deputy}
+	if v.Pending && !v.Deadline.IsZero() {
+		v.Due, v.Overdue = dueIn(p, v.Deadline, now)
+	}
 	if c.State == mosaic.ConsentRefused {
 		v.Reason = c.Reason
 	}
@@ -313,7 +447,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, q *request)
 		return err
 	}
 	p := s.newPage(q, "consents")
-	v := newConsentView(p, q, rel, nil)
+	v := newConsentView(p, q, rel, nil, s.clock.Now())
 	if r.URL.Query().Get("decided") != "" {
 		v.Message = p.T("consents.decided", v.State)
 	}
@@ -344,7 +478,7 @@ func (s *Server) decideConsent(w http.ResponseWriter, r *http.Request, q *reques
 	}
 	p := s.newPage(q, "consents")
 	p.Title = rel.Title
-	v := newConsentView(p, q, rel, r.PostForm)
+	v := newConsentView(p, q, rel, r.PostForm, s.clock.Now())
 	revision, _ := strconv.Atoi(r.PostFormValue("revision"))
 	show := func(status int) error {
 		p.Data = v

@@ -93,7 +93,7 @@ func (s *Server) newPage(q *request, nav string) *page {
 	p.Requests = s.approvals != nil && (policy.IsApprover(q.viewer) || q.viewer.Role == mosaic.Admin)
 	p.Receives = q.viewer.User != "" && s.receivesOn(q.viewer)
 	p.Collection = p.Receives && s.collections != nil
-	p.Consents = q.viewer.User != "" && s.content.ReleasesOn() && policy.MayConsent(q.viewer) == nil
+	p.Consents = q.viewer.User != "" && q.consents
 	p.Drafts = s.drafts(q.viewer)
 	back, ok := localPath(q.path)
 	if !ok {
@@ -119,6 +119,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
+		"isoTime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"tlpClass":    func(t mosaic.TLP) string { return "tlp-" + strings.ReplaceAll(string(t), "+", "-") },
 		"typeClass":   func(t string) string { return "t-" + t },
 		"fieldErrors": fieldErrors,

@@ -283,6 +283,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /outgoing/{id}/preview", s.private(s.listed(s.previewRelease)))
 	s.mux.Handle("POST /outgoing/{id}/publish", s.private(s.listed(s.publishRelease)))
 	s.mux.Handle("POST /outgoing/{id}/withdraw", s.private(s.listed(s.withdrawRelease)))
+	s.mux.Handle("POST /consents/away", s.private(s.listed(s.markAway)))
 	s.mux.Handle("GET /public/releases", s.publicPage(s.publicReleases))
 	s.mux.Handle("GET /public/releases/{id}", s.publicPage(s.publicRelease))
 	s.mux.Handle("GET /public/releases/{id}/snapshot", s.publicPage(s.publicSnapshot))
@@ -346,6 +347,10 @@ type request struct {
 	file []byte
 	// listing holds the request's listing turns (listed), nil if none.
 	listing *gate.Listing
+	// consents says the viewer decides its organisation's consents now,
+	// and deputy that it does so as a deputy of its liaisons, who are
+	// all away; read once a request, after the session.
+	consents, deputy bool
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, q *request) error
@@ -491,6 +496,13 @@ func (s *Server) wrap(h handlerFunc, private bool, file func(*http.Request) stri
 			return err
 		}
 		middleware.SetUser(r.Context(), q.viewer.User)
+		if q.viewer.User != "" && s.content.ReleasesOn() {
+			// Anyone who may not decides nothing, and a store that cannot
+			// say whether the liaisons are away shows no inbox to a deputy:
+			// the inbox is a way in, not the rule, which content applies.
+			deputy, err := s.content.MayConsent(r.Context(), q.viewer)
+			q.consents, q.deputy = err == nil, deputy
+		}
 		if q.viewer.User != "" && s.admit != nil {
 			// One budget of requests per user, whichever door.
 			if err := s.admit(q.viewer); err != nil {

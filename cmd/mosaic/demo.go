@@ -220,7 +220,9 @@ func seedReleases(ctx context.Context, m *Main, rels []demo.Release) (int, error
 		if keys == nil {
 			return 0, nil // PostgreSQL without a release key: no releases
 		}
-		m.enableReleases(keys)
+		if err := m.enableReleases(ctx, keys); err != nil {
+			return 0, err
+		}
 	}
 	access := func(action string) content.Access { return content.Access{Action: action, Detail: "demo"} }
 	made := 0

@@ -617,17 +617,7 @@ func releaseShowCmd(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(tw, "supersedes\t%s\n", r.Supersedes)
 	}
 	for _, cs := range r.Consents {
-		line := string(cs.State)
-		if cs.State != mosaic.ConsentPending {
-			line += fmt.Sprintf(" revision %d by %s", cs.Revision, cs.DecidedBy)
-		}
-		if len(cs.Sanitise) > 0 && string(cs.Sanitise) != "null" {
-			line += ", sanitised"
-		}
-		if cs.Reason != "" {
-			line += ": " + cs.Reason
-		}
-		fmt.Fprintf(tw, "consent of %s\t%s\n", cs.Org, line)
+		fmt.Fprintf(tw, "consent of %s\t%s\n", cs.Org, consentLine(cs))
 	}
 	for _, it := range r.Items {
 		v := it.ID
@@ -914,4 +904,23 @@ func parseDeadline(s string, now time.Time) (time.Time, error) {
 		return now.Add(d), nil
 	}
 	return time.Time{}, fmt.Errorf("--deadline %q is neither a time such as 2026-12-31T12:00:00Z nor a duration such as 48h", s)
+}
+
+// consentLine says how an organisation decided, and who: a deputy's
+// decision says so, since the drafter may want to hear from the liaison.
+func consentLine(cs mosaic.ReleaseConsent) string {
+	line := string(cs.State)
+	if cs.State != mosaic.ConsentPending {
+		line += fmt.Sprintf(" revision %d by %s", cs.Revision, cs.DecidedBy)
+		if cs.Deputy {
+			line += " (deputy)"
+		}
+	}
+	if len(cs.Sanitise) > 0 && string(cs.Sanitise) != "null" {
+		line += ", sanitised"
+	}
+	if cs.Reason != "" {
+		line += ": " + cs.Reason
+	}
+	return line
 }

@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,7 +116,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	if keys != nil {
-		m.enableReleases(keys)
+		if err := m.enableReleases(ctx, keys); err != nil {
+			return err
+		}
 	}
 	a := api.New(m.Content, m.Store, api.Limits{
 		MaxBodyBytes: m.Config.MaxBodyBytes, MaxPageSize: m.Config.MaxPageSize,
@@ -196,12 +200,56 @@ func (m *Main) openReleaseKeys() (*release.Keys, error) {
 }
 
 // enableReleases turns the release workflow of the content service on,
-// signing with keys.
-func (m *Main) enableReleases(keys *release.Keys) {
+// signing with keys, once the configured deputies check out.
+func (m *Main) enableReleases(ctx context.Context, keys *release.Keys) error {
+	if err := checkDeputies(ctx, m.Store, m.Config.ConsentDeputies); err != nil {
+		return err
+	}
 	m.Content.EnableReleases(m.Store, content.ReleaseConfig{
 		Keys: keys, CellName: m.Config.CellName, FeedbackReaders: m.Config.ReleaseFeedbackReaders,
-		FeedbackReadersFor: m.Config.ReleaseFeedbackReadersFor, Log: m.Log,
+		FeedbackReadersFor: m.Config.ReleaseFeedbackReadersFor, Log: m.Log, Deputies: m.Config.ConsentDeputies,
 	})
+	return nil
+}
+
+// checkDeputies refuses to start with a deputy who could never act: one
+// that is no user, or not an analyst or liaison of the partner
+// organisation it is named under. The policy would refuse such a deputy
+// every time; the operator is told now rather than a liaison finding out
+// while away.
+func checkDeputies(ctx context.Context, s *sqlstore.Store, deputies map[string][]string) error {
+	var errs []error
+	for _, org := range slices.Sorted(maps.Keys(deputies)) {
+		o, err := s.Org(ctx, org)
+		if mosaic.ErrorCode(err) == mosaic.CodeNotFound || (err == nil && o.Kind != mosaic.Partner) {
+			errs = append(errs, fmt.Errorf("consent_deputies: %q is not a partner organisation", org))
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, name := range deputies[org] {
+			u, err := s.User(ctx, name)
+			switch {
+			case mosaic.ErrorCode(err) == mosaic.CodeNotFound:
+				errs = append(errs, fmt.Errorf("consent_deputies: %s: there is no user %q", org, name))
+			case err != nil:
+				return err
+			case u.Org != org:
+				errs = append(errs, fmt.Errorf("consent_deputies: %s: user %s is of %s: a deputy acts for its own organisation only", org, name, u.Org))
+			case u.Role != mosaic.Analyst && u.Role != mosaic.Liaison:
+				errs = append(errs, fmt.Errorf("consent_deputies: %s: user %s is %s %s: a deputy is an analyst or liaison", org, name, article(string(u.Role)), u.Role))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func article(word string) string {
+	if strings.ContainsAny(word[:1], "aeiou") {
+		return "an"
+	}
+	return "a"
 }
 
 // releaseKeyPath is the release key file c names, and false when there is
