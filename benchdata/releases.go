@@ -524,8 +524,13 @@ const (
 func OpenSQLiteReleases(tb testing.TB, spec Spec, rs ReleaseSpec) (mosaic.Store, *Fixture, *ReleaseFixture, *release.Keys) {
 	tb.Helper()
 	dir := Dir(spec)
-	if _, err := os.Stat(filepath.Join(dir, releasesPartial)); err == nil {
-		tb.Logf("%s: its releases were begun and never finished; building it again", dir)
+	_, partial := os.Stat(filepath.Join(dir, releasesPartial))
+	_, made := os.Stat(filepath.Join(dir, releasesFile))
+	// Releases without their corpus would outlive the corpus built anew.
+	corpus, err := Load(dir)
+	orphaned := made == nil && (err != nil || corpus.Objects != spec.Objects)
+	if partial == nil || orphaned {
+		tb.Logf("%s: its releases were begun and never finished, or its corpus is gone; building it again", dir)
 		if err := os.RemoveAll(dir); err != nil {
 			tb.Fatal(err)
 		}
