@@ -54,9 +54,15 @@ func Dir(spec Spec) string {
 // (about a minute per 100,000 objects on two cores).
 func OpenSQLite(tb testing.TB, spec Spec) (mosaic.Store, *Fixture) {
 	tb.Helper()
+	return openSQLite(tb, spec, nil)
+}
+
+// openSQLite is OpenSQLite with the store's clock (nil: the system's).
+func openSQLite(tb testing.TB, spec Spec, clock mosaic.Clock) (mosaic.Store, *Fixture) {
+	tb.Helper()
 	dir := Dir(spec)
 	if f, err := Load(dir); err == nil && f.Objects == spec.Objects {
-		s, err := sqlite.Open(context.Background(), dir, nil)
+		s, err := sqlite.Open(context.Background(), dir, clock)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -64,7 +70,7 @@ func OpenSQLite(tb testing.TB, spec Spec) (mosaic.Store, *Fixture) {
 		return s, f
 	}
 	os.RemoveAll(dir)
-	s, err := sqlite.Open(context.Background(), dir, nil)
+	s, err := sqlite.Open(context.Background(), dir, clock)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -165,7 +165,16 @@ func (s *Store) listQuery(ctx context.Context, v mosaic.Viewer, f mosaic.ObjectF
 	}
 	textual := f.Query != "" || len(f.AnyObservable) > 0
 	plan, auds, bound := planOwn, []int64(nil), int64(0)
-	if !textual {
+	switch {
+	case textual:
+	case len(f.IDs) > 0 && s.forced == planOwn:
+		// The id index leads a listing by ids whatever the audiences
+		// hold; reading their counts cost more than reading its rows (a
+		// release's page reads its objects' versions this way, once per
+		// release in a liaison's inbox). A walk keeps the planner off
+		// the audience index.
+		plan = planWalk
+	default:
 		if plan, auds, bound, err = s.plan(ctx, v, f, extra, extraArgs); err != nil {
 			return "", nil, err
 		}
