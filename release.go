@@ -247,9 +247,14 @@ type ReleaseSummary struct {
 	Withdrawn time.Time    `json:"withdrawn,omitzero"`
 	// Deadline is when the consents are needed by, for the cell.
 	Deadline time.Time `json:"deadline,omitzero"`
-	// DrafterOrg is the viewer's own organisation on the releases it
-	// drafted; empty on the others.
+	// DrafterOrg is the drafting organisation, for the cell: the
+	// viewer's own, or the one that asks the viewer's consent; empty
+	// for a recipient.
 	DrafterOrg string `json:"drafter_org,omitempty"`
+	// Consent is the viewer's organisation's own consent, where the
+	// release asks it; no other organisation's.
+	Consent *ReleaseConsent `json:"consent,omitempty"`
+	Created time.Time       `json:"created,omitzero"` // for the cell
 	// Recipient is the viewer's own addressing of a delivered release.
 	Recipient string `json:"recipient,omitempty"`
 	Seq       int64  `json:"-"` // listing order, for cursors
@@ -333,6 +338,9 @@ type FeedbackFilter struct {
 // ReleaseFilter selects releases of a listing.
 type ReleaseFilter struct {
 	States []ReleaseState
+	// Asked keeps only the releases that ask the viewer's organisation
+	// for its consent: a liaison's inbox.
+	Asked  bool
 	Limit  int
 	Before int64 // continue a listing: only entries before this sequence number
 }

@@ -437,6 +437,22 @@ func (w *rlWorld) itemsVisible(u refUser, r *rlRelease) []*rlRec {
 	return out
 }
 
+// levelShown is the release's level as u is shown it: a colleague of the
+// drafter who cannot see every item is told the drafted level of those
+// it sees, not one that says what the others are.
+func (w *rlWorld) levelShown(u refUser, r *rlRelease) mosaic.TLP {
+	if u.org != r.drafter.org || w.complete(u, r) {
+		return r.tlp
+	}
+	t := mosaic.TLPClear
+	for _, x := range w.itemsVisible(u, r) {
+		if rlRank(x.tlp) > rlRank(t) {
+			t = x.tlp
+		}
+	}
+	return t
+}
+
 func (w *rlWorld) complete(u refUser, r *rlRelease) bool {
 	return len(w.itemsVisible(u, r)) == len(r.items())
 }
@@ -1895,11 +1911,12 @@ func (c *rlCheck) checkCell(u refUser, r *rlRelease, path string) {
 		return
 	}
 	state, updated := w.shown(u, r)
-	if rel.Revision != r.revision || rel.State != state || !rel.Updated.Equal(updated) || rel.TLP != r.tlp || rel.Title != r.title || rel.Advice != r.advice ||
+	tlp := w.levelShown(u, r)
+	if rel.Revision != r.revision || rel.State != state || !rel.Updated.Equal(updated) || rel.TLP != tlp || rel.Title != r.title || rel.Advice != r.advice ||
 		rel.DrafterOrg != r.drafter.org || !slices.Equal(rel.Recipients, r.recipients) || rel.Supersedes != r.supersedes {
 		t.Errorf("%q reads %s: rev %d %s at %s %s %q %q by %s to %v superseding %q; want rev %d %s at %s %s %q %q by %s to %v superseding %q", u.name, r.id,
 			rel.Revision, rel.State, rel.Updated, rel.TLP, rel.Title, rel.Advice, rel.DrafterOrg, rel.Recipients, rel.Supersedes,
-			r.revision, state, updated, r.tlp, r.title, r.advice, r.drafter.org, r.recipients, r.supersedes)
+			r.revision, state, updated, tlp, r.title, r.advice, r.drafter.org, r.recipients, r.supersedes)
 	}
 	seen := w.itemsSeen(u, r)
 	var want, got []string

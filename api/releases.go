@@ -222,11 +222,18 @@ func turnsOf(r *http.Request, v mosaic.Viewer) mosaic.Viewer {
 }
 
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, v mosaic.Viewer) error {
-	q, err := queryParams(r, "state", "limit", "cursor")
+	q, err := queryParams(r, "state", "asked", "limit", "cursor")
 	if err != nil {
 		return err
 	}
 	var f mosaic.ReleaseFilter
+	switch q.Get("asked") {
+	case "", "false":
+	case "true":
+		f.Asked = true
+	default:
+		return invalidParam("asked", "want true or false")
+	}
 	states, err := list(q, "state")
 	if err != nil {
 		return err

@@ -1000,11 +1000,22 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 		CASE WHEN ` + drafting + ` THEN 1 ELSE 0 END,
 		COALESCE((SELECT d.recipient FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + ` ORDER BY ` + deliveryRank + ` LIMIT 1), ''),
 		CASE WHEN r.drafter_org_id = ? THEN 1 ELSE 0 END, r.created,
-		COALESCE((SELECT c.decided FROM release_consents c WHERE c.release_seq = r.seq AND c.org_id = ?), 0),
-		CASE WHEN ` + drafting + ` THEN r.deadline ELSE 0 END
-		FROM releases r
+		COALESCE(mc.decided, 0),
+		CASE WHEN ` + drafting + ` THEN r.deadline ELSE 0 END,
+		CASE WHEN ` + drafting + ` THEN dorg.name ELSE '' END,
+		COALESCE(mc.state, ''), COALESCE(mc.revision, 0), COALESCE(mu.name, ''), COALESCE(mc.deputy, 0)
+		FROM releases r JOIN orgs dorg ON dorg.id = r.drafter_org_id
+		LEFT JOIN release_consents mc ON mc.release_seq = r.seq AND mc.org_id = ? AND (r.drafter_org_id = ? OR (r.state <> 'draft' AND r.asked = 1))
+		LEFT JOIN users mu ON mu.id = mc.decided_by
 		WHERE (` + drafting + ` OR EXISTS (SELECT 1 FROM release_deliveries d WHERE d.release_seq = r.seq AND ` + reached + `))`
-	args := []any{ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user}
+	// The arguments in the order of the placeholders: the columns, the
+	// joins, the WHERE clause.
+	args := []any{ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg,
+		ids.draftOrg, ids.draftOrg,
+		ids.draftOrg, ids.draftOrg, ids.org, ids.user}
+	if f.Asked {
+		query += ` AND mc.org_id IS NOT NULL`
+	}
 	if len(f.States) > 0 {
 		query += ` AND ` + shown + ` IN (` + placeholders(len(f.States)) + `)`
 		args = append(args, ids.draftOrg)
@@ -1030,13 +1041,24 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 		var published, withdrawn sql.NullInt64
 		var cell, own int
 		var created, decided, deadline int64
-		if err := rows.Scan(&e.Seq, &e.ID, &e.Title, &state, &tlp, &e.Revision, &updated, &published, &withdrawn, &cell, &e.Recipient, &own, &created, &decided, &deadline); err != nil {
+		var cstate, decidedBy string
+		var crev, deputy int
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Title, &state, &tlp, &e.Revision, &updated, &published, &withdrawn, &cell, &e.Recipient, &own, &created, &decided, &deadline,
+			&e.DrafterOrg, &cstate, &crev, &decidedBy, &deputy); err != nil {
 			return nil, mosaic.Internal(err, "scan release")
 		}
 		e.State, e.TLP, e.Updated = mosaic.ReleaseState(state), mosaic.TLP(tlp), fromMicros(updated)
 		e.Deadline = deadlineTime(deadline)
-		if own == 1 {
-			e.DrafterOrg = sc.DraftOrg
+		if cell == 1 {
+			e.Created = fromMicros(created)
+		}
+		if cstate != "" {
+			// The viewer's own consent, as its organisation's view of the
+			// release shows it.
+			e.Consent = &mosaic.ReleaseConsent{Org: sc.DraftOrg, State: mosaic.ConsentState(cstate), Revision: crev, DecidedBy: decidedBy, Deputy: deputy != 0}
+			if decided > 0 {
+				e.Consent.Decided = fromMicros(decided)
+			}
 		}
 		if own == 0 && e.State == mosaic.ReleaseAwaitingConsent {
 			e.Updated = fromMicros(max(created, decided))

@@ -605,8 +605,21 @@ func testReleaseAdviceDeadline(t *testing.T, open Opener) {
 			t.Errorf("%s's release: advice_nl %q, deadline %v, %v", sc.DraftOrg, got.AdviceNL, got.Deadline, err)
 		}
 		l, err := s.ReleaseList(bg, sc, mosaic.ReleaseFilter{})
-		if err != nil || len(l) != 1 || !l[0].Deadline.Equal(deadline) || (l[0].DrafterOrg == "pa") != (sc.DraftOrg == "pa") {
+		if err != nil || len(l) != 1 || !l[0].Deadline.Equal(deadline) || l[0].DrafterOrg != "pa" || !l[0].Created.Equal(Epoch) {
 			t.Errorf("%s's listing: %+v, %v", sc.DraftOrg, l, err)
+		}
+		// Only the organisation asked has a consent of its own, and an
+		// inbox that lists the release.
+		asked, err := s.ReleaseList(bg, sc, mosaic.ReleaseFilter{Asked: true})
+		switch sc.DraftOrg {
+		case "pb":
+			if err != nil || len(asked) != 1 || l[0].Consent == nil || l[0].Consent.Org != "pb" || l[0].Consent.State != mosaic.ConsentPending || l[0].Consent.DecidedBy != "" {
+				t.Errorf("pb's inbox %+v, own consent %+v, %v", asked, l[0].Consent, err)
+			}
+		default:
+			if err != nil || len(asked) != 0 || l[0].Consent != nil {
+				t.Errorf("%s's inbox %+v, own consent %+v, %v", sc.DraftOrg, asked, l[0].Consent, err)
+			}
 		}
 	}
 	// A revision without a deadline takes it away.
@@ -625,7 +638,12 @@ func testReleaseAdviceDeadline(t *testing.T, open Opener) {
 		t.Errorf("delivered: %q / %q, %v", d.Advice, d.AdviceNL, err)
 	}
 	l, err := s.ReleaseList(bg, shUser, mosaic.ReleaseFilter{})
-	if err != nil || len(l) != 1 || !l[0].Deadline.IsZero() {
-		t.Errorf("the recipient's listing shows the cell's deadline: %+v, %v", l, err)
+	if err != nil || len(l) != 1 || !l[0].Deadline.IsZero() || l[0].DrafterOrg != "" || l[0].Consent != nil || !l[0].Created.IsZero() {
+		t.Errorf("the recipient's listing shows the cell's side: %+v, %v", l, err)
+	}
+	// Decided, the consent says by whom.
+	if l, err := s.ReleaseList(bg, pbDraft, mosaic.ReleaseFilter{Asked: true}); err != nil || len(l) != 1 || l[0].Consent == nil ||
+		l[0].Consent.State != mosaic.ConsentApproved || l[0].Consent.DecidedBy != "pb-analyst" || l[0].Consent.Revision != 3 {
+		t.Errorf("pb's inbox after deciding: %+v, %v", l, err)
 	}
 }

@@ -77,7 +77,7 @@ func (s *Server) outgoing(w http.ResponseWriter, r *http.Request, q *request) er
 	now := s.clock.Now()
 	var v outgoingView
 	for _, e := range list {
-		if e.DrafterOrg == "" {
+		if e.DrafterOrg != q.viewer.Org {
 			continue // asked for consent: the inbox lists those
 		}
 		open := e.State == mosaic.ReleaseAwaitingConsent || e.State == mosaic.ReleaseReady
@@ -702,7 +702,7 @@ func (s *Server) openDrafts(r *http.Request, q *request) ([]mosaic.ReleaseSummar
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(list, func(e mosaic.ReleaseSummary) bool { return e.DrafterOrg == "" }), nil
+	return slices.DeleteFunc(list, func(e mosaic.ReleaseSummary) bool { return e.DrafterOrg != q.viewer.Org }), nil
 }
 
 // adviceIn is the advice for a reader of lang: the Dutch where it was

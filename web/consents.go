@@ -114,32 +114,22 @@ func byDeadline(a, b consentRow) int {
 // consentRows lists the releases that ask q's organisation, pending ones
 // first by deadline, then newest first.
 func (s *Server) consentRows(r *http.Request, q *request, p *page) ([]consentRow, error) {
-	a := access("web.consents", "")
-	list, err := s.content.ReleaseList(r.Context(), q.viewer, mosaic.ReleaseFilter{Limit: MaxConsentRows}, a)
+	// One listing of the releases that ask the organisation, with its
+	// own consent on each: no release is read apart.
+	list, err := s.content.ReleaseList(r.Context(), q.viewer, mosaic.ReleaseFilter{Asked: true, Limit: MaxConsentRows}, access("web.consents", ""))
 	if err != nil {
 		return nil, err
 	}
 	var rows []consentRow
 	now := s.clock.Now()
 	for _, e := range list {
-		if e.Recipient != "" {
-			continue // delivered to the organisation, not asked of it
-		}
-		view, err := s.content.Release(r.Context(), q.viewer, e.ID, a)
-		if mosaic.ErrorCode(err) == mosaic.CodeNotFound {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		c := ownConsent(view.Release, q.viewer.Org)
+		c := e.Consent
 		if c == nil {
 			continue
 		}
-		rel := view.Release
-		row := consentRow{ID: rel.ID, Title: rel.Title, Drafter: rel.DrafterOrg, TLP: rel.TLP, Revision: rel.Revision,
-			State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, Created: rel.Created, Updated: rel.Updated,
-			Deadline: rel.Deadline, DecidedBy: decider(p, c)}
+		row := consentRow{ID: e.ID, Title: e.Title, Drafter: e.DrafterOrg, TLP: e.TLP, Revision: e.Revision,
+			State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, Created: e.Created, Updated: e.Updated,
+			Deadline: e.Deadline, DecidedBy: decider(p, c)}
 		if row.Pending && !row.Deadline.IsZero() {
 			row.Due, row.Overdue = dueIn(p, row.Deadline, now)
 		}
