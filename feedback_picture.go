@@ -120,4 +120,7 @@ type FeedbackPictures interface {
 	// LastFeedback is the position of the newest feedback: where a stream
 	// that starts now begins.
 	LastFeedback(ctx context.Context) (FeedbackPosition, error)
+	// FeedbackVersion changes whenever what a picture counts does: a
+	// publication, a withdrawal, a receipt, a sighting, a first read.
+	FeedbackVersion(ctx context.Context) (string, error)
 }

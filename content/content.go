@@ -45,6 +45,7 @@ type Service struct {
 
 	releases   ReleaseStore // nil: this server makes no releases
 	releaseCfg ReleaseConfig
+	pictures   pictureCache
 }
 
 // New returns the content service on store, storing contributions under

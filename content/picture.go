@@ -2,8 +2,10 @@ package content
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"mosaic"
@@ -59,7 +61,7 @@ func (s *Service) feedbackPicture(ctx context.Context, v mosaic.Viewer, now time
 	if err != nil {
 		return mosaic.FeedbackPicture{}, err
 	}
-	pic, err := fp.FeedbackPicture(ctx, sc, now)
+	pic, err := s.pictures.get(ctx, fp, sc, now)
 	if err != nil {
 		return mosaic.FeedbackPicture{}, err
 	}
@@ -137,4 +139,46 @@ func (s *Service) noteRead(ctx context.Context, v mosaic.Viewer, d mosaic.Delive
 	if err := fp.NoteRead(ctx, d.ID, sc.Org, user, s.clock.Now().UTC()); err != nil {
 		s.releaseCfg.Log.Error("note a release's first read", slog.String("release", d.ID), slog.String("org", sc.Org), slog.Any("err", err))
 	}
+}
+
+// pictureCache keeps the feedback pictures made, each for the scope it
+// was made for, while nothing it counts has changed (the store's
+// FeedbackVersion) and for the minute its windows were counted in. The
+// picture's analysts and its live refreshes ask for the same picture many
+// times between two changes; counting a month of deliveries on each view
+// would cost every one of them (BENCHMARKS.md). What one scope reads is
+// never answered to another: the scope is the key.
+type pictureCache struct {
+	mu      sync.Mutex
+	entries map[string]mosaic.FeedbackPicture
+}
+
+// maxPictures bounds the pictures kept: one per scope in use, of which a
+// cell has a few dozen.
+const maxPictures = 256
+
+func (c *pictureCache) get(ctx context.Context, fp mosaic.FeedbackPictures, sc mosaic.FeedbackScope, now time.Time) (mosaic.FeedbackPicture, error) {
+	version, err := fp.FeedbackVersion(ctx)
+	if err != nil {
+		return mosaic.FeedbackPicture{}, err
+	}
+	minute := now.UTC().Truncate(time.Minute)
+	// Filter.Orgs nil (every organisation) and empty (none) differ.
+	key := fmt.Sprintf("%s|%s|%t|%t|%q|%q|%s", version, sc.Drafter, sc.Others, sc.Filter.Orgs == nil, sc.Filter.Orgs, sc.Filter.Except, minute.Format(time.RFC3339))
+	c.mu.Lock()
+	pic, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok {
+		return pic, nil
+	}
+	if pic, err = fp.FeedbackPicture(ctx, sc, now); err != nil {
+		return mosaic.FeedbackPicture{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= maxPictures {
+		c.entries = map[string]mosaic.FeedbackPicture{}
+	}
+	c.entries[key] = pic
+	return pic, nil
 }

@@ -163,15 +163,20 @@ func (s *Store) sectorFeedback(ctx context.Context, sc mosaic.FeedbackScope, me,
 	sees, sargs := feedbackSees(sc, me, `o.name`)
 	// A release that reached an organisation twice (by name and by its
 	// sector) is one delivery.
-	latest := `(SELECT x.status FROM release_receipts x WHERE x.release_seq = p.rs AND x.org_id = p.org_id ORDER BY x.seq DESC LIMIT 1)`
-	rows, err := s.r.QueryContext(ctx, s.q(`WITH p AS (SELECT DISTINCT d.release_seq AS rs, `+recipientOrg+` AS org_id
+	// What sc may read is decided inside the pairs, so that a partner
+	// that reads only its own releases' feedback walks only those
+	// (releases_drafter_org), not every delivery of the month; each
+	// pair's latest receipt is found once, from the receipts' own
+	// grouping, rather than by a lookup per pair.
+	rows, err := s.r.QueryContext(ctx, s.q(`WITH p AS (SELECT DISTINCT d.release_seq AS rs, o.id AS org_id
 			FROM release_deliveries d JOIN releases r ON r.seq = d.release_seq LEFT JOIN users u ON u.id = d.user_id
-			WHERE d.kind <> 'public' AND r.published >= ? AND r.published <= ?)
-		SELECT p.org_id, COUNT(*),
-			COUNT(CASE WHEN EXISTS (SELECT 1 FROM release_receipts x WHERE x.release_seq = p.rs AND x.org_id = p.org_id) THEN 1 END),
-			COUNT(CASE WHEN `+latest+` = 'applied' THEN 1 END)
-		FROM p JOIN releases r ON r.seq = p.rs JOIN orgs o ON o.id = p.org_id
-		WHERE o.kind = 'stakeholder' AND `+sees+` GROUP BY p.org_id`), append([]any{since, end}, sargs...)...)
+			JOIN orgs o ON o.id = `+recipientOrg+`
+			WHERE d.kind <> 'public' AND r.published >= ? AND r.published <= ? AND o.kind = 'stakeholder' AND `+sees+`),
+		rc AS (SELECT x.release_seq, x.org_id, MAX(x.seq) AS last FROM release_receipts x
+			WHERE x.release_seq IN (SELECT rs FROM p) GROUP BY x.release_seq, x.org_id)
+		SELECT p.org_id, COUNT(*), COUNT(rc.last), COUNT(CASE WHEN lx.status = 'applied' THEN 1 END)
+		FROM p LEFT JOIN rc ON rc.release_seq = p.rs AND rc.org_id = p.org_id LEFT JOIN release_receipts lx ON lx.seq = rc.last
+		GROUP BY p.org_id`), append([]any{since, end}, sargs...)...)
 	if err != nil {
 		return mosaic.Internal(err, "count deliveries")
 	}
@@ -403,4 +408,23 @@ func (s *Store) LastFeedback(ctx context.Context) (mosaic.FeedbackPosition, erro
 		return p, mosaic.Internal(err, "query feedback positions")
 	}
 	return p, nil
+}
+
+// FeedbackVersion reads the newest of everything the picture counts, each
+// from a primary key or a small index, never the releases' rows (they
+// hold the bundles): receipts and sightings by their sequence, first
+// reads by their number, and publications and withdrawals by the newest
+// released object, since both add some.
+func (s *Store) FeedbackVersion(ctx context.Context) (string, error) {
+	var receipts, sightings, reads, released int64
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT COALESCE(MAX(seq), 0) FROM release_receipts),
+		(SELECT COALESCE(MAX(seq), 0) FROM release_sightings),
+		(SELECT COUNT(*) FROM release_reads),
+		(SELECT COALESCE(MAX(seq), 0) FROM released_objects)`).Scan(&receipts, &sightings, &reads, &released)
+	if err != nil {
+		return "", mosaic.Internal(err, "read the feedback version")
+	}
+	return strconv.FormatInt(receipts, 10) + "." + strconv.FormatInt(sightings, 10) + "." + strconv.FormatInt(reads, 10) + "." +
+		strconv.FormatInt(released, 10), nil
 }

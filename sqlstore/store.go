@@ -89,6 +89,9 @@ type Store struct {
 	ingested   int64                 // guarded by mu; records stored since the statistics were refreshed
 	refreshing bool                  // guarded by mu; a statistics refresh runs
 	closing    bool                  // guarded by mu; Close has begun
+	// counted holds the object counts of released collections, each under
+	// the newest released object it was counted at (see ReleasedCount).
+	counted map[string]int // guarded by mu
 
 	// The statistics refresh runs in the background (refreshStatistics)
 	// under bgCtx, which Close cancels before it waits for bg.

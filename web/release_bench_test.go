@@ -15,6 +15,7 @@ import (
 	"mosaic"
 	"mosaic/benchdata"
 	"mosaic/storetest"
+	"mosaic/taxii"
 	"mosaic/web"
 )
 
@@ -42,6 +43,11 @@ var releasePages = []struct {
 	{"consent", "liaison", "/consents/{pending}"},
 	{"public-releases", "", "/public/releases"},
 	{"public-release", "", "/public/releases/{public}"},
+	{"builder-list", "analyst", "/outgoing"},
+	{"builder", "analyst", "/outgoing/{draft}"},
+	{"builder-preview", "analyst", "/outgoing/{draft}/preview"},
+	{"builder-search-pick", "analyst", "/objects?q=ransomware"},
+	{"collection", "stakeholder", "/collection"},
 }
 
 // BenchmarkReleasePages reads each of releasePages through the handler on
@@ -52,9 +58,11 @@ var releasePages = []struct {
 func BenchmarkReleasePages(b *testing.B) {
 	s, _, rf, keys := benchdata.OpenSQLiteReleases(b, benchdata.SpecFromEnv(), benchdata.ReleaseSpecFromEnv())
 	clock := storetest.NewClock(benchNow)
+	svc := benchdata.ReleaseService(s, keys, clock)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, err := web.New(web.Options{
-		Content: benchdata.ReleaseService(s, keys, clock), Store: s.(web.Store), Clock: clock,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), AnonymousPerMinute: 1 << 30,
+		Content: svc, Store: s.(web.Store), Clock: clock, Log: log, AnonymousPerMinute: 1 << 30,
+		Collections: taxii.New(svc, s.(taxii.Store), taxii.Options{}, clock, log),
 	})
 	if err != nil {
 		b.Fatal(err)
