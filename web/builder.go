@@ -515,6 +515,13 @@ func (s *Server) releaseBuilder(w http.ResponseWriter, r *http.Request, q *reque
 		return err
 	}
 	f.itemRows(rel.Items)
+	if v.Editable {
+		// The rules as the release stands now: an object's level or a
+		// recipient may have changed since it was drafted.
+		if err := s.check(r, q, f); err != nil {
+			return err
+		}
+	}
 	v.Form = f
 	p := s.newPage(q, "outgoing")
 	if done := r.URL.Query().Get("done"); slices.Contains(builderDone, done) {
