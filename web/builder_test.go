@@ -95,6 +95,10 @@ func TestReleaseBuilder(t *testing.T) {
 		}
 	}
 
+	// pa's liaison reads both languages of the advice its consent covers.
+	if _, req := e.signedIn(t, e.w.ALiaison).get("/consents/" + id); !strings.Contains(req, `<div class="text advice" lang="nl" id="advice-nl">Blokkeer beide.</div>`) {
+		t.Errorf("the request does not show the Dutch advice:\n%s", req)
+	}
 	// pa's liaison approves, generalising the address.
 	if _, err := e.svc.Consent(bg, e.w.ALiaison, id, content.Consent{Revision: 1, Decision: content.DecideApproveSanitised,
 		Sanitise: map[string]content.ObjectSanitisation{paID: {Sanitisation: release.Sanitisation{Generalise: []release.Generalisation{release.GeneraliseAddresses}}}}}, content.Access{Action: "t"}); err != nil {

@@ -295,6 +295,7 @@ type consentObject struct {
 
 type consentView struct {
 	ID, Title, Advice, Drafter string
+	AdviceNL                   string    // the advice in Dutch, which the consent covers too
 	Deadline                   time.Time // zero for none
 	Due                        string    // while pending
 	Overdue                    bool
@@ -358,7 +359,7 @@ func genLabel(p *page, g release.Generalisation) string {
 // (nil: empty).
 func newConsentView(p *page, q *request, rel *mosaic.Release, form url.Values, now time.Time) consentView {
 	c := ownConsent(rel, q.viewer.Org)
-	v := consentView{ID: rel.ID, Title: rel.Title, Advice: rel.Advice, Drafter: rel.DrafterOrg, Recipients: rel.Recipients, TLP: rel.TLP,
+	v := consentView{ID: rel.ID, Title: rel.Title, Advice: rel.Advice, AdviceNL: rel.AdviceNL, Drafter: rel.DrafterOrg, Recipients: rel.Recipients, TLP: rel.TLP,
 		Revision: rel.Revision, State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, MaxReason: content.MaxReleaseReason,
 		Open: rel.State != mosaic.ReleasePublished && rel.State != mosaic.ReleaseWithdrawn, Deadline: rel.Deadline, DecidedBy: decider(p, c), Deputy: q.deputy}
 	if v.Pending && !v.Deadline.IsZero() {
