@@ -455,7 +455,7 @@ func (s *Server) saveRelease(w http.ResponseWriter, r *http.Request, q *request,
 // release id is not looked for.
 func builderID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if id == "" || len(id) > 64 || strings.Trim(strings.ToLower(id), "0123456789abcdef-") != "" {
+	if !releaseIDShaped(id) {
 		return "", uiErr(mosaic.CodeNotFound, "builder.notfound", shorten(id, 64))
 	}
 	return id, nil
@@ -654,7 +654,7 @@ func (s *Server) addToRelease(w http.ResponseWriter, r *http.Request, q *request
 		http.Redirect(w, r, "/outgoing/new?"+qs.Encode(), http.StatusSeeOther)
 		return nil
 	}
-	if strings.Trim(strings.ToLower(to), "0123456789abcdef-") != "" || len(to) > 64 {
+	if !releaseIDShaped(to) {
 		return uiErr(mosaic.CodeNotFound, "builder.notfound", shorten(to, 64))
 	}
 	view, err := s.content.Release(r.Context(), q.viewer, to, access("web.release.read", "add"))

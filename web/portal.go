@@ -43,7 +43,7 @@ func (s *Server) receivesOn(v mosaic.Viewer) bool {
 // looked for.
 func portalID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if id == "" || len(id) > 64 || strings.Trim(strings.ToLower(id), "0123456789abcdef-") != "" {
+	if !releaseIDShaped(id) {
 		return "", uiErr(mosaic.CodeNotFound, "portal.notfound", shorten(id, 64))
 	}
 	return id, nil

@@ -93,7 +93,7 @@ func publicAccess(action string, q *request, more string) content.Access {
 // looked for, so never reaches the store or the audit log.
 func publicReleaseID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if id == "" || len(id) > 64 || strings.Trim(strings.ToLower(id), "0123456789abcdef-") != "" {
+	if !releaseIDShaped(id) {
 		return "", uiErr(mosaic.CodeNotFound, "release.notfound", shorten(id, 64))
 	}
 	return id, nil
@@ -268,4 +268,10 @@ func (s *Server) publicSnapshot(w http.ResponseWriter, r *http.Request, q *reque
 	w.Header().Set("Content-Disposition", `attachment; filename="`+snapshotName(id)+`"`)
 	middleware.WritePaced(w, http.StatusOK, file, "application/json", s.turns.Pace())
 	return nil
+}
+
+// releaseIDShaped says whether id could be a release's id (a UUID, in
+// any case): what cannot be one is not looked for.
+func releaseIDShaped(id string) bool {
+	return id != "" && len(id) <= 64 && strings.Trim(strings.ToLower(id), "0123456789abcdef-") == ""
 }
