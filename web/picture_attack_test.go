@@ -135,3 +135,39 @@ func TestAttackPictureCacheScopes(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPublicReadsAttributed: a release to the public reaches no
+// organisation by name, yet a signed-in reader's first read of it is
+// noted under its organisation and shown, with the time, in the drafter's
+// and the feedback readers' picture: which partner (here pb, the police,
+// say) and which stakeholder read the public advice, and when.
+func TestAttackPublicReadsAttributed(t *testing.T) {
+	t.Skip("VULN (low): a partner's signed-in read of a public release is noted under its organisation (content.noteRead, sqlstore NoteRead) and shown, with its time, in the drafter's and the feedback readers' picture (sqlstore recipientFeedback unions release_reads)")
+	fw := newFeedbackWorld(t)
+	e := fw.e
+	pub := e.publish(t, "Public advice", "Patch now.", mosaic.TLPClear, "public", indicatorAt(840, "pub", "[ipv4-addr:value = '198.51.100.40']"))
+	for _, v := range []mosaic.Viewer{e.w.B, e.w.Stakeholder} {
+		if _, err := e.svc.Release(bg, v, pub.ID, content.Access{Action: "releases.read"}); err != nil {
+			t.Fatalf("%s reads the public release: %v", v.User, err)
+		}
+	}
+	for _, v := range []mosaic.Viewer{e.w.A, e.w.C} {
+		pic, err := e.svc.FeedbackPicture(bg, v, e.w.Clock.Now(), fbAccess)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range pic.Releases {
+			if r.ID != pub.ID {
+				continue
+			}
+			for _, rf := range r.Recipients {
+				if !rf.Read.IsZero() {
+					t.Logf("%s's picture: %s read the public release at %s", v.User, rf.Org, rf.Read)
+					if rf.Org == "pb" {
+						t.Errorf("a partner's read of a public release is shown to %s: %+v", v.User, rf)
+					}
+				}
+			}
+		}
+	}
+}
