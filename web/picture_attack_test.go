@@ -171,3 +171,48 @@ func TestAttackPublicReadsAttributed(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPictureCacheStale: the picture cached for a minute follows a
+// withdrawal and a new publication at once, including one of a release
+// that holds no object (released_objects, which FeedbackVersion reads,
+// then gains nothing).
+func TestAttackPictureCacheStale(t *testing.T) {
+	fw := newFeedbackWorld(t)
+	e := fw.e
+	now := e.w.Clock.Now()
+	pic := func() mosaic.FeedbackPicture {
+		t.Helper()
+		p, err := e.svc.FeedbackPicture(bg, e.w.C, now, fbAccess)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pic()
+	if _, err := e.svc.Withdraw(bg, e.w.A, fw.r1.ID, "Wrong advice.", content.Access{Action: "releases.withdraw"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range pic().Releases {
+		if r.ID == fw.r1.ID && r.Withdrawn.IsZero() {
+			t.Errorf("the cached picture still shows %s as not withdrawn", r.ID)
+		}
+	}
+	d, err := e.svc.DraftRelease(bg, e.w.A, content.Draft{Title: "Advice only", Advice: "Patch.", Recipients: []string{"org:sh"}}, content.Access{Action: "releases.draft"})
+	if err != nil {
+		t.Logf("a release without objects is refused (%v): nothing more to check", err)
+		return
+	}
+	if _, err := e.svc.Consent(bg, e.w.ALiaison, d.ID, content.Consent{Revision: 1, Decision: content.DecideApprove}, content.Access{Action: "releases.consent"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Publish(bg, e.w.A, d.ID, 1, content.Access{Action: "releases.publish"}); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range pic().Releases {
+		found = found || r.ID == d.ID
+	}
+	if !found {
+		t.Errorf("the cached picture misses %s, published without objects", d.ID)
+	}
+}
