@@ -340,9 +340,12 @@ type ReleaseFilter struct {
 	States []ReleaseState
 	// Asked keeps only the releases that ask the viewer's organisation
 	// for its consent: a liaison's inbox.
-	Asked  bool
-	Limit  int
-	Before int64 // continue a listing: only entries before this sequence number
+	Asked bool
+	// Pending keeps only those whose consent of the viewer's organisation
+	// is pending (it implies Asked).
+	Pending bool
+	Limit   int
+	Before  int64 // continue a listing: only entries before this sequence number
 }
 
 // ReleasedFilter selects released objects of a collection (TAXII): the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,9 @@ func testDeputyThroughAPI(t *testing.T, open storetest.Opener) {
 		}
 	}
 	want := []string{"pb-liaison allow away until " + until.Format(time.RFC3339), "pb-liaison2 allow away until " + until.Format(time.RFC3339)}
-	if len(marks) < 3 || marks[0] != want[0] || marks[1] != want[1] || marks[len(marks)-1] != "pb-liaison allow back" {
+	// Refusals reach the audit log by another path than the changes, so
+	// only the changes' order is checked.
+	if len(marks) < 3 || marks[0] != want[0] || marks[1] != want[1] || !slices.Contains(marks[2:], "pb-liaison allow back") {
 		t.Errorf("away audited as %q", marks)
 	}
 }

@@ -129,7 +129,9 @@ func (s *Service) FeedbackAfter(ctx context.Context, v mosaic.Viewer, after mosa
 func (s *Service) noteRead(ctx context.Context, v mosaic.Viewer, d mosaic.Delivery) {
 	sc := policy.ReleaseScopeOf(v)
 	fp, ok := s.releases.(mosaic.FeedbackPictures)
-	if !ok || sc.Org == "" || d.Published.IsZero() {
+	// A public release reaches no organisation by name: who read it,
+	// signed in, is nobody's to know.
+	if !ok || sc.Org == "" || d.Published.IsZero() || d.Recipient == string(mosaic.RecipientPublic) {
 		return
 	}
 	user := ""

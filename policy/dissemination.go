@@ -210,9 +210,14 @@ func errNoConsent() error {
 
 func isLiaison(v mosaic.Viewer) bool { return v.OrgKind == mosaic.Partner && v.Role == mosaic.Liaison }
 
-// LiaisonsAway reports whether every one of an organisation's enabled
-// liaisons is away at now; an organisation without one has none present.
+// LiaisonsAway reports whether an organisation's enabled liaisons are all
+// away at now. An organisation without one has nobody away: otherwise an
+// admin who disables or demotes its liaisons, alone and at once, would
+// hand its consents to its deputies.
 func LiaisonsAway(liaisons []mosaic.LiaisonAway, now time.Time) bool {
+	if len(liaisons) == 0 {
+		return false
+	}
 	for _, l := range liaisons {
 		if !l.Away(now) {
 			return false
@@ -226,7 +231,7 @@ func LiaisonsAway(liaisons []mosaic.LiaisonAway, now time.Time) bool {
 // of a partner, who speaks for what its organisation shared (DESIGN §2),
 // away or not, since being away says who else may act, not that the
 // liaison may not; or a configured deputy of its own organisation while
-// every liaison of it is away or it has none. deputy says that v decides
+// every liaison of it is away (and it has one). deputy says that v decides
 // as a deputy, which the consent records.
 func MayConsent(v mosaic.Viewer, d ConsentDeputies, liaisons []mosaic.LiaisonAway, now time.Time) (deputy bool, err error) {
 	switch {
@@ -235,7 +240,7 @@ func MayConsent(v mosaic.Viewer, d ConsentDeputies, liaisons []mosaic.LiaisonAwa
 	case !d.Deputy(v):
 		return false, errNoConsent()
 	case !LiaisonsAway(liaisons, now):
-		return false, mosaic.Errorf(mosaic.CodeForbidden, "a deputy decides %s's consents only while all its liaisons are away, and one is present", v.Org)
+		return false, mosaic.Errorf(mosaic.CodeForbidden, "a deputy decides %s's consents only while all its liaisons are away, and one is present or it has none", v.Org)
 	}
 	return true, nil
 }

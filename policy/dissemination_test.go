@@ -177,7 +177,8 @@ func TestMayConsent(t *testing.T) {
 		{"a deputy while the liaison is away", deputy, away, true, true},
 		{"a deputy once the liaison's time away has passed", deputy, back, false, false},
 		{"a deputy while one of two liaisons is away", deputy, oneAway, false, false},
-		{"a deputy of an organisation without liaisons", deputy, nil, true, true},
+		// Else an admin who disables or demotes them hands over.
+		{"a deputy of an organisation without liaisons", deputy, nil, false, false},
 		{"an analyst not named", other, away, false, false},
 		{"an admin named in the configuration", admin, away, false, false},
 		{"the same name in another organisation", foreign, nil, false, false},

@@ -555,6 +555,19 @@ func (s *Store) Decide(ctx context.Context, sc mosaic.ReleaseScope, id string, c
 		if by.Org != c.Org {
 			return mosaic.Errorf(mosaic.CodeInvalid, "user %s does not decide for organisation %s", by.Name, c.Org)
 		}
+		if c.Deputy {
+			// The service let the deputy decide because every liaison was
+			// away; checked again in the transaction that records it, so
+			// that a liaison back in between takes the decision back.
+			var liaisons, away int
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COUNT(CASE WHEN a.away_until > ? THEN 1 END) FROM users u
+				LEFT JOIN liaison_away a ON a.user_id = u.id WHERE u.org_id = ? AND u.role = 'liaison' AND u.disabled = 0`), micros(now), by.OrgID).Scan(&liaisons, &away); err != nil {
+				return mosaic.Internal(err, "count liaisons away")
+			}
+			if liaisons == 0 || away < liaisons {
+				return mosaic.Errorf(mosaic.CodeForbidden, "a deputy decides %s's consents only while all its liaisons are away, and one is present or it has none", c.Org)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE release_consents SET state = ?, revision = ?, reason = ?, sanitise = ?, attribute = ?, decided_by = ?, deputy = ?, decided = ?
 			WHERE release_seq = ? AND org_id = ?`),
 			string(c.State), c.Revision, c.Reason, nullJSON(c.Sanitise), boolInt(c.Attribute), by.ID, boolInt(c.Deputy), micros(decided), r.seq, org); err != nil {
@@ -1013,10 +1026,13 @@ func (s *Store) ReleaseList(ctx context.Context, sc mosaic.ReleaseScope, f mosai
 	args := []any{ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.org, ids.user, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg, ids.draftOrg,
 		ids.draftOrg, ids.draftOrg,
 		ids.draftOrg, ids.draftOrg, ids.org, ids.user}
-	if f.Asked {
+	if f.Asked || f.Pending {
 		// Led by the organisation's consents (release_consents_org), not
 		// by every release it sees.
 		query = strings.Replace(query, `LEFT JOIN release_consents mc`, `JOIN release_consents mc`, 1)
+	}
+	if f.Pending {
+		query += ` AND mc.state = 'pending'`
 	}
 	if len(f.States) > 0 {
 		query += ` AND ` + shown + ` IN (` + placeholders(len(f.States)) + `)`

@@ -613,6 +613,9 @@ func testReleaseAdviceDeadline(t *testing.T, open Opener) {
 		asked, err := s.ReleaseList(bg, sc, mosaic.ReleaseFilter{Asked: true})
 		switch sc.DraftOrg {
 		case "pb":
+			if pending, err := s.ReleaseList(bg, sc, mosaic.ReleaseFilter{Pending: true}); err != nil || len(pending) != 1 {
+				t.Errorf("pb's pending %+v, %v", pending, err)
+			}
 			if err != nil || len(asked) != 1 || l[0].Consent == nil || l[0].Consent.Org != "pb" || l[0].Consent.State != mosaic.ConsentPending || l[0].Consent.DecidedBy != "" {
 				t.Errorf("pb's inbox %+v, own consent %+v, %v", asked, l[0].Consent, err)
 			}
@@ -640,6 +643,10 @@ func testReleaseAdviceDeadline(t *testing.T, open Opener) {
 	l, err := s.ReleaseList(bg, shUser, mosaic.ReleaseFilter{})
 	if err != nil || len(l) != 1 || !l[0].Deadline.IsZero() || l[0].DrafterOrg != "" || l[0].Consent != nil || !l[0].Created.IsZero() {
 		t.Errorf("the recipient's listing shows the cell's side: %+v, %v", l, err)
+	}
+	// Decided, it is pending no more.
+	if l, err := s.ReleaseList(bg, pbDraft, mosaic.ReleaseFilter{Pending: true}); err != nil || len(l) != 0 {
+		t.Errorf("pb's pending after deciding: %+v, %v", l, err)
 	}
 	// Decided, the consent says by whom.
 	if l, err := s.ReleaseList(bg, pbDraft, mosaic.ReleaseFilter{Asked: true}); err != nil || len(l) != 1 || l[0].Consent == nil ||

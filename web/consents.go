@@ -25,6 +25,11 @@ import (
 // the liaison sees.
 const MaxConsentRows = 100
 
+// MaxPendingRows bounds the pending requests the inbox lists: all of them
+// in a cell that works, which newer requests, decided or not, must not
+// push out of it.
+const MaxPendingRows = mosaic.MaxReleasedPage
+
 // consentsOn refuses the inbox, as a page that does not exist, to anyone
 // but a partner's liaison, or a deputy of its liaisons while they are all
 // away, on a server that makes releases.
@@ -114,19 +119,28 @@ func byDeadline(a, b consentRow) int {
 // consentRows lists the releases that ask q's organisation, pending ones
 // first by deadline, then newest first.
 func (s *Server) consentRows(r *http.Request, q *request, p *page) ([]consentRow, error) {
-	// One listing of the releases that ask the organisation, with its
-	// own consent on each: no release is read apart.
-	list, err := s.content.ReleaseList(r.Context(), q.viewer, mosaic.ReleaseFilter{Asked: true, Limit: MaxConsentRows}, access("web.consents", ""))
+	// Listings of the releases that ask the organisation, with its own
+	// consent on each, so that no release is read apart: every pending
+	// one (up to MaxPendingRows), which newer requests, decided or not,
+	// must not push out of the inbox, then the newest decided ones.
+	a := access("web.consents", "")
+	pending, err := s.content.ReleaseList(r.Context(), q.viewer, mosaic.ReleaseFilter{Pending: true, Limit: MaxPendingRows}, a)
+	if err != nil {
+		return nil, err
+	}
+	recent, err := s.content.ReleaseList(r.Context(), q.viewer, mosaic.ReleaseFilter{Asked: true, Limit: MaxConsentRows}, a)
 	if err != nil {
 		return nil, err
 	}
 	var rows []consentRow
 	now := s.clock.Now()
-	for _, e := range list {
+	listed := map[string]bool{}
+	for _, e := range append(pending, recent...) {
 		c := e.Consent
-		if c == nil {
+		if c == nil || listed[e.ID] {
 			continue
 		}
+		listed[e.ID] = true
 		row := consentRow{ID: e.ID, Title: e.Title, Drafter: e.DrafterOrg, TLP: e.TLP, Revision: e.Revision,
 			State: consentState(p, c.State), Pending: c.State == mosaic.ConsentPending, Created: e.Created, Updated: e.Updated,
 			Deadline: e.Deadline, DecidedBy: decider(p, c)}

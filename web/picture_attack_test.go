@@ -142,7 +142,6 @@ func TestAttackPictureCacheScopes(t *testing.T) {
 // and the feedback readers' picture: which partner (here pb, the police,
 // say) and which stakeholder read the public advice, and when.
 func TestAttackPublicReadsAttributed(t *testing.T) {
-	t.Skip("VULN (low): a partner's signed-in read of a public release is noted under its organisation (content.noteRead, sqlstore NoteRead) and shown, with its time, in the drafter's and the feedback readers' picture (sqlstore recipientFeedback unions release_reads)")
 	fw := newFeedbackWorld(t)
 	e := fw.e
 	pub := e.publish(t, "Public advice", "Patch now.", mosaic.TLPClear, "public", indicatorAt(840, "pub", "[ipv4-addr:value = '198.51.100.40']"))
