@@ -87,9 +87,21 @@ func testLiaisonAway(t *testing.T, open Opener) {
 	}
 	wantCode(t, s.SetAway(bg, "pa-liaison2", until, away), mosaic.CodeInvalid)
 
-	// A consent decided by a deputy says so, until a revision asks again.
+	// A deputy decides only while the organisation has a liaison and every
+	// one is away, which the store checks in the transaction that records
+	// the decision.
 	r := w.draft(t, "deputised", mosaic.ReleaseAwaitingConsent, []string{"org:sh"}, []mosaic.ReleaseItem{releaseItem(1, mosaic.ItemObject, "pb")}, "pb")
-	w.ok(t, s.Decide(bg, pbDraft, r.ID, mosaic.ReleaseConsent{Org: "pb", State: mosaic.ConsentApproved, Revision: 1, DecidedBy: "pb-analyst", Deputy: true}, releaseAudit("pb-analyst")))
+	byDeputy := mosaic.ReleaseConsent{Org: "pb", State: mosaic.ConsentApproved, Revision: 1, DecidedBy: "pb-analyst", Deputy: true}
+	wantCode(t, s.Decide(bg, pbDraft, r.ID, byDeputy, releaseAudit("pb-analyst")), mosaic.CodeForbidden)
+	pbLiaison := mosaic.User{Name: "pb-liaison", Org: "pb", Role: mosaic.Liaison}
+	if err := s.CreateUser(bg, &pbLiaison, "", setup()); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.Decide(bg, pbDraft, r.ID, byDeputy, releaseAudit("pb-analyst")), mosaic.CodeForbidden)
+	w.ok(t, s.SetAway(bg, "pb-liaison", until, away))
+
+	// A consent decided by a deputy says so, until a revision asks again.
+	w.ok(t, s.Decide(bg, pbDraft, r.ID, byDeputy, releaseAudit("pb-analyst")))
 	for _, sc := range []mosaic.ReleaseScope{paDraft, pbDraft} {
 		got, err := s.Release(bg, sc, r.ID)
 		if err != nil {
