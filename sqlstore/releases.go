@@ -885,6 +885,11 @@ func (s *Store) Publish(ctx context.Context, sc mosaic.ReleaseScope, id string, 
 			}); err != nil {
 			return mosaic.Internal(err, "insert release deliveries")
 		}
+		// The recipients are told in the transaction that publishes: a
+		// publication that rolls back tells nobody.
+		if err := s.notifyAddressed(ctx, tx, r.seq, id, s.clock.Now()); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, a)
 	})
 }

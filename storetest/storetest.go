@@ -84,6 +84,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ReleasesLarge", func(t *testing.T) { testReleasesLarge(t, open) })
 	t.Run("ReleaseAdviceDeadline", func(t *testing.T) { testReleaseAdviceDeadline(t, open) })
 	t.Run("FeedbackPicture", func(t *testing.T) { testFeedbackPicture(t, open) })
+	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
 	t.Run("LiaisonAway", func(t *testing.T) { testLiaisonAway(t, open) })
 }
 
