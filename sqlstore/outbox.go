@@ -20,8 +20,13 @@ const maxNotificationError = 500
 // reached and to each user it reached by name. A public release notifies
 // nobody: it reached no one by name.
 func (s *Store) notifyAddressed(ctx context.Context, tx *sql.Tx, seq int64, id string, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT DISTINCT u.id, u.name FROM release_deliveries d JOIN users u ON u.id = d.user_id OR (d.user_id IS NULL AND u.org_id = d.org_id)
-		WHERE d.release_seq = ? AND d.kind <> 'public' AND u.disabled = 0 ORDER BY u.id`), seq)
+	// Two joins, each on one key, rather than one on either: a join on
+	// an OR compares every delivery with every user.
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT u.id, u.name FROM release_deliveries d JOIN users u ON u.org_id = d.org_id
+			WHERE d.release_seq = ? AND d.org_id IS NOT NULL AND u.disabled = 0
+		UNION SELECT u.id, u.name FROM release_deliveries d JOIN users u ON u.id = d.user_id
+			WHERE d.release_seq = ? AND u.disabled = 0
+		ORDER BY 1`), seq, seq)
 	if err != nil {
 		return mosaic.Internal(err, "query the users a release reached")
 	}
