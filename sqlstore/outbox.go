@@ -53,7 +53,7 @@ func (s *Store) notifyAddressed(ctx context.Context, tx *sql.Tx, seq int64, id s
 		` ON CONFLICT (id) DO NOTHING`, len(us), func(a []any, i int) []any {
 			// The event and the recipient make the id: the same
 			// publication never notifies one user twice.
-			nid := string(mosaic.NotifyReleaseAddressed) + "/" + id + "/" + us[i].name
+			nid := string(mosaic.NotifyReleaseAddressed) + "." + id + "." + us[i].name
 			return append(a, nid, string(mosaic.NotifyReleaseAddressed), us[i].id, id, at, at)
 		})
 }

@@ -36,7 +36,7 @@ func testOutbox(t *testing.T, open Opener) {
 	for _, n := range ns {
 		got[n.User] = n
 	}
-	if len(ns) != 2 || got["sh-user"].ID != "release.addressed/"+r.ID+"/sh-user" || got["sh2-user"].Subject != r.ID ||
+	if len(ns) != 2 || got["sh-user"].ID != "release.addressed."+r.ID+".sh-user" || got["sh2-user"].Subject != r.ID ||
 		got["sh-user"].Kind != mosaic.NotifyReleaseAddressed || got["sh-user"].Channel != "email" || got["sh-user"].Attempts != 0 {
 		t.Fatalf("the publication's notifications: %+v", ns)
 	}
