@@ -355,9 +355,9 @@ func (s *Server) newRelease(w http.ResponseWriter, r *http.Request, q *request) 
 // successorOf fills f from the release it supersedes: the same
 // recipients, advice and objects, to be changed.
 func (s *Server) successorOf(r *http.Request, q *request, f *builderForm) error {
-	view, err := s.content.Release(r.Context(), q.viewer, f.Supersedes, access("web.release.read", "supersede"))
-	if err != nil || view.Release == nil || view.Release.DrafterOrg != q.viewer.Org {
-		return uiErr(mosaic.CodeNotFound, "builder.notfound", shorten(f.Supersedes, 64))
+	view, err := s.ownRelease(r, q, f.Supersedes, "supersede")
+	if err != nil {
+		return err
 	}
 	old := view.Release
 	f.Title, f.Advice, f.AdviceNL, f.chosen, f.Dangling = old.Title, old.Advice, old.AdviceNL, old.Recipients, old.Dangling
@@ -451,6 +451,28 @@ func (s *Server) saveRelease(w http.ResponseWriter, r *http.Request, q *request,
 	return nil
 }
 
+// builderRelease is the release a builder path names, for one who drafts.
+func (s *Server) builderRelease(r *http.Request, q *request) (string, error) {
+	if err := s.builderOn(r, q); err != nil {
+		return "", err
+	}
+	return builderID(r)
+}
+
+// ownRelease reads release id as the cell sees it, when the viewer's
+// organisation drafted it; any other is the page of one that does not
+// exist.
+func (s *Server) ownRelease(r *http.Request, q *request, id, detail string) (content.ReleaseView, error) {
+	view, err := s.content.Release(r.Context(), q.viewer, id, access("web.release.read", detail))
+	if err != nil && mosaic.ErrorCode(err) != mosaic.CodeNotFound {
+		return view, err
+	}
+	if err != nil || view.Release == nil || view.Release.DrafterOrg != q.viewer.Org {
+		return content.ReleaseView{}, uiErr(mosaic.CodeNotFound, "builder.notfound", shorten(id, 64))
+	}
+	return view, nil
+}
+
 // builderID is the release a builder path names; what cannot be a
 // release id is not looked for.
 func builderID(r *http.Request) (string, error) {
@@ -465,12 +487,9 @@ func builderID(r *http.Request) (string, error) {
 // consents and, once published, its feedback. A release v's viewer did
 // not draft is the page of one that does not exist.
 func (s *Server) releaseState(r *http.Request, q *request, id string, v *builderView) error {
-	view, err := s.content.Release(r.Context(), q.viewer, id, access("web.release.read", "builder"))
-	if err != nil || view.Release == nil || view.Release.DrafterOrg != q.viewer.Org {
-		if err != nil && mosaic.ErrorCode(err) != mosaic.CodeNotFound {
-			return err
-		}
-		return uiErr(mosaic.CodeNotFound, "builder.notfound", id)
+	view, err := s.ownRelease(r, q, id, "builder")
+	if err != nil {
+		return err
 	}
 	rel := view.Release
 	v.Release, v.Consents = rel, rel.Consents
@@ -496,10 +515,7 @@ func (s *Server) releaseState(r *http.Request, q *request, id string, v *builder
 // while it can be revised, its consents, preview, publish, withdraw and
 // supersede, and its feedback.
 func (s *Server) releaseBuilder(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := s.builderOn(r, q); err != nil {
-		return err
-	}
-	id, err := builderID(r)
+	id, err := s.builderRelease(r, q)
 	if err != nil {
 		return err
 	}
@@ -553,10 +569,7 @@ type previewView struct {
 // the release if it were published now, in the recipient's words: the
 // advice in the page's language where both were written.
 func (s *Server) previewRelease(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := s.builderOn(r, q); err != nil {
-		return err
-	}
-	id, err := builderID(r)
+	id, err := s.builderRelease(r, q)
 	if err != nil {
 		return err
 	}
@@ -592,10 +605,7 @@ func (s *Server) previewRelease(w http.ResponseWriter, r *http.Request, q *reque
 
 // publishRelease publishes the revision the page showed.
 func (s *Server) publishRelease(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := s.builderOn(r, q); err != nil {
-		return err
-	}
-	id, err := builderID(r)
+	id, err := s.builderRelease(r, q)
 	if err != nil {
 		return err
 	}
@@ -616,10 +626,7 @@ func (s *Server) publishRelease(w http.ResponseWriter, r *http.Request, q *reque
 // withdrawRelease withdraws a published release with its reason, or
 // discards one never published.
 func (s *Server) withdrawRelease(w http.ResponseWriter, r *http.Request, q *request) error {
-	if err := s.builderOn(r, q); err != nil {
-		return err
-	}
-	id, err := builderID(r)
+	id, err := s.builderRelease(r, q)
 	if err != nil {
 		return err
 	}
@@ -657,12 +664,9 @@ func (s *Server) addToRelease(w http.ResponseWriter, r *http.Request, q *request
 	if !releaseIDShaped(to) {
 		return uiErr(mosaic.CodeNotFound, "builder.notfound", shorten(to, 64))
 	}
-	view, err := s.content.Release(r.Context(), q.viewer, to, access("web.release.read", "add"))
-	if err != nil || view.Release == nil || view.Release.DrafterOrg != q.viewer.Org {
-		if err != nil && mosaic.ErrorCode(err) != mosaic.CodeNotFound {
-			return err
-		}
-		return uiErr(mosaic.CodeNotFound, "builder.notfound", to)
+	view, err := s.ownRelease(r, q, to, "add")
+	if err != nil {
+		return err
 	}
 	rel := view.Release
 	d := content.Draft{Revision: rel.Revision, Title: rel.Title, Advice: rel.Advice, AdviceNL: rel.AdviceNL, Recipients: rel.Recipients,
